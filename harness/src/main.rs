@@ -1,0 +1,39 @@
+//! The `gatecheck` command line: runs the reference components standalone and, later, the
+//! Gherkin features that replay the tutorials.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod cmd;
+
+/// gatecheck: executable conformance scenarios for OpenID Connect gateways.
+#[derive(Debug, Parser)]
+#[command(name = "gatecheck", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check and evaluate path/scope/ACR expression documents.
+    #[command(subcommand)]
+    Policy(cmd::policy::PolicyCommand),
+    /// Run the reference OpenID Provider.
+    Op(cmd::op::OpArgs),
+    /// Run the reference oxd server.
+    Oxd(cmd::oxd::OxdArgs),
+    /// Run the reference gateway (Kong Admin API + proxy with the Gluu plugins).
+    Gateway(cmd::gateway::GatewayArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Policy(command) => cmd::policy::run(command),
+        Command::Op(args) => cmd::serve(cmd::op::run(args)),
+        Command::Oxd(args) => cmd::serve(cmd::oxd::run(args)),
+        Command::Gateway(args) => cmd::serve(cmd::gateway::run(args)),
+    }
+}
