@@ -101,7 +101,12 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.append("x-a", "1".parse().unwrap());
         headers.append("x-a", "2".parse().unwrap());
-        let v = describe(&Method::GET, &"/p".parse().unwrap(), &headers, &[0xff, 0xfe]);
+        let v = describe(
+            &Method::GET,
+            &"/p".parse().unwrap(),
+            &headers,
+            &[0xff, 0xfe],
+        );
         assert_eq!(v["headers"]["x-a"], "1, 2");
         assert_eq!(v["header_list"].as_array().unwrap().len(), 2);
         assert_eq!(v["body"], Value::Null);

@@ -1,8 +1,11 @@
-//! The tutorials' upstream applications: the echo upstream (what tests inspect), and later the
-//! step-up demo website (seed 000) and the demo API (seed 002).
+//! The tutorials' upstream applications: the step-up demo website (seed 000), the demo API
+//! (seed 002) and an echo upstream (what tests inspect).
 #![warn(missing_docs)]
 
+pub mod demo_api;
 pub mod echo;
+mod express;
 pub mod server;
+pub mod website;
 
 pub use server::{start, App, Handle};

@@ -12,6 +12,10 @@ use tokio::task::JoinHandle;
 pub enum App {
     /// httpbin-style echo: answers every request with the request it received, as JSON.
     Echo,
+    /// The step-up tutorial's website (seed 000, port 4400).
+    Website,
+    /// The spontaneous-scope tutorial's API (seed 002, port 3000).
+    DemoApi,
 }
 
 impl App {
@@ -19,6 +23,8 @@ impl App {
     pub fn router(self) -> axum::Router {
         match self {
             App::Echo => crate::echo::router(),
+            App::Website => crate::website::router(),
+            App::DemoApi => crate::demo_api::router(),
         }
     }
 }
