@@ -1,1 +1,68 @@
-//! Work in progress.
+//! gatecheck's reference OpenID Provider, modelled on the Gluu Server 4.2 OP (oxAuth).
+//!
+//! It serves Gluu's endpoint layout under an issuer equal to its base URL:
+//! `/.well-known/openid-configuration` and `/oxauth/restv1/{authorize, token, userinfo, jwks,
+//! register, introspection, revoke, end_session}`. Authentication methods (ACR values) are
+//! `auth_ldap_server` and `basic` (username + password) and `otp` (password, then a TOTP code,
+//! enrolling an authenticator from a QR code first when needed).
+//!
+//! # Use
+//!
+//! ```no_run
+//! # async fn demo() -> anyhow::Result<()> {
+//! let config = gatecheck_op::Config::from_path("fixtures/op/op.yml")?;
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! let op = gatecheck_op::start(config, listener).await?;
+//! println!("discovery: {}/.well-known/openid-configuration", op.issuer());
+//! op.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! # Pages and form fields (stable; scripted agents rely on them)
+//!
+//! See [`interaction`]: login (`username`, `password`), OTP enrollment (QR `img#otp_qr`, secret
+//! `#otp_secret`, "Finish"), OTP code (`otp_code`), consent (`decision` = `allow`/`deny`); every form
+//! has a hidden `csrf_token`. The form's `action` attribute is the URL to post to.
+//!
+//! # Layout
+//!
+//! One module per protocol concept: [`discovery`], [`keys`], [`registration`], [`clients`],
+//! [`authorize`] (a pipeline of checks in [`authorize::checks`]), [`interaction`] (pages),
+//! [`grants`] (one module per grant type), [`id_token`], [`tokens`], [`userinfo`],
+//! [`introspection`], [`revocation`], [`end_session`], [`sessions`], [`otp`], [`storage`]
+//! (a [`storage::Table`] interface with an in-memory implementation and purge of expired items).
+
+#![warn(missing_docs)]
+
+pub mod acr;
+pub mod authorize;
+pub mod bearer;
+pub mod clients;
+pub mod clock;
+pub mod config;
+pub mod discovery;
+pub mod end_session;
+pub mod error;
+pub mod grants;
+pub mod id_token;
+pub mod interaction;
+pub mod introspection;
+pub mod keys;
+pub mod model;
+pub mod otp;
+pub mod pages;
+pub mod protocol;
+pub mod registration;
+pub mod revocation;
+pub mod scopes;
+pub mod server;
+pub mod sessions;
+pub mod storage;
+pub mod tokens;
+pub mod userinfo;
+pub mod users;
+pub mod util;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use config::{ClientConfig, Config, UserConfig};
+pub use server::{start, start_with_clock, Handle};

@@ -1,0 +1,337 @@
+//! Clients (static and dynamically registered) and client authentication at the token,
+//! introspection and revocation endpoints (`client_secret_basic`, `client_secret_post`, `none`).
+
+use std::collections::HashMap;
+
+use axum::http::{header, HeaderMap};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use regex::Regex;
+
+use crate::acr::AcrMethod;
+use crate::config::ClientConfig;
+use crate::error::OAuthError;
+use crate::protocol::{GrantType, SigningAlg, TokenEndpointAuthMethod};
+use crate::scopes::{compile_pattern, ScopeSet};
+use crate::server::AppState;
+use crate::util::secure_eq;
+
+/// Registration data of a dynamically registered client (RFC 7592 management).
+#[derive(Debug, Clone)]
+pub struct Registration {
+    /// Bearer token for GET/PUT/DELETE of the registration.
+    pub access_token: String,
+    /// `client_id_issued_at`.
+    pub issued_at: i64,
+    /// Metadata echoed back but not interpreted (client_uri, logo_uri, contacts, ...).
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A client as the OP uses it.
+#[derive(Debug, Clone)]
+pub struct Client {
+    /// Identifier.
+    pub client_id: String,
+    /// Secret of a confidential client.
+    pub client_secret: Option<String>,
+    /// Display name.
+    pub client_name: String,
+    /// Registered redirect URIs (matched exactly).
+    pub redirect_uris: Vec<String>,
+    /// Scopes the client may be granted.
+    pub scopes: ScopeSet,
+    /// Allowed grant types.
+    pub grant_types: Vec<GrantType>,
+    /// Authentication method at the token endpoint.
+    pub token_endpoint_auth_method: TokenEndpointAuthMethod,
+    /// Skip consent.
+    pub pre_authorized: bool,
+    /// Remember consent.
+    pub persist_client_authorizations: bool,
+    /// Spontaneous scopes allowed.
+    pub allow_spontaneous_scopes: bool,
+    /// Spontaneous scope patterns (source, compiled whole-match regex).
+    pub spontaneous_scopes: Vec<(String, Regex)>,
+    /// JWT access tokens.
+    pub access_token_as_jwt: bool,
+    /// JWT access token algorithm.
+    pub access_token_signing_alg: SigningAlg,
+    /// ID token algorithm.
+    pub id_token_signed_response_alg: SigningAlg,
+    /// Default ACR values (known methods only).
+    pub default_acr_values: Vec<AcrMethod>,
+    /// Default maximum authentication age.
+    pub default_max_age: Option<i64>,
+    /// Registered post-logout redirect URIs.
+    pub post_logout_redirect_uris: Vec<String>,
+    /// May introspect any token.
+    pub allow_introspection: bool,
+    /// Refused everywhere.
+    pub disabled: bool,
+    /// Present for dynamically registered clients.
+    pub registration: Option<Registration>,
+}
+
+impl Client {
+    /// Builds a client from its static configuration (already validated).
+    pub fn from_config(c: &ClientConfig) -> anyhow::Result<Self> {
+        let spontaneous_scopes = c
+            .spontaneous_scopes
+            .iter()
+            .map(|p| compile_pattern(p).map(|re| (p.clone(), re)))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(anyhow::Error::msg)?;
+        Ok(Self {
+            client_id: c.client_id.clone(),
+            client_secret: c.client_secret.clone(),
+            client_name: c.client_name.clone().unwrap_or_else(|| c.client_id.clone()),
+            redirect_uris: c.redirect_uris.clone(),
+            scopes: c.scopes.iter().cloned().collect(),
+            grant_types: c.grant_types.clone(),
+            token_endpoint_auth_method: c.token_endpoint_auth_method,
+            pre_authorized: c.pre_authorized,
+            persist_client_authorizations: c.persist_client_authorizations,
+            allow_spontaneous_scopes: c.allow_spontaneous_scopes,
+            spontaneous_scopes,
+            access_token_as_jwt: c.access_token_as_jwt,
+            access_token_signing_alg: c.access_token_signing_alg.unwrap_or_default(),
+            id_token_signed_response_alg: c.id_token_signed_response_alg.unwrap_or_default(),
+            default_acr_values: c
+                .default_acr_values
+                .iter()
+                .filter_map(|a| AcrMethod::parse(a))
+                .collect(),
+            default_max_age: c.default_max_age,
+            post_logout_redirect_uris: c.post_logout_redirect_uris.clone(),
+            allow_introspection: c.allow_introspection,
+            disabled: c.disabled,
+            registration: None,
+        })
+    }
+
+    /// Whether the client is public (no secret).
+    pub fn is_public(&self) -> bool {
+        self.token_endpoint_auth_method == TokenEndpointAuthMethod::None
+    }
+
+    /// Whether the client may use `grant`.
+    pub fn allows_grant(&self, grant: GrantType) -> bool {
+        self.grant_types.contains(&grant)
+    }
+
+    /// The pattern matching a spontaneous scope, if the client allows spontaneous scopes.
+    pub fn spontaneous_match(&self, scope: &str) -> Option<&str> {
+        if !self.allow_spontaneous_scopes {
+            return None;
+        }
+        self.spontaneous_scopes
+            .iter()
+            .find(|(source, re)| source == scope || re.is_match(scope))
+            .map(|(source, _)| source.as_str())
+    }
+}
+
+/// Checks a redirect (or post-logout redirect) URI at configuration/registration time: absolute
+/// and without fragment (OAuth 2.0 §3.1.2).
+pub fn check_redirect_uri(uri: &str) -> Result<url::Url, String> {
+    let url = url::Url::parse(uri).map_err(|e| format!("`{uri}` is not an absolute URI ({e})"))?;
+    if url.fragment().is_some() {
+        return Err(format!("`{uri}` must not contain a fragment"));
+    }
+    Ok(url)
+}
+
+/// Credentials a request presented.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PresentedCredentials {
+    /// How they were presented.
+    pub method: TokenEndpointAuthMethod,
+    /// Claimed client id.
+    pub client_id: String,
+    /// Secret, absent for `none`.
+    pub secret: Option<String>,
+}
+
+/// Reads client credentials from `Authorization: Basic` or the form body. `Ok(None)` means the
+/// request presented none at all.
+pub fn presented_credentials(
+    headers: &HeaderMap,
+    form: &HashMap<String, String>,
+) -> Result<Option<PresentedCredentials>, OAuthError> {
+    let basic = match headers.get(header::AUTHORIZATION) {
+        Some(value) => {
+            let value = value
+                .to_str()
+                .map_err(|_| OAuthError::InvalidClient("malformed Authorization header".into()))?;
+            match value.split_once(' ') {
+                Some((scheme, rest)) if scheme.eq_ignore_ascii_case("basic") => {
+                    Some(decode_basic(rest.trim())?)
+                }
+                _ => None,
+            }
+        }
+        None => None,
+    };
+    let form_id = form.get("client_id").filter(|v| !v.is_empty());
+    let form_secret = form.get("client_secret").filter(|v| !v.is_empty());
+    match (basic, form_secret) {
+        (Some(_), Some(_)) => Err(OAuthError::InvalidRequest(
+            "client authenticated with more than one method".into(),
+        )),
+        (Some((id, secret)), None) => {
+            if form_id.is_some_and(|f| *f != id) {
+                return Err(OAuthError::InvalidClient(
+                    "client_id in the body differs from the Basic credentials".into(),
+                ));
+            }
+            Ok(Some(PresentedCredentials {
+                method: TokenEndpointAuthMethod::ClientSecretBasic,
+                client_id: id,
+                secret: Some(secret),
+            }))
+        }
+        (None, Some(secret)) => match form_id {
+            Some(id) => Ok(Some(PresentedCredentials {
+                method: TokenEndpointAuthMethod::ClientSecretPost,
+                client_id: id.clone(),
+                secret: Some(secret.clone()),
+            })),
+            None => Err(OAuthError::InvalidRequest(
+                "client_secret without client_id".into(),
+            )),
+        },
+        (None, None) => Ok(form_id.map(|id| PresentedCredentials {
+            method: TokenEndpointAuthMethod::None,
+            client_id: id.clone(),
+            secret: None,
+        })),
+    }
+}
+
+fn decode_basic(encoded: &str) -> Result<(String, String), OAuthError> {
+    let bad = || OAuthError::InvalidClient("malformed Basic credentials".into());
+    let bytes = STANDARD.decode(encoded).map_err(|_| bad())?;
+    let text = String::from_utf8(bytes).map_err(|_| bad())?;
+    let (id, secret) = text.split_once(':').ok_or_else(bad)?;
+    // RFC 6749 §2.3.1: both parts are form-urlencoded before Basic encoding.
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(&s.replace('+', " "))
+            .decode_utf8()
+            .map(|c| c.into_owned())
+            .map_err(|_| bad())
+    };
+    Ok((decode(id)?, decode(secret)?))
+}
+
+/// Looks up an enabled client.
+pub fn find_enabled(state: &AppState, client_id: &str) -> Result<Client, OAuthError> {
+    let client = state
+        .storage
+        .clients
+        .get(client_id, state.now())
+        .ok_or_else(|| OAuthError::InvalidClient(format!("unknown client `{client_id}`")))?;
+    if client.disabled {
+        return Err(OAuthError::InvalidClient(format!(
+            "client `{client_id}` is disabled"
+        )));
+    }
+    Ok(client)
+}
+
+/// Authenticates the client of a token/introspection/revocation request.
+pub fn authenticate(
+    state: &AppState,
+    presented: Option<PresentedCredentials>,
+) -> Result<Client, OAuthError> {
+    let presented = presented
+        .ok_or_else(|| OAuthError::InvalidClient("client authentication is required".into()))?;
+    let client = find_enabled(state, &presented.client_id)?;
+    match (&client.client_secret, &presented.secret) {
+        (Some(expected), Some(given)) if secure_eq(expected, given) => Ok(client),
+        (Some(_), Some(_)) => Err(OAuthError::InvalidClient("client secret is wrong".into())),
+        (Some(_), None) => Err(OAuthError::InvalidClient(
+            "this confidential client must authenticate with its secret".into(),
+        )),
+        (None, None) => Ok(client),
+        (None, Some(_)) => Err(OAuthError::InvalidClient(
+            "this public client has no secret".into(),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn form(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn basic(id: &str, secret: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        let value = format!("Basic {}", STANDARD.encode(format!("{id}:{secret}")));
+        headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_str(&value).unwrap(),
+        );
+        headers
+    }
+
+    #[test]
+    fn basic_credentials_are_form_decoded() {
+        let creds = presented_credentials(&basic("my%20client", "p%3Ass"), &form(&[]))
+            .unwrap()
+            .unwrap();
+        assert_eq!(creds.client_id, "my client");
+        assert_eq!(creds.secret.as_deref(), Some("p:ss"));
+        assert_eq!(creds.method, TokenEndpointAuthMethod::ClientSecretBasic);
+    }
+
+    #[test]
+    fn post_and_none_methods() {
+        let creds = presented_credentials(
+            &HeaderMap::new(),
+            &form(&[("client_id", "a"), ("client_secret", "b")]),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(creds.method, TokenEndpointAuthMethod::ClientSecretPost);
+        let creds = presented_credentials(&HeaderMap::new(), &form(&[("client_id", "a")]))
+            .unwrap()
+            .unwrap();
+        assert_eq!(creds.method, TokenEndpointAuthMethod::None);
+        assert_eq!(
+            presented_credentials(&HeaderMap::new(), &form(&[])).unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn malformed_or_double_credentials_are_rejected() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic !!!"));
+        assert_eq!(
+            presented_credentials(&headers, &form(&[]))
+                .unwrap_err()
+                .code(),
+            "invalid_client"
+        );
+        let err =
+            presented_credentials(&basic("a", "b"), &form(&[("client_secret", "b")])).unwrap_err();
+        assert_eq!(err.code(), "invalid_request");
+        let err =
+            presented_credentials(&basic("a", "b"), &form(&[("client_id", "other")])).unwrap_err();
+        assert_eq!(err.code(), "invalid_client");
+    }
+
+    #[test]
+    fn redirect_uri_rules() {
+        assert!(check_redirect_uri("https://rp.example.org/cb?x=1").is_ok());
+        assert!(check_redirect_uri("https://rp.example.org/cb#frag").is_err());
+        assert!(check_redirect_uri("/relative").is_err());
+    }
+}

@@ -1,0 +1,563 @@
+//! The OP's one declarative configuration file (YAML or TOML).
+//!
+//! Every struct rejects unknown fields; [`Config::validate`] checks values that serde cannot
+//! (regexes, redirect URIs, ACR names, keys) and names the offending field, e.g.
+//! `clients[1].spontaneous_scopes[0]: invalid regex ...`. A config that fails is never half-applied:
+//! [`crate::start`] validates before binding anything.
+//!
+//! Relative key paths are resolved against the config file's directory ([`Config::from_path`]) or,
+//! for configs built in code or from a string, against `base_dir` (default: the current directory).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use serde::Deserialize;
+
+use crate::acr::AcrMethod;
+use crate::protocol::{GrantType, SigningAlg, TokenEndpointAuthMethod};
+
+/// The whole OP configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Issuer URL. Default: `http://<bound address>` of the listener passed to [`crate::start`].
+    #[serde(default)]
+    pub issuer: Option<String>,
+    /// Signing keys. Default: generate one RS256 and one ES256 key at start.
+    #[serde(default = "default_keys")]
+    pub keys: Vec<KeyConfig>,
+    /// Token and session lifetimes in seconds.
+    #[serde(default)]
+    pub lifetimes: Lifetimes,
+    /// Authentication methods (ACR values).
+    #[serde(default)]
+    pub acr: AcrConfig,
+    /// TOTP parameters shown in the enrollment QR code.
+    #[serde(default)]
+    pub otp: OtpConfig,
+    /// Scopes published in discovery (clients may additionally hold any other scope string).
+    #[serde(default = "default_scopes")]
+    pub scopes: Vec<String>,
+    /// Whether `/oxauth/restv1/register` accepts dynamic registrations. Default true.
+    #[serde(default = "yes")]
+    pub dynamic_registration: bool,
+    /// The user store.
+    #[serde(default)]
+    pub users: Vec<UserConfig>,
+    /// Statically configured clients.
+    #[serde(default)]
+    pub clients: Vec<ClientConfig>,
+    /// Directory against which relative key paths are resolved (set by [`Config::from_path`]).
+    #[serde(skip)]
+    pub base_dir: Option<PathBuf>,
+}
+
+/// One signing key: a PKCS#8 PEM file, or generated at start when `pem` is absent.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyConfig {
+    /// `RS256` or `ES256`.
+    pub alg: SigningAlg,
+    /// Path of a PKCS#8 PEM private key; absent = generate a fresh key at start.
+    #[serde(default)]
+    pub pem: Option<PathBuf>,
+    /// Key id; default = the RFC 7638 JWK thumbprint.
+    #[serde(default)]
+    pub kid: Option<String>,
+}
+
+/// Lifetimes in seconds (defaults are the Gluu CE defaults).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Lifetimes {
+    /// Authorization code; default 60.
+    pub authorization_code: i64,
+    /// Access token; default 300.
+    pub access_token: i64,
+    /// ID token; default 3600.
+    pub id_token: i64,
+    /// Refresh token; default 14400.
+    pub refresh_token: i64,
+    /// Remembered spontaneous scopes; default 86400.
+    pub spontaneous_scope: i64,
+    /// OP browser session; default 86400.
+    pub session: i64,
+    /// An unfinished login/consent interaction; default 600.
+    pub login_attempt: i64,
+}
+
+impl Default for Lifetimes {
+    fn default() -> Self {
+        Self {
+            authorization_code: 60,
+            access_token: 300,
+            id_token: 3600,
+            refresh_token: 14400,
+            spontaneous_scope: 86400,
+            session: 86400,
+            login_attempt: 600,
+        }
+    }
+}
+
+/// Which authentication methods are enabled and which one applies when nothing is requested.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AcrConfig {
+    /// Enabled methods, published as `acr_values_supported`.
+    pub enabled: Vec<AcrMethod>,
+    /// Method used when neither the request nor the client names one.
+    pub default: AcrMethod,
+}
+
+impl Default for AcrConfig {
+    fn default() -> Self {
+        Self {
+            enabled: vec![AcrMethod::AuthLdapServer, AcrMethod::Basic, AcrMethod::Otp],
+            default: AcrMethod::AuthLdapServer,
+        }
+    }
+}
+
+/// TOTP enrollment parameters (SHA1, 6 digits, 30 s are fixed, as in Gluu's defaults).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OtpConfig {
+    /// `issuer` of the otpauth URI; must not contain `:`. Default `Gluu Inc`.
+    pub issuer: String,
+    /// Consecutive failures (password or code) after which a login attempt is locked. Default 5.
+    pub max_failures: u32,
+}
+
+impl Default for OtpConfig {
+    fn default() -> Self {
+        Self {
+            issuer: "Gluu Inc".into(),
+            max_failures: 5,
+        }
+    }
+}
+
+/// A user of the OP's store.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserConfig {
+    /// Login name (also `preferred_username` and introspection `username`).
+    pub username: String,
+    /// Clear-text password (hashed with argon2 at load) or an argon2 PHC string (`$argon2id$...`).
+    pub password: String,
+    /// Subject identifier; default = username.
+    #[serde(default)]
+    pub sub: Option<String>,
+    /// Claims released by scope (`name`, `email`, `phone_number`, `address`, ...).
+    #[serde(default)]
+    pub claims: BTreeMap<String, serde_json::Value>,
+    /// Pre-enrolled TOTP secret (base32); absent = the user enrolls at first OTP login.
+    #[serde(default)]
+    pub otp_secret: Option<String>,
+}
+
+/// A statically configured client (field names follow the registration metadata).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientConfig {
+    /// Client identifier.
+    pub client_id: String,
+    /// Client secret; absent for public clients (`token_endpoint_auth_method: none`).
+    #[serde(default)]
+    pub client_secret: Option<String>,
+    /// Display name on the consent page; default = client_id.
+    #[serde(default)]
+    pub client_name: Option<String>,
+    /// Exact redirect URIs.
+    #[serde(default)]
+    pub redirect_uris: Vec<String>,
+    /// Scopes the client may be granted.
+    #[serde(default = "default_client_scopes")]
+    pub scopes: Vec<String>,
+    /// Grant types; default authorization_code + refresh_token.
+    #[serde(default = "default_grant_types")]
+    pub grant_types: Vec<GrantType>,
+    /// Client authentication method; default client_secret_basic (client_secret_post is accepted too).
+    #[serde(default)]
+    pub token_endpoint_auth_method: TokenEndpointAuthMethod,
+    /// Skip the consent page (Gluu "Pre-Authorization").
+    #[serde(default)]
+    pub pre_authorized: bool,
+    /// Remember consent per user (Gluu "Persist Client Authorizations"); default true.
+    #[serde(default = "yes")]
+    pub persist_client_authorizations: bool,
+    /// Whether scopes matching `spontaneous_scopes` are granted.
+    #[serde(default)]
+    pub allow_spontaneous_scopes: bool,
+    /// Regexes a spontaneous scope must match as a whole.
+    #[serde(default)]
+    pub spontaneous_scopes: Vec<String>,
+    /// Issue access tokens as signed JWTs.
+    #[serde(default)]
+    pub access_token_as_jwt: bool,
+    /// Algorithm for JWT access tokens; default RS256.
+    #[serde(default)]
+    pub access_token_signing_alg: Option<SigningAlg>,
+    /// Algorithm for ID tokens; default RS256.
+    #[serde(default)]
+    pub id_token_signed_response_alg: Option<SigningAlg>,
+    /// ACR values used when the request has none.
+    #[serde(default)]
+    pub default_acr_values: Vec<String>,
+    /// Maximum authentication age applied when the request has no `max_age`.
+    #[serde(default)]
+    pub default_max_age: Option<i64>,
+    /// Where RP-initiated logout may send the user afterwards.
+    #[serde(default)]
+    pub post_logout_redirect_uris: Vec<String>,
+    /// Whether this client (by credentials, or by a bearer token issued to it) may introspect any
+    /// token; when false it may only introspect its own. Default true.
+    #[serde(default = "yes")]
+    pub allow_introspection: bool,
+    /// Refuse every request of this client.
+    #[serde(default)]
+    pub disabled: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_keys() -> Vec<KeyConfig> {
+    vec![
+        KeyConfig {
+            alg: SigningAlg::RS256,
+            pem: None,
+            kid: None,
+        },
+        KeyConfig {
+            alg: SigningAlg::ES256,
+            pem: None,
+            kid: None,
+        },
+    ]
+}
+
+fn default_scopes() -> Vec<String> {
+    [
+        "openid",
+        "profile",
+        "email",
+        "address",
+        "phone",
+        "offline_access",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+fn default_client_scopes() -> Vec<String> {
+    ["openid", "profile", "email"].map(String::from).to_vec()
+}
+
+fn default_grant_types() -> Vec<GrantType> {
+    vec![GrantType::AuthorizationCode, GrantType::RefreshToken]
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            issuer: None,
+            keys: default_keys(),
+            lifetimes: Lifetimes::default(),
+            acr: AcrConfig::default(),
+            otp: OtpConfig::default(),
+            scopes: default_scopes(),
+            dynamic_registration: true,
+            users: Vec::new(),
+            clients: Vec::new(),
+            base_dir: None,
+        }
+    }
+}
+
+impl Config {
+    /// Parses YAML and validates it.
+    pub fn from_yaml_str(text: &str) -> anyhow::Result<Self> {
+        let config: Config = serde_yaml::from_str(text).context("invalid OP config")?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Parses TOML and validates it.
+    pub fn from_toml_str(text: &str) -> anyhow::Result<Self> {
+        let config: Config = toml::from_str(text).context("invalid OP config")?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Reads a `.yml`/`.yaml`/`.toml` file; relative key paths resolve against its directory.
+    pub fn from_path(path: impl AsRef<Path>) -> anyhow::Result<Self> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read OP config {}", path.display()))?;
+        let is_toml = path.extension().is_some_and(|e| e == "toml");
+        let mut config = if is_toml {
+            Self::from_toml_str(&text)
+        } else {
+            Self::from_yaml_str(&text)
+        }
+        .with_context(|| format!("in {}", path.display()))?;
+        config.base_dir = path.parent().map(Path::to_path_buf);
+        Ok(config)
+    }
+
+    /// Looks up a static client by id.
+    pub fn client(&self, client_id: &str) -> Option<&ClientConfig> {
+        self.clients.iter().find(|c| c.client_id == client_id)
+    }
+
+    /// Resolves a key path against `base_dir`.
+    pub(crate) fn resolve(&self, path: &Path) -> PathBuf {
+        match &self.base_dir {
+            Some(dir) if path.is_relative() => dir.join(path),
+            _ => path.to_path_buf(),
+        }
+    }
+
+    /// Checks everything serde cannot; errors name the field.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        if let Some(issuer) = &self.issuer {
+            let url =
+                url::Url::parse(issuer).with_context(|| format!("issuer: not a URL: {issuer}"))?;
+            if url.query().is_some() || url.fragment().is_some() {
+                bail!("issuer: must not have a query or fragment");
+            }
+        }
+        if !self.keys.iter().any(|k| k.alg == SigningAlg::RS256) {
+            bail!("keys: at least one RS256 key is required (OpenID Connect default)");
+        }
+        let l = &self.lifetimes;
+        for (name, value) in [
+            ("authorization_code", l.authorization_code),
+            ("access_token", l.access_token),
+            ("id_token", l.id_token),
+            ("refresh_token", l.refresh_token),
+            ("spontaneous_scope", l.spontaneous_scope),
+            ("session", l.session),
+            ("login_attempt", l.login_attempt),
+        ] {
+            if value <= 0 {
+                bail!("lifetimes.{name}: must be a positive number of seconds, got {value}");
+            }
+        }
+        if self.acr.enabled.is_empty() {
+            bail!("acr.enabled: at least one authentication method is required");
+        }
+        if !self.acr.enabled.contains(&self.acr.default) {
+            bail!(
+                "acr.default: `{}` is not one of acr.enabled",
+                self.acr.default.as_str()
+            );
+        }
+        if self.otp.issuer.contains(':') || self.otp.issuer.is_empty() {
+            bail!("otp.issuer: must be non-empty and must not contain ':'");
+        }
+        if self.otp.max_failures == 0 {
+            bail!("otp.max_failures: must be at least 1");
+        }
+        let mut usernames = std::collections::HashSet::new();
+        for (i, user) in self.users.iter().enumerate() {
+            if user.username.is_empty() || user.username.contains(':') {
+                bail!("users[{i}].username: must be non-empty and must not contain ':'");
+            }
+            if !usernames.insert(&user.username) {
+                bail!("users[{i}].username: duplicate `{}`", user.username);
+            }
+            if user.password.is_empty() {
+                bail!("users[{i}].password: must not be empty");
+            }
+            if let Some(secret) = &user.otp_secret {
+                crate::otp::decode_secret(secret)
+                    .map_err(|e| anyhow::anyhow!("users[{i}].otp_secret: {e}"))?;
+            }
+        }
+        let mut ids = std::collections::HashSet::new();
+        for (i, client) in self.clients.iter().enumerate() {
+            let at = |field: &str| format!("clients[{i}].{field}");
+            if client.client_id.is_empty() {
+                bail!("{}: must not be empty", at("client_id"));
+            }
+            if !ids.insert(&client.client_id) {
+                bail!("{}: duplicate `{}`", at("client_id"), client.client_id);
+            }
+            let public = client.token_endpoint_auth_method == TokenEndpointAuthMethod::None;
+            match (&client.client_secret, public) {
+                (None, false) => bail!(
+                    "{}: required unless token_endpoint_auth_method is none",
+                    at("client_secret")
+                ),
+                (Some(_), true) => bail!(
+                    "{}: a public client (token_endpoint_auth_method: none) has no secret",
+                    at("client_secret")
+                ),
+                _ => {}
+            }
+            if public && client.grant_types.contains(&GrantType::ClientCredentials) {
+                bail!(
+                    "{}: client_credentials needs a confidential client",
+                    at("grant_types")
+                );
+            }
+            for (j, uri) in client.redirect_uris.iter().enumerate() {
+                crate::clients::check_redirect_uri(uri)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", at(&format!("redirect_uris[{j}]"))))?;
+            }
+            for (j, uri) in client.post_logout_redirect_uris.iter().enumerate() {
+                crate::clients::check_redirect_uri(uri).map_err(|e| {
+                    anyhow::anyhow!("{}: {e}", at(&format!("post_logout_redirect_uris[{j}]")))
+                })?;
+            }
+            if client.grant_types.contains(&GrantType::AuthorizationCode)
+                && client.redirect_uris.is_empty()
+            {
+                bail!(
+                    "{}: the authorization_code grant needs at least one redirect URI",
+                    at("redirect_uris")
+                );
+            }
+            for (j, pattern) in client.spontaneous_scopes.iter().enumerate() {
+                crate::scopes::compile_pattern(pattern).map_err(|e| {
+                    anyhow::anyhow!("{}: {e}", at(&format!("spontaneous_scopes[{j}]")))
+                })?;
+            }
+            for (j, acr) in client.default_acr_values.iter().enumerate() {
+                if AcrMethod::parse(acr).is_none() {
+                    bail!(
+                        "{}: unknown ACR `{acr}`",
+                        at(&format!("default_acr_values[{j}]"))
+                    );
+                }
+            }
+            if let Some(age) = client.default_max_age {
+                if age < 0 {
+                    bail!("{}: must not be negative", at("default_max_age"));
+                }
+            }
+            if client
+                .scopes
+                .iter()
+                .any(|s| s.is_empty() || s.contains(' '))
+            {
+                bail!(
+                    "{}: scopes must be non-empty and contain no spaces",
+                    at("scopes")
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = "
+users:
+  - username: admin
+    password: secret
+clients:
+  - client_id: web
+    client_secret: s3cret
+    redirect_uris: [https://rp.example.org/cb]
+";
+
+    #[test]
+    fn minimal_config_gets_gluu_defaults() {
+        let config = Config::from_yaml_str(MINIMAL).unwrap();
+        assert_eq!(config.lifetimes.authorization_code, 60);
+        assert_eq!(config.lifetimes.access_token, 300);
+        assert_eq!(config.lifetimes.spontaneous_scope, 86400);
+        assert_eq!(config.acr.default, AcrMethod::AuthLdapServer);
+        assert!(config.dynamic_registration);
+        let client = config.client("web").unwrap();
+        assert_eq!(
+            client.grant_types,
+            vec![GrantType::AuthorizationCode, GrantType::RefreshToken]
+        );
+        assert!(client.persist_client_authorizations);
+    }
+
+    fn error_of(yaml: &str) -> String {
+        format!("{:#}", Config::from_yaml_str(yaml).unwrap_err())
+    }
+
+    #[test]
+    fn unknown_field_is_named() {
+        let err = error_of("issuer: http://x\nbogus: 1\n");
+        assert!(err.contains("bogus"), "{err}");
+        let err = error_of("clients:\n  - client_id: a\n    client_secret: b\n    colour: red\n");
+        assert!(err.contains("colour"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let cases = [
+            ("acr:\n  enabled: [otp]\n  default: basic\n", "acr.default"),
+            ("acr:\n  enabled: [fido]\n", "fido"),
+            ("lifetimes:\n  access_token: 0\n", "lifetimes.access_token"),
+            ("keys:\n  - alg: ES256\n", "keys"),
+            ("keys:\n  - alg: HS256\n", "HS256"),
+            (
+                "clients:\n  - client_id: a\n    client_secret: b\n    redirect_uris: ['https://x/cb#frag']\n",
+                "clients[0].redirect_uris[0]",
+            ),
+            (
+                "clients:\n  - client_id: a\n    client_secret: b\n    redirect_uris: [https://x/cb]\n    spontaneous_scopes: ['^(transactions']\n",
+                "clients[0].spontaneous_scopes[0]",
+            ),
+            (
+                "clients:\n  - client_id: a\n    redirect_uris: [https://x/cb]\n",
+                "clients[0].client_secret",
+            ),
+            (
+                "clients:\n  - client_id: a\n    client_secret: b\n    grant_types: [implicit]\n",
+                "implicit",
+            ),
+            (
+                "clients:\n  - client_id: a\n    client_secret: b\n    redirect_uris: [https://x/cb]\n    default_acr_values: [fido]\n",
+                "clients[0].default_acr_values[0]",
+            ),
+            (
+                "users:\n  - username: a\n    password: b\n  - username: a\n    password: c\n",
+                "users[1].username",
+            ),
+            (
+                "users:\n  - username: a\n    password: b\n    otp_secret: '!!'\n",
+                "users[0].otp_secret",
+            ),
+            ("issuer: not a url\n", "issuer"),
+            ("otp:\n  issuer: 'a:b'\n", "otp.issuer"),
+        ];
+        for (yaml, needle) in cases {
+            let err = error_of(yaml);
+            assert!(err.contains(needle), "{yaml:?} -> {err}");
+        }
+    }
+
+    #[test]
+    fn toml_is_accepted_too() {
+        let config = Config::from_toml_str(
+            "dynamic_registration = false\n[[users]]\nusername = \"admin\"\npassword = \"secret\"\n",
+        )
+        .unwrap();
+        assert!(!config.dynamic_registration);
+        assert_eq!(config.users.len(), 1);
+    }
+
+    #[test]
+    fn example_fixture_is_valid() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/op/op.yml");
+        let config = Config::from_path(path).unwrap();
+        assert!(config.users.iter().any(|u| u.username == "admin"));
+        assert!(config.keys.iter().all(|k| k.pem.is_some()));
+    }
+}

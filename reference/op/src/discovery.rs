@@ -1,0 +1,88 @@
+//! Discovery (`/.well-known/openid-configuration`) and the JWK set (`/oxauth/restv1/jwks`).
+//! Every list states what the OP actually implements.
+
+use axum::extract::State;
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Value};
+
+use crate::protocol::{GrantType, TokenEndpointAuthMethod};
+use crate::server::{paths, AppState};
+use crate::userinfo::claims_supported;
+
+/// The discovery document.
+pub fn document(state: &AppState) -> Value {
+    let algs: Vec<&str> = state.keys.algs().iter().map(|a| a.as_str()).collect();
+    let acrs: Vec<&str> = state
+        .config
+        .acr
+        .enabled
+        .iter()
+        .map(|a| a.as_str())
+        .collect();
+    let mut levels = std::collections::BTreeMap::<String, Vec<&str>>::new();
+    for m in &state.config.acr.enabled {
+        levels
+            .entry(m.level().to_string())
+            .or_default()
+            .push(m.as_str());
+    }
+    json!({
+        "issuer": &*state.issuer,
+        "authorization_endpoint": state.url(paths::AUTHORIZE),
+        "token_endpoint": state.url(paths::TOKEN),
+        "userinfo_endpoint": state.url(paths::USERINFO),
+        "jwks_uri": state.url(paths::JWKS),
+        "registration_endpoint": state.url(paths::REGISTER),
+        "introspection_endpoint": state.url(paths::INTROSPECTION),
+        "revocation_endpoint": state.url(paths::REVOKE),
+        "token_revocation_endpoint": state.url(paths::REVOKE),
+        "end_session_endpoint": state.url(paths::END_SESSION),
+        "scopes_supported": state.config.scopes,
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": GrantType::ALL.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
+        "acr_values_supported": acrs,
+        "auth_level_mapping": levels,
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": algs,
+        "access_token_signing_alg_values_supported": algs,
+        "token_endpoint_auth_methods_supported":
+            TokenEndpointAuthMethod::ALL.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
+        "introspection_endpoint_auth_methods_supported":
+            ["client_secret_basic", "client_secret_post", "bearer"],
+        "revocation_endpoint_auth_methods_supported":
+            TokenEndpointAuthMethod::ALL.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
+        "code_challenge_methods_supported": ["S256", "plain"],
+        "claims_supported": claims_supported(),
+        "claims_parameter_supported": false,
+        "request_parameter_supported": false,
+        "request_uri_parameter_supported": false,
+        "require_request_uri_registration": false,
+        "prompt_values_supported": ["none", "login", "consent", "select_account"],
+        "authorization_response_iss_parameter_supported": true,
+        "frontchannel_logout_supported": false,
+        "backchannel_logout_supported": false,
+        "ui_locales_supported": ["en"],
+        "claim_types_supported": ["normal"],
+    })
+}
+
+fn json_response(body: Value) -> Response {
+    let mut response = axum::Json(body).into_response();
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=60"),
+    );
+    response
+}
+
+/// `GET /.well-known/openid-configuration`.
+pub async fn handler(State(state): State<AppState>) -> Response {
+    json_response(document(&state))
+}
+
+/// `GET /oxauth/restv1/jwks`.
+pub async fn jwks(State(state): State<AppState>) -> Response {
+    json_response(state.keys.jwks())
+}

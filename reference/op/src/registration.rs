@@ -1,0 +1,443 @@
+//! Dynamic client registration (OpenID Connect Dynamic Client Registration 1.0, RFC 7591) and
+//! client configuration management (RFC 7592) at `/oxauth/restv1/register`.
+//!
+//! `POST` registers and answers 201 with the client's metadata, `client_id`, `client_secret`
+//! (unless `token_endpoint_auth_method` is `none`), `registration_access_token` and
+//! `registration_client_uri` (`{register}?client_id=...`). `GET`/`PUT`/`DELETE` on that URI with
+//! `Authorization: Bearer <registration_access_token>` read (200), replace (200) and delete (204)
+//! the registration. Besides the standard metadata, Gluu's `allow_spontaneous_scopes`,
+//! `spontaneous_scopes` (array or space-separated string), `access_token_as_jwt` and
+//! `access_token_signing_alg` are understood. Unknown metadata is ignored (RFC 7591 §2).
+//! `scope` may name any scope; the client is granted exactly those (default: the OP's published
+//! scopes).
+
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+use crate::acr::AcrMethod;
+use crate::bearer;
+use crate::clients::{check_redirect_uri, Client, Registration};
+use crate::error::OAuthError;
+use crate::protocol::{GrantType, SigningAlg, TokenEndpointAuthMethod};
+use crate::scopes::{compile_pattern, ScopeSet};
+use crate::server::{paths, AppState};
+use crate::storage::NEVER;
+use crate::util::{random_token, secure_eq};
+
+/// Either a JSON array of strings or one space-separated string (Gluu accepts both).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum StringOrList {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl StringOrList {
+    fn into_vec(self) -> Vec<String> {
+        match self {
+            StringOrList::One(s) => s
+                .split(' ')
+                .filter(|x| !x.is_empty())
+                .map(String::from)
+                .collect(),
+            StringOrList::Many(v) => v,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct Metadata {
+    #[serde(default)]
+    redirect_uris: Vec<String>,
+    response_types: Option<Vec<String>>,
+    grant_types: Option<Vec<String>>,
+    token_endpoint_auth_method: Option<String>,
+    scope: Option<StringOrList>,
+    scopes: Option<Vec<String>>,
+    client_name: Option<String>,
+    #[serde(default)]
+    post_logout_redirect_uris: Vec<String>,
+    #[serde(default)]
+    default_acr_values: Vec<String>,
+    default_max_age: Option<i64>,
+    subject_type: Option<String>,
+    id_token_signed_response_alg: Option<String>,
+    #[serde(default)]
+    allow_spontaneous_scopes: bool,
+    spontaneous_scopes: Option<StringOrList>,
+    #[serde(default)]
+    access_token_as_jwt: bool,
+    access_token_signing_alg: Option<String>,
+    initiate_login_uri: Option<String>,
+    sector_identifier_uri: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+}
+
+/// Metadata fields echoed back without interpretation.
+const ECHOED: &[&str] = &[
+    "application_type",
+    "contacts",
+    "logo_uri",
+    "client_uri",
+    "policy_uri",
+    "tos_uri",
+    "jwks_uri",
+    "require_auth_time",
+    "initiate_login_uri",
+    "software_id",
+    "software_version",
+];
+
+fn metadata_error(message: impl Into<String>) -> OAuthError {
+    OAuthError::InvalidClientMetadata(message.into())
+}
+
+fn parse_alg(field: &str, value: Option<&str>, state: &AppState) -> Result<SigningAlg, OAuthError> {
+    match value {
+        None => Ok(SigningAlg::RS256),
+        Some(v) => SigningAlg::parse(v)
+            .filter(|a| state.keys.algs().contains(a))
+            .ok_or_else(|| metadata_error(format!("{field} `{v}` is not supported"))),
+    }
+}
+
+/// Validates registration metadata into a client (without id/secret/registration).
+fn build_client(state: &AppState, body: &[u8]) -> Result<(Client, Map<String, Value>), OAuthError> {
+    let raw: Value = serde_json::from_slice(body)
+        .map_err(|e| metadata_error(format!("the body is not JSON: {e}")))?;
+    let Value::Object(object) = &raw else {
+        return Err(metadata_error("the body must be a JSON object"));
+    };
+    let meta: Metadata = serde_json::from_value(raw.clone())
+        .map_err(|e| metadata_error(format!("malformed metadata: {e}")))?;
+    let grant_types = match meta.grant_types {
+        None => vec![GrantType::AuthorizationCode],
+        Some(list) => list
+            .iter()
+            .map(|g| {
+                GrantType::parse(g)
+                    .ok_or_else(|| metadata_error(format!("grant_type `{g}` is not supported")))
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+    };
+    if let Some(types) = &meta.response_types {
+        if let Some(bad) = types.iter().find(|t| t.as_str() != "code") {
+            return Err(metadata_error(format!(
+                "response_type `{bad}` is not supported; only `code`"
+            )));
+        }
+        if !types.is_empty() && !grant_types.contains(&GrantType::AuthorizationCode) {
+            return Err(metadata_error(
+                "response_type `code` needs the authorization_code grant type",
+            ));
+        }
+    }
+    if grant_types.contains(&GrantType::AuthorizationCode) && meta.redirect_uris.is_empty() {
+        return Err(OAuthError::InvalidRedirectUri(
+            "redirect_uris is required for the authorization_code grant".into(),
+        ));
+    }
+    for uri in &meta.redirect_uris {
+        check_redirect_uri(uri).map_err(OAuthError::InvalidRedirectUri)?;
+    }
+    for uri in &meta.post_logout_redirect_uris {
+        check_redirect_uri(uri)
+            .map_err(|e| metadata_error(format!("post_logout_redirect_uris: {e}")))?;
+    }
+    let method = match meta.token_endpoint_auth_method.as_deref() {
+        None => TokenEndpointAuthMethod::ClientSecretBasic,
+        Some(m) => TokenEndpointAuthMethod::parse(m).ok_or_else(|| {
+            metadata_error(format!("token_endpoint_auth_method `{m}` is not supported"))
+        })?,
+    };
+    if method == TokenEndpointAuthMethod::None
+        && grant_types.contains(&GrantType::ClientCredentials)
+    {
+        return Err(metadata_error(
+            "a public client (token_endpoint_auth_method none) cannot use client_credentials",
+        ));
+    }
+    if let Some(subject_type) = meta.subject_type.as_deref() {
+        if subject_type != "public" {
+            return Err(metadata_error(format!(
+                "subject_type `{subject_type}` is not supported; only `public`"
+            )));
+        }
+    }
+    if meta.sector_identifier_uri.is_some() {
+        return Err(metadata_error("sector_identifier_uri is not supported"));
+    }
+    if let Some(uri) = &meta.initiate_login_uri {
+        if !uri.starts_with("https://") || url::Url::parse(uri).is_err() {
+            return Err(metadata_error("initiate_login_uri must be an https URL"));
+        }
+    }
+    let id_alg = parse_alg(
+        "id_token_signed_response_alg",
+        meta.id_token_signed_response_alg.as_deref(),
+        state,
+    )?;
+    let at_alg = parse_alg(
+        "access_token_signing_alg",
+        meta.access_token_signing_alg.as_deref(),
+        state,
+    )?;
+    let mut default_acr_values = Vec::new();
+    for acr in &meta.default_acr_values {
+        let method = AcrMethod::parse(acr)
+            .filter(|m| state.config.acr.enabled.contains(m))
+            .ok_or_else(|| {
+                metadata_error(format!("default_acr_values: `{acr}` is not supported"))
+            })?;
+        default_acr_values.push(method);
+    }
+    if meta.default_max_age.is_some_and(|a| a < 0) {
+        return Err(metadata_error("default_max_age must not be negative"));
+    }
+    let mut spontaneous_scopes = Vec::new();
+    for pattern in meta
+        .spontaneous_scopes
+        .map(StringOrList::into_vec)
+        .unwrap_or_default()
+    {
+        let re = compile_pattern(&pattern)
+            .map_err(|e| metadata_error(format!("spontaneous_scopes: {e}")))?;
+        spontaneous_scopes.push((pattern, re));
+    }
+    let scopes: ScopeSet = match (meta.scope, meta.scopes) {
+        (Some(s), _) => s.into_vec().into_iter().collect(),
+        (None, Some(list)) => list.into_iter().collect(),
+        (None, None) => state.config.scopes.iter().cloned().collect(),
+    };
+    let client_name = meta.client_name.clone().unwrap_or_else(|| {
+        meta.redirect_uris
+            .first()
+            .and_then(|u| url::Url::parse(u).ok())
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_else(|| "dynamic client".into())
+    });
+    let extra: Map<String, Value> = object
+        .iter()
+        .filter(|(k, _)| ECHOED.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let client = Client {
+        client_id: meta.client_id.unwrap_or_default(),
+        client_secret: meta.client_secret,
+        client_name,
+        redirect_uris: meta.redirect_uris,
+        scopes,
+        grant_types,
+        token_endpoint_auth_method: method,
+        pre_authorized: false,
+        persist_client_authorizations: true,
+        allow_spontaneous_scopes: meta.allow_spontaneous_scopes,
+        spontaneous_scopes,
+        access_token_as_jwt: meta.access_token_as_jwt,
+        access_token_signing_alg: at_alg,
+        id_token_signed_response_alg: id_alg,
+        default_acr_values,
+        default_max_age: meta.default_max_age,
+        post_logout_redirect_uris: meta.post_logout_redirect_uris,
+        allow_introspection: true,
+        disabled: false,
+        registration: None,
+    };
+    Ok((client, extra))
+}
+
+/// The registration response body.
+fn describe(state: &AppState, client: &Client) -> Value {
+    let mut body = json!({
+        "client_id": client.client_id,
+        "client_name": client.client_name,
+        "redirect_uris": client.redirect_uris,
+        "response_types": if client.allows_grant(GrantType::AuthorizationCode) { vec!["code"] } else { vec![] },
+        "grant_types": client.grant_types.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
+        "token_endpoint_auth_method": client.token_endpoint_auth_method.as_str(),
+        "scope": client.scopes.to_string(),
+        "post_logout_redirect_uris": client.post_logout_redirect_uris,
+        "default_acr_values": client.default_acr_values.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
+        "subject_type": "public",
+        "id_token_signed_response_alg": client.id_token_signed_response_alg.as_str(),
+        "allow_spontaneous_scopes": client.allow_spontaneous_scopes,
+        "spontaneous_scopes": client.spontaneous_scopes.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>(),
+        "access_token_as_jwt": client.access_token_as_jwt,
+        "access_token_signing_alg": client.access_token_signing_alg.as_str(),
+    });
+    if let Some(age) = client.default_max_age {
+        body["default_max_age"] = json!(age);
+    }
+    if let Some(secret) = &client.client_secret {
+        body["client_secret"] = json!(secret);
+        body["client_secret_expires_at"] = json!(0);
+    }
+    if let Some(reg) = &client.registration {
+        body["registration_access_token"] = json!(reg.access_token);
+        body["registration_client_uri"] = json!(registration_client_uri(state, &client.client_id));
+        body["client_id_issued_at"] = json!(reg.issued_at);
+        if let Value::Object(map) = &mut body {
+            for (k, v) in &reg.extra {
+                map.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    body
+}
+
+fn registration_client_uri(state: &AppState, client_id: &str) -> String {
+    let mut url = state.url(paths::REGISTER);
+    url.push_str("?client_id=");
+    url.push_str(&url::form_urlencoded::byte_serialize(client_id.as_bytes()).collect::<String>());
+    url
+}
+
+fn json_status(status: StatusCode, body: Value) -> Response {
+    (
+        status,
+        [(axum::http::header::CACHE_CONTROL, "no-store")],
+        axum::Json(body),
+    )
+        .into_response()
+}
+
+/// `POST /register`.
+pub async fn create(State(state): State<AppState>, body: Bytes) -> Response {
+    if !state.config.dynamic_registration {
+        return OAuthError::AccessDenied("dynamic registration is disabled".into()).into_response();
+    }
+    let (mut client, extra) = match build_client(&state, &body) {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
+    };
+    client.client_id = uuid::Uuid::new_v4().to_string();
+    client.client_secret = (!client.is_public()).then(|| random_token(32));
+    client.registration = Some(Registration {
+        access_token: random_token(32),
+        issued_at: state.now(),
+        extra,
+    });
+    state
+        .storage
+        .clients
+        .insert(&client.client_id, client.clone(), NEVER);
+    json_status(StatusCode::CREATED, describe(&state, &client))
+}
+
+/// `client_id` query parameter of the management endpoints.
+#[derive(Debug, Deserialize)]
+pub struct ClientIdQuery {
+    client_id: Option<String>,
+}
+
+/// Authorizes a management request; both a wrong token and an unknown client are
+/// `invalid_token` (RFC 7592 §2: don't reveal which).
+fn managed(
+    state: &AppState,
+    headers: &HeaderMap,
+    query: &ClientIdQuery,
+) -> Result<Client, OAuthError> {
+    let token = bearer::from_header(headers)?.ok_or_else(|| {
+        OAuthError::InvalidToken("the registration access token is missing".into())
+    })?;
+    let client_id = query
+        .client_id
+        .as_deref()
+        .filter(|c| !c.is_empty())
+        .ok_or_else(|| OAuthError::InvalidRequest("client_id is required".into()))?;
+    let invalid =
+        || OAuthError::InvalidToken("the access token is not valid for the client".into());
+    let client = state
+        .storage
+        .clients
+        .get(client_id, state.now())
+        .ok_or_else(invalid)?;
+    match &client.registration {
+        Some(reg) if secure_eq(&reg.access_token, &token) => Ok(client),
+        _ => Err(invalid()),
+    }
+}
+
+/// `GET /register?client_id=...`.
+pub async fn read(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<ClientIdQuery>,
+) -> Response {
+    match managed(&state, &headers, &query) {
+        Ok(client) => json_status(StatusCode::OK, describe(&state, &client)),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// `PUT /register?client_id=...`: replaces the metadata (id, secret and token are kept).
+pub async fn update(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<ClientIdQuery>,
+    body: Bytes,
+) -> Response {
+    let existing = match managed(&state, &headers, &query) {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
+    };
+    let (mut client, extra) = match build_client(&state, &body) {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
+    };
+    if !client.client_id.is_empty() && client.client_id != existing.client_id {
+        return OAuthError::InvalidRequest("client_id in the body does not match".into())
+            .into_response();
+    }
+    if let (Some(given), Some(stored)) = (&client.client_secret, &existing.client_secret) {
+        if !secure_eq(given, stored) {
+            return OAuthError::InvalidRequest("client_secret in the body does not match".into())
+                .into_response();
+        }
+    }
+    client.client_id = existing.client_id.clone();
+    client.client_secret = if client.is_public() {
+        None
+    } else {
+        existing
+            .client_secret
+            .clone()
+            .or_else(|| Some(random_token(32)))
+    };
+    client.registration = existing.registration.map(|r| Registration { extra, ..r });
+    state
+        .storage
+        .clients
+        .insert(&client.client_id, client.clone(), NEVER);
+    json_status(StatusCode::OK, describe(&state, &client))
+}
+
+/// `DELETE /register?client_id=...`: removes the client and every token issued to it.
+pub async fn delete(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<ClientIdQuery>,
+) -> Response {
+    match managed(&state, &headers, &query) {
+        Ok(client) => {
+            let id = client.client_id.clone();
+            state.storage.clients.remove(&id);
+            state
+                .storage
+                .access_tokens
+                .remove_where(&|t| t.client_id == id);
+            state
+                .storage
+                .refresh_tokens
+                .remove_where(&|t| t.client_id == id);
+            state.storage.codes.remove_where(&|c| c.client_id == id);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(e) => e.into_response(),
+    }
+}

@@ -1,0 +1,290 @@
+//! Shared state, the router (Gluu's endpoint layout), [`start`] and the server [`Handle`].
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::routing::{get, post};
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::clients::Client;
+use crate::clock::{Clock, SystemClock};
+use crate::config::Config;
+use crate::error::OAuthError;
+use crate::keys::KeySet;
+use crate::model::OtpEnrollment;
+use crate::pages::Pages;
+use crate::storage::{Storage, NEVER};
+use crate::users::UserStore;
+
+/// Paths of the endpoints (Gluu layout).
+pub mod paths {
+    /// Discovery document.
+    pub const DISCOVERY: &str = "/.well-known/openid-configuration";
+    /// Authorization endpoint.
+    pub const AUTHORIZE: &str = "/oxauth/restv1/authorize";
+    /// Token endpoint.
+    pub const TOKEN: &str = "/oxauth/restv1/token";
+    /// UserInfo endpoint.
+    pub const USERINFO: &str = "/oxauth/restv1/userinfo";
+    /// JWK set.
+    pub const JWKS: &str = "/oxauth/restv1/jwks";
+    /// Dynamic registration and client configuration.
+    pub const REGISTER: &str = "/oxauth/restv1/register";
+    /// Token introspection.
+    pub const INTROSPECTION: &str = "/oxauth/restv1/introspection";
+    /// Token revocation.
+    pub const REVOKE: &str = "/oxauth/restv1/revoke";
+    /// RP-initiated logout.
+    pub const END_SESSION: &str = "/oxauth/restv1/end_session";
+    /// Login, OTP and consent pages live under this prefix.
+    pub const INTERACTION: &str = "/oxauth/interaction";
+}
+
+/// Everything a handler needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// The validated configuration.
+    pub config: Arc<Config>,
+    /// Issuer URL without trailing slash.
+    pub issuer: Arc<str>,
+    /// Signing keys.
+    pub keys: Arc<KeySet>,
+    /// Users.
+    pub users: Arc<UserStore>,
+    /// All mutable state.
+    pub storage: Storage,
+    /// Time source.
+    pub clock: Arc<dyn Clock>,
+    /// HTML templates.
+    pub pages: Arc<Pages>,
+}
+
+impl AppState {
+    /// Builds the state: loads keys, hashes passwords, registers static clients and enrollments.
+    pub fn new(config: Config, issuer: String, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        config.validate()?;
+        let keys = KeySet::load(&config)?;
+        let users = UserStore::load(&config.users)?;
+        let storage = Storage::in_memory();
+        for (i, c) in config.clients.iter().enumerate() {
+            let client = Client::from_config(c).with_context(|| format!("clients[{i}]"))?;
+            storage
+                .clients
+                .insert(&client.client_id.clone(), client, NEVER);
+        }
+        for user in &config.users {
+            if let Some(secret) = &user.otp_secret {
+                let secret = crate::otp::decode_secret(secret).map_err(anyhow::Error::msg)?;
+                storage.otp.insert(
+                    &user.username,
+                    OtpEnrollment {
+                        secret,
+                        last_step: None,
+                    },
+                    NEVER,
+                );
+            }
+        }
+        Ok(Self {
+            config: Arc::new(config),
+            issuer: issuer.trim_end_matches('/').into(),
+            keys: Arc::new(keys),
+            users: Arc::new(users),
+            storage,
+            clock,
+            pages: Arc::new(Pages::new()?),
+        })
+    }
+
+    /// Current time (Unix seconds).
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    /// Absolute URL of an OP path.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.issuer, path)
+    }
+
+    /// Whether cookies must be `Secure` (https issuer).
+    pub fn secure_cookies(&self) -> bool {
+        self.issuer.starts_with("https://")
+    }
+}
+
+/// The axum router of the OP.
+pub fn router(state: AppState) -> Router {
+    use paths::*;
+    Router::new()
+        .route(DISCOVERY, get(crate::discovery::handler))
+        .route(JWKS, get(crate::discovery::jwks))
+        .route(
+            AUTHORIZE,
+            get(crate::authorize::get_handler).post(crate::authorize::post_handler),
+        )
+        .route(TOKEN, post(crate::grants::handler))
+        .route(
+            USERINFO,
+            get(crate::userinfo::get_handler).post(crate::userinfo::post_handler),
+        )
+        .route(
+            REGISTER,
+            post(crate::registration::create)
+                .get(crate::registration::read)
+                .put(crate::registration::update)
+                .delete(crate::registration::delete),
+        )
+        .route(
+            INTROSPECTION,
+            get(crate::introspection::get_handler).post(crate::introspection::post_handler),
+        )
+        .route(REVOKE, post(crate::revocation::handler))
+        .route(
+            END_SESSION,
+            get(crate::end_session::get_handler).post(crate::end_session::post_handler),
+        )
+        .merge(crate::interaction::routes())
+        .with_state(state)
+}
+
+/// A running OP.
+#[derive(Debug)]
+pub struct Handle {
+    addr: SocketAddr,
+    issuer: String,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+    purger: Option<JoinHandle<()>>,
+}
+
+impl Handle {
+    /// The bound socket address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The issuer URL (e.g. `http://127.0.0.1:PORT`); discovery is at
+    /// `{issuer}/.well-known/openid-configuration`.
+    pub fn issuer(&self) -> String {
+        self.issuer.clone()
+    }
+
+    /// The base URL of the listener (`http://ADDR`), which equals the issuer unless the config
+    /// sets one.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting connections and waits for in-flight requests.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+        if let Some(purger) = self.purger.take() {
+            purger.abort();
+        }
+    }
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+        if let Some(purger) = self.purger.take() {
+            purger.abort();
+        }
+    }
+}
+
+/// Starts the OP on `listener` with the wall clock.
+pub async fn start(config: Config, listener: TcpListener) -> anyhow::Result<Handle> {
+    start_with_clock(config, listener, Arc::new(SystemClock)).await
+}
+
+/// Starts the OP with an injected clock (tests move time with [`crate::ManualClock`]).
+pub async fn start_with_clock(
+    config: Config,
+    listener: TcpListener,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<Handle> {
+    let addr = listener.local_addr().context("listener has no address")?;
+    let issuer = config
+        .issuer
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"));
+    let state = AppState::new(config, issuer.clone(), clock)?;
+    let purger = tokio::spawn(purge_periodically(state.clone()));
+    let app = router(state);
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await;
+        if let Err(err) = served {
+            tracing::error!("OP server stopped: {err}");
+        }
+    });
+    tracing::info!("OP listening on {addr}, issuer {issuer}");
+    Ok(Handle {
+        addr,
+        issuer: issuer.trim_end_matches('/').to_owned(),
+        shutdown: Some(tx),
+        task: Some(task),
+        purger: Some(purger),
+    })
+}
+
+async fn purge_periodically(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        let purged = state.storage.purge_expired(state.now());
+        if purged > 0 {
+            tracing::debug!("purged {purged} expired records");
+        }
+    }
+}
+
+/// Parses an `application/x-www-form-urlencoded` body or query string. A repeated parameter is an
+/// error (RFC 6749 §3.1, §3.2).
+pub fn parse_form(raw: &[u8]) -> Result<HashMap<String, String>, OAuthError> {
+    let mut map = HashMap::new();
+    for (key, value) in url::form_urlencoded::parse(raw) {
+        if map.insert(key.to_string(), value.into_owned()).is_some() {
+            return Err(OAuthError::InvalidRequest(format!(
+                "parameter `{key}` is repeated"
+            )));
+        }
+    }
+    Ok(map)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_parameters_are_rejected() {
+        assert_eq!(parse_form(b"a=1&b=2").unwrap()["b"], "2");
+        assert_eq!(
+            parse_form(b"a=1&a=2").unwrap_err().code(),
+            "invalid_request"
+        );
+        assert_eq!(
+            parse_form(b"scope=openid+profile").unwrap()["scope"],
+            "openid profile"
+        );
+    }
+}

@@ -1,0 +1,160 @@
+//! The UserInfo endpoint (OIDC Core §5.3): GET or POST, bearer token in the header or (POST) the
+//! form body; claims released by scope.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Map, Value};
+
+use crate::bearer;
+use crate::error::OAuthError;
+use crate::scopes::ScopeSet;
+use crate::server::{parse_form, AppState};
+use crate::tokens;
+
+/// Claims each standard scope releases (OIDC Core §5.4).
+pub const SCOPE_CLAIMS: &[(&str, &[&str])] = &[
+    (
+        "profile",
+        &[
+            "name",
+            "family_name",
+            "given_name",
+            "middle_name",
+            "nickname",
+            "preferred_username",
+            "profile",
+            "picture",
+            "website",
+            "gender",
+            "birthdate",
+            "zoneinfo",
+            "locale",
+            "updated_at",
+        ],
+    ),
+    ("email", &["email", "email_verified"]),
+    ("address", &["address"]),
+    ("phone", &["phone_number", "phone_number_verified"]),
+];
+
+/// Every claim name the OP can release.
+pub fn claims_supported() -> Vec<&'static str> {
+    let mut claims = vec!["sub"];
+    for (_, names) in SCOPE_CLAIMS {
+        claims.extend_from_slice(names);
+    }
+    claims
+}
+
+/// `GET /userinfo`.
+pub async fn get_handler(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    respond(&state, bearer::from_header(&headers))
+}
+
+/// `POST /userinfo`.
+pub async fn post_handler(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let token = parse_form(&body).and_then(|form| bearer::from_header_or_form(&headers, &form));
+    respond(&state, token)
+}
+
+fn respond(state: &AppState, token: Result<Option<String>, OAuthError>) -> Response {
+    match userinfo(state, token) {
+        Ok(claims) => {
+            let mut response = axum::Json(claims).into_response();
+            response
+                .headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }
+        Err(err) => err.into_response(),
+    }
+}
+
+fn userinfo(
+    state: &AppState,
+    token: Result<Option<String>, OAuthError>,
+) -> Result<Value, OAuthError> {
+    let token =
+        token?.ok_or_else(|| OAuthError::InvalidToken("no access token was presented".into()))?;
+    let record = tokens::lookup_access_token(state, &token).ok_or_else(|| {
+        OAuthError::InvalidToken("the access token is unknown, expired or revoked".into())
+    })?;
+    if !record.scopes.contains("openid") {
+        return Err(OAuthError::InsufficientScope(
+            "the access token lacks the openid scope".into(),
+        ));
+    }
+    let auth = record.auth.ok_or_else(|| {
+        OAuthError::InsufficientScope("the access token was not issued for a user".into())
+    })?;
+    let user = state
+        .users
+        .get(&auth.username)
+        .ok_or_else(|| OAuthError::InvalidToken("the token's user no longer exists".into()))?;
+    Ok(release(
+        &record.scopes,
+        &user.sub,
+        &user.username,
+        &user.claims,
+    ))
+}
+
+/// The claims `scopes` release for a user.
+pub fn release(
+    scopes: &ScopeSet,
+    sub: &str,
+    username: &str,
+    claims: &std::collections::BTreeMap<String, Value>,
+) -> Value {
+    let mut out = Map::new();
+    out.insert("sub".into(), json!(sub));
+    let mut available: HashMap<&str, Value> = claims
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.clone()))
+        .collect();
+    available
+        .entry("preferred_username")
+        .or_insert_with(|| json!(username));
+    for (scope, names) in SCOPE_CLAIMS {
+        if !scopes.contains(scope) {
+            continue;
+        }
+        for name in *names {
+            if let Some(value) = available.get(name) {
+                out.insert((*name).into(), value.clone());
+            }
+        }
+    }
+    Value::Object(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn claims_follow_scopes() {
+        let claims = [
+            ("name".to_string(), json!("Admin")),
+            ("email".to_string(), json!("a@x")),
+            ("phone_number".to_string(), json!("+1")),
+        ]
+        .into_iter()
+        .collect();
+        let out = release(&ScopeSet::parse("openid email"), "s", "admin", &claims);
+        assert_eq!(out, json!({"sub": "s", "email": "a@x"}));
+        let out = release(&ScopeSet::parse("openid profile"), "s", "admin", &claims);
+        assert_eq!(
+            out,
+            json!({"sub": "s", "name": "Admin", "preferred_username": "admin"})
+        );
+    }
+}

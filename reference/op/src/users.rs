@@ -1,0 +1,140 @@
+//! The user store: usernames, argon2 password hashes (computed at load) and claims.
+
+use std::collections::{BTreeMap, HashMap};
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+
+use crate::config::UserConfig;
+
+/// A user.
+#[derive(Debug, Clone)]
+pub struct User {
+    /// Login name.
+    pub username: String,
+    /// Subject identifier.
+    pub sub: String,
+    /// argon2 PHC string.
+    password_hash: String,
+    /// Claims released by scope.
+    pub claims: BTreeMap<String, serde_json::Value>,
+}
+
+/// Every user, by username.
+#[derive(Debug)]
+pub struct UserStore {
+    users: HashMap<String, User>,
+    /// Verified when the username is unknown, so both cases cost the same.
+    dummy_hash: String,
+}
+
+fn hash(password: &str) -> anyhow::Result<String> {
+    let salt = SaltString::generate(&mut rand::rngs::OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| anyhow::anyhow!("password hashing failed: {e}"))
+}
+
+impl UserStore {
+    /// Hashes clear-text passwords (PHC strings starting with `$argon2` are taken as hashes).
+    pub fn load(users: &[UserConfig]) -> anyhow::Result<Self> {
+        let mut map = HashMap::new();
+        for (i, u) in users.iter().enumerate() {
+            let password_hash = if u.password.starts_with("$argon2") {
+                PasswordHash::new(&u.password)
+                    .map_err(|e| anyhow::anyhow!("users[{i}].password: bad argon2 hash: {e}"))?;
+                u.password.clone()
+            } else {
+                hash(&u.password)?
+            };
+            map.insert(
+                u.username.clone(),
+                User {
+                    username: u.username.clone(),
+                    sub: u.sub.clone().unwrap_or_else(|| u.username.clone()),
+                    password_hash,
+                    claims: u.claims.clone(),
+                },
+            );
+        }
+        Ok(Self {
+            users: map,
+            dummy_hash: hash("dummy password for unknown users")?,
+        })
+    }
+
+    /// Looks a user up by username.
+    pub fn get(&self, username: &str) -> Option<&User> {
+        self.users.get(username)
+    }
+
+    /// Looks a user up by subject.
+    pub fn by_sub(&self, sub: &str) -> Option<&User> {
+        self.users.values().find(|u| u.sub == sub)
+    }
+
+    /// Checks a password; `None` for an unknown user or a wrong password. CPU-heavy: call from a
+    /// blocking task.
+    pub fn authenticate(&self, username: &str, password: &str) -> Option<&User> {
+        let user = self.users.get(username);
+        let stored = user.map_or(self.dummy_hash.as_str(), |u| u.password_hash.as_str());
+        let ok = PasswordHash::new(stored)
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
+            .unwrap_or(false);
+        if ok {
+            user
+        } else {
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> UserStore {
+        let users: Vec<UserConfig> = serde_yaml::from_str(
+            "- {username: admin, password: secret, claims: {name: Admin}}\n- {username: bob, password: pw, sub: u-2}\n",
+        )
+        .unwrap();
+        UserStore::load(&users).unwrap()
+    }
+
+    #[test]
+    fn passwords_are_hashed_and_checked() {
+        let store = store();
+        let admin = store.get("admin").unwrap();
+        assert!(admin.password_hash.starts_with("$argon2id$"));
+        assert!(!admin.password_hash.contains("secret"));
+        assert!(store.authenticate("admin", "secret").is_some());
+        assert!(store.authenticate("admin", "Secret").is_none());
+        assert!(store.authenticate("nobody", "secret").is_none());
+        assert_eq!(store.by_sub("u-2").unwrap().username, "bob");
+        assert_eq!(admin.sub, "admin");
+    }
+
+    #[test]
+    fn phc_hashes_are_accepted_as_is() {
+        let phc = hash("pre-hashed").unwrap();
+        let users = vec![UserConfig {
+            username: "h".into(),
+            password: phc,
+            sub: None,
+            claims: BTreeMap::new(),
+            otp_secret: None,
+        }];
+        let store = UserStore::load(&users).unwrap();
+        assert!(store.authenticate("h", "pre-hashed").is_some());
+        let bad = vec![UserConfig {
+            password: "$argon2 is not a hash".into(),
+            ..users[0].clone()
+        }];
+        assert!(UserStore::load(&bad).is_err());
+    }
+}
