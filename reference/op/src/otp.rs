@@ -2,10 +2,7 @@
 //! 30 s steps, 20-byte secrets, plus a ±1 step window and replay refusal (a code of a step at or
 //! before the last accepted step is refused).
 
-use base64::Engine;
 use totp_rs::{Algorithm, TOTP};
-
-use crate::util::random_token;
 
 /// Digits of a code.
 pub const DIGITS: usize = 6;
@@ -25,10 +22,10 @@ pub fn decode_secret(base32: &str) -> Result<Vec<u8>, String> {
 
 /// A fresh 160-bit secret.
 pub fn new_secret() -> Vec<u8> {
-    let token = random_token(20);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(token)
-        .unwrap_or_else(|_| vec![0u8; 20])
+    use rand::RngCore;
+    let mut secret = vec![0u8; 20];
+    rand::rngs::OsRng.fill_bytes(&mut secret);
+    secret
 }
 
 /// Base32 (no padding) form shown to the user.

@@ -123,7 +123,7 @@ pub fn decide(
             let err = OAuthError::LoginRequired("the user must authenticate".into());
             return error_redirect(state, &request.redirect_uri, request.state.as_deref(), &err);
         }
-        return interaction::begin(state, jar, client, request, Step::Login, None);
+        return interaction::begin(state, jar, request, Step::Login, None);
     };
     let auth = session.auth.clone();
     if needs_consent(state, client, &request, &auth.username) {
@@ -131,7 +131,7 @@ pub fn decide(
             let err = OAuthError::ConsentRequired("the user must consent".into());
             return error_redirect(state, &request.redirect_uri, request.state.as_deref(), &err);
         }
-        return interaction::begin(state, jar, client, request, Step::Consent, Some(auth));
+        return interaction::begin(state, jar, request, Step::Consent, Some(auth));
     }
     (jar, complete(state, &request, auth)).into_response()
 }

@@ -40,7 +40,6 @@ pub async fn submit(
             };
             authorize::remember_consent(&state, &client, request, &auth.username);
             state.storage.interactions.remove(&interaction.id);
-            let _ = jar;
             authorize::complete(&state, request, auth)
         }
         Some("deny") => {

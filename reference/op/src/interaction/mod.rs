@@ -34,7 +34,6 @@ use axum_extra::extract::cookie::CookieJar;
 use serde::Serialize;
 
 use crate::authorize::{self, AuthorizationRequest};
-use crate::clients::Client;
 use crate::model::AuthContext;
 use crate::server::{parse_form, paths, AppState};
 use crate::sessions;
@@ -102,7 +101,6 @@ fn page_url(id: &str) -> String {
 pub fn begin(
     state: &AppState,
     jar: CookieJar,
-    _client: &Client,
     request: AuthorizationRequest,
     step: Step,
     auth: Option<AuthContext>,

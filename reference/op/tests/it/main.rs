@@ -1,0 +1,14 @@
+//! Integration tests: the OP in-process on an ephemeral port, driven over HTTP by the
+//! `openidconnect` crate (an independent relying party) and a scripted browser (reqwest with a
+//! cookie store + scraper).
+
+mod common;
+
+mod client_credentials;
+mod code_flow;
+mod discovery;
+mod end_session;
+mod errors;
+mod otp;
+mod registration;
+mod tokens;
