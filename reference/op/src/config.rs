@@ -278,7 +278,37 @@ impl Default for Config {
     }
 }
 
+/// Absolute path of the example configuration `fixtures/op/op.yml` in this source tree (baked in at
+/// compile time; meant for tests and the harness of this workspace).
+pub fn example_config_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/op/op.yml")
+}
+
+/// The committed fixture keys (RS256 + ES256) by absolute path, so configs built in code load
+/// keys instead of generating RSA keys at every start.
+pub fn fixture_keys() -> Vec<KeyConfig> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/op/keys");
+    vec![
+        KeyConfig {
+            alg: SigningAlg::RS256,
+            pem: Some(dir.join("rs256.pem")),
+            kid: None,
+        },
+        KeyConfig {
+            alg: SigningAlg::ES256,
+            pem: Some(dir.join("es256.pem")),
+            kid: None,
+        },
+    ]
+}
+
 impl Config {
+    /// The example configuration (`fixtures/op/op.yml`): users `admin`/`secret` and
+    /// `jdoe`/`jdoe-secret`, clients `demo-rp`, `api-consumer`, `jwt-consumer`.
+    pub fn example() -> anyhow::Result<Self> {
+        Self::from_path(example_config_path())
+    }
+
     /// Parses YAML and validates it.
     pub fn from_yaml_str(text: &str) -> anyhow::Result<Self> {
         let config: Config = serde_yaml::from_str(text).context("invalid OP config")?;
@@ -544,6 +574,16 @@ clients:
     }
 
     #[test]
+    fn fixture_keys_load_from_any_working_directory() {
+        let config = Config {
+            keys: fixture_keys(),
+            ..Config::default()
+        };
+        let keys = crate::keys::KeySet::load(&config).unwrap();
+        assert_eq!(keys.algs(), vec![SigningAlg::RS256, SigningAlg::ES256]);
+    }
+
+    #[test]
     fn toml_is_accepted_too() {
         let config = Config::from_toml_str(
             "dynamic_registration = false\n[[users]]\nusername = \"admin\"\npassword = \"secret\"\n",
@@ -555,8 +595,7 @@ clients:
 
     #[test]
     fn example_fixture_is_valid() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/op/op.yml");
-        let config = Config::from_path(path).unwrap();
+        let config = Config::example().unwrap();
         assert!(config.users.iter().any(|u| u.username == "admin"));
         assert!(config.keys.iter().all(|k| k.pem.is_some()));
     }

@@ -4,7 +4,9 @@
 //! `post_logout_redirect_uri` registered exactly for that client, the session ends and the browser
 //! is redirected there with `state`. Without a hint the OP never redirects (OIDF suite behaviour,
 //! spec §1.17): it ends the browser's session and shows a logged-out page. A bad hint or an
-//! unregistered URI is a 400 JSON error and the session is kept.
+//! unregistered URI is a 400 JSON error and the session is kept. Logout ends both the browser's
+//! session and the session named by the hint's `sid` (an RP may hold an ID token of an earlier
+//! session of the same browser, e.g. from before a step-up).
 
 use std::collections::HashMap;
 
@@ -90,13 +92,6 @@ fn end_session(
         }
     } else if redirect_uri.is_some() {
         tracing::info!("post_logout_redirect_uri without id_token_hint: not redirecting");
-    }
-    if let (Some(hinted), Some((_, session))) = (&hinted_sid, sessions::current(state, &jar)) {
-        if *hinted != session.sid {
-            return Err(OAuthError::InvalidRequest(
-                "the id_token_hint belongs to another session".into(),
-            ));
-        }
     }
     if let Some(sid) = &hinted_sid {
         state.storage.sessions.remove_where(&|s| s.sid == *sid);

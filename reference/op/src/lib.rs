@@ -10,7 +10,8 @@
 //!
 //! ```no_run
 //! # async fn demo() -> anyhow::Result<()> {
-//! let config = gatecheck_op::Config::from_path("fixtures/op/op.yml")?;
+//! // Or build one in code: `Config { keys: gatecheck_op::fixture_keys(), users, clients, ..Default::default() }`.
+//! let config = gatecheck_op::Config::example()?; // fixtures/op/op.yml
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
 //! let op = gatecheck_op::start(config, listener).await?;
 //! println!("discovery: {}/.well-known/openid-configuration", op.issuer());
@@ -64,5 +65,5 @@ pub mod users;
 pub mod util;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use config::{ClientConfig, Config, UserConfig};
+pub use config::{example_config_path, fixture_keys, ClientConfig, Config, UserConfig};
 pub use server::{start, start_with_clock, Handle};

@@ -110,3 +110,31 @@ async fn bad_or_missing_hint_never_redirects() {
         .left();
     assert_eq!(query_param(&after, "error").unwrap(), "login_required");
 }
+
+#[tokio::test]
+async fn a_hint_from_an_earlier_session_still_logs_out() {
+    let op = TestOp::start().await;
+    let (agent, old_hint) = logged_in(&op).await;
+    // prompt=login creates a new session in the same browser.
+    let page = agent
+        .open(&authorize_url(&op, &demo_params(&[("prompt", "login")])))
+        .await
+        .page();
+    agent.login(&page, "admin", "secret").await.left();
+    let target = agent
+        .open(&end_session_url(
+            &op,
+            &[
+                ("id_token_hint", &old_hint),
+                ("post_logout_redirect_uri", "http://localhost:4400/"),
+            ],
+        ))
+        .await
+        .left();
+    assert_eq!(target.as_str(), "http://localhost:4400/");
+    let after = agent
+        .open(&authorize_url(&op, &demo_params(&[("prompt", "none")])))
+        .await
+        .left();
+    assert_eq!(query_param(&after, "error").unwrap(), "login_required");
+}

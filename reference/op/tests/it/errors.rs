@@ -478,3 +478,29 @@ async fn cookies_are_http_only_and_same_site_lax() {
     );
     assert!(!session.contains("Secure"), "http issuer: no Secure flag");
 }
+
+#[tokio::test]
+async fn authorization_requests_may_be_posted() {
+    let op = TestOp::start().await;
+    let agent = Agent::new(&op);
+    let values: Vec<(String, String)> = demo_params(&[])
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    let page = agent.post("/oxauth/restv1/authorize", &values).await.page();
+    assert!(page.has("form#loginForm"));
+}
+
+#[tokio::test]
+async fn an_expired_login_attempt_is_gone() {
+    let op = TestOp::start().await;
+    let agent = Agent::new(&op);
+    let page = agent
+        .open(&authorize_url(&op, &demo_params(&[])))
+        .await
+        .page();
+    op.clock.advance(600);
+    let gone = agent.login(&page, "admin", "secret").await.page();
+    assert_eq!(gone.status, 400);
+    assert!(gone.html.contains("expired"));
+}

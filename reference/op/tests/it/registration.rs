@@ -330,3 +330,61 @@ async fn public_clients_must_use_pkce() {
     let body: Value = response.json().await.unwrap();
     assert!(body["id_token"].is_string());
 }
+
+#[tokio::test]
+async fn id_tokens_use_the_clients_registered_alg() {
+    let op = TestOp::start().await;
+    let (_, created) = register(
+        &op,
+        json!({"redirect_uris": ["https://rp.example.org/cb"], "id_token_signed_response_alg": "ES256"}),
+    )
+    .await;
+    assert_eq!(created["id_token_signed_response_alg"], "ES256");
+    let id = created["client_id"].as_str().unwrap();
+    let secret = created["client_secret"].as_str().unwrap();
+    let agent = Agent::new(&op);
+    let page = agent
+        .open(&authorize_url(
+            &op,
+            &[
+                ("response_type", "code"),
+                ("client_id", id),
+                ("scope", "openid"),
+                ("nonce", "n"),
+            ],
+        ))
+        .await
+        .page();
+    let page = agent.login(&page, "admin", "secret").await.page();
+    let callback = agent.consent(&page, true).await.left();
+    let code = query_param(&callback, "code").unwrap();
+    let (status, body, _) = token_request(
+        &op,
+        (id, secret),
+        &[("grant_type", "authorization_code"), ("code", &code)],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let id_token = body["id_token"].as_str().unwrap();
+    let header = jsonwebtoken::decode_header(id_token).unwrap();
+    assert_eq!(header.alg, jsonwebtoken::Algorithm::ES256);
+    let jwks: jsonwebtoken::jwk::JwkSet = http()
+        .get(op.url("/oxauth/restv1/jwks"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let key =
+        jsonwebtoken::DecodingKey::from_jwk(jwks.find(header.kid.as_deref().unwrap()).unwrap())
+            .unwrap();
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
+    validation.set_audience(&[id]);
+    validation.set_issuer(&[op.issuer()]);
+    let claims = jsonwebtoken::decode::<Value>(id_token, &key, &validation)
+        .unwrap()
+        .claims;
+    assert_eq!(claims["nonce"], "n");
+    assert_eq!(claims["sub"], "admin");
+}
