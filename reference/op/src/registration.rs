@@ -12,7 +12,7 @@
 //! scopes).
 
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -329,25 +329,20 @@ pub async fn create(State(state): State<AppState>, body: Bytes) -> Response {
     json_status(StatusCode::CREATED, describe(&state, &client))
 }
 
-/// `client_id` query parameter of the management endpoints.
-#[derive(Debug, Deserialize)]
-pub struct ClientIdQuery {
-    client_id: Option<String>,
-}
-
 /// Authorizes a management request; both a wrong token and an unknown client are
 /// `invalid_token` (RFC 7592 §2: don't reveal which).
 fn managed(
     state: &AppState,
     headers: &HeaderMap,
-    query: &ClientIdQuery,
+    query: &Option<String>,
 ) -> Result<Client, OAuthError> {
+    let query = crate::server::parse_form(query.as_deref().unwrap_or_default().as_bytes())?;
     let token = bearer::from_header(headers)?.ok_or_else(|| {
         OAuthError::InvalidToken("the registration access token is missing".into())
     })?;
     let client_id = query
-        .client_id
-        .as_deref()
+        .get("client_id")
+        .map(String::as_str)
         .filter(|c| !c.is_empty())
         .ok_or_else(|| OAuthError::InvalidRequest("client_id is required".into()))?;
     let invalid =
@@ -367,7 +362,7 @@ fn managed(
 pub async fn read(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(query): Query<ClientIdQuery>,
+    RawQuery(query): RawQuery,
 ) -> Response {
     match managed(&state, &headers, &query) {
         Ok(client) => json_status(StatusCode::OK, describe(&state, &client)),
@@ -379,7 +374,7 @@ pub async fn read(
 pub async fn update(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(query): Query<ClientIdQuery>,
+    RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Response {
     let existing = match managed(&state, &headers, &query) {
@@ -421,7 +416,7 @@ pub async fn update(
 pub async fn delete(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(query): Query<ClientIdQuery>,
+    RawQuery(query): RawQuery,
 ) -> Response {
     match managed(&state, &headers, &query) {
         Ok(client) => {

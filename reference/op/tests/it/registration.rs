@@ -388,3 +388,23 @@ async fn id_tokens_use_the_clients_registered_alg() {
     assert_eq!(claims["nonce"], "n");
     assert_eq!(claims["sub"], "admin");
 }
+
+#[tokio::test]
+async fn management_needs_a_client_id() {
+    let op = TestOp::start().await;
+    let (_, created) = register(&op, json!({"redirect_uris": ["https://rp/cb"]})).await;
+    let rat = created["registration_access_token"].as_str().unwrap();
+    for query in ["", "?client_id=", "?client_id=a&client_id=b"] {
+        let response = http()
+            .get(format!("{}{query}", op.url("/oxauth/restv1/register")))
+            .bearer_auth(rat)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400, "{query}");
+        assert_eq!(
+            response.json::<Value>().await.unwrap()["error"],
+            "invalid_request"
+        );
+    }
+}
