@@ -140,7 +140,7 @@ impl Default for OtpConfig {
 }
 
 /// A user of the OP's store.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UserConfig {
     /// Login name (also `preferred_username` and introspection `username`).
@@ -223,6 +223,34 @@ pub struct ClientConfig {
 
 fn yes() -> bool {
     true
+}
+
+impl Default for ClientConfig {
+    /// The same defaults as an entry with only `client_id` in the file, so configs can be built in
+    /// code with `ClientConfig { client_id, client_secret, redirect_uris, ..Default::default() }`.
+    fn default() -> Self {
+        Self {
+            client_id: String::new(),
+            client_secret: None,
+            client_name: None,
+            redirect_uris: Vec::new(),
+            scopes: default_client_scopes(),
+            grant_types: default_grant_types(),
+            token_endpoint_auth_method: TokenEndpointAuthMethod::default(),
+            pre_authorized: false,
+            persist_client_authorizations: true,
+            allow_spontaneous_scopes: false,
+            spontaneous_scopes: Vec::new(),
+            access_token_as_jwt: false,
+            access_token_signing_alg: None,
+            id_token_signed_response_alg: None,
+            default_acr_values: Vec::new(),
+            default_max_age: None,
+            post_logout_redirect_uris: Vec::new(),
+            allow_introspection: true,
+            disabled: false,
+        }
+    }
 }
 
 fn default_keys() -> Vec<KeyConfig> {
@@ -581,6 +609,18 @@ clients:
         };
         let keys = crate::keys::KeySet::load(&config).unwrap();
         assert_eq!(keys.algs(), vec![SigningAlg::RS256, SigningAlg::ES256]);
+    }
+
+    #[test]
+    fn code_built_client_defaults_match_the_file_defaults() {
+        let from_file: ClientConfig =
+            serde_yaml::from_str("client_id: a\nclient_secret: b\n").unwrap();
+        let in_code = ClientConfig {
+            client_id: "a".into(),
+            client_secret: Some("b".into()),
+            ..Default::default()
+        };
+        assert_eq!(format!("{from_file:?}"), format!("{in_code:?}"));
     }
 
     #[test]

@@ -119,6 +119,11 @@ pub fn decide(
             && request.hinted_sub.as_ref().is_none_or(|h| *h == s.auth.sub)
     });
     let Some(session) = usable else {
+        let mut request = request;
+        if let (None, Some(previous)) = (&request.login_hint, &session) {
+            // Step-up or re-authentication: offer the signed-in user's name.
+            request.login_hint = Some(previous.auth.username.clone());
+        }
         if request.prompt.none {
             let err = OAuthError::LoginRequired("the user must authenticate".into());
             return error_redirect(state, &request.redirect_uri, request.state.as_deref(), &err);

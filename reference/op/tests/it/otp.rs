@@ -20,6 +20,19 @@ fn code_for(op: &TestOp, secret_b32: &str) -> String {
     totp.generate(op.clock.now() as u64)
 }
 
+/// Decodes a base64 PNG QR code the way an authenticator app's camera would.
+fn decode_qr(png_base64: &str) -> String {
+    use base64::Engine;
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(png_base64)
+        .unwrap();
+    let image = image::load_from_memory(&png).unwrap().to_luma8();
+    let mut prepared = rqrr::PreparedImage::prepare(image);
+    let grids = prepared.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code");
+    grids[0].decode().unwrap().1
+}
+
 async fn id_token_claims(op: &TestOp, callback: &url::Url) -> serde_json::Value {
     let code = query_param(callback, "code").expect("code");
     let (status, body, _) = token_request(
@@ -51,12 +64,12 @@ async fn enrollment_shows_a_qr_code_then_the_code_logs_in() {
     let agent = Agent::new(&op);
     let page = to_enrollment(&op, &agent).await;
     let img = page.attr_of("#otp_qr", "src").expect("QR image");
-    assert!(
-        img.starts_with("data:image/png;base64,iVBOR"),
-        "PNG data URL"
-    );
+    let png = img
+        .strip_prefix("data:image/png;base64,")
+        .expect("PNG data URL");
     let secret = page.text_of("#otp_secret").unwrap();
     let uri = page.text_of("#otp_uri").unwrap();
+    assert_eq!(decode_qr(png), uri, "the QR code encodes the otpauth URI");
     assert!(uri.starts_with("otpauth://totp/Gluu%20Inc:admin?"), "{uri}");
     assert!(uri.contains(&format!("secret={secret}")));
     for part in [
