@@ -276,6 +276,19 @@ mod tests {
     }
 
     #[test]
+    fn duplicate_configured_kids_are_rejected() {
+        let mut config = crate::config::Config {
+            keys: crate::config::fixture_keys(),
+            ..Default::default()
+        };
+        for key in &mut config.keys {
+            key.kid = Some("same".into());
+        }
+        let err = KeySet::load(&config).unwrap_err().to_string();
+        assert!(err.contains("keys[1].kid"), "{err}");
+    }
+
+    #[test]
     fn bad_pem_is_an_error() {
         assert!(SigningKey::from_pem(SigningAlg::RS256, EC_PEM, None).is_err());
         assert!(SigningKey::from_pem(SigningAlg::ES256, "garbage", None).is_err());
