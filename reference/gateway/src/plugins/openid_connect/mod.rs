@@ -1,0 +1,272 @@
+//! `gluu-openid-connect`: the gateway as an OpenID Connect relying party with ACR step-up,
+//! sessions and logout (spec gluu-gateway.md §4, §5, decisions §13).
+//!
+//! The plugin drives the OP through oxd (`get-authorization-url`, `get-tokens-by-code`,
+//! `get-user-info`, `get-logout-uri`) and decides every request in GG's order (spec §4.2): the
+//! callback path, the logout path, the post-logout path, the ACR rule of `(method, path)`,
+//! `no_auth`, the session's tokens, ACR sufficiency, token and authentication ages, the loop breaker.
+//!
+//! # Session
+//! The cookie `gluu_openid_connect_session` is sealed with the `cookie` crate's private jar
+//! (AES-256-GCM) under a key derived from the gateway's session secret, `HttpOnly`,
+//! `SameSite=Lax`, `Path=/`, `Secure` on https, and is never forwarded upstream. It carries only a
+//! summary per ID token (ACR, `iat`, `exp`, `auth_time`, requested ACRs, a random record key) and
+//! the pending login (original URL, requested ACRs, `state` and `nonce`), about 1 KB with several
+//! tokens. ID tokens, access tokens, userinfo and saved request bodies stay in the plugin's
+//! in-memory [`store::SessionStore`].
+//!
+//! Two gateway instances sharing the secret open each other's cookies and agree on what the user
+//! holds. An instance that lacks a token's record (another instance served the login, or it
+//! restarted) recovers it with a silent `prompt=none` authorization (the OP's session answers
+//! without user interaction, falling back to an interactive login if the OP asks for one); the
+//! recovered token is added beside the other instance's, so instances behind a round-robin
+//! balancer each keep their own record instead of taking turns refreshing.
+//!
+//! # Extensions beyond GG (documented)
+//! * API clients (`Accept: application/json` without `text/html`, or
+//!   `X-Requested-With: XMLHttpRequest`) get 401 instead of a redirect they cannot follow, with an
+//!   RFC 9470 challenge when the session lacks the ACR or is too old ([`api_client`]).
+//! * The callback also requires the `state` of the login started by *this* browser and checks the
+//!   ID token's `iss`, `aud`/`azp` and `nonce` ([`claims`]).
+//! * An OP answering a silent re-authentication with `login_required` (or another
+//!   interaction error) restarts the login interactively instead of failing.
+
+pub mod acr;
+pub mod api_client;
+mod authorize;
+mod callback;
+pub mod claims;
+pub mod config;
+pub mod decide;
+mod logout;
+pub mod oxd;
+pub mod reply;
+pub mod request;
+pub mod session;
+pub mod signature;
+pub mod store;
+pub mod tokens;
+
+#[cfg(test)]
+mod flow_tests;
+
+use std::sync::Arc;
+
+use http::{Method, StatusCode};
+
+use self::config::{Config, ConfigError, PostLogout, Validated};
+use self::decide::{decide, no_auth_token, Decision};
+use self::oxd::OxdClient;
+use self::reply::Reply;
+pub use self::request::{Authenticated, Clock, ManualClock, Outcome, RequestView, SystemClock};
+use self::session::{SessionCodec, SessionState, SESSION_LIFETIME};
+use self::store::{SessionStore, TokenRecord};
+
+/// Plugin name in the Admin API.
+pub const NAME: &str = "gluu-openid-connect";
+
+/// Kong priority (spec §1.1).
+pub const PRIORITY: i32 = 997;
+
+/// Rewrite the cookie when less than this remains of its lifetime.
+const RENEW_BEFORE: i64 = 600;
+
+/// One configured instance of the plugin.
+#[derive(Debug)]
+pub struct OpenIdConnect {
+    settings: Validated,
+    oxd: OxdClient,
+    codec: SessionCodec,
+    store: SessionStore,
+    keys: signature::KeySet,
+    clock: Arc<dyn Clock>,
+}
+
+impl OpenIdConnect {
+    /// Validates `config` and builds the plugin; `key` seals session cookies.
+    pub fn new(
+        config: Config,
+        key: cookie::Key,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, ConfigError> {
+        let settings = config.validate()?;
+        let c = &settings.config;
+        let oxd = OxdClient::new(
+            settings.oxd_url.clone(),
+            c.oxd_id.clone(),
+            c.client_id.clone(),
+            c.client_secret.clone(),
+            c.op_url.clone(),
+        )
+        .map_err(|e| ConfigError {
+            field: "oxd_url",
+            message: format!("cannot build an HTTP client: {e}"),
+        })?;
+        Ok(Self {
+            settings,
+            oxd,
+            codec: SessionCodec::new(key),
+            store: SessionStore::new(),
+            keys: signature::KeySet::default(),
+            clock,
+        })
+    }
+
+    /// The validated configuration.
+    pub fn config(&self) -> &Config {
+        &self.settings.config
+    }
+
+    /// Whether [`RequestView::body`] should be filled for a request with `method`: only when a
+    /// non-GET request may have to be saved for replay after login.
+    pub fn wants_body(&self, method: &Method) -> bool {
+        self.settings.config.restore_original_auth_params && method != Method::GET
+    }
+
+    /// Decides a request (spec §4.2).
+    pub async fn access(&self, req: &RequestView<'_>) -> Outcome {
+        let now = self.clock.now();
+        let session = self.codec.read(req.headers, now);
+        let config = &self.settings.config;
+        if req.path == config.authorization_redirect_path {
+            return Outcome::Reply(self.callback(req, session, now).await);
+        }
+        if config.logout_path.as_deref() == Some(req.path) {
+            return Outcome::Reply(self.logout(req, session).await);
+        }
+        if matches!(&self.settings.post_logout, Some(PostLogout::Path(p)) if p == req.path) {
+            return Outcome::Anonymous;
+        }
+        let rule = self
+            .settings
+            .acrs
+            .as_ref()
+            .and_then(|e| e.find(req.method.as_str(), req.path));
+        let required = rule.as_ref().and_then(|m| m.condition.required_acrs());
+        let no_auth = rule.as_ref().is_some_and(|m| m.condition.no_auth());
+        if no_auth {
+            return self.no_auth(session, now).await;
+        }
+        let mut state = session.unwrap_or_else(|| SessionState::new(now));
+        let records = self.records(&state).await;
+        let local: Vec<_> = state
+            .tokens
+            .iter()
+            .zip(&records)
+            .filter(|(_, r)| r.is_some())
+            .map(|(t, _)| t.clone())
+            .collect();
+        let local_records: Vec<_> = records.iter().flatten().cloned().collect();
+        let ages = self.settings.ages;
+        if let Decision::Authenticated(i) = decide(&local, required, ages, now) {
+            return self
+                .authenticated(req, state, local_records[i].clone(), now)
+                .await;
+        }
+        match decide(&state.tokens, required, ages, now) {
+            Decision::Authenticated(i) => {
+                // Another instance holds this token's record: recover one silently.
+                let acrs = match required {
+                    Some(r) => r.to_vec(),
+                    None => state.tokens[i].requested_acrs.clone(),
+                };
+                let login = authorize::Login {
+                    prompt: Some(decide::Prompt::None),
+                    acrs,
+                    insufficient_acr: false,
+                    recovery: true,
+                };
+                Outcome::Reply(self.authorize(req, state, login, now).await)
+            }
+            Decision::Authorize {
+                prompt,
+                acrs,
+                drop,
+                insufficient_acr,
+            } => {
+                if let Some(i) = drop {
+                    let removed = state.tokens.remove(i);
+                    self.store.remove_tokens([&removed.key]).await;
+                }
+                let login = authorize::Login {
+                    prompt,
+                    acrs,
+                    insufficient_acr,
+                    recovery: false,
+                };
+                Outcome::Reply(self.authorize(req, state, login, now).await)
+            }
+            Decision::LoopBreaker(message) => {
+                Outcome::Reply(Reply::message(StatusCode::FORBIDDEN, &message))
+            }
+        }
+    }
+
+    /// Step 5: a `no_auth` path is served with an unexpired token if the session has one.
+    async fn no_auth(&self, session: Option<SessionState>, now: i64) -> Outcome {
+        let Some(state) = session else {
+            return Outcome::Anonymous;
+        };
+        let records = self.records(&state).await;
+        let local: Vec<_> = state
+            .tokens
+            .iter()
+            .zip(&records)
+            .filter(|(_, r)| r.is_some())
+            .map(|(t, _)| t.clone())
+            .collect();
+        match no_auth_token(&local, self.settings.ages, now) {
+            Some(i) => {
+                let record = records.iter().flatten().nth(i).cloned();
+                match record {
+                    Some(record) => Outcome::Authenticated(Box::new(Authenticated {
+                        record,
+                        replay: None,
+                        set_cookie: None,
+                    })),
+                    None => Outcome::Anonymous,
+                }
+            }
+            None => Outcome::Anonymous,
+        }
+    }
+
+    /// Serves the request with `record`, replaying a saved request if this is its URL, and
+    /// renewing the cookie when it nears expiry.
+    async fn authenticated(
+        &self,
+        req: &RequestView<'_>,
+        mut state: SessionState,
+        record: Arc<TokenRecord>,
+        now: i64,
+    ) -> Outcome {
+        let mut rewrite = state.expires_at - now < RENEW_BEFORE.min(SESSION_LIFETIME);
+        let mut replay = None;
+        if let Some(saved) = &state.replay {
+            if req.method == Method::GET && saved.url == req.path_and_query {
+                replay = self.store.take_replay(&saved.key).await;
+                state.replay = None;
+                rewrite = true;
+            }
+        }
+        let set_cookie = if rewrite {
+            self.codec.write(&mut state, req.secure, now)
+        } else {
+            None
+        };
+        Outcome::Authenticated(Box::new(Authenticated {
+            record,
+            replay,
+            set_cookie,
+        }))
+    }
+
+    /// The server-side records of the session's tokens (`None` where this process has none).
+    async fn records(&self, state: &SessionState) -> Vec<Option<Arc<TokenRecord>>> {
+        let mut records = Vec::with_capacity(state.tokens.len());
+        for token in &state.tokens {
+            records.push(self.store.token(&token.key).await);
+        }
+        records
+    }
+}

@@ -1,0 +1,89 @@
+//! What the plugin sees of a request and what it decides, independent of the proxy's types.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::header::{HeaderMap, HeaderValue};
+use http::Method;
+
+use super::reply::Reply;
+use super::store::{ReplayRecord, TokenRecord};
+
+/// The request as the plugin judges it.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestView<'a> {
+    /// Method as sent.
+    pub method: &'a Method,
+    /// Normalised path (percent-decoded, dot-segments resolved, no query): used for matching.
+    pub path: &'a str,
+    /// Path and query as received: the URL the user returns to after login.
+    pub path_and_query: &'a str,
+    /// Query string as received.
+    pub query: Option<&'a str>,
+    /// Request headers.
+    pub headers: &'a HeaderMap,
+    /// `scheme://host[:port]` as the client addressed the gateway.
+    pub origin: &'a str,
+    /// Whether the client used https (the cookie is then `Secure`).
+    pub secure: bool,
+    /// The buffered body, when [`super::OpenIdConnect::wants_body`] asked for it.
+    pub body: Option<&'a Bytes>,
+}
+
+/// The plugin's verdict.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Answer the client with this instead of proxying.
+    Reply(Reply),
+    /// Proxy without a user (post-logout page, `no_auth` path without a session).
+    Anonymous,
+    /// Proxy as this user.
+    Authenticated(Box<Authenticated>),
+}
+
+/// A request served with a stored ID token.
+#[derive(Debug)]
+pub struct Authenticated {
+    /// The token and what came with it.
+    pub record: Arc<TokenRecord>,
+    /// The original request to replay upstream instead of this one's method/body, if any.
+    pub replay: Option<Arc<ReplayRecord>>,
+    /// A rewritten session cookie to send with the upstream's response.
+    pub set_cookie: Option<HeaderValue>,
+}
+
+/// The current time in Unix seconds; injectable so token ages are testable without waiting.
+pub trait Clock: Send + Sync + std::fmt::Debug {
+    /// Seconds since the Unix epoch.
+    fn now(&self) -> i64;
+}
+
+/// The system clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> i64 {
+        time::OffsetDateTime::now_utc().unix_timestamp()
+    }
+}
+
+/// A clock tests move by hand; clones share the time.
+#[derive(Debug, Clone, Default)]
+pub struct ManualClock {
+    offset: Arc<std::sync::atomic::AtomicI64>,
+}
+
+impl ManualClock {
+    /// Moves the clock forward by `seconds` from the system time it follows.
+    pub fn advance(&self, seconds: i64) {
+        self.offset
+            .fetch_add(seconds, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> i64 {
+        SystemClock.now() + self.offset.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
