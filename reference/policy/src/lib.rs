@@ -4,19 +4,47 @@
 //! `required_acrs_expression`. [`Expression::parse`] validates a document (with Gluu Gateway's
 //! messages) and compiles it into a matcher; [`Expression::find`] picks the rule that protects a
 //! `(method, path)` pair; [`ScopeExpression::is_allowed`] decides whether a token's scopes satisfy
-//! the matched condition.
+//! the matched condition. [`Expression::explain`] says why, [`Expression::lint`] warns about rules
+//! the matching semantics make unreachable.
 //!
 //! The crate is pure: no I/O, no async, no HTTP types.
 //!
 //! CONTRACT (used by the gateway before this crate is finished): the public signatures below are
 //! stable; implementations may add items but must not change these.
+#![warn(missing_docs)]
 
 use std::fmt;
+
+mod captures;
+mod explain;
+mod jsonlogic;
+mod jsvalue;
+mod lint;
+mod pattern;
+mod pointer;
+mod scope;
+mod tree;
+mod validate;
+
+pub use captures::Captures;
+pub use explain::{Explanation, TraceEvent};
+pub use jsonlogic::SUPPORTED_OPERATORS;
+pub use lint::{Lint, LintKind};
+pub use scope::{DataEntryExplanation, ScopeExplanation, ScopeExpression};
+pub use validate::messages;
+
+use explain::{NoTrace, Recorder};
+use tree::{RuleId, Tree};
+use validate::PathItem;
 
 /// A validated, compiled expression document.
 #[derive(Debug, Clone)]
 pub struct Expression {
-    _private: (),
+    tree: Tree,
+    /// `RuleId` → (item index, condition index).
+    rules: Vec<(usize, usize)>,
+    items: Vec<PathItem>,
+    document: serde_json::Value,
 }
 
 /// Why an expression document was rejected.
@@ -40,19 +68,11 @@ impl std::error::Error for ValidationError {}
 /// One condition of a path rule (the part of a `conditions[]` entry besides `httpMethods`).
 #[derive(Debug, Clone)]
 pub struct Condition {
-    _private: (),
-}
-
-/// A compiled `{"rule": <JSON-logic>, "data": [...]}` scope expression.
-#[derive(Debug, Clone)]
-pub struct ScopeExpression {
-    _private: (),
-}
-
-/// Path captures PC1..PCn of a match; slices of the request path.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Captures<'p> {
-    _p: std::marker::PhantomData<&'p str>,
+    http_methods: Vec<String>,
+    scope_expression: Option<ScopeExpression>,
+    required_acrs: Option<Vec<String>>,
+    no_auth: bool,
+    fields: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The result of matching a request against an [`Expression`].
@@ -69,68 +89,136 @@ pub struct Match<'e, 'p> {
 impl Expression {
     /// Parses, validates and compiles an expression document given as JSON text.
     pub fn parse(json: &str) -> Result<Expression, ValidationError> {
-        let _ = json;
-        todo!("policy: parse")
+        let value: serde_json::Value = serde_json::from_str(json).map_err(|e| ValidationError {
+            message: format!("Invalid JSON in expression: {e}"),
+            pointer: Some(String::new()),
+        })?;
+        Expression::from_value(&value)
     }
 
-    /// Validates and compiles an already-decoded JSON document.
+    /// Validates and compiles an already-decoded JSON document. `null` means "no expression":
+    /// nothing is protected.
     pub fn from_value(value: &serde_json::Value) -> Result<Expression, ValidationError> {
-        let _ = value;
-        todo!("policy: from_value")
+        let items = validate::validate(value)?;
+        let mut tree = Tree::default();
+        let mut rules = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            for (c, condition) in item.conditions.iter().enumerate() {
+                let rule = RuleId::try_from(rules.len()).map_err(|_| ValidationError {
+                    message: "Expression has too many rules".into(),
+                    pointer: None,
+                })?;
+                rules.push((i, c));
+                for method in &condition.http_methods {
+                    tree.insert(method, &item.segments, rule);
+                }
+            }
+        }
+        Ok(Expression {
+            tree,
+            rules,
+            items,
+            document: value.clone(),
+        })
     }
 
     /// Finds the rule protecting `(method, path)`; `path` is the normalised request path
     /// (no query). `None` when no rule matches.
     pub fn find<'e, 'p>(&'e self, method: &str, path: &'p str) -> Option<Match<'e, 'p>> {
-        let _ = (method, path);
-        todo!("policy: find")
+        let mut captures = Captures::new();
+        let rule = self.tree.find(method, path, &mut captures, &mut NoTrace)?;
+        Some(self.to_match(rule, captures))
+    }
+
+    /// [`find`](Self::find) plus the reasons: every candidate node tried, the rule found and,
+    /// when its condition has a scope expression, each data entry's boolean for `scopes` and the
+    /// rule's value.
+    pub fn explain<'e, 'p, S: AsRef<str>>(
+        &'e self,
+        method: &str,
+        path: &'p str,
+        scopes: &[S],
+    ) -> (Option<Match<'e, 'p>>, Explanation) {
+        let mut captures = Captures::new();
+        let mut recorder = Recorder::default();
+        let found = self
+            .tree
+            .find(method, path, &mut captures, &mut recorder)
+            .map(|rule| self.to_match(rule, captures));
+        let scope = found.as_ref().and_then(|m| {
+            m.condition
+                .scope_expression()
+                .map(|s| s.explain(scopes, &m.captures))
+        });
+        let explanation = Explanation {
+            steps: recorder.0,
+            matched_path: found.as_ref().map(|m| m.path.to_owned()),
+            captures: found
+                .as_ref()
+                .map(|m| m.captures.to_vec())
+                .unwrap_or_default(),
+            scope,
+        };
+        (found, explanation)
+    }
+
+    /// Warnings about the document: rules that can never match, requests of a rule's shape that
+    /// the no-backtracking rule sends elsewhere, unanchored segment regexes. Never errors.
+    pub fn lint(&self) -> Vec<Lint> {
+        lint::lint(self)
+    }
+
+    /// The registered paths with their conditions, in document order.
+    pub fn rules(&self) -> impl Iterator<Item = (&str, &[Condition])> {
+        self.items
+            .iter()
+            .map(|i| (i.path.as_str(), i.conditions.as_slice()))
+    }
+
+    /// Whether the document has no rules (it was `null`).
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// The document as given (e.g. for UMA resource registration).
+    pub fn document(&self) -> &serde_json::Value {
+        &self.document
+    }
+
+    fn to_match<'p>(&self, rule: RuleId, captures: Captures<'p>) -> Match<'_, 'p> {
+        let (i, c) = self.rules[rule as usize];
+        let item = &self.items[i];
+        Match {
+            path: &item.path,
+            condition: &item.conditions[c],
+            captures,
+        }
     }
 }
 
 impl Condition {
     /// The condition's scope expression, if it has one.
     pub fn scope_expression(&self) -> Option<&ScopeExpression> {
-        todo!("policy: scope_expression")
+        self.scope_expression.as_ref()
     }
 
     /// `required_acrs` of the condition (ACR expressions); `None` when absent.
     pub fn required_acrs(&self) -> Option<&[String]> {
-        todo!("policy: required_acrs")
+        self.required_acrs.as_deref()
     }
 
     /// `no_auth` of the condition (ACR expressions); `false` when absent.
     pub fn no_auth(&self) -> bool {
-        todo!("policy: no_auth")
-    }
-}
-
-impl ScopeExpression {
-    /// Whether a token with `scopes` may access a path that produced `captures`.
-    pub fn is_allowed<S: AsRef<str>>(&self, scopes: &[S], captures: &Captures<'_>) -> bool {
-        let _ = (scopes, captures);
-        todo!("policy: is_allowed")
-    }
-}
-
-impl<'p> Captures<'p> {
-    /// Number of captures.
-    pub fn len(&self) -> usize {
-        todo!("policy: captures len")
+        self.no_auth
     }
 
-    /// True when there are no captures.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
+    /// The condition's methods (`?` = any), without repeats.
+    pub fn http_methods(&self) -> &[String] {
+        &self.http_methods
     }
 
-    /// Capture `i` (0-based: `get(0)` is PC1).
-    pub fn get(&self, i: usize) -> Option<&'p str> {
-        let _ = i;
-        todo!("policy: captures get")
-    }
-
-    /// The captures in order.
-    pub fn iter(&self) -> impl Iterator<Item = &'p str> + '_ {
-        (0..self.len()).filter_map(move |i| self.get(i))
+    /// Any field of the condition as written (e.g. UMA's `ticketScopes`).
+    pub fn field(&self, name: &str) -> Option<&serde_json::Value> {
+        self.fields.get(name)
     }
 }

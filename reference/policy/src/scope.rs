@@ -1,0 +1,429 @@
+//! Scope expressions (`{"rule": <JSON-logic>, "data": [...]}`): each data entry becomes a boolean
+//! against the token's scopes (plain string: exact membership; `^...`: regex searched in each
+//! scope, with the `PC1`..`PC9` groups checked against the path captures), then the rule decides.
+
+use std::cell::Cell;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::jsonlogic::{Data, Logic};
+use crate::pattern::Pattern;
+use crate::pointer::child;
+use crate::{Captures, ValidationError};
+
+/// Named groups checked against path captures: `PC1` ↔ PC1 ... `PC9` ↔ PC9.
+const PC_GROUPS: usize = 9;
+
+/// A compiled `{"rule": <JSON-logic>, "data": [...]}` scope expression.
+#[derive(Debug, Clone)]
+pub struct ScopeExpression {
+    rule: Logic,
+    data: Vec<DataEntry>,
+    source: Value,
+}
+
+#[derive(Debug, Clone)]
+enum DataEntry {
+    /// Granted iff a token scope equals it exactly.
+    Scope(Box<str>),
+    /// Searched in each token scope; `pc_groups` are `(k, group index)` for each `PCk` group.
+    Regex {
+        pattern: Pattern,
+        pc_groups: Vec<(usize, usize)>,
+        max_group: usize,
+    },
+}
+
+/// Why a scope expression granted or denied access.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScopeExplanation {
+    /// Each data entry and the boolean it became.
+    pub data: Vec<DataEntryExplanation>,
+    /// The JSON-logic rule as written.
+    pub rule: Value,
+    /// The rule's value for those booleans.
+    pub value: Value,
+    /// Whether `value` is truthy, i.e. access is granted.
+    pub allowed: bool,
+}
+
+/// How one data entry was decided.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DataEntryExplanation {
+    /// The entry as written (a scope, or a regex starting with `^`).
+    pub entry: String,
+    /// The boolean it became.
+    pub value: bool,
+    /// The token scope that satisfied it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matched_scope: Option<String>,
+    /// Token scopes the regex matched but whose `PCk` groups disagreed with the path captures.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rejected_by_captures: Vec<String>,
+}
+
+impl ScopeExpression {
+    /// Compiles a `scope_expression` object; `pointer` locates it in the document.
+    pub(crate) fn compile(
+        value: &Value,
+        pointer: &str,
+    ) -> Result<ScopeExpression, ValidationError> {
+        let invalid = |message: String, at: String| ValidationError {
+            message,
+            pointer: Some(at),
+        };
+        let Value::Object(map) = value else {
+            return Err(invalid(
+                "scope_expression must be an object with \"rule\" and \"data\"".into(),
+                pointer.into(),
+            ));
+        };
+        let Some(rule) = map.get("rule") else {
+            return Err(invalid(
+                "scope_expression has no \"rule\"".into(),
+                pointer.into(),
+            ));
+        };
+        let data_pointer = child(pointer, "data");
+        let Some(Value::Array(entries)) = map.get("data") else {
+            return Err(invalid(
+                "scope_expression \"data\" must be an array of scopes or ^regexes".into(),
+                data_pointer,
+            ));
+        };
+        let mut data = Vec::with_capacity(entries.len());
+        for (i, entry) in entries.iter().enumerate() {
+            let at = child(&data_pointer, i);
+            let Value::String(entry) = entry else {
+                return Err(invalid(
+                    format!("scope_expression data entries must be strings, found {entry}"),
+                    at,
+                ));
+            };
+            data.push(DataEntry::compile(entry).map_err(|e| invalid(e, at))?);
+        }
+        let rule = Logic::compile(rule, &child(pointer, "rule"))?;
+        Ok(ScopeExpression {
+            rule,
+            data,
+            source: value.clone(),
+        })
+    }
+
+    /// Whether a token with `scopes` may access a path that produced `captures`.
+    pub fn is_allowed<S: AsRef<str>>(&self, scopes: &[S], captures: &Captures<'_>) -> bool {
+        let data = LazyData::new(self.data.len(), |i| {
+            self.data[i].evaluate(scopes, captures, &mut |_, _| {})
+        });
+        self.rule.eval(&data).truthy()
+    }
+
+    /// [`is_allowed`](Self::is_allowed) with the reasons: every data entry's boolean (and the
+    /// scope that satisfied it) and the rule's value.
+    pub fn explain<S: AsRef<str>>(
+        &self,
+        scopes: &[S],
+        captures: &Captures<'_>,
+    ) -> ScopeExplanation {
+        let mut entries = Vec::with_capacity(self.data.len());
+        let mut booleans = Vec::with_capacity(self.data.len());
+        for entry in &self.data {
+            let mut matched_scope = None;
+            let mut rejected = Vec::new();
+            let value = entry.evaluate(scopes, captures, &mut |scope, accepted| {
+                if accepted {
+                    matched_scope = Some(scope.to_owned());
+                } else {
+                    rejected.push(scope.to_owned());
+                }
+            });
+            booleans.push(value);
+            entries.push(DataEntryExplanation {
+                entry: entry.source().to_owned(),
+                value,
+                matched_scope,
+                rejected_by_captures: rejected,
+            });
+        }
+        let data = Booleans(booleans);
+        let result = self.rule.eval(&data);
+        ScopeExplanation {
+            data: entries,
+            rule: self.source.get("rule").cloned().unwrap_or(Value::Null),
+            value: result.to_json(&data),
+            allowed: result.truthy(),
+        }
+    }
+
+    /// The data entries as written.
+    pub fn data(&self) -> impl Iterator<Item = &str> {
+        self.data.iter().map(DataEntry::source)
+    }
+
+    /// The scope expression as written in the document.
+    pub fn as_json(&self) -> &Value {
+        &self.source
+    }
+}
+
+impl DataEntry {
+    fn compile(entry: &str) -> Result<DataEntry, String> {
+        if !entry.starts_with('^') {
+            return Ok(DataEntry::Scope(entry.into()));
+        }
+        let pattern =
+            Pattern::compile(entry).map_err(|e| format!("Invalid scope regex \"{entry}\": {e}"))?;
+        let pc_groups: Vec<(usize, usize)> = (1..=PC_GROUPS)
+            .filter_map(|k| pattern.group_index(&format!("PC{k}")).map(|g| (k, g)))
+            .collect();
+        let max_group = pc_groups.iter().map(|&(_, g)| g).max().unwrap_or(0);
+        Ok(DataEntry::Regex {
+            pattern,
+            pc_groups,
+            max_group,
+        })
+    }
+
+    fn source(&self) -> &str {
+        match self {
+            DataEntry::Scope(s) => s,
+            DataEntry::Regex { pattern, .. } => pattern.source(),
+        }
+    }
+
+    /// The entry's boolean. `seen(scope, accepted)` hears about the satisfying scope (accepted)
+    /// and about scopes rejected only because their `PCk` groups disagreed with the captures.
+    fn evaluate<S: AsRef<str>>(
+        &self,
+        scopes: &[S],
+        captures: &Captures<'_>,
+        seen: &mut dyn FnMut(&str, bool),
+    ) -> bool {
+        match self {
+            DataEntry::Scope(wanted) => match scopes.iter().find(|s| s.as_ref() == &**wanted) {
+                Some(scope) => {
+                    seen(scope.as_ref(), true);
+                    true
+                }
+                None => false,
+            },
+            DataEntry::Regex {
+                pattern,
+                pc_groups,
+                max_group,
+            } => {
+                for scope in scopes {
+                    let scope = scope.as_ref();
+                    if pc_groups.is_empty() || captures.is_empty() {
+                        if pattern.is_match(scope) {
+                            seen(scope, true);
+                            return true;
+                        }
+                        continue;
+                    }
+                    let mut regex_matched = false;
+                    let accepted = pattern.match_groups(scope, *max_group, |group| {
+                        regex_matched = true;
+                        // Every PCk group present in the regex must equal path capture k.
+                        pc_groups
+                            .iter()
+                            .all(|&(k, g)| matches!((group(g), captures.get(k - 1)), (Some(v), Some(c)) if v == c))
+                    });
+                    if accepted {
+                        seen(scope, true);
+                        return true;
+                    }
+                    if regex_matched {
+                        seen(scope, false);
+                    }
+                }
+                false
+            }
+        }
+    }
+}
+
+/// Data entries evaluated on first use and remembered (the first 64; later ones are cheap to
+/// recompute and rare), so a decision allocates nothing.
+struct LazyData<F> {
+    len: usize,
+    known: Cell<u64>,
+    values: Cell<u64>,
+    compute: F,
+}
+
+impl<F: Fn(usize) -> bool> LazyData<F> {
+    fn new(len: usize, compute: F) -> Self {
+        LazyData {
+            len,
+            known: Cell::new(0),
+            values: Cell::new(0),
+            compute,
+        }
+    }
+}
+
+impl<F: Fn(usize) -> bool> Data for LazyData<F> {
+    fn get(&self, index: u64) -> Option<bool> {
+        let i = usize::try_from(index).ok().filter(|&i| i < self.len)?;
+        if i >= 64 {
+            return Some((self.compute)(i));
+        }
+        let bit = 1u64 << i;
+        if self.known.get() & bit != 0 {
+            return Some(self.values.get() & bit != 0);
+        }
+        let value = (self.compute)(i);
+        self.known.set(self.known.get() | bit);
+        if value {
+            self.values.set(self.values.get() | bit);
+        }
+        Some(value)
+    }
+}
+
+struct Booleans(Vec<bool>);
+
+impl Data for Booleans {
+    fn get(&self, index: u64) -> Option<bool> {
+        usize::try_from(index)
+            .ok()
+            .and_then(|i| self.0.as_slice().get(i).copied())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn scope(value: Value) -> ScopeExpression {
+        ScopeExpression::compile(&value, "/0/conditions/0/scope_expression").unwrap()
+    }
+
+    fn caps<'a>(items: &[&'a str]) -> Captures<'a> {
+        items.iter().copied().collect()
+    }
+
+    #[test]
+    fn plain_entries_need_an_exact_scope() {
+        let s = scope(json!({"rule": {"and": [{"var": 0}]}, "data": ["ab"]}));
+        assert!(s.is_allowed(&["x", "ab"], &Captures::new()));
+        assert!(!s.is_allowed(&["a", "abc", "AB"], &Captures::new()));
+        assert!(!s.is_allowed::<&str>(&[], &Captures::new()));
+    }
+
+    #[test]
+    fn gg_oauth_pep_example_or_with_negation() {
+        // From GG's oauth-pep: {"or": [var0, var1, {"!": var2}]} over admin, hrr, employee.
+        let s = scope(
+            json!({"rule": {"or": [{"var": 0}, {"var": 1}, {"!": {"var": 2}}]},
+                             "data": ["admin", "hrr", "employee"]}),
+        );
+        assert!(s.is_allowed(&["admin"], &Captures::new()));
+        assert!(s.is_allowed(&["hrr", "employee"], &Captures::new()));
+        assert!(s.is_allowed(&["guest"], &Captures::new()));
+        assert!(!s.is_allowed(&["employee"], &Captures::new()));
+    }
+
+    #[test]
+    fn regex_entries_are_searched_in_each_scope() {
+        let s = scope(json!({"rule": {"and": [{"var": 0}]}, "data": ["^transactions:.+$"]}));
+        assert!(s.is_allowed(&["openid", "transactions:123"], &caps(&["123"])));
+        assert!(!s.is_allowed(&["transactions:"], &Captures::new()));
+        assert!(!s.is_allowed(&["my-transactions:1"], &Captures::new()));
+    }
+
+    #[test]
+    fn pc_groups_must_equal_the_path_captures() {
+        let s = scope(json!({"rule": {"and": [{"var": 0}]},
+                             "data": ["^transactions:(?<PC1>[^:]+)$"]}));
+        assert!(s.is_allowed(&["transactions:123"], &caps(&["123"])));
+        assert!(!s.is_allowed(&["transactions:456"], &caps(&["123"])));
+        // The first scope fails the capture check, the next one passes.
+        assert!(s.is_allowed(&["transactions:456", "transactions:123"], &caps(&["123"])));
+        // No path captures: the regex alone decides.
+        assert!(s.is_allowed(&["transactions:456"], &Captures::new()));
+    }
+
+    #[test]
+    fn several_pc_groups_and_missing_captures() {
+        let s = scope(json!({"rule": {"var": 0},
+                             "data": ["^(?<PC2>[a-z]+):(?<PC1>\\d+)$"]}));
+        assert!(s.is_allowed(&["photos:7"], &caps(&["7", "photos"])));
+        assert!(!s.is_allowed(&["photos:7"], &caps(&["7", "todos"])));
+        // PC2 present in the regex but the path has only one capture: no match.
+        assert!(!s.is_allowed(&["photos:7"], &caps(&["7"])));
+    }
+
+    #[test]
+    fn regex_without_pc_groups_ignores_captures() {
+        let s = scope(json!({"rule": {"var": 0}, "data": ["^read:(\\d+)$"]}));
+        assert!(s.is_allowed(&["read:1"], &caps(&["999"])));
+    }
+
+    #[test]
+    fn explain_reports_booleans_scopes_and_rule_value() {
+        let s = scope(json!({"rule": {"and": [{"var": 0}, {"var": 1}]},
+                             "data": ["^transactions:(?<PC1>.+)$", "openid"]}));
+        let e = s.explain(&["transactions:9", "transactions:1"], &caps(&["1"]));
+        assert_eq!(e.data[0].value, true);
+        assert_eq!(e.data[0].matched_scope.as_deref(), Some("transactions:1"));
+        assert_eq!(
+            e.data[0].rejected_by_captures,
+            vec!["transactions:9".to_string()]
+        );
+        assert_eq!(e.data[1].value, false);
+        assert_eq!(e.value, json!(false));
+        assert!(!e.allowed);
+        assert_eq!(e.rule, json!({"and": [{"var": 0}, {"var": 1}]}));
+    }
+
+    #[test]
+    fn lazy_data_handles_more_than_64_entries() {
+        let data: Vec<String> = (0..70).map(|i| format!("s{i}")).collect();
+        let s =
+            scope(json!({"rule": {"and": [{"var": 69}, {"var": 3}, {"var": 3}]}, "data": data}));
+        assert!(s.is_allowed(&["s3", "s69"], &Captures::new()));
+        assert!(!s.is_allowed(&["s3"], &Captures::new()));
+    }
+
+    #[test]
+    fn rejects_malformed_scope_expressions_with_pointers() {
+        let at = "/0/conditions/0/scope_expression";
+        for (value, message, pointer) in [
+            (json!("x"), "must be an object", at.to_string()),
+            (json!({"data": []}), "no \"rule\"", at.to_string()),
+            (
+                json!({"rule": true}),
+                "\"data\" must be an array",
+                format!("{at}/data"),
+            ),
+            (
+                json!({"rule": true, "data": [1]}),
+                "must be strings",
+                format!("{at}/data/0"),
+            ),
+            (
+                json!({"rule": true, "data": ["^(x"]}),
+                "Invalid scope regex \"^(x\"",
+                format!("{at}/data/0"),
+            ),
+            (
+                json!({"rule": true, "data": ["^(a)\\1"]}),
+                "back-reference",
+                format!("{at}/data/0"),
+            ),
+            (
+                json!({"rule": {"in": []}, "data": []}),
+                "Unsupported JSON-logic operator",
+                format!("{at}/rule/in"),
+            ),
+        ] {
+            let err = ScopeExpression::compile(&value, at).unwrap_err();
+            assert!(err.message.contains(message), "{value}: {}", err.message);
+            assert_eq!(err.pointer, Some(pointer), "{value}");
+        }
+    }
+}

@@ -1,0 +1,448 @@
+//! The compiled matcher: Gluu Gateway's path wildcard tree (`path-wildcard-tree.lua`).
+//!
+//! The method is the first segment, then the path's segments. Per segment one child is chosen,
+//! by priority exact literal > regex children (registration order) > `?` > `??`, and there is no
+//! backtracking: a chosen child is never revisited when the rest of the path fails. A `??` child is
+//! consulted only when nothing else accepts the segment: it consumes the fewest segments after
+//! which its subtree matches the rest to the end, else (when it carries a rule) all of them.
+//! At the end of the path a `??` child's rule wins over the node's own rule (`/x/??` matches `/x`).
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use crate::explain::{TraceEvent, Tracer};
+use crate::pattern::Pattern;
+use crate::Captures;
+
+pub(crate) type NodeId = u32;
+/// Index of a (path, condition) pair in the expression.
+pub(crate) type RuleId = u32;
+
+/// One segment of a registered path.
+#[derive(Debug, Clone)]
+pub(crate) enum Segment {
+    Literal(Box<str>),
+    /// `?`: exactly one segment, captured.
+    One,
+    /// `??`: zero or more segments, nothing captured.
+    Multi,
+    /// `{regex}`: one segment in which the regex is searched.
+    Regex(Pattern),
+}
+
+impl Segment {
+    /// How the segment is written in a path.
+    pub(crate) fn display(&self) -> String {
+        match self {
+            Segment::Literal(s) => s.to_string(),
+            Segment::One => "?".into(),
+            Segment::Multi => "??".into(),
+            Segment::Regex(p) => format!("{{{}}}", p.source()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Node {
+    pub(crate) literals: Literals,
+    pub(crate) regexes: Vec<(Pattern, NodeId)>,
+    pub(crate) one: Option<NodeId>,
+    pub(crate) multi: Option<NodeId>,
+    pub(crate) rule: Option<RuleId>,
+}
+
+impl Node {
+    /// The literal lookup; a request segment spelled `?` or `??` reaches the wildcard child of
+    /// that spelling, as in Gluu Gateway where wildcards are stored under those keys.
+    pub(crate) fn literal(&self, segment: &str) -> Option<NodeId> {
+        match segment {
+            "?" => self.one,
+            "??" => self.multi,
+            _ => self.literals.get(segment),
+        }
+    }
+
+    fn has_children(&self) -> bool {
+        !self.literals.is_empty()
+            || !self.regexes.is_empty()
+            || self.one.is_some()
+            || self.multi.is_some()
+    }
+}
+
+/// Literal children: a short list scanned in order, or a hash map once there are many.
+#[derive(Debug, Clone)]
+pub(crate) enum Literals {
+    Few(Vec<(Box<str>, NodeId)>),
+    Many(HashMap<Box<str>, NodeId, BuildHasherDefault<FxHasher>>),
+}
+
+const FEW_LITERALS: usize = 6;
+
+impl Default for Literals {
+    fn default() -> Self {
+        Literals::Few(Vec::new())
+    }
+}
+
+impl Literals {
+    fn get(&self, segment: &str) -> Option<NodeId> {
+        match self {
+            Literals::Few(list) => list
+                .iter()
+                .find(|(k, _)| &**k == segment)
+                .map(|&(_, id)| id),
+            Literals::Many(map) => map.get(segment).copied(),
+        }
+    }
+
+    fn insert(&mut self, segment: &str, id: NodeId) {
+        match self {
+            Literals::Few(list) if list.len() < FEW_LITERALS => list.push((segment.into(), id)),
+            Literals::Few(list) => {
+                let mut map: HashMap<_, _, _> = std::mem::take(list).into_iter().collect();
+                map.insert(segment.into(), id);
+                *self = Literals::Many(map);
+            }
+            Literals::Many(map) => {
+                map.insert(segment.into(), id);
+            }
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        match self {
+            Literals::Few(list) => list.is_empty(),
+            Literals::Many(map) => map.is_empty(),
+        }
+    }
+
+    /// The children in no particular order.
+    pub(crate) fn iter(&self) -> Box<dyn Iterator<Item = (&str, NodeId)> + '_> {
+        match self {
+            Literals::Few(list) => Box::new(list.iter().map(|(k, v)| (&**k, *v))),
+            Literals::Many(map) => Box::new(map.iter().map(|(k, v)| (&**k, *v))),
+        }
+    }
+}
+
+/// The Fx hash (rustc's): fast for short keys. Keys come from the configuration only; requests
+/// can only look them up, so collision flooding is not a concern.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct FxHasher {
+    hash: u64,
+}
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
+
+/// The first request segment and the rest, if any (`"a/b"` → `("a", Some("b"))`).
+#[inline]
+pub(crate) fn split_first(rest: &str) -> (&str, Option<&str>) {
+    match rest.find('/') {
+        Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+        None => (rest, None),
+    }
+}
+
+/// The request path's segments after the leading `/` (a path without one is matched as if it
+/// had one). `"/"` is one empty segment; a trailing `/` adds a final empty segment.
+#[inline]
+pub(crate) fn path_segments(path: &str) -> &str {
+    path.strip_prefix('/').unwrap_or(path)
+}
+
+/// The compiled tree: node 0 is the root, whose children are the methods.
+#[derive(Debug, Clone)]
+pub(crate) struct Tree {
+    pub(crate) nodes: Vec<Node>,
+}
+
+impl Default for Tree {
+    fn default() -> Self {
+        Tree {
+            nodes: vec![Node::default()],
+        }
+    }
+}
+
+impl Tree {
+    /// Registers `segments` under `method` (`?` = any method); a later registration of the same
+    /// position replaces the earlier rule, as in Gluu Gateway.
+    pub(crate) fn insert(&mut self, method: &str, segments: &[Segment], rule: RuleId) {
+        let mut node = if method == "?" {
+            self.child(0, &Segment::One)
+        } else {
+            self.child(0, &Segment::Literal(method.into()))
+        };
+        for segment in segments {
+            node = self.child(node, segment);
+        }
+        self.nodes[node as usize].rule = Some(rule);
+    }
+
+    fn child(&mut self, parent: NodeId, segment: &Segment) -> NodeId {
+        let existing = {
+            let node = &self.nodes[parent as usize];
+            match segment {
+                Segment::Literal(s) => node.literals.get(s),
+                Segment::One => node.one,
+                Segment::Multi => node.multi,
+                Segment::Regex(p) => node
+                    .regexes
+                    .iter()
+                    .find(|(q, _)| q.source() == p.source())
+                    .map(|&(_, id)| id),
+            }
+        };
+        if let Some(id) = existing {
+            return id;
+        }
+        let id = NodeId::try_from(self.nodes.len()).unwrap_or(NodeId::MAX);
+        self.nodes.push(Node::default());
+        let node = &mut self.nodes[parent as usize];
+        match segment {
+            Segment::Literal(s) => node.literals.insert(s, id),
+            Segment::One => node.one = Some(id),
+            Segment::Multi => node.multi = Some(id),
+            Segment::Regex(p) => node.regexes.push((p.clone(), id)),
+        }
+        id
+    }
+
+    pub(crate) fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id as usize]
+    }
+
+    /// The rule for `(method, path)`, collecting PC1..PCn into `captures`.
+    pub(crate) fn find<'p, T: Tracer>(
+        &self,
+        method: &str,
+        path: &'p str,
+        captures: &mut Captures<'p>,
+        trace: &mut T,
+    ) -> Option<RuleId> {
+        let root = self.node(0);
+        // The method is matched first: an exact method subtree hides the `?` one.
+        let mut node_id = match root.literal(method) {
+            Some(id) => {
+                if T::ON {
+                    trace.event(TraceEvent::Method {
+                        method: method.to_owned(),
+                        node: Some(if method == "?" { "?" } else { "exact" }),
+                    });
+                }
+                id
+            }
+            None => {
+                if T::ON {
+                    trace.event(TraceEvent::Method {
+                        method: method.to_owned(),
+                        node: root.one.map(|_| "?"),
+                    });
+                }
+                root.one?
+            }
+        };
+        let mut rest = Some(path_segments(path));
+        let mut index = 0;
+        while let Some(current) = rest {
+            let (segment, next) = split_first(current);
+            let node = self.node(node_id);
+            node_id = match self.step(node, index, segment, Some(&mut *captures), false, trace) {
+                Step::Child(id) => id,
+                Step::Multi(multi) => return self.match_multi(multi, index, current, trace),
+                Step::None => return None,
+            };
+            rest = next;
+            index += 1;
+        }
+        let node = self.node(node_id);
+        if let Some(rule) = node.multi.and_then(|m| self.node(m).rule) {
+            if T::ON {
+                trace.event(TraceEvent::End {
+                    rule: "the ?? child's rule (it also matches the end of the path)",
+                });
+            }
+            return Some(rule);
+        }
+        if T::ON {
+            trace.event(TraceEvent::End {
+                rule: if node.rule.is_some() {
+                    "the node's own rule"
+                } else {
+                    "none: no rule ends here"
+                },
+            });
+        }
+        node.rule
+    }
+
+    /// Picks the child for one segment by priority. `captures` is `None` inside a `??` subtree
+    /// (nothing after a `??` is captured). With `inside_multi`, a `??` child is not consulted.
+    #[inline]
+    fn step<'p, T: Tracer>(
+        &self,
+        node: &Node,
+        index: usize,
+        segment: &'p str,
+        mut captures: Option<&mut Captures<'p>>,
+        inside_multi: bool,
+        trace: &mut T,
+    ) -> Step {
+        let found = node.literal(segment);
+        if T::ON {
+            trace.event(TraceEvent::Candidate {
+                index,
+                segment: segment.to_owned(),
+                node: format!("literal {segment:?}"),
+                matched: found.is_some(),
+                inside_multi,
+            });
+        }
+        if let Some(id) = found {
+            return Step::Child(id);
+        }
+        for (pattern, id) in &node.regexes {
+            let matched = match captures {
+                Some(ref mut caps) => pattern.captures(segment, |c| caps.push(c.unwrap_or(""))),
+                None => pattern.is_match(segment),
+            };
+            if T::ON {
+                trace.event(TraceEvent::Candidate {
+                    index,
+                    segment: segment.to_owned(),
+                    node: format!("{{{}}}", pattern.source()),
+                    matched,
+                    inside_multi,
+                });
+            }
+            if matched {
+                return Step::Child(*id);
+            }
+        }
+        if let Some(id) = node.one {
+            if T::ON {
+                trace.event(TraceEvent::Candidate {
+                    index,
+                    segment: segment.to_owned(),
+                    node: "?".into(),
+                    matched: true,
+                    inside_multi,
+                });
+            }
+            if let Some(caps) = captures {
+                caps.push(segment);
+            }
+            return Step::Child(id);
+        }
+        match node.multi {
+            Some(id) if !inside_multi => Step::Multi(id),
+            _ => Step::None,
+        }
+    }
+
+    /// A `??` child takes over at segment `index` (`current` = that segment and the rest).
+    fn match_multi<T: Tracer>(
+        &self,
+        multi: NodeId,
+        index: usize,
+        current: &str,
+        trace: &mut T,
+    ) -> Option<RuleId> {
+        let node = self.node(multi);
+        if node.has_children() {
+            // Shortest first: skip 0, 1, 2, ... segments, then the subtree must match to the end.
+            let mut start = Some(current);
+            let mut skip = 0;
+            while let Some(s) = start {
+                let rule = self.match_to_end(multi, index + skip, s, trace);
+                if T::ON {
+                    trace.event(TraceEvent::MultiSkip {
+                        skip,
+                        matched: rule.is_some(),
+                    });
+                }
+                if rule.is_some() {
+                    return rule;
+                }
+                start = split_first(s).1;
+                skip += 1;
+            }
+        }
+        if T::ON {
+            trace.event(TraceEvent::MultiRule {
+                matched: node.rule.is_some(),
+            });
+        }
+        node.rule
+    }
+
+    fn match_to_end<T: Tracer>(
+        &self,
+        from: NodeId,
+        mut index: usize,
+        segments: &str,
+        trace: &mut T,
+    ) -> Option<RuleId> {
+        let mut node_id = from;
+        let mut rest = Some(segments);
+        while let Some(current) = rest {
+            let (segment, next) = split_first(current);
+            node_id = match self.step(self.node(node_id), index, segment, None, true, trace) {
+                Step::Child(id) => id,
+                Step::Multi(_) | Step::None => return None,
+            };
+            rest = next;
+            index += 1;
+        }
+        self.node(node_id).rule
+    }
+}
+
+enum Step {
+    Child(NodeId),
+    Multi(NodeId),
+    None,
+}
+
+#[cfg(test)]
+#[path = "tree_tests.rs"]
+mod tests;
