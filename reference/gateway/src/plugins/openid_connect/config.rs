@@ -341,18 +341,24 @@ mod tests {
             json!([{"path": "/x", "conditions": [{"httpMethods": ["?"], "required_acrs": []}]}]),
         ))
         .unwrap_err();
-        assert!(e.message.contains("must not be empty"), "{e}");
+        assert!(e.message.contains("required_acrs"), "{e}");
         let e = validate(with(
             "required_acrs_expression",
             json!([{"path": "/x", "conditions": [{"httpMethods": ["?"], "required_acrs": [""]}]}]),
         ))
         .unwrap_err();
-        assert!(e.message.contains("ACR names"), "{e}");
+        assert!(e.message.contains("required_acrs"), "{e}");
         let e = validate(with(
             "required_acrs_expression",
             json!([{"path": "/x", "conditions": [{"httpMethods": ["?"], "no_auth": "yes"}]}]),
         ))
         .unwrap_err();
         assert!(e.message.contains("no_auth"), "{e}");
+        let e = validate(with(
+            "required_acrs_expression",
+            json!([{"path": "/x", "conditions": [{"httpMethods": ["?"], "required_acrs": ["a b"]}]}]),
+        ))
+        .unwrap_err();
+        assert!(e.message.contains("required_acrs"), "{e}");
     }
 }
