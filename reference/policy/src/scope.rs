@@ -368,13 +368,13 @@ mod tests {
         let s = scope(json!({"rule": {"and": [{"var": 0}, {"var": 1}]},
                              "data": ["^transactions:(?<PC1>.+)$", "openid"]}));
         let e = s.explain(&["transactions:9", "transactions:1"], &caps(&["1"]));
-        assert_eq!(e.data[0].value, true);
+        assert!(e.data[0].value);
         assert_eq!(e.data[0].matched_scope.as_deref(), Some("transactions:1"));
         assert_eq!(
             e.data[0].rejected_by_captures,
             vec!["transactions:9".to_string()]
         );
-        assert_eq!(e.data[1].value, false);
+        assert!(!e.data[1].value);
         assert_eq!(e.value, json!(false));
         assert!(!e.allowed);
         assert_eq!(e.rule, json!({"and": [{"var": 0}, {"var": 1}]}));
