@@ -1,0 +1,302 @@
+//! The request as plugins see and shape it during the access phase.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::body::Body;
+use bytes::Bytes;
+use http::header::{HeaderMap, HeaderValue, CONTENT_LENGTH, COOKIE, HOST, TRANSFER_ENCODING};
+use http::{Extensions, Method};
+use http_body_util::{BodyExt, Limited};
+
+use crate::entities::Consumers;
+
+/// Why the body could not be buffered.
+#[derive(Debug, thiserror::Error)]
+pub enum BodyError {
+    /// The body is larger than the limit asked for.
+    #[error("request body larger than {0} bytes")]
+    TooLarge(usize),
+    /// The client's body stream failed.
+    #[error("cannot read the request body: {0}")]
+    Read(String),
+}
+
+enum BodyState {
+    Stream(Body),
+    Buffered(Bytes),
+}
+
+/// One proxied request during the access phase: what plugins read, and what they change about
+/// the request sent upstream and the response sent back (see the module docs of `plugins`).
+pub struct AccessRequest {
+    method: Method,
+    path: String,
+    path_and_query: String,
+    query: Option<String>,
+    headers: HeaderMap,
+    body: BodyState,
+    client_addr: SocketAddr,
+    secure: bool,
+    origin: String,
+    extensions: Extensions,
+    response_headers: HeaderMap,
+    consumers: Arc<Consumers>,
+}
+
+impl std::fmt::Debug for AccessRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccessRequest")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("path_and_query", &self.path_and_query)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AccessRequest {
+    /// A request as received. `path` must already be normalised (`crate::path::normalize`);
+    /// `path_and_query` is the request target as sent.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        method: Method,
+        path: String,
+        path_and_query: String,
+        headers: HeaderMap,
+        body: Body,
+        client_addr: SocketAddr,
+        secure: bool,
+        consumers: Arc<Consumers>,
+    ) -> Self {
+        let query = path_and_query.split_once('?').map(|(_, q)| q.to_owned());
+        let scheme = if secure { "https" } else { "http" };
+        let host = headers
+            .get(HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost");
+        let origin = format!("{scheme}://{host}");
+        Self {
+            method,
+            path,
+            path_and_query,
+            query,
+            headers,
+            body: BodyState::Stream(body),
+            client_addr,
+            secure,
+            origin,
+            extensions: Extensions::new(),
+            response_headers: HeaderMap::new(),
+            consumers,
+        }
+    }
+
+    /// The method that will be sent upstream (as the client sent it unless a plugin changed it).
+    pub fn method(&self) -> &Method {
+        &self.method
+    }
+
+    /// Changes the method sent upstream.
+    pub fn set_method(&mut self, method: Method) {
+        self.method = method;
+    }
+
+    /// The normalised path: percent-decoded, dot-segments resolved, slashes merged, no query.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The request target as received (path and query, not normalised).
+    pub fn path_and_query(&self) -> &str {
+        &self.path_and_query
+    }
+
+    /// The raw query string, if any.
+    pub fn query(&self) -> Option<&str> {
+        self.query.as_deref()
+    }
+
+    /// The request headers (as they will be sent upstream, after plugins' changes).
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The headers sent upstream, to change.
+    pub fn headers_mut(&mut self) -> &mut HeaderMap {
+        &mut self.headers
+    }
+
+    /// The client's address.
+    pub fn client_addr(&self) -> SocketAddr {
+        self.client_addr
+    }
+
+    /// Whether the client used https.
+    pub fn secure(&self) -> bool {
+        self.secure
+    }
+
+    /// `scheme://host[:port]` as the client addressed the gateway (from `Host`).
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// Typed data shared between plugins of this request (see [`super::context`]).
+    pub fn extensions(&self) -> &Extensions {
+        &self.extensions
+    }
+
+    /// Typed data shared between plugins of this request, to change.
+    pub fn extensions_mut(&mut self) -> &mut Extensions {
+        &mut self.extensions
+    }
+
+    /// Headers added to whatever response the client gets (e.g. `Set-Cookie`).
+    pub fn response_headers_mut(&mut self) -> &mut HeaderMap {
+        &mut self.response_headers
+    }
+
+    /// Kong consumers of the configuration this request runs under.
+    pub fn consumers(&self) -> &Consumers {
+        &self.consumers
+    }
+
+    /// Buffers the body (at most `limit` bytes) and returns it; it is still sent upstream.
+    /// Once buffered, later calls return the same bytes.
+    pub async fn body_bytes(&mut self, limit: usize) -> Result<Bytes, BodyError> {
+        match std::mem::replace(&mut self.body, BodyState::Buffered(Bytes::new())) {
+            BodyState::Buffered(bytes) => {
+                self.body = BodyState::Buffered(bytes.clone());
+                Ok(bytes)
+            }
+            BodyState::Stream(body) => match Limited::new(body, limit).collect().await {
+                Ok(collected) => {
+                    let bytes = collected.to_bytes();
+                    self.body = BodyState::Buffered(bytes.clone());
+                    Ok(bytes)
+                }
+                Err(e) => {
+                    if e.downcast_ref::<http_body_util::LengthLimitError>()
+                        .is_some()
+                    {
+                        Err(BodyError::TooLarge(limit))
+                    } else {
+                        Err(BodyError::Read(e.to_string()))
+                    }
+                }
+            },
+        }
+    }
+
+    /// Replaces the body sent upstream (`Content-Length` follows).
+    pub fn set_body(&mut self, body: Bytes) {
+        self.headers.remove(TRANSFER_ENCODING);
+        self.headers
+            .insert(CONTENT_LENGTH, HeaderValue::from(body.len() as u64));
+        self.body = BodyState::Buffered(body);
+    }
+
+    /// Removes the cookie `name` from the `Cookie` header(s) sent upstream; the header goes
+    /// away when no cookie is left.
+    pub fn remove_cookie(&mut self, name: &str) {
+        let mut kept: Vec<String> = Vec::new();
+        let mut changed = false;
+        for value in self.headers.get_all(COOKIE) {
+            let Ok(text) = value.to_str() else {
+                changed = true;
+                continue;
+            };
+            for pair in text.split(';') {
+                let pair = pair.trim();
+                if pair.is_empty() {
+                    continue;
+                }
+                let cookie_name = pair.split_once('=').map_or(pair, |(n, _)| n).trim();
+                if cookie_name == name {
+                    changed = true;
+                } else {
+                    kept.push(pair.to_owned());
+                }
+            }
+        }
+        if !changed {
+            return;
+        }
+        self.headers.remove(COOKIE);
+        if !kept.is_empty() {
+            if let Ok(v) = HeaderValue::from_str(&kept.join("; ")) {
+                self.headers.insert(COOKIE, v);
+            }
+        }
+    }
+
+    /// Takes the request apart for proxying.
+    pub(crate) fn into_upstream(self) -> UpstreamParts {
+        let body = match self.body {
+            BodyState::Stream(b) => b,
+            BodyState::Buffered(bytes) => Body::from(bytes),
+        };
+        UpstreamParts {
+            method: self.method,
+            path: self.path,
+            query: self.query,
+            headers: self.headers,
+            body,
+            response_headers: self.response_headers,
+        }
+    }
+}
+
+/// What the proxy sends upstream after the access phase.
+pub(crate) struct UpstreamParts {
+    pub method: Method,
+    pub path: String,
+    pub query: Option<String>,
+    pub headers: HeaderMap,
+    pub body: Body,
+    pub response_headers: HeaderMap,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(headers: HeaderMap, body: &'static str) -> AccessRequest {
+        AccessRequest::new(
+            Method::POST,
+            "/a".into(),
+            "/a?x=1".into(),
+            headers,
+            Body::from(body),
+            "127.0.0.1:1".parse().unwrap(),
+            false,
+            Arc::new(Consumers::default()),
+        )
+    }
+
+    #[test]
+    fn remove_cookie_keeps_the_others() {
+        let mut h = HeaderMap::new();
+        h.append(COOKIE, HeaderValue::from_static("a=1; session=xyz"));
+        h.append(COOKIE, HeaderValue::from_static("b=2"));
+        let mut r = request(h, "");
+        r.remove_cookie("session");
+        assert_eq!(r.headers()[COOKIE], "a=1; b=2");
+        r.remove_cookie("a");
+        r.remove_cookie("b");
+        assert!(r.headers().get(COOKIE).is_none());
+        assert_eq!(r.query(), Some("x=1"));
+        assert_eq!(r.origin(), "http://localhost");
+    }
+
+    #[tokio::test]
+    async fn body_is_buffered_once_and_limited() {
+        let mut r = request(HeaderMap::new(), "hello");
+        assert_eq!(r.body_bytes(10).await.unwrap(), "hello");
+        assert_eq!(r.body_bytes(10).await.unwrap(), "hello");
+        r.set_body(Bytes::from_static(b"bye"));
+        assert_eq!(r.headers()[CONTENT_LENGTH], "3");
+        let mut r = request(HeaderMap::new(), "hello");
+        assert!(matches!(r.body_bytes(2).await, Err(BodyError::TooLarge(2))));
+    }
+}

@@ -1,0 +1,234 @@
+//! Plugin config validation: Kong-style field errors and a reader that fills defaults.
+
+use serde_json::{Map, Value};
+use url::Url;
+
+/// One invalid config field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// Field path inside `config`, e.g. `oxd_id` or `custom_headers.1.format`.
+    pub field: String,
+    /// What is wrong, e.g. `required field missing`.
+    pub message: String,
+}
+
+/// Why a plugin config was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// No plugin of that name exists.
+    #[error("plugin '{0}' not enabled; add it to the 'plugins' configuration property")]
+    UnknownPlugin(String),
+    /// Fields failed validation.
+    #[error("{}", display_fields(.0))]
+    Invalid(Vec<FieldError>),
+}
+
+fn display_fields(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(|e| format!("config.{}: {}", e.field, e.message))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl ConfigError {
+    /// A single-field error.
+    pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        ConfigError::Invalid(vec![FieldError {
+            field: field.into(),
+            message: message.into(),
+        }])
+    }
+}
+
+/// Reads a plugin's `config` object field by field, collecting every error and building the
+/// effective config (defaults filled in) as it goes.
+#[derive(Debug)]
+pub struct ConfigReader<'a> {
+    input: Map<String, Value>,
+    output: Map<String, Value>,
+    errors: Vec<FieldError>,
+    _src: std::marker::PhantomData<&'a ()>,
+}
+
+impl ConfigReader<'_> {
+    /// Starts reading `config` (`null`/absent = empty object).
+    pub fn new(config: &Value) -> Result<Self, ConfigError> {
+        let input = match config {
+            Value::Null => Map::new(),
+            Value::Object(map) => map.clone(),
+            _ => return Err(ConfigError::field("@entity", "expected a record")),
+        };
+        Ok(Self {
+            input,
+            output: Map::new(),
+            errors: Vec::new(),
+            _src: std::marker::PhantomData,
+        })
+    }
+
+    /// Records an error on `field`.
+    pub fn error(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.errors.push(FieldError {
+            field: field.into(),
+            message: message.into(),
+        });
+    }
+
+    fn take(&mut self, name: &str) -> Option<Value> {
+        match self.input.remove(name) {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(v),
+        }
+    }
+
+    /// A string field; `default` when absent. Missing and no default → `required field missing`.
+    pub fn string(&mut self, name: &str, default: Option<&str>) -> Option<String> {
+        let value = match self.take(name) {
+            Some(Value::String(s)) => Some(s),
+            Some(_) => {
+                self.error(name, "expected a string");
+                return None;
+            }
+            None => default.map(str::to_owned),
+        };
+        match value {
+            Some(s) => {
+                self.output
+                    .insert(name.to_owned(), Value::String(s.clone()));
+                Some(s)
+            }
+            None => {
+                self.error(name, "required field missing");
+                None
+            }
+        }
+    }
+
+    /// An optional string field (null when absent).
+    pub fn optional_string(&mut self, name: &str) -> Option<String> {
+        match self.take(name) {
+            Some(Value::String(s)) => {
+                self.output
+                    .insert(name.to_owned(), Value::String(s.clone()));
+                Some(s)
+            }
+            Some(_) => {
+                self.error(name, "expected a string");
+                None
+            }
+            None => {
+                self.output.insert(name.to_owned(), Value::Null);
+                None
+            }
+        }
+    }
+
+    /// A required non-empty string.
+    pub fn required_string(&mut self, name: &str) -> Option<String> {
+        let s = self.string(name, None)?;
+        if s.is_empty() {
+            self.error(name, "length must be at least 1");
+            return None;
+        }
+        Some(s)
+    }
+
+    /// A required absolute http(s) URL.
+    pub fn url(&mut self, name: &str) -> Option<Url> {
+        let s = self.required_string(name)?;
+        match Url::parse(&s) {
+            Ok(u) if (u.scheme() == "http" || u.scheme() == "https") && u.host().is_some() => {
+                Some(u)
+            }
+            Ok(_) => {
+                self.error(name, "missing host in url");
+                None
+            }
+            Err(e) => {
+                self.error(name, format!("invalid url: {e}"));
+                None
+            }
+        }
+    }
+
+    /// A boolean with a default; `"true"`/`"false"` strings (form bodies) are accepted.
+    pub fn boolean(&mut self, name: &str, default: bool) -> bool {
+        let value = match self.take(name) {
+            None => default,
+            Some(Value::Bool(b)) => b,
+            Some(Value::String(s)) if s == "true" => true,
+            Some(Value::String(s)) if s == "false" => false,
+            Some(_) => {
+                self.error(name, "expected a boolean");
+                default
+            }
+        };
+        self.output.insert(name.to_owned(), Value::Bool(value));
+        value
+    }
+
+    /// A string that must be one of `choices`.
+    pub fn one_of(&mut self, name: &str, choices: &[&str], default: &str) -> Option<String> {
+        let s = self.string(name, Some(default))?;
+        if choices.contains(&s.as_str()) {
+            Some(s)
+        } else {
+            self.error(name, format!("expected one of: {}", choices.join(", ")));
+            None
+        }
+    }
+
+    /// A raw JSON field taken as is (validated by the caller); stored under `name` as given.
+    pub fn raw(&mut self, name: &str) -> Option<Value> {
+        let v = self.take(name);
+        self.output
+            .insert(name.to_owned(), v.clone().unwrap_or(Value::Null));
+        v
+    }
+
+    /// Ends reading: unknown fields are errors; returns the effective config.
+    pub fn finish(mut self) -> Result<Value, ConfigError> {
+        let unknown: Vec<String> = self.input.keys().cloned().collect();
+        for name in unknown {
+            self.error(name, "unknown field");
+        }
+        if self.errors.is_empty() {
+            Ok(Value::Object(self.output))
+        } else {
+            Err(ConfigError::Invalid(self.errors))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn collects_every_error_and_fills_defaults() {
+        let mut r = ConfigReader::new(&json!({"a": 1, "b": "x", "zzz": 1})).unwrap();
+        assert!(r.string("a", None).is_none());
+        assert_eq!(r.string("b", None).as_deref(), Some("x"));
+        assert!(r.required_string("c").is_none());
+        assert!(r.boolean("d", true));
+        let err = r.finish().unwrap_err();
+        let ConfigError::Invalid(fields) = err else {
+            panic!()
+        };
+        let names: Vec<_> = fields.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(names, ["a", "c", "zzz"]);
+    }
+
+    #[test]
+    fn url_must_be_http_with_host() {
+        let mut r = ConfigReader::new(&json!({"u": "ftp:x", "v": "https://op.example"})).unwrap();
+        assert!(r.url("u").is_none());
+        assert!(r.url("v").is_some());
+        assert!(r.finish().is_err());
+        let mut r = ConfigReader::new(&json!({"b": "true"})).unwrap();
+        assert!(r.boolean("b", false));
+        assert_eq!(r.finish().unwrap(), json!({"b": true}));
+    }
+}
