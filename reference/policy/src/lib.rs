@@ -20,6 +20,7 @@ mod explain;
 mod jsonlogic;
 mod jsvalue;
 mod lint;
+mod literals;
 mod pattern;
 mod pointer;
 mod scope;

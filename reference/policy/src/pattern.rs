@@ -1,6 +1,9 @@
 //! Regexes of expression documents (`{regex}` path segments and `^...` scope entries): compiled
 //! once at validation, searched (not anchored) at request time without allocating.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use regex_automata::meta::Regex;
 use regex_automata::util::primitives::NonMaxUsize;
 use regex_automata::Input;
@@ -9,13 +12,43 @@ use regex_syntax::ast;
 /// Capture slots kept on the stack: group 0 plus 15 groups.
 const INLINE_SLOTS: usize = 32;
 
-/// A compiled regex with its source text.
+/// A compiled regex with its source text. Clones share one compiled regex (and its search
+/// caches), so a regex repeated across rules costs memory once.
 #[derive(Debug, Clone)]
-pub(crate) struct Pattern {
+pub(crate) struct Pattern(Arc<Compiled>);
+
+impl std::ops::Deref for Pattern {
+    type Target = Compiled;
+    fn deref(&self) -> &Compiled {
+        &self.0
+    }
+}
+
+/// Compiles each distinct regex of a document once.
+#[derive(Default)]
+pub(crate) struct Patterns(HashMap<String, Pattern>);
+
+impl Patterns {
+    /// The compiled regex for `source`, shared with earlier uses of the same text.
+    pub(crate) fn compile(&mut self, source: &str) -> Result<Pattern, String> {
+        if let Some(p) = self.0.get(source) {
+            return Ok(p.clone());
+        }
+        let p = Pattern::compile(source)?;
+        self.0.insert(source.to_owned(), p.clone());
+        Ok(p)
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct Compiled {
     source: Box<str>,
     regex: Regex,
     /// Number of explicit capture groups (group 0 excluded).
     groups: usize,
+    /// A literal every match starts the haystack with (`^abc...`): checked before the regex
+    /// runs, so scopes like `openid` are dismissed without entering the regex engine.
+    anchored_prefix: Option<Box<str>>,
 }
 
 impl Pattern {
@@ -33,11 +66,12 @@ impl Pattern {
                     .group_info()
                     .group_len(regex_automata::PatternID::ZERO)
                     - 1;
-                Ok(Pattern {
+                Ok(Pattern(Arc::new(Compiled {
                     source: source.into(),
                     regex,
                     groups,
-                })
+                    anchored_prefix: anchored_prefix(source),
+                })))
             }
             Err(err) => Err(match err.syntax_error() {
                 Some(regex_syntax::Error::Parse(e)) => e.kind().to_string(),
@@ -46,7 +80,9 @@ impl Pattern {
             }),
         }
     }
+}
 
+impl Compiled {
     /// The regex as written.
     pub(crate) fn source(&self) -> &str {
         &self.source
@@ -54,7 +90,14 @@ impl Pattern {
 
     /// Whether the regex matches anywhere in `haystack`.
     pub(crate) fn is_match(&self, haystack: &str) -> bool {
-        self.regex.is_match(haystack)
+        self.may_match(haystack) && self.regex.is_match(haystack)
+    }
+
+    #[inline]
+    fn may_match(&self, haystack: &str) -> bool {
+        self.anchored_prefix
+            .as_deref()
+            .is_none_or(|prefix| haystack.starts_with(prefix))
     }
 
     /// Index of the group named `name`, if the regex has one.
@@ -110,6 +153,9 @@ impl Pattern {
         max_group: usize,
         check: impl FnOnce(&dyn Fn(usize) -> Option<&'h str>) -> bool,
     ) -> bool {
+        if !self.may_match(haystack) {
+            return false;
+        }
         let mut verdict = false;
         let matched = self.with_slots(haystack, max_group, |slots| {
             verdict = check(&|group| slot_text(haystack, slots, group));
@@ -141,6 +187,24 @@ impl Pattern {
             use_slots(&slots);
         }
         true
+    }
+}
+
+/// The literal right after a leading `^` (`^transactions:.+$` → `transactions:`), if any.
+fn anchored_prefix(source: &str) -> Option<Box<str>> {
+    use regex_syntax::hir::{HirKind, Look};
+    let hir = regex_syntax::parse(source).ok()?;
+    let HirKind::Concat(items) = hir.kind() else {
+        return None;
+    };
+    match (
+        items.first().map(|h| h.kind()),
+        items.get(1).map(|h| h.kind()),
+    ) {
+        (Some(HirKind::Look(Look::Start)), Some(HirKind::Literal(lit))) => {
+            std::str::from_utf8(&lit.0).ok().map(Into::into)
+        }
+        _ => None,
     }
 }
 
@@ -276,6 +340,27 @@ mod tests {
         let err = Pattern::compile("(abc").unwrap_err();
         assert!(err.contains("unclosed group"), "{err}");
         assert!(Pattern::compile("[a-").is_err());
+    }
+
+    #[test]
+    fn anchored_literal_prefixes_prefilter_without_changing_results() {
+        assert_eq!(
+            anchored_prefix("^transactions:.+$").as_deref(),
+            Some("transactions:")
+        );
+        assert_eq!(
+            anchored_prefix("^res7:(?<PC1>[^:]+)$").as_deref(),
+            Some("res7:")
+        );
+        assert_eq!(anchored_prefix("^(a|b)"), None);
+        assert_eq!(anchored_prefix("abc"), None);
+        assert_eq!(anchored_prefix("(?i)^abc"), None);
+        assert_eq!(anchored_prefix("(?m)^abc"), None);
+        let p = Pattern::compile("^transactions:(?<PC1>.+)$").unwrap();
+        assert!(!p.is_match("openid"));
+        assert!(p.is_match("transactions:1"));
+        assert!(p.match_groups("transactions:1", 1, |g| g(1) == Some("1")));
+        assert!(!p.match_groups("xtransactions:1", 1, |_| true));
     }
 
     #[test]

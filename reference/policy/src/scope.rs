@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::jsonlogic::{Data, Logic};
-use crate::pattern::Pattern;
+use crate::pattern::{Pattern, Patterns};
 use crate::pointer::child;
 use crate::{Captures, ValidationError};
 
@@ -65,9 +65,19 @@ pub struct DataEntryExplanation {
 
 impl ScopeExpression {
     /// Compiles a `scope_expression` object; `pointer` locates it in the document.
+    #[cfg(test)]
     pub(crate) fn compile(
         value: &Value,
         pointer: &str,
+    ) -> Result<ScopeExpression, ValidationError> {
+        Self::compile_with(value, pointer, &mut Patterns::default())
+    }
+
+    /// Compiles a `scope_expression` object, sharing regexes through `patterns`.
+    pub(crate) fn compile_with(
+        value: &Value,
+        pointer: &str,
+        patterns: &mut Patterns,
     ) -> Result<ScopeExpression, ValidationError> {
         let invalid = |message: String, at: String| ValidationError {
             message,
@@ -101,7 +111,7 @@ impl ScopeExpression {
                     at,
                 ));
             };
-            data.push(DataEntry::compile(entry).map_err(|e| invalid(e, at))?);
+            data.push(DataEntry::compile(entry, patterns).map_err(|e| invalid(e, at))?);
         }
         let rule = Logic::compile(rule, &child(pointer, "rule"))?;
         Ok(ScopeExpression {
@@ -168,12 +178,13 @@ impl ScopeExpression {
 }
 
 impl DataEntry {
-    fn compile(entry: &str) -> Result<DataEntry, String> {
+    fn compile(entry: &str, patterns: &mut Patterns) -> Result<DataEntry, String> {
         if !entry.starts_with('^') {
             return Ok(DataEntry::Scope(entry.into()));
         }
-        let pattern =
-            Pattern::compile(entry).map_err(|e| format!("Invalid scope regex \"{entry}\": {e}"))?;
+        let pattern = patterns
+            .compile(entry)
+            .map_err(|e| format!("Invalid scope regex \"{entry}\": {e}"))?;
         let pc_groups: Vec<(usize, usize)> = (1..=PC_GROUPS)
             .filter_map(|k| pattern.group_index(&format!("PC{k}")).map(|g| (k, g)))
             .collect();

@@ -7,10 +7,8 @@
 //! which its subtree matches the rest to the end, else (when it carries a rule) all of them.
 //! At the end of the path a `??` child's rule wins over the node's own rule (`/x/??` matches `/x`).
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
 use crate::explain::{TraceEvent, Tracer};
+use crate::literals::Literals;
 use crate::pattern::Pattern;
 use crate::Captures;
 
@@ -67,109 +65,6 @@ impl Node {
             || !self.regexes.is_empty()
             || self.one.is_some()
             || self.multi.is_some()
-    }
-}
-
-/// Literal children: a short list scanned in order, or a hash map once there are many.
-#[derive(Debug, Clone)]
-pub(crate) enum Literals {
-    Few(Vec<(Box<str>, NodeId)>),
-    Many(HashMap<Box<str>, NodeId, BuildHasherDefault<FxHasher>>),
-}
-
-const FEW_LITERALS: usize = 6;
-
-impl Default for Literals {
-    fn default() -> Self {
-        Literals::Few(Vec::new())
-    }
-}
-
-impl Literals {
-    fn get(&self, segment: &str) -> Option<NodeId> {
-        match self {
-            Literals::Few(list) => list
-                .iter()
-                .find(|(k, _)| &**k == segment)
-                .map(|&(_, id)| id),
-            Literals::Many(map) => map.get(segment).copied(),
-        }
-    }
-
-    fn insert(&mut self, segment: &str, id: NodeId) {
-        match self {
-            Literals::Few(list) if list.len() < FEW_LITERALS => list.push((segment.into(), id)),
-            Literals::Few(list) => {
-                let mut map: HashMap<_, _, _> = std::mem::take(list).into_iter().collect();
-                map.insert(segment.into(), id);
-                *self = Literals::Many(map);
-            }
-            Literals::Many(map) => {
-                map.insert(segment.into(), id);
-            }
-        }
-    }
-
-    fn is_empty(&self) -> bool {
-        match self {
-            Literals::Few(list) => list.is_empty(),
-            Literals::Many(map) => map.is_empty(),
-        }
-    }
-
-    /// The children in no particular order.
-    pub(crate) fn iter(&self) -> Box<dyn Iterator<Item = (&str, NodeId)> + '_> {
-        match self {
-            Literals::Few(list) => Box::new(list.iter().map(|(k, v)| (&**k, *v))),
-            Literals::Many(map) => Box::new(map.iter().map(|(k, v)| (&**k, *v))),
-        }
-    }
-}
-
-/// The Fx hash (rustc's): fast for short keys. Keys come from the configuration only; requests
-/// can only look them up, so collision flooding is not a concern.
-#[derive(Default, Clone, Copy)]
-pub(crate) struct FxHasher {
-    hash: u64,
-}
-
-impl FxHasher {
-    #[inline]
-    fn add(&mut self, word: u64) {
-        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-impl Hasher for FxHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut word = [0u8; 8];
-            word[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(word));
-        }
-    }
-
-    #[inline]
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-
-    #[inline]
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.hash
     }
 }
 

@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::pattern::Pattern;
+use crate::pattern::Patterns;
 use crate::pointer::child;
 use crate::scope::ScopeExpression;
 use crate::tree::Segment;
@@ -59,13 +59,14 @@ pub(crate) fn validate(document: &Value) -> Result<Vec<PathItem>, ValidationErro
         }
     };
     let empty = Map::new();
+    let mut patterns = Patterns::default();
     let mut seen_paths: Vec<&str> = Vec::with_capacity(items.len());
     let mut out = Vec::with_capacity(items.len());
     for (k, item) in items.iter().enumerate() {
         let at = child("", k);
         let fields = item.as_object().unwrap_or(&empty);
         let path = gg_item_checks(fields, &at, &mut seen_paths)?;
-        out.push(extra_item_checks(fields, path, &at)?);
+        out.push(extra_item_checks(fields, path, &at, &mut patterns)?);
     }
     Ok(out)
 }
@@ -118,6 +119,7 @@ fn extra_item_checks(
     fields: &Map<String, Value>,
     path: &str,
     at: &str,
+    patterns: &mut Patterns,
 ) -> Result<PathItem, ValidationError> {
     let path_at = child(at, "path");
     let Some(rest) = path.strip_prefix('/') else {
@@ -128,16 +130,18 @@ fn extra_item_checks(
     };
     let mut segments = Vec::new();
     for segment in rest.split('/') {
-        segments.push(parse_segment(segment).map_err(|message| ValidationError {
-            message: format!("{message} in path \"{path}\""),
-            pointer: Some(path_at.clone()),
-        })?);
+        segments.push(
+            parse_segment(segment, patterns).map_err(|message| ValidationError {
+                message: format!("{message} in path \"{path}\""),
+                pointer: Some(path_at.clone()),
+            })?,
+        );
     }
     let mut conditions = Vec::new();
     if let Some(Value::Array(items)) = fields.get("conditions") {
         for (i, condition) in items.iter().enumerate() {
             let at = child(&child(at, "conditions"), i);
-            conditions.push(compile_condition(condition, &at)?);
+            conditions.push(compile_condition(condition, &at, patterns)?);
         }
     }
     Ok(PathItem {
@@ -147,13 +151,14 @@ fn extra_item_checks(
     })
 }
 
-fn parse_segment(segment: &str) -> Result<Segment, String> {
+fn parse_segment(segment: &str, patterns: &mut Patterns) -> Result<Segment, String> {
     Ok(match segment {
         "?" => Segment::One,
         "??" => Segment::Multi,
         _ => match regex_of(segment) {
             Some(source) => Segment::Regex(
-                Pattern::compile(source)
+                patterns
+                    .compile(source)
                     .map_err(|e| format!("Invalid segment regex \"{{{source}}}\": {e}"))?,
             ),
             None => Segment::Literal(segment.into()),
@@ -169,7 +174,11 @@ fn regex_of(segment: &str) -> Option<&str> {
         .filter(|s| !s.is_empty())
 }
 
-fn compile_condition(condition: &Value, at: &str) -> Result<Condition, ValidationError> {
+fn compile_condition(
+    condition: &Value,
+    at: &str,
+    patterns: &mut Patterns,
+) -> Result<Condition, ValidationError> {
     let empty = Map::new();
     let fields = condition.as_object().unwrap_or(&empty);
     let methods_at = child(at, "httpMethods");
@@ -205,9 +214,10 @@ fn compile_condition(condition: &Value, at: &str) -> Result<Condition, Validatio
     }
     let scope_expression = match fields.get("scope_expression") {
         None | Some(Value::Null) => None,
-        Some(value) => Some(ScopeExpression::compile(
+        Some(value) => Some(ScopeExpression::compile_with(
             value,
             &child(at, "scope_expression"),
+            patterns,
         )?),
     };
     let required_acrs = match fields.get("required_acrs") {

@@ -19,10 +19,25 @@ enum Pat {
     Re(&'static str),
 }
 
-const LITERALS: [&str; 4] = ["a", "b", "c", ""];
+const LITERALS: [&str; 8] = ["a", "b", "c", "", "d", "e", "f", "a-long-segment-name"];
 const REGEXES: [&str; 5] = ["^a$", "b", "^(a|c)$", "(?<PC1>a)(b)?", "\\d"];
 const METHODS: [&str; 3] = ["GET", "POST", "?"];
-const REQUEST_SEGMENTS: [&str; 10] = ["a", "b", "c", "", "?", "??", "1", "ab", "x", "ba2"];
+const REQUEST_SEGMENTS: [&str; 14] = [
+    "a",
+    "b",
+    "c",
+    "",
+    "?",
+    "??",
+    "1",
+    "ab",
+    "x",
+    "ba2",
+    "d",
+    "e",
+    "f",
+    "a-long-segment-name",
+];
 const REQUEST_METHODS: [&str; 4] = ["GET", "POST", "PUT", "?"];
 
 #[derive(Debug, Clone)]
@@ -34,7 +49,7 @@ struct Rule {
 
 fn pat() -> impl Strategy<Value = Pat> {
     prop_oneof![
-        4 => proptest::sample::select(&LITERALS[..]).prop_map(Pat::Lit),
+        6 => proptest::sample::select(&LITERALS[..]).prop_map(Pat::Lit),
         2 => Just(Pat::One),
         2 => Just(Pat::Multi),
         2 => proptest::sample::select(&REGEXES[..]).prop_map(Pat::Re),
@@ -72,7 +87,7 @@ fn rule() -> impl Strategy<Value = Rule> {
 }
 
 fn rules() -> impl Strategy<Value = Vec<Rule>> {
-    proptest::collection::vec(rule(), 1..=7).prop_map(|mut rules| {
+    proptest::collection::vec(rule(), 1..=10).prop_map(|mut rules| {
         let mut seen = Vec::new();
         rules.retain(|r| {
             let fresh = !seen.contains(&r.path);
