@@ -1,0 +1,224 @@
+//! Test helpers: an oxd, the reference OP, a scripted browser, an oxd API client.
+
+#![allow(dead_code)]
+
+use gatecheck_oxd::{Config, Handle};
+use reqwest::redirect::Policy;
+use scraper::{Html, Selector};
+use serde_json::{json, Value};
+
+pub const CALLBACK: &str = "http://localhost:4400/callback";
+pub const LOGGED_OUT: &str = "http://localhost:4400/";
+
+pub async fn oxd_with(config: Config) -> Handle {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    gatecheck_oxd::start(config, listener).await.unwrap()
+}
+
+pub async fn oxd() -> Handle {
+    oxd_with(Config::default()).await
+}
+
+pub async fn op() -> gatecheck_op::Handle {
+    let config = gatecheck_op::Config::from_path(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/op/op.yml"
+    ))
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    gatecheck_op::start(config, listener).await.unwrap()
+}
+
+/// Response of an oxd command.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn ok(self) -> Value {
+        assert_eq!(self.status, 200, "{}", self.body);
+        self.body
+    }
+
+    pub fn error(&self) -> &str {
+        self.body["error"].as_str().unwrap_or_default()
+    }
+
+    pub fn description(&self) -> &str {
+        self.body["error_description"].as_str().unwrap_or_default()
+    }
+}
+
+/// Calls an oxd command, with an optional protection token.
+pub async fn call(oxd: &Handle, command: &str, token: Option<&str>, body: Value) -> Reply {
+    let mut request = reqwest::Client::new()
+        .post(format!("{}/{command}", oxd.url()))
+        .json(&body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let body = response.json().await.unwrap_or(Value::Null);
+    Reply { status, body }
+}
+
+/// A site registered at `op` (dynamic registration) and a protection token for it.
+pub struct TestSite {
+    pub oxd_id: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub protection: String,
+}
+
+pub async fn site(oxd: &Handle, op_host: &str) -> TestSite {
+    let reg = call(
+        oxd,
+        "register-site",
+        None,
+        json!({
+            "op_host": op_host,
+            "redirect_uris": [CALLBACK],
+            "post_logout_redirect_uris": [LOGGED_OUT],
+            "scope": ["openid", "oxd", "profile", "email"],
+            "grant_types": ["authorization_code", "refresh_token", "client_credentials"],
+            "client_name": "oxd test site",
+        }),
+    )
+    .await
+    .ok();
+    let client_id = reg["client_id"].as_str().unwrap().to_owned();
+    let client_secret = reg["client_secret"].as_str().unwrap().to_owned();
+    let token = call(
+        oxd,
+        "get-client-token",
+        None,
+        json!({"client_id": client_id, "client_secret": client_secret, "op_host": op_host,
+               "scope": ["openid", "oxd"]}),
+    )
+    .await
+    .ok();
+    TestSite {
+        oxd_id: reg["oxd_id"].as_str().unwrap().to_owned(),
+        client_id,
+        client_secret,
+        protection: token["access_token"].as_str().unwrap().to_owned(),
+    }
+}
+
+/// A scripted browser at the OP: cookie store, follows redirects only within the OP.
+pub struct Agent {
+    http: reqwest::Client,
+    op: String,
+}
+
+pub enum Nav {
+    Page(String),
+    Left(url::Url),
+}
+
+impl Agent {
+    pub fn new(op: &str) -> Self {
+        Self {
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(Policy::none())
+                .build()
+                .unwrap(),
+            op: op.to_owned(),
+        }
+    }
+
+    async fn follow(&self, mut response: reqwest::Response) -> Nav {
+        loop {
+            if response.status().is_redirection() {
+                let location = response.headers()["location"].to_str().unwrap().to_owned();
+                let absolute = if location.starts_with('/') {
+                    format!("{}{}", self.op, location)
+                } else {
+                    location
+                };
+                if !absolute.starts_with(&self.op) {
+                    return Nav::Left(url::Url::parse(&absolute).unwrap());
+                }
+                response = self.http.get(&absolute).send().await.unwrap();
+                continue;
+            }
+            return Nav::Page(response.text().await.unwrap());
+        }
+    }
+
+    pub async fn open(&self, url: &str) -> Nav {
+        let response = self.http.get(url).send().await.unwrap();
+        self.follow(response).await
+    }
+
+    pub async fn submit(&self, html: &str, form_id: &str, fields: &[(&str, &str)]) -> Nav {
+        let (action, mut values) = {
+            let doc = Html::parse_document(html);
+            let form = doc
+                .select(&Selector::parse(&format!("form#{form_id}")).unwrap())
+                .next()
+                .unwrap_or_else(|| panic!("no form #{form_id} in {html}"));
+            let action = form.value().attr("action").unwrap().to_owned();
+            let hidden: Vec<(String, String)> = form
+                .select(&Selector::parse("input[type=hidden]").unwrap())
+                .map(|i| {
+                    (
+                        i.value().attr("name").unwrap().to_owned(),
+                        i.value().attr("value").unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect();
+            (action, hidden)
+        };
+        for (k, v) in fields {
+            values.push((k.to_string(), v.to_string()));
+        }
+        let url = if action.starts_with('/') {
+            format!("{}{}", self.op, action)
+        } else {
+            action
+        };
+        let response = self.http.post(url).form(&values).send().await.unwrap();
+        self.follow(response).await
+    }
+
+    /// Logs in as `user` and consents if asked; returns the redirect back to the RP.
+    pub async fn login_and_consent(
+        &self,
+        authorization_url: &str,
+        user: &str,
+        password: &str,
+    ) -> url::Url {
+        let Nav::Page(login) = self.open(authorization_url).await else {
+            panic!("expected the login page");
+        };
+        let mut nav = self
+            .submit(
+                &login,
+                "loginForm",
+                &[("username", user), ("password", password)],
+            )
+            .await;
+        loop {
+            match nav {
+                Nav::Left(url) => return url,
+                Nav::Page(html) if html.contains("consentForm") => {
+                    nav = self
+                        .submit(&html, "consentForm", &[("decision", "allow")])
+                        .await;
+                }
+                Nav::Page(html) => panic!("unexpected page: {html}"),
+            }
+        }
+    }
+}
+
+pub fn query_param(url: &url::Url, name: &str) -> Option<String> {
+    url.query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}

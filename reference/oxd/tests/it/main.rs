@@ -1,0 +1,7 @@
+//! Integration tests of the oxd API: against the reference OP, and against wiremock standing in
+//! for an OP that misbehaves.
+
+mod common;
+mod errors;
+mod op_faults;
+mod with_op;
