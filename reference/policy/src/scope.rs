@@ -32,6 +32,10 @@ enum DataEntry {
         pattern: Pattern,
         pc_groups: Vec<(usize, usize)>,
         max_group: usize,
+        /// For the common shape `^prefix(?<PCk>...)$`: (prefix, k). Group k is then the scope
+        /// minus the prefix, so comparing that with capture k and asking the regex only whether
+        /// it matches decides without extracting groups.
+        tail_group: Option<(Box<str>, usize)>,
     },
 }
 
@@ -124,7 +128,7 @@ impl ScopeExpression {
     /// Whether a token with `scopes` may access a path that produced `captures`.
     pub fn is_allowed<S: AsRef<str>>(&self, scopes: &[S], captures: &Captures<'_>) -> bool {
         let data = LazyData::new(self.data.len(), |i| {
-            self.data[i].evaluate(scopes, captures, &mut |_, _| {})
+            self.data[i].evaluate(scopes, captures, false, &mut |_, _| {})
         });
         self.rule.eval(&data).truthy()
     }
@@ -141,7 +145,7 @@ impl ScopeExpression {
         for entry in &self.data {
             let mut matched_scope = None;
             let mut rejected = Vec::new();
-            let value = entry.evaluate(scopes, captures, &mut |scope, accepted| {
+            let value = entry.evaluate(scopes, captures, true, &mut |scope, accepted| {
                 if accepted {
                     matched_scope = Some(scope.to_owned());
                 } else {
@@ -189,10 +193,15 @@ impl DataEntry {
             .filter_map(|k| pattern.group_index(&format!("PC{k}")).map(|g| (k, g)))
             .collect();
         let max_group = pc_groups.iter().map(|&(_, g)| g).max().unwrap_or(0);
+        let tail_group = match pc_groups.as_slice() {
+            [(k, _)] => prefix_then_group_to_end(entry, &format!("PC{k}")).map(|p| (p, *k)),
+            _ => None,
+        };
         Ok(DataEntry::Regex {
             pattern,
             pc_groups,
             max_group,
+            tail_group,
         })
     }
 
@@ -209,6 +218,7 @@ impl DataEntry {
         &self,
         scopes: &[S],
         captures: &Captures<'_>,
+        report_rejections: bool,
         seen: &mut dyn FnMut(&str, bool),
     ) -> bool {
         match self {
@@ -223,6 +233,7 @@ impl DataEntry {
                 pattern,
                 pc_groups,
                 max_group,
+                tail_group,
             } => {
                 for scope in scopes {
                     let scope = scope.as_ref();
@@ -230,6 +241,19 @@ impl DataEntry {
                         if pattern.is_match(scope) {
                             seen(scope, true);
                             return true;
+                        }
+                        continue;
+                    }
+                    if let Some((prefix, k)) = tail_group {
+                        let agrees = scope
+                            .strip_prefix(&**prefix)
+                            .is_some_and(|rest| captures.get(k - 1) == Some(rest));
+                        if agrees && pattern.is_match(scope) {
+                            seen(scope, true);
+                            return true;
+                        }
+                        if !agrees && report_rejections && pattern.is_match(scope) {
+                            seen(scope, false);
                         }
                         continue;
                     }
@@ -252,6 +276,28 @@ impl DataEntry {
                 false
             }
         }
+    }
+}
+
+/// `^prefix(?<name>...)$` → `prefix`, when that is the regex's whole shape.
+fn prefix_then_group_to_end(source: &str, name: &str) -> Option<Box<str>> {
+    use regex_syntax::hir::{HirKind, Look};
+    let hir = regex_syntax::parse(source).ok()?;
+    let HirKind::Concat(items) = hir.kind() else {
+        return None;
+    };
+    match items
+        .iter()
+        .map(|h| h.kind())
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        [HirKind::Look(Look::Start), HirKind::Literal(prefix), HirKind::Capture(group), HirKind::Look(Look::End)]
+            if group.name.as_deref() == Some(name) =>
+        {
+            std::str::from_utf8(&prefix.0).ok().map(Into::into)
+        }
+        _ => None,
     }
 }
 
@@ -366,6 +412,46 @@ mod tests {
         assert!(!s.is_allowed(&["photos:7"], &caps(&["7", "todos"])));
         // PC2 present in the regex but the path has only one capture: no match.
         assert!(!s.is_allowed(&["photos:7"], &caps(&["7"])));
+    }
+
+    #[test]
+    fn tail_group_shortcut_agrees_with_group_extraction() {
+        assert_eq!(
+            prefix_then_group_to_end("^res:(?<PC1>\\d+)$", "PC1").as_deref(),
+            Some("res:")
+        );
+        assert_eq!(
+            prefix_then_group_to_end("^res:(?<PC1>\\d+):x$", "PC1"),
+            None
+        );
+        assert_eq!(prefix_then_group_to_end("^res:(?<PC2>\\d+)$", "PC1"), None);
+        assert_eq!(prefix_then_group_to_end("res:(?<PC1>\\d+)$", "PC1"), None);
+        let fast = scope(json!({"rule": {"var": 0}, "data": ["^res:(?<PC1>\\d+)$"]}));
+        // The same decision through group extraction (the extra group defeats the shortcut).
+        let slow = scope(json!({"rule": {"var": 0}, "data": ["^res:(?<PC1>\\d+)$()"]}));
+        for (scopes, capture) in [
+            (vec!["res:12"], "12"),
+            (vec!["res:12"], "13"),
+            (vec!["res:abc"], "abc"),
+            (vec!["xres:12"], "12"),
+            (vec!["openid", "res:13", "res:12"], "12"),
+            (vec![], "12"),
+        ] {
+            let captures = caps(&[capture]);
+            assert_eq!(
+                fast.is_allowed(&scopes, &captures),
+                slow.is_allowed(&scopes, &captures),
+                "{scopes:?} {capture}"
+            );
+            assert_eq!(fast.explain(&scopes, &captures), {
+                let mut e = slow.explain(&scopes, &captures);
+                e.data[0].entry = fast.data().next().unwrap().to_owned();
+                e.rule = fast.as_json()["rule"].clone();
+                e
+            });
+        }
+        assert!(fast.is_allowed(&["res:12"], &caps(&["12"])));
+        assert!(!fast.is_allowed(&["res:abc"], &caps(&["abc"])));
     }
 
     #[test]
