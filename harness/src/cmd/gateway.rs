@@ -1,10 +1,49 @@
-//! `gatecheck gateway`: placeholder until the gateway crate lands.
+//! `gatecheck gateway`: runs the reference Gluu Gateway (Kong Admin API + proxy) standalone.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
 
 /// Arguments of `gatecheck gateway`.
 #[derive(Debug, clap::Args)]
-pub struct GatewayArgs {}
+pub struct GatewayArgs {
+    /// Declarative configuration (`kong.yml`, YAML or JSON, `_format_version: "3.0"`) loaded at
+    /// start; without it the gateway starts empty and is configured through the Admin API.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Address of the proxy (Kong's 8000).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8000")]
+    pub proxy_listen: SocketAddr,
+    /// Address of the Admin API (Kong's 8001).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8001")]
+    pub admin_listen: SocketAddr,
+    /// Secret sealing OIDC session cookies; gateways sharing it share sessions.
+    #[arg(long, env = "GATECHECK_SESSION_SECRET", hide_env_values = true)]
+    pub session_secret: Option<String>,
+    /// Timeout in milliseconds of every plugin call to oxd or the OP.
+    #[arg(long, value_name = "MS", default_value_t = 10_000)]
+    pub plugin_timeout_ms: u64,
+}
 
-/// Runs the gateway until interrupted.
-pub async fn run(_args: GatewayArgs) -> anyhow::Result<()> {
-    anyhow::bail!("gatecheck gateway is not built yet")
+/// Runs the gateway until Ctrl-C or SIGTERM.
+pub async fn run(args: GatewayArgs) -> anyhow::Result<()> {
+    let config = gatecheck_gateway::Config {
+        declarative_config: args.config,
+        declarative_config_string: None,
+        plugin_http_timeout_ms: args.plugin_timeout_ms,
+        session_secret: args.session_secret,
+    };
+    let proxy = tokio::net::TcpListener::bind(args.proxy_listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.proxy_listen))?;
+    let admin = tokio::net::TcpListener::bind(args.admin_listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.admin_listen))?;
+    let gateway = gatecheck_gateway::start(config, proxy, admin).await?;
+    println!("proxy: {}", gateway.proxy_url());
+    println!("admin API: {}", gateway.admin_url());
+    crate::cmd::shutdown_signal().await;
+    gateway.shutdown().await;
+    Ok(())
 }

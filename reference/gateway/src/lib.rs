@@ -1,8 +1,225 @@
 //! gatecheck-gateway: the reference Gluu Gateway — a Kong-compatible Admin API, router and
-//! proxy running the `gluu-oauth-auth`, `gluu-oauth-pep` and `gluu-openid-connect` plugins.
+//! proxy running the `gluu-oauth-auth` and `gluu-oauth-pep` plugins (spec gluu-gateway.md §1–§5,
+//! §13, §14; kong.md §2).
+//!
+//! ```text
+//! client ─▶ proxy listener ─▶ path::normalize ─▶ router (Kong precedence) ─▶ plugin chain
+//!          (per route, by priority: oauth-auth 999 ▸ openid-connect 997 ▸ oauth-pep 996)
+//!          ─▶ hyper-util pooled client ─▶ service
+//! admin ─▶ Admin API (axum) ─▶ store::State (copy, validate, build plugins) ─▶ runtime swap
+//! ```
+//!
+//! Start it in-process with [`start`], or from the CLI with `gatecheck gateway`.
 #![warn(missing_docs)]
 
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use serde::Deserialize;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub mod admin;
+pub mod declarative;
 pub mod entities;
+pub mod error;
+pub mod gateway;
 pub mod path;
 pub mod plugins;
+pub mod proxy;
 pub mod router;
+pub mod runtime;
+pub mod store;
+
+/// Gateway configuration (what `gatecheck gateway` and scenario files give).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Path of a declarative `kong.yml` (YAML or JSON) loaded at start. Default: none.
+    #[serde(default)]
+    pub declarative_config: Option<PathBuf>,
+    /// An inline declarative config: YAML/JSON text or the document itself. Default: none.
+    /// When both are given the file is loaded and this one is refused.
+    #[serde(default)]
+    pub declarative_config_string: Option<serde_json::Value>,
+    /// Timeout in milliseconds of every call a plugin makes to oxd or the OP. Default 10000.
+    #[serde(default = "default_plugin_timeout")]
+    pub plugin_http_timeout_ms: u64,
+    /// Secret sealing OIDC session cookies; gateways with the same secret share sessions.
+    /// Default: a random secret per process.
+    #[serde(default)]
+    pub session_secret: Option<String>,
+}
+
+fn default_plugin_timeout() -> u64 {
+    10_000
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            declarative_config: None,
+            declarative_config_string: None,
+            plugin_http_timeout_ms: default_plugin_timeout(),
+            session_secret: None,
+        }
+    }
+}
+
+impl Config {
+    fn env(&self) -> plugins::PluginEnv {
+        let session_key = match &self.session_secret {
+            Some(secret) => {
+                use sha2::Digest;
+                let digest = sha2::Sha512::digest(secret.as_bytes());
+                cookie::Key::from(&digest[..])
+            }
+            None => cookie::Key::generate(),
+        };
+        plugins::PluginEnv {
+            http_timeout: Duration::from_millis(self.plugin_http_timeout_ms.max(1)),
+            session_key,
+        }
+    }
+
+    fn initial_state(&self, env: &plugins::PluginEnv) -> anyhow::Result<store::State> {
+        let doc = match (&self.declarative_config, &self.declarative_config_string) {
+            (Some(_), Some(_)) => {
+                anyhow::bail!(
+                    "give either declarative_config or declarative_config_string, not both"
+                )
+            }
+            (Some(path), None) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read {}", path.display()))?;
+                Some(declarative::parse_text(&text).map_err(describe)?)
+            }
+            (None, Some(serde_json::Value::String(text))) => {
+                Some(declarative::parse_text(text).map_err(describe)?)
+            }
+            (None, Some(doc)) => Some(doc.clone()),
+            (None, None) => None,
+        };
+        match doc {
+            Some(doc) => declarative::load(&doc, env).map_err(describe),
+            None => Ok(store::State::default()),
+        }
+    }
+}
+
+fn describe(e: error::AdminError) -> anyhow::Error {
+    use axum::response::IntoResponse;
+    match &e {
+        error::AdminError::Declarative { fields, .. } => {
+            anyhow::anyhow!("invalid declarative configuration: {fields}")
+        }
+        _ => {
+            let status = e.clone().into_response().status();
+            anyhow::anyhow!("invalid declarative configuration ({status}): {e:?}")
+        }
+    }
+}
+
+/// A running gateway; dropping it stops both listeners.
+#[derive(Debug)]
+pub struct Handle {
+    proxy_addr: SocketAddr,
+    admin_addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    tasks: Vec<JoinHandle<()>>,
+    gateway: Arc<gateway::Gateway>,
+}
+
+impl Handle {
+    /// Base URL of the proxy, e.g. `http://127.0.0.1:8000`.
+    pub fn proxy_url(&self) -> String {
+        format!("http://{}", self.proxy_addr)
+    }
+
+    /// Base URL of the Admin API, e.g. `http://127.0.0.1:8001`.
+    pub fn admin_url(&self) -> String {
+        format!("http://{}", self.admin_addr)
+    }
+
+    /// The proxy's bound address.
+    pub fn proxy_addr(&self) -> SocketAddr {
+        self.proxy_addr
+    }
+
+    /// The Admin API's bound address.
+    pub fn admin_addr(&self) -> SocketAddr {
+        self.admin_addr
+    }
+
+    /// The shared gateway (state and runtime), for in-process inspection.
+    pub fn gateway(&self) -> &Arc<gateway::Gateway> {
+        &self.gateway
+    }
+
+    /// Stops accepting connections and waits for in-flight requests.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        for task in self.tasks.drain(..) {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+/// Starts the gateway on already-bound proxy and admin listeners. Fails (and serves nothing)
+/// when the declarative config cannot be enforced.
+pub async fn start(
+    config: Config,
+    proxy_listener: TcpListener,
+    admin_listener: TcpListener,
+) -> anyhow::Result<Handle> {
+    let env = config.env();
+    let state = config.initial_state(&env)?;
+    let gateway = Arc::new(gateway::Gateway::new(state, env));
+    let proxy_addr = proxy_listener.local_addr()?;
+    let admin_addr = admin_listener.local_addr()?;
+    let (tx, rx) = oneshot::channel::<()>();
+    let (admin_tx, admin_rx) = oneshot::channel::<()>();
+    let proxy_app = proxy::router(gateway.clone())
+        .layer(axum::Extension(proxy::ListenPort(proxy_addr.port())))
+        .into_make_service_with_connect_info::<SocketAddr>();
+    let admin_app = admin::router(gateway.clone());
+    let proxy_task = tokio::spawn(async move {
+        let server = axum::serve(proxy_listener, proxy_app).with_graceful_shutdown(async move {
+            let _ = rx.await;
+            let _ = admin_tx.send(());
+        });
+        if let Err(e) = server.await {
+            tracing::error!(error = %e, "proxy server failed");
+        }
+    });
+    let admin_task = tokio::spawn(async move {
+        let server = axum::serve(admin_listener, admin_app).with_graceful_shutdown(async move {
+            let _ = admin_rx.await;
+        });
+        if let Err(e) = server.await {
+            tracing::error!(error = %e, "admin server failed");
+        }
+    });
+    tracing::info!(%proxy_addr, %admin_addr, "gateway listening");
+    Ok(Handle {
+        proxy_addr,
+        admin_addr,
+        shutdown: Some(tx),
+        tasks: vec![proxy_task, admin_task],
+        gateway,
+    })
+}

@@ -220,7 +220,7 @@ impl Router {
                 ));
             }
         }
-        keyed.sort_by(|a, b| a.0.cmp(&b.0));
+        keyed.sort_by_key(|e| e.0);
         Router {
             entries: keyed.into_iter().map(|(_, e)| e).collect(),
         }

@@ -54,6 +54,10 @@ use futures::future::BoxFuture;
 use serde_json::Value;
 
 pub mod context;
+pub mod custom_headers;
+pub mod oauth_auth;
+pub mod oauth_pep;
+pub mod oxd;
 mod request;
 mod response;
 pub mod schema;
@@ -108,12 +112,16 @@ impl fmt::Debug for PluginEnv {
 }
 
 /// Names of the plugins this gateway can run, with their priorities.
-pub const KNOWN: &[(&str, i32)] = &[];
+pub const KNOWN: &[(&str, i32)] = &[
+    (oauth_auth::NAME, oauth_auth::PRIORITY),
+    (oauth_pep::NAME, oauth_pep::PRIORITY),
+];
 
 /// Validates `config` for the plugin `name` and builds an instance.
 pub fn configure(name: &str, config: &Value, env: &PluginEnv) -> Result<Configured, ConfigError> {
-    let _ = (config, env);
     match name {
+        oauth_auth::NAME => oauth_auth::configure(config, env),
+        oauth_pep::NAME => oauth_pep::configure(config, env),
         _ => Err(ConfigError::UnknownPlugin(name.to_owned())),
     }
 }

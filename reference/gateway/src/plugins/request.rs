@@ -157,7 +157,7 @@ impl AccessRequest {
     }
 
     /// Kong consumers of the configuration this request runs under.
-    pub fn consumers(&self) -> &Consumers {
+    pub fn consumers(&self) -> &Arc<Consumers> {
         &self.consumers
     }
 

@@ -1,0 +1,458 @@
+//! The Kong-compatible Admin API (spec kong.md §2): CRUD on services, routes, consumers and
+//! plugins (plus the nested collections), pagination, Kong's error format, JSON and form bodies,
+//! and `/config` for declarative configuration.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State as AxumState};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde_json::{json, Map, Value};
+
+use crate::declarative;
+use crate::error::AdminError;
+use crate::gateway::Gateway;
+use crate::store::{Kind, Scope};
+
+type Shared = AxumState<Arc<Gateway>>;
+type Params = Query<HashMap<String, String>>;
+
+/// The Admin API router.
+pub fn router(gateway: Arc<Gateway>) -> Router {
+    Router::new()
+        .route("/", get(root))
+        .route("/status", get(status))
+        .route("/config", get(get_config).post(post_config))
+        .route("/plugins/enabled", get(enabled_plugins))
+        .route("/{collection}", get(list_top).post(create_top))
+        .route(
+            "/{collection}/{key}",
+            get(get_one)
+                .patch(patch_one)
+                .put(put_one)
+                .delete(delete_one),
+        )
+        .route(
+            "/{collection}/{key}/{child}",
+            get(list_nested).post(create_nested),
+        )
+        .fallback(|| async { AdminError::NotFound })
+        .with_state(gateway)
+}
+
+fn kind(collection: &str) -> Result<Kind, AdminError> {
+    match collection {
+        "services" => Ok(Kind::Services),
+        "routes" => Ok(Kind::Routes),
+        "consumers" => Ok(Kind::Consumers),
+        "plugins" => Ok(Kind::Plugins),
+        _ => Err(AdminError::NotFound),
+    }
+}
+
+fn nested(parent: &str, child: &str) -> Result<(Kind, Kind), AdminError> {
+    match (parent, child) {
+        ("services", "routes") => Ok((Kind::Services, Kind::Routes)),
+        ("services", "plugins") => Ok((Kind::Services, Kind::Plugins)),
+        ("routes", "plugins") => Ok((Kind::Routes, Kind::Plugins)),
+        _ => Err(AdminError::NotFound),
+    }
+}
+
+async fn root(AxumState(gw): Shared) -> Json<Value> {
+    let plugins: Vec<&str> = crate::plugins::KNOWN.iter().map(|(n, _)| *n).collect();
+    let _ = gw;
+    Json(json!({
+        "tagline": "Welcome to kong",
+        "version": "3.9.0-gatecheck",
+        "hostname": "gatecheck-gateway",
+        "plugins": {"available_on_server": plugins, "enabled_in_cluster": []},
+        "configuration": {"database": "off", "role": "traditional"},
+    }))
+}
+
+async fn status(AxumState(gw): Shared) -> Json<Value> {
+    let rt = gw.runtime();
+    Json(json!({
+        "database": {"reachable": true},
+        "server": {"connections_active": 0},
+        "configuration": {"routes": rt.routes.len(), "services": rt.services.len()},
+    }))
+}
+
+async fn enabled_plugins() -> Json<Value> {
+    let plugins: Vec<&str> = crate::plugins::KNOWN.iter().map(|(n, _)| *n).collect();
+    Json(json!({ "enabled_plugins": plugins }))
+}
+
+/// Reads a JSON or form-encoded body into an object.
+pub fn parse_body(
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(Map<String, Value>, bool), AdminError> {
+    let content_type = headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok((
+            Map::new(),
+            content_type.starts_with("application/x-www-form-urlencoded"),
+        ));
+    }
+    if content_type.starts_with("application/x-www-form-urlencoded") {
+        return Ok((parse_form(body), true));
+    }
+    if content_type.starts_with("application/json") || content_type.is_empty() {
+        return match serde_json::from_slice::<Value>(body) {
+            Ok(Value::Object(map)) => Ok((map, false)),
+            Ok(_) => Err(AdminError::BadBody(
+                "Cannot parse JSON body: expected an object".into(),
+            )),
+            Err(e) => Err(AdminError::BadBody(format!("Cannot parse JSON body: {e}"))),
+        };
+    }
+    Err(AdminError::BadBody(format!(
+        "Unsupported Content-Type: {content_type}"
+    )))
+}
+
+#[derive(Debug, PartialEq)]
+enum Token {
+    Key(String),
+    Push,
+    Index(usize),
+}
+
+fn tokens(key: &str) -> Vec<Token> {
+    let mut out = Vec::new();
+    for part in key.split('.') {
+        let (name, mut rest) = match part.find('[') {
+            Some(i) => (&part[..i], &part[i..]),
+            None => (part, ""),
+        };
+        if !name.is_empty() {
+            out.push(Token::Key(name.to_owned()));
+        }
+        while let Some(stripped) = rest.strip_prefix('[') {
+            let Some(end) = stripped.find(']') else { break };
+            let inner = &stripped[..end];
+            if inner.is_empty() {
+                out.push(Token::Push);
+            } else if let Ok(n) = inner.parse::<usize>() {
+                out.push(Token::Index(n));
+            } else {
+                out.push(Token::Key(inner.to_owned()));
+            }
+            rest = &stripped[end + 1..];
+        }
+    }
+    out
+}
+
+fn insert(target: &mut Value, toks: &[Token], value: String) {
+    let Some((first, rest)) = toks.split_first() else {
+        match target {
+            Value::Null => *target = Value::String(value),
+            Value::Array(items) => items.push(Value::String(value)),
+            other => {
+                let old = std::mem::take(other);
+                *other = Value::Array(vec![old, Value::String(value)]);
+            }
+        }
+        return;
+    };
+    match first {
+        Token::Key(k) => {
+            if !target.is_object() {
+                *target = Value::Object(Map::new());
+            }
+            if let Value::Object(map) = target {
+                insert(map.entry(k.clone()).or_insert(Value::Null), rest, value);
+            }
+        }
+        Token::Push | Token::Index(_) => {
+            if !target.is_array() {
+                *target = Value::Array(Vec::new());
+            }
+            if let Value::Array(items) = target {
+                let i = match first {
+                    // Kong's form indexes are 1-based.
+                    Token::Index(n) => n.saturating_sub(1).min(1000),
+                    _ => items.len(),
+                };
+                if items.len() <= i {
+                    items.resize(i + 1, Value::Null);
+                }
+                insert(&mut items[i], rest, value);
+            }
+        }
+    }
+}
+
+/// Parses `a.b=1&paths[]=/x&paths[2]=/y` into nested JSON (all leaves are strings).
+pub fn parse_form(body: &[u8]) -> Map<String, Value> {
+    let mut root = Value::Object(Map::new());
+    for (k, v) in url::form_urlencoded::parse(body) {
+        insert(&mut root, &tokens(&k), v.into_owned());
+    }
+    match root {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
+}
+
+fn has_tags(entity: &Value, filter: &str) -> bool {
+    let tags: Vec<&str> = entity
+        .get("tags")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    if filter.contains('/') {
+        filter.split('/').any(|t| tags.contains(&t))
+    } else {
+        filter.split(',').all(|t| tags.contains(&t))
+    }
+}
+
+fn paginate(
+    mut items: Vec<Value>,
+    params: &HashMap<String, String>,
+    path: &str,
+) -> Result<Value, AdminError> {
+    if let Some(filter) = params.get("tags") {
+        items.retain(|e| has_tags(e, filter));
+    }
+    let size = match params.get("size") {
+        None => 100,
+        Some(s) => match s.parse::<usize>() {
+            Ok(n) if (1..=1000).contains(&n) => n,
+            _ => return Err(AdminError::InvalidSize),
+        },
+    };
+    let start = match params.get("offset") {
+        None => 0,
+        Some(o) => URL_SAFE_NO_PAD
+            .decode(o)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .and_then(|s| s.parse::<usize>().ok())
+            .ok_or_else(|| AdminError::InvalidOffset(o.clone()))?,
+    };
+    let end = (start + size).min(items.len());
+    let page: Vec<Value> = items
+        .get(start..end)
+        .map(<[Value]>::to_vec)
+        .unwrap_or_default();
+    if end < items.len() {
+        let offset = URL_SAFE_NO_PAD.encode(end.to_string());
+        let mut next = format!("{path}?offset={offset}");
+        if params.contains_key("size") {
+            next.push_str(&format!("&size={size}"));
+        }
+        if let Some(tags) = params.get("tags") {
+            next.push_str(&format!(
+                "&tags={}",
+                url::form_urlencoded::byte_serialize(tags.as_bytes()).collect::<String>()
+            ));
+        }
+        Ok(json!({"data": page, "next": next, "offset": offset}))
+    } else {
+        Ok(json!({"data": page, "next": null}))
+    }
+}
+
+async fn list_top(
+    AxumState(gw): Shared,
+    Path(collection): Path<String>,
+    Query(q): Params,
+    uri: Uri,
+) -> Result<Json<Value>, AdminError> {
+    let kind = kind(&collection)?;
+    let items = gw.read(|s| s.list(kind, Scope::All)).await;
+    Ok(Json(paginate(items, &q, uri.path())?))
+}
+
+async fn list_nested(
+    AxumState(gw): Shared,
+    Path((parent, key, child)): Path<(String, String, String)>,
+    Query(q): Params,
+    uri: Uri,
+) -> Result<Json<Value>, AdminError> {
+    let (parent, child) = nested(&parent, &child)?;
+    let items = gw
+        .read(|s| s.scope(parent, &key).map(|scope| s.list(child, scope)))
+        .await?;
+    Ok(Json(paginate(items, &q, uri.path())?))
+}
+
+async fn create_top(
+    AxumState(gw): Shared,
+    Path(collection): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AdminError> {
+    let kind = kind(&collection)?;
+    let (input, lenient) = parse_body(&headers, &body)?;
+    let env = gw.env.clone();
+    let created = gw
+        .write(|s| s.create(kind, input, lenient, Scope::All, &env))
+        .await?;
+    Ok((StatusCode::CREATED, Json(created)).into_response())
+}
+
+async fn create_nested(
+    AxumState(gw): Shared,
+    Path((parent, key, child)): Path<(String, String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AdminError> {
+    let (parent, child) = nested(&parent, &key_child(&child))?;
+    let (input, lenient) = parse_body(&headers, &body)?;
+    let env = gw.env.clone();
+    let created = gw
+        .write(|s| {
+            let scope = s.scope(parent, &key)?;
+            s.create(child, input, lenient, scope, &env)
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(created)).into_response())
+}
+
+fn key_child(child: &str) -> String {
+    child.to_owned()
+}
+
+async fn get_one(
+    AxumState(gw): Shared,
+    Path((collection, key)): Path<(String, String)>,
+) -> Result<Json<Value>, AdminError> {
+    let kind = kind(&collection)?;
+    gw.read(|s| s.get(kind, &key))
+        .await
+        .map(Json)
+        .ok_or(AdminError::NotFound)
+}
+
+async fn patch_one(
+    AxumState(gw): Shared,
+    Path((collection, key)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, AdminError> {
+    let kind = kind(&collection)?;
+    let (input, lenient) = parse_body(&headers, &body)?;
+    let env = gw.env.clone();
+    gw.write(|s| s.update(kind, &key, input, lenient, &env))
+        .await
+        .map(Json)
+}
+
+async fn put_one(
+    AxumState(gw): Shared,
+    Path((collection, key)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, AdminError> {
+    let kind = kind(&collection)?;
+    let (input, lenient) = parse_body(&headers, &body)?;
+    let env = gw.env.clone();
+    gw.write(|s| s.upsert(kind, &key, input, lenient, &env))
+        .await
+        .map(Json)
+}
+
+async fn delete_one(
+    AxumState(gw): Shared,
+    Path((collection, key)): Path<(String, String)>,
+) -> Result<StatusCode, AdminError> {
+    let kind = kind(&collection)?;
+    gw.write(|s| s.delete(kind, &key)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn get_config(AxumState(gw): Shared) -> Json<Value> {
+    let doc = gw.read(declarative::export).await;
+    let text = serde_yaml::to_string(&doc).unwrap_or_default();
+    Json(json!({ "config": text }))
+}
+
+async fn post_config(
+    AxumState(gw): Shared,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AdminError> {
+    let content_type = headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let doc = if content_type.starts_with("application/x-www-form-urlencoded") {
+        let form = parse_form(&body);
+        match form.get("config") {
+            Some(Value::String(text)) => declarative::parse_text(text)?,
+            _ => {
+                return Err(AdminError::BadBody(
+                    "expected a declarative configuration".into(),
+                ))
+            }
+        }
+    } else {
+        let text = std::str::from_utf8(&body)
+            .map_err(|_| AdminError::BadBody("body is not UTF-8".into()))?;
+        let doc = declarative::parse_text(text)?;
+        match doc.get("config") {
+            Some(Value::String(inner)) => declarative::parse_text(inner)?,
+            _ => doc,
+        }
+    };
+    let state = declarative::load(&doc, &gw.env)?;
+    let summary = declarative::export(&state);
+    gw.replace(state).await;
+    Ok((StatusCode::CREATED, Json(summary)).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_keys_nest() {
+        let m = parse_form(
+            b"name=x&paths[]=/a&paths[]=/b&service.id=42&config.c[1].h=v&hosts=h1&hosts=h2",
+        );
+        assert_eq!(
+            Value::Object(m),
+            json!({"name": "x", "paths": ["/a", "/b"], "service": {"id": "42"},
+                   "config": {"c": [{"h": "v"}]}, "hosts": ["h1", "h2"]})
+        );
+    }
+
+    #[test]
+    fn pages_and_offsets() {
+        let items: Vec<Value> = (0..5).map(|i| json!({"i": i})).collect();
+        let mut q = HashMap::new();
+        q.insert("size".to_string(), "2".to_string());
+        let p = paginate(items.clone(), &q, "/services").unwrap();
+        assert_eq!(p["data"], json!([{"i": 0}, {"i": 1}]));
+        let offset = p["offset"].as_str().unwrap().to_owned();
+        assert_eq!(p["next"], format!("/services?offset={offset}&size=2"));
+        q.insert("offset".to_string(), offset);
+        let p = paginate(items.clone(), &q, "/services").unwrap();
+        assert_eq!(p["data"], json!([{"i": 2}, {"i": 3}]));
+        q.insert("offset".to_string(), "!!".to_string());
+        assert!(matches!(
+            paginate(items.clone(), &q, "/s"),
+            Err(AdminError::InvalidOffset(_))
+        ));
+        q.insert("size".to_string(), "0".to_string());
+        assert_eq!(paginate(items, &q, "/s"), Err(AdminError::InvalidSize));
+    }
+}

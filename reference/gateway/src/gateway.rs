@@ -1,0 +1,109 @@
+//! The shared gateway: the configuration state behind a writer lock and the runtime snapshot
+//! requests read; every change is built on a copy and swapped in whole.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+
+use crate::error::AdminError;
+use crate::plugins::PluginEnv;
+use crate::runtime::Runtime;
+use crate::store::State;
+
+/// The upstream HTTP client type.
+pub type HttpClient = Client<HttpConnector, axum::body::Body>;
+
+/// Everything the Admin API and the proxy share.
+pub struct Gateway {
+    writer: tokio::sync::Mutex<State>,
+    runtime: RwLock<Arc<Runtime>>,
+    /// Settings plugins are built with.
+    pub env: PluginEnv,
+    clients: Mutex<HashMap<u64, HttpClient>>,
+}
+
+impl std::fmt::Debug for Gateway {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Gateway").finish_non_exhaustive()
+    }
+}
+
+impl Gateway {
+    /// A gateway running `state`.
+    pub fn new(state: State, env: PluginEnv) -> Self {
+        let runtime = Arc::new(Runtime::build(&state));
+        Self {
+            writer: tokio::sync::Mutex::new(state),
+            runtime: RwLock::new(runtime),
+            env,
+            clients: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The current snapshot.
+    pub fn runtime(&self) -> Arc<Runtime> {
+        match self.runtime.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    fn swap(&self, runtime: Runtime) {
+        let runtime = Arc::new(runtime);
+        match self.runtime.write() {
+            Ok(mut guard) => *guard = runtime,
+            Err(poisoned) => *poisoned.into_inner() = runtime,
+        }
+    }
+
+    /// Reads the configuration state.
+    pub async fn read<T>(&self, f: impl FnOnce(&crate::store::State) -> T) -> T {
+        let guard = self.writer.lock().await;
+        f(&guard)
+    }
+
+    /// Applies `f` to a copy of the state; on success the copy and its runtime replace the
+    /// current ones, on error nothing changes.
+    pub async fn write<T>(
+        &self,
+        f: impl FnOnce(&mut State) -> Result<T, AdminError>,
+    ) -> Result<T, AdminError> {
+        let mut guard = self.writer.lock().await;
+        let mut next = guard.clone();
+        let out = f(&mut next)?;
+        self.swap(Runtime::build(&next));
+        *guard = next;
+        Ok(out)
+    }
+
+    /// Replaces the whole state (declarative load).
+    pub async fn replace(&self, state: State) {
+        let mut guard = self.writer.lock().await;
+        self.swap(Runtime::build(&state));
+        *guard = state;
+    }
+
+    /// The pooled upstream client for a connect timeout (one keep-alive pool per timeout).
+    pub fn client(&self, connect_timeout: Duration) -> HttpClient {
+        let key = connect_timeout.as_millis() as u64;
+        let mut clients = match self.clients.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        clients
+            .entry(key)
+            .or_insert_with(|| {
+                let mut connector = HttpConnector::new();
+                connector.set_connect_timeout(Some(connect_timeout));
+                connector.set_nodelay(true);
+                Client::builder(TokioExecutor::new())
+                    .pool_idle_timeout(Duration::from_secs(60))
+                    .build(connector)
+            })
+            .clone()
+    }
+}

@@ -1,0 +1,479 @@
+//! `gluu-oauth-auth` (spec §2, decisions 7, 12, 14, 16): authenticates the bearer token by oxd
+//! introspection or local JWT verification, maps it to a Kong consumer, shapes the upstream
+//! request (`pass_credentials`, `custom_headers`, `X-Anonymous-Consumer`) and hands the token
+//! to the PEP through [`crate::plugins::context`].
+
+use std::sync::{Arc, LazyLock, OnceLock};
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use http::header::{HeaderName, HeaderValue, AUTHORIZATION};
+use http::StatusCode;
+use moka::future::Cache;
+use regex::Regex;
+use serde_json::Value;
+
+use super::context::{
+    self, Anonymous, AuthenticatedConsumer, AuthenticatedCredential, RequestToken,
+};
+use super::custom_headers::{unsigned_jwt, CustomHeaders};
+use super::oxd::OxdClient;
+use super::schema::{ConfigError, ConfigReader};
+use super::{AccessRequest, Configured, Flow, Plugin, PluginEnv, PluginResponse};
+use crate::entities::{Consumer, Consumers};
+
+pub mod jwt;
+
+/// Plugin name in the Admin API.
+pub const NAME: &str = "gluu-oauth-auth";
+/// Kong priority (spec §1.1).
+pub const PRIORITY: i32 = 999;
+
+/// `X-Anonymous-Consumer`.
+pub const ANONYMOUS_HEADER: &str = "x-anonymous-consumer";
+
+const NO_TOKEN: &str = "Failed to get bearer token from Authorization header";
+const INACTIVE: &str = "Invalid access token provided in Authorization header";
+const UNKNOWN_CONSUMER: &str = "Unknown consumer";
+/// Tokens cached per instance at most.
+const TOKEN_CACHE_SIZE: u64 = 10_000;
+
+/// Variables of the `custom_headers` expressions.
+pub const HEADER_ROOTS: &[&str] = &["introspect_data", "consumer"];
+
+/// `\s*[Bb]earer\s+(.+)` searched anywhere in `Authorization` (spec §1.3).
+static BEARER: LazyLock<Regex> = LazyLock::new(|| {
+    #[allow(clippy::expect_used)]
+    Regex::new(r"\s*[Bb]earer\s+(.+)").expect("static regex")
+});
+
+/// The bearer token of an `Authorization` value, exactly as GG extracts it.
+pub fn bearer_token(authorization: &str) -> Option<&str> {
+    BEARER
+        .captures(authorization)
+        .and_then(|c| c.get(1))
+        .map(|m| m.as_str())
+}
+
+/// `pass_credentials`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PassCredentials {
+    /// Forward `Authorization` as received.
+    Pass,
+    /// Remove it.
+    Hide,
+    /// Replace it with an unsigned JWT of the token data.
+    PhantomToken,
+}
+
+/// Why a token did not authenticate.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AuthError {
+    /// 401 with this message (may fall back to anonymous).
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    /// 401 `JWT is not verified, reason: ...`.
+    #[error("JWT is not verified, reason: {0}")]
+    NotVerified(String),
+    /// 401 `Unknown consumer`.
+    #[error("Unknown consumer")]
+    UnknownConsumer,
+    /// 502: oxd/OP failure.
+    #[error("{0}")]
+    Upstream(String),
+}
+
+/// Authenticated token data, cached per token.
+#[derive(Debug)]
+pub struct TokenData {
+    /// Introspection response or JWT payload, plus `consumer` when mapped.
+    pub data: Arc<Value>,
+    /// The mapped consumer.
+    pub consumer: Option<Arc<Consumer>>,
+    /// `client_id` of the token.
+    pub client_id: Option<String>,
+    /// Token scopes.
+    pub scopes: Arc<[String]>,
+    /// `exp`.
+    pub exp: Option<i64>,
+    /// Custom headers, computed once per cached token.
+    headers: OnceLock<Vec<(HeaderName, HeaderValue)>>,
+}
+
+fn now_secs() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// Cache lifetime of a token: `exp - now - 5 s` (zero when unknown or past).
+fn ttl(exp: Option<i64>) -> Duration {
+    match exp {
+        Some(exp) => Duration::from_secs(u64::try_from(exp - now_secs() - 5).unwrap_or(0)),
+        None => Duration::ZERO,
+    }
+}
+
+struct TokenExpiry;
+
+impl moka::Expiry<Arc<str>, Arc<TokenData>> for TokenExpiry {
+    fn expire_after_create(
+        &self,
+        _k: &Arc<str>,
+        v: &Arc<TokenData>,
+        _now: std::time::Instant,
+    ) -> Option<Duration> {
+        Some(ttl(v.exp))
+    }
+}
+
+/// Effective configuration.
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    anonymous: Option<String>,
+    pass_credentials: PassCredentials,
+    consumer_mapping: bool,
+}
+
+/// One configured `gluu-oauth-auth`.
+pub struct OAuthAuth {
+    config: AuthConfig,
+    oxd: OxdClient,
+    jwks: jwt::Jwks,
+    headers: CustomHeaders,
+    tokens: Cache<Arc<str>, Arc<TokenData>>,
+}
+
+impl std::fmt::Debug for OAuthAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuthAuth")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Validates the config (spec §2.1) and builds an instance.
+pub fn configure(config: &Value, env: &PluginEnv) -> Result<Configured, ConfigError> {
+    let mut r = ConfigReader::new(config)?;
+    let oxd_id = r.required_string("oxd_id");
+    let oxd_url = r.url("oxd_url");
+    let client_id = r.required_string("client_id");
+    let client_secret = r.required_string("client_secret");
+    let op_url = r.url("op_url");
+    let anonymous = r.string("anonymous", Some(" "));
+    let pass = r.one_of(
+        "pass_credentials",
+        &["pass", "hide", "phantom_token"],
+        "pass",
+    );
+    let consumer_mapping = r.boolean("consumer_mapping", true);
+    let custom = r.raw("custom_headers");
+    let headers = CustomHeaders::parse(custom.as_ref(), HEADER_ROOTS);
+    let effective = r.finish();
+    let (effective, headers) = match (effective, headers) {
+        (Ok(e), Ok(h)) => (e, h),
+        (Err(ConfigError::Invalid(mut a)), Err(ConfigError::Invalid(b))) => {
+            a.extend(b);
+            return Err(ConfigError::Invalid(a));
+        }
+        (Err(e), _) | (_, Err(e)) => return Err(e),
+    };
+    let (
+        Some(oxd_id),
+        Some(oxd_url),
+        Some(client_id),
+        Some(client_secret),
+        Some(op_url),
+        Some(pass),
+    ) = (oxd_id, oxd_url, client_id, client_secret, op_url, pass)
+    else {
+        return Err(ConfigError::field("@entity", "incomplete configuration"));
+    };
+    let pass_credentials = match pass.as_str() {
+        "hide" => PassCredentials::Hide,
+        "phantom_token" => PassCredentials::PhantomToken,
+        _ => PassCredentials::Pass,
+    };
+    let anonymous = anonymous.filter(|a| !a.trim().is_empty());
+    let oxd = OxdClient::new(
+        oxd_url,
+        oxd_id,
+        client_id,
+        client_secret,
+        op_url.to_string().trim_end_matches('/').to_owned(),
+        env.http_timeout,
+    )
+    .map_err(|e| ConfigError::field("oxd_url", format!("cannot build an HTTP client: {e}")))?;
+    let plugin = OAuthAuth {
+        config: AuthConfig {
+            anonymous,
+            pass_credentials,
+            consumer_mapping,
+        },
+        oxd,
+        jwks: jwt::Jwks::default(),
+        headers,
+        tokens: Cache::builder()
+            .max_capacity(TOKEN_CACHE_SIZE)
+            .expire_after(TokenExpiry)
+            .build(),
+    };
+    Ok(Configured {
+        config: effective,
+        plugin: Arc::new(plugin),
+    })
+}
+
+fn unauthorized(message: &str) -> Flow {
+    Flow::Respond(PluginResponse::message(StatusCode::UNAUTHORIZED, message))
+}
+
+impl OAuthAuth {
+    /// Introspects or verifies `token`, then maps the consumer (cache miss path).
+    async fn authenticate(
+        &self,
+        token: Arc<str>,
+        consumers: Arc<Consumers>,
+    ) -> Result<Arc<TokenData>, AuthError> {
+        let mut data = match jwt::header_of(&token) {
+            Some(header) => jwt::verify(&token, &header, &self.jwks, &self.oxd).await?,
+            None => {
+                let resp = self
+                    .oxd
+                    .introspect(&token)
+                    .await
+                    .map_err(|e| AuthError::Upstream(e.to_string()))?;
+                if resp.get("active").and_then(Value::as_bool) != Some(true)
+                {
+                    return Err(AuthError::Unauthorized(INACTIVE));
+                }
+                resp
+            }
+        };
+        let client_id = data
+            .get("client_id")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let consumer = if self.config.consumer_mapping {
+            let found = client_id.as_deref().and_then(|c| consumers.by_custom_id(c));
+            match found {
+                Some(c) => {
+                    if let Value::Object(map) = &mut data {
+                        map.insert(
+                            "consumer".into(),
+                            serde_json::to_value(&*c).unwrap_or(Value::Null),
+                        );
+                    }
+                    Some(c)
+                }
+                None => return Err(AuthError::UnknownConsumer),
+            }
+        } else {
+            None
+        };
+        let exp = data.get("exp").and_then(Value::as_i64);
+        Ok(Arc::new(TokenData {
+            scopes: context::scopes_of(&data),
+            data: Arc::new(data),
+            consumer,
+            client_id,
+            exp,
+            headers: OnceLock::new(),
+        }))
+    }
+
+    fn apply_headers(req: &mut AccessRequest, headers: &[(HeaderName, HeaderValue)]) {
+        for (name, value) in headers {
+            req.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+
+    fn authenticated(
+        &self,
+        req: &mut AccessRequest,
+        token: Arc<str>,
+        data: Arc<TokenData>,
+    ) -> Flow {
+        match self.config.pass_credentials {
+            PassCredentials::Pass => {}
+            PassCredentials::Hide => {
+                req.headers_mut().remove(AUTHORIZATION);
+            }
+            PassCredentials::PhantomToken => {
+                let phantom = format!("Bearer {}", unsigned_jwt(&data.data));
+                match HeaderValue::from_str(&phantom) {
+                    Ok(v) => {
+                        req.headers_mut().insert(AUTHORIZATION, v);
+                    }
+                    Err(_) => return Flow::Respond(PluginResponse::unexpected()),
+                }
+            }
+        }
+        let headers = data.headers.get_or_init(|| {
+            let consumer = data.data.get("consumer").cloned().unwrap_or(Value::Null);
+            self.headers
+                .evaluate(&[("introspect_data", &data.data), ("consumer", &consumer)])
+        });
+        Self::apply_headers(req, headers);
+        if data.client_id.is_none() {
+            req.headers_mut()
+                .insert(ANONYMOUS_HEADER, HeaderValue::from_static("true"));
+        }
+        let ext = req.extensions_mut();
+        if let Some(c) = &data.consumer {
+            ext.insert(AuthenticatedConsumer(c.clone()));
+        }
+        if let Some(id) = &data.client_id {
+            ext.insert(AuthenticatedCredential { id: id.clone() });
+        }
+        ext.insert(RequestToken {
+            token,
+            data: data.data.clone(),
+            scopes: data.scopes.clone(),
+            exp: data.exp,
+        });
+        Flow::Continue
+    }
+
+    /// Spec §2.4: let the request through without a token.
+    fn anonymous(&self, req: &mut AccessRequest, anonymous: &str) -> Flow {
+        let consumer = if self.config.consumer_mapping {
+            match req.consumers().by_id_or_username(anonymous) {
+                Some(c) => serde_json::to_value(&*c).unwrap_or(Value::Null),
+                None => {
+                    tracing::warn!(anonymous, "anonymous consumer not found");
+                    return Flow::Respond(PluginResponse::unexpected());
+                }
+            }
+        } else {
+            Value::Null
+        };
+        if self.config.pass_credentials == PassCredentials::Hide {
+            req.headers_mut().remove(AUTHORIZATION);
+        }
+        if !self.headers.is_empty() {
+            let data = Value::Object(serde_json::Map::new());
+            let headers = self
+                .headers
+                .evaluate(&[("introspect_data", &data), ("consumer", &consumer)]);
+            Self::apply_headers(req, &headers);
+        }
+        req.headers_mut()
+            .insert(ANONYMOUS_HEADER, HeaderValue::from_static("true"));
+        req.extensions_mut().insert(Anonymous);
+        Flow::Continue
+    }
+
+    async fn run(&self, req: &mut AccessRequest) -> Flow {
+        // Only this plugin says whether the request is anonymous.
+        req.headers_mut().remove(ANONYMOUS_HEADER);
+        let token = req
+            .headers()
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(bearer_token)
+            .map(Arc::<str>::from);
+        let Some(token) = token else {
+            return match self.config.anonymous.clone() {
+                Some(a) => self.anonymous(req, &a),
+                None => unauthorized(NO_TOKEN),
+            };
+        };
+        let consumers = req.consumers().clone();
+        let result = self
+            .tokens
+            .try_get_with(token.clone(), self.authenticate(token.clone(), consumers))
+            .await;
+        match result {
+            Ok(data) => self.authenticated(req, token, data),
+            Err(e) => match &*e {
+                AuthError::Upstream(why) => {
+                    tracing::warn!(error = %why, "gluu-oauth-auth: oxd failure");
+                    Flow::Respond(PluginResponse::unexpected())
+                }
+                AuthError::UnknownConsumer => unauthorized(UNKNOWN_CONSUMER),
+                other => match self.config.anonymous.clone() {
+                    Some(a) => self.anonymous(req, &a),
+                    None => unauthorized(&other.to_string()),
+                },
+            },
+        }
+    }
+}
+
+impl Plugin for OAuthAuth {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn priority(&self) -> i32 {
+        PRIORITY
+    }
+
+    fn access<'a>(&'a self, req: &'a mut AccessRequest) -> BoxFuture<'a, Flow> {
+        Box::pin(self.run(req))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bearer_extraction_matches_gg() {
+        let cases = [
+            ("Bearer abc", Some("abc")),
+            ("bearer abc", Some("abc")),
+            ("BEARER abc", None),
+            ("Basic x, Bearer abc", Some("abc")),
+            ("Bearer   abc def ", Some("abc def ")),
+            ("Bearerabc", None),
+            ("Token Bearer abc", Some("abc")),
+            ("xbearer abc", Some("abc")),
+            ("", None),
+        ];
+        for (header, want) in cases {
+            assert_eq!(bearer_token(header), want, "{header:?}");
+        }
+    }
+
+    #[test]
+    fn ttl_is_exp_minus_five_seconds() {
+        assert_eq!(ttl(None), Duration::ZERO);
+        assert_eq!(ttl(Some(now_secs() - 10)), Duration::ZERO);
+        let t = ttl(Some(now_secs() + 100));
+        assert!(t <= Duration::from_secs(95) && t >= Duration::from_secs(93));
+    }
+
+    fn env() -> PluginEnv {
+        PluginEnv {
+            http_timeout: Duration::from_secs(1),
+            session_key: cookie::Key::generate(),
+        }
+    }
+
+    #[test]
+    fn config_defaults_and_errors() {
+        let ok = configure(
+            &serde_json::json!({"oxd_id": "o", "oxd_url": "http://oxd", "client_id": "c", "client_secret": "s", "op_url": "https://op"}),
+            &env(),
+        )
+        .unwrap();
+        assert_eq!(ok.config["anonymous"], " ");
+        assert_eq!(ok.config["pass_credentials"], "pass");
+        assert_eq!(ok.config["consumer_mapping"], true);
+        assert_eq!(ok.config["custom_headers"], Value::Null);
+        let err = configure(
+            &serde_json::json!({"oxd_url": "nope", "pass_credentials": "steal"}),
+            &env(),
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        for f in [
+            "config.oxd_id: required field missing",
+            "config.oxd_url: invalid url",
+            "config.pass_credentials: expected one of",
+            "config.client_secret",
+        ] {
+            assert!(text.contains(f), "{f} in {text}");
+        }
+    }
+}

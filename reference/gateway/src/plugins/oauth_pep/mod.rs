@@ -1,0 +1,230 @@
+//! `gluu-oauth-pep` (spec §3, decision 6): decides with `gatecheck-policy` whether the token the
+//! auth plugin authenticated may access `(method, path)`. Grants are cached per instance under
+//! everything the decision depends on: method, matched rule, path captures and token scopes.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use gatecheck_policy::Expression;
+use http::StatusCode;
+use moka::future::Cache;
+use serde_json::Value;
+
+use super::context::RequestToken;
+use super::schema::{ConfigError, ConfigReader};
+use super::{AccessRequest, Configured, Flow, Plugin, PluginEnv, PluginResponse};
+
+/// Plugin name in the Admin API.
+pub const NAME: &str = "gluu-oauth-pep";
+/// Kong priority (spec §1.1).
+pub const PRIORITY: i32 = 996;
+
+const UNPROTECTED: &str = "Unprotected path/method are not allowed";
+const NO_TOKEN_NO_PATH: &str = "Invalid request, no token and no protected path";
+const MISSED_TOKEN: &str = "Missed OAuth token";
+const NOT_AUTHORIZED: &str = "You are not authorized to access this resource";
+/// A condition without `scope_expression` cannot be enforced; refused at config time.
+pub const MISSING_SCOPE_EXPRESSION: &str =
+    "Scope expression is missing from condition in expression";
+
+/// Everything a decision depends on.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DecisionKey {
+    method: String,
+    rule: Arc<str>,
+    captures: Vec<String>,
+    scopes: Arc<[String]>,
+}
+
+struct GrantExpiry;
+
+impl moka::Expiry<DecisionKey, i64> for GrantExpiry {
+    fn expire_after_create(
+        &self,
+        _k: &DecisionKey,
+        exp: &i64,
+        _now: std::time::Instant,
+    ) -> Option<Duration> {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        Some(Duration::from_secs(
+            u64::try_from(exp - now - 5).unwrap_or(0),
+        ))
+    }
+}
+
+/// One configured `gluu-oauth-pep`.
+pub struct OAuthPep {
+    deny_by_default: bool,
+    expression: Option<Expression>,
+    /// Rule paths shared with cache keys (no allocation per request for the rule part).
+    rule_paths: Vec<(String, Arc<str>)>,
+    grants: Cache<DecisionKey, i64>,
+}
+
+impl std::fmt::Debug for OAuthPep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuthPep")
+            .field("deny_by_default", &self.deny_by_default)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Parses `oauth_scope_expression` (JSON text or inline JSON) with GG's validation.
+pub fn parse_expression(value: &Value) -> Result<Option<Expression>, String> {
+    let expr = match value {
+        Value::Null => return Ok(None),
+        Value::String(text) if text.trim().is_empty() => return Ok(None),
+        Value::String(text) => Expression::parse(text),
+        other => Expression::from_value(other),
+    }
+    .map_err(|e| match &e.pointer {
+        Some(p) if !p.is_empty() => format!("{} (at {p})", e.message),
+        _ => e.message.clone(),
+    })?;
+    for (path, conditions) in expr.rules() {
+        if !path.starts_with('/') {
+            return Err(format!("Path must start with '/' in expression: {path}"));
+        }
+        if conditions.iter().any(|c| c.scope_expression().is_none()) {
+            return Err(format!("{MISSING_SCOPE_EXPRESSION}: {path}"));
+        }
+    }
+    Ok(Some(expr))
+}
+
+/// Validates the config (spec §3.1) and builds an instance.
+pub fn configure(config: &Value, _env: &PluginEnv) -> Result<Configured, ConfigError> {
+    let mut r = ConfigReader::new(config)?;
+    r.required_string("oxd_id");
+    r.url("oxd_url");
+    r.required_string("client_id");
+    r.required_string("client_secret");
+    r.url("op_url");
+    let deny_by_default = r.boolean("deny_by_default", true);
+    let raw = r.raw("oauth_scope_expression").unwrap_or(Value::Null);
+    let expression = match parse_expression(&raw) {
+        Ok(e) => Some(e),
+        Err(message) => {
+            r.error("oauth_scope_expression", message);
+            None
+        }
+    };
+    let effective = r.finish()?;
+    let expression = expression.flatten();
+    let rule_paths = expression
+        .iter()
+        .flat_map(|e| e.rules().map(|(p, _)| (p.to_owned(), Arc::<str>::from(p))))
+        .collect();
+    Ok(Configured {
+        config: effective,
+        plugin: Arc::new(OAuthPep {
+            deny_by_default,
+            expression,
+            rule_paths,
+            grants: Cache::builder()
+                .max_capacity(10_000)
+                .expire_after(GrantExpiry)
+                .build(),
+        }),
+    })
+}
+
+fn deny(status: StatusCode, message: &str) -> Flow {
+    Flow::Respond(PluginResponse::message(status, message))
+}
+
+impl OAuthPep {
+    fn rule_arc(&self, path: &str) -> Arc<str> {
+        self.rule_paths
+            .iter()
+            .find(|(p, _)| p == path)
+            .map_or_else(|| Arc::from(path), |(_, a)| a.clone())
+    }
+
+    async fn run(&self, req: &mut AccessRequest) -> Flow {
+        let token = req.extensions().get::<RequestToken>().cloned();
+        let method = req.method().as_str().to_owned();
+        let found = self
+            .expression
+            .as_ref()
+            .and_then(|e| e.find(&method, req.path()));
+        let Some(token) = token else {
+            return match found {
+                Some(_) => deny(StatusCode::UNAUTHORIZED, MISSED_TOKEN),
+                None if !self.deny_by_default => Flow::Continue,
+                None => deny(StatusCode::FORBIDDEN, NO_TOKEN_NO_PATH),
+            };
+        };
+        let Some(rule) = found else {
+            return if self.deny_by_default {
+                deny(StatusCode::FORBIDDEN, UNPROTECTED)
+            } else {
+                Flow::Continue
+            };
+        };
+        let key = DecisionKey {
+            method,
+            rule: self.rule_arc(rule.path),
+            captures: rule.captures.to_vec(),
+            scopes: token.scopes.clone(),
+        };
+        if self.grants.get(&key).await.is_some() {
+            return Flow::Continue;
+        }
+        let allowed = rule
+            .condition
+            .scope_expression()
+            .is_some_and(|s| s.is_allowed(&token.scopes, &rule.captures));
+        if !allowed {
+            return deny(StatusCode::FORBIDDEN, NOT_AUTHORIZED);
+        }
+        if let Some(exp) = token.exp {
+            self.grants.insert(key, exp).await;
+        }
+        Flow::Continue
+    }
+}
+
+impl Plugin for OAuthPep {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn priority(&self) -> i32 {
+        PRIORITY
+    }
+
+    fn access<'a>(&'a self, req: &'a mut AccessRequest) -> BoxFuture<'a, Flow> {
+        Box::pin(self.run(req))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn expression_validation_names_the_problem() {
+        assert!(parse_expression(&Value::Null).unwrap().is_none());
+        assert_eq!(
+            parse_expression(&json!("[]")).unwrap_err(),
+            "Empty expression not allowed"
+        );
+        assert!(parse_expression(&json!("[{"))
+            .unwrap_err()
+            .contains("Invalid JSON"));
+        let no_scope = json!([{"path": "/a", "conditions": [{"httpMethods": ["GET"]}]}]);
+        assert!(parse_expression(&no_scope)
+            .unwrap_err()
+            .starts_with(MISSING_SCOPE_EXPRESSION));
+        let relative = json!([{"path": "a", "conditions": [{"httpMethods": ["GET"], "scope_expression": {"rule": true, "data": []}}]}]);
+        assert!(parse_expression(&relative).is_err());
+        let ok = json!([{"path": "/transactions/?", "conditions": [{"httpMethods": ["GET"],
+            "scope_expression": {"rule": {"and": [{"var": 0}]}, "data": ["^transactions:(?<PC1>.+)$"]}}]}]);
+        assert!(parse_expression(&Value::String(ok.to_string()))
+            .unwrap()
+            .is_some());
+    }
+}

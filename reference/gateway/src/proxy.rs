@@ -1,0 +1,264 @@
+//! The proxy: route, run the route's plugin chain, forward to the service with a pooled
+//! keep-alive client, stream the answer back (spec kong.md, issue 4 "Proxy").
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, State};
+use axum::response::{IntoResponse, Response};
+use http::header::{HeaderMap, HeaderName, HeaderValue, HOST};
+use http::{Request, StatusCode};
+
+use crate::gateway::Gateway;
+use crate::plugins::{self, AccessRequest, Flow, PluginResponse};
+use crate::router;
+
+/// `Via` added to requests and responses.
+pub const VIA: &str = "1.1 gatecheck-gateway";
+
+const HOP_BY_HOP: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+];
+
+/// The proxy router.
+pub fn router(gateway: Arc<Gateway>) -> axum::Router {
+    axum::Router::new().fallback(handle).with_state(gateway)
+}
+
+fn kong_error(status: StatusCode, message: &str) -> Response {
+    PluginResponse::message(status, message).into_response()
+}
+
+fn strip_hop_by_hop(headers: &mut HeaderMap) {
+    let listed: Vec<HeaderName> = headers
+        .get_all(http::header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|name| HeaderName::from_bytes(name.trim().as_bytes()).ok())
+        .collect();
+    for name in listed {
+        headers.remove(name);
+    }
+    for name in HOP_BY_HOP {
+        headers.remove(*name);
+    }
+}
+
+fn ms(d: Duration) -> HeaderValue {
+    HeaderValue::from(d.as_millis() as u64)
+}
+
+async fn handle(
+    State(gw): State<Arc<Gateway>>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    req: Request<Body>,
+) -> Response {
+    let started = Instant::now();
+    let runtime = gw.runtime();
+    let (parts, body) = req.into_parts();
+    let Ok(path) = crate::path::normalize(parts.uri.path()) else {
+        return kong_error(StatusCode::BAD_REQUEST, "Bad request");
+    };
+    let client_host = parts
+        .headers
+        .get(HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| parts.uri.authority().map(|a| a.to_string()));
+    let Some(found) = runtime.router.find(
+        parts.method.as_str(),
+        client_host.as_deref(),
+        &path,
+        &parts.headers,
+    ) else {
+        return kong_error(StatusCode::NOT_FOUND, "no Route matched with those values");
+    };
+    let route = &runtime.routes[found.route];
+    let Some(service) = route.service.and_then(|f| runtime.services.get(&f.id)) else {
+        return kong_error(StatusCode::NOT_FOUND, "no Route matched with those values");
+    };
+    let path_and_query = parts
+        .uri
+        .path_and_query()
+        .map_or_else(|| "/".to_owned(), |pq| pq.as_str().to_owned());
+    let mut access = AccessRequest::new(
+        parts.method.clone(),
+        path.clone(),
+        path_and_query,
+        parts.headers,
+        body,
+        client,
+        false,
+        runtime.consumers.clone(),
+    );
+    if let Flow::Respond(reply) =
+        plugins::run_chain(&runtime.chains[found.route], &mut access).await
+    {
+        let extra = std::mem::take(access.response_headers_mut());
+        let mut response = reply.into_response();
+        for (name, value) in &extra {
+            response.headers_mut().append(name.clone(), value.clone());
+        }
+        response
+            .headers_mut()
+            .insert("x-kong-response-latency", ms(started.elapsed()));
+        return response;
+    }
+    let up = access.into_upstream();
+    let upstream_path =
+        router::upstream_path(service.path.as_deref(), route, &up.path, &found.remaining);
+    let mut target = format!(
+        "http://{}:{}{}",
+        service.host,
+        service.port,
+        crate::path::encode(&upstream_path)
+    );
+    if let Some(q) = &up.query {
+        target.push('?');
+        target.push_str(q);
+    }
+    let mut headers = up.headers;
+    strip_hop_by_hop(&mut headers);
+    forwarded_headers(
+        &mut headers,
+        client,
+        client_host.as_deref(),
+        parts.uri.path(),
+        gw_port(&parts.extensions),
+    );
+    let host_value = if route.preserve_host {
+        client_host.clone()
+    } else if service.port == 80 {
+        Some(service.host.clone())
+    } else {
+        Some(format!("{}:{}", service.host, service.port))
+    };
+    if let Some(h) = host_value.and_then(|h| HeaderValue::from_str(&h).ok()) {
+        headers.insert(HOST, h);
+    }
+    if service.protocol != "http" {
+        tracing::warn!(service = %service.host, "https upstreams are not supported by this gateway");
+        return kong_error(
+            StatusCode::BAD_GATEWAY,
+            "An invalid response was received from the upstream server",
+        );
+    }
+    let mut builder = Request::builder().method(up.method).uri(&target);
+    if let Some(h) = builder.headers_mut() {
+        *h = headers;
+    }
+    let Ok(upstream_req) = builder.body(up.body) else {
+        return kong_error(
+            StatusCode::BAD_GATEWAY,
+            "An invalid response was received from the upstream server",
+        );
+    };
+    let client_pool = gw.client(Duration::from_millis(service.connect_timeout));
+    let proxy_latency = started.elapsed();
+    let sent = Instant::now();
+    let wait = Duration::from_millis(service.read_timeout.saturating_add(service.write_timeout));
+    let result = tokio::time::timeout(wait, client_pool.request(upstream_req)).await;
+    let upstream_latency = sent.elapsed();
+    let mut response = match result {
+        Err(_) => {
+            return kong_error(
+                StatusCode::GATEWAY_TIMEOUT,
+                "The upstream server is timing out",
+            )
+        }
+        Ok(Err(e)) => {
+            tracing::info!(error = %e, target = %target, "upstream request failed");
+            if is_timeout(&e) {
+                return kong_error(
+                    StatusCode::GATEWAY_TIMEOUT,
+                    "The upstream server is timing out",
+                );
+            }
+            return kong_error(
+                StatusCode::BAD_GATEWAY,
+                "An invalid response was received from the upstream server",
+            );
+        }
+        Ok(Ok(r)) => r.map(Body::new),
+    };
+    let h = response.headers_mut();
+    strip_hop_by_hop(h);
+    h.append(http::header::VIA, HeaderValue::from_static(VIA));
+    h.insert("x-kong-upstream-latency", ms(upstream_latency));
+    h.insert("x-kong-proxy-latency", ms(proxy_latency));
+    for (name, value) in &up.response_headers {
+        h.append(name.clone(), value.clone());
+    }
+    response
+}
+
+/// The port the client connected to (set by the server as an extension).
+fn gw_port(ext: &http::Extensions) -> u16 {
+    ext.get::<ListenPort>().map_or(80, |p| p.0)
+}
+
+/// The proxy listener's port, put in every request's extensions.
+#[derive(Debug, Clone, Copy)]
+pub struct ListenPort(pub u16);
+
+fn is_timeout(e: &hyper_util::client::legacy::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::TimedOut {
+                return true;
+            }
+        }
+        if s.to_string().contains("timed out") || s.to_string().contains("timeout") {
+            return true;
+        }
+        source = s.source();
+    }
+    false
+}
+
+fn forwarded_headers(
+    headers: &mut HeaderMap,
+    client: SocketAddr,
+    host: Option<&str>,
+    raw_path: &str,
+    port: u16,
+) {
+    let ip = client.ip().to_string();
+    let xff = match headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
+        Some(existing) => format!("{existing}, {ip}"),
+        None => ip.clone(),
+    };
+    let set = |headers: &mut HeaderMap, name: &'static str, value: &str| {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            headers.insert(name, v);
+        }
+    };
+    set(headers, "x-forwarded-for", &xff);
+    set(headers, "x-real-ip", &ip);
+    set(headers, "x-forwarded-proto", "http");
+    if let Some(h) = host {
+        let name = h.rsplit_once(':').map_or(h, |(n, p)| {
+            if p.chars().all(|c| c.is_ascii_digit()) {
+                n
+            } else {
+                h
+            }
+        });
+        set(headers, "x-forwarded-host", name);
+    }
+    set(headers, "x-forwarded-port", &port.to_string());
+    set(headers, "x-forwarded-path", raw_path);
+    headers.append(http::header::VIA, HeaderValue::from_static(VIA));
+}
