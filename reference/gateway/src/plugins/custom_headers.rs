@@ -353,6 +353,18 @@ impl CustomHeaders {
         }
     }
 
+    /// [`CustomHeaders::parse`] under the name the OIDC plugin uses.
+    pub fn compile(value: Option<&Value>, roots: &[&str]) -> Result<CustomHeaders, ConfigError> {
+        Self::parse(value, roots)
+    }
+
+    /// Evaluates and sets the headers on `headers` (replacing what the client sent).
+    pub fn apply(&self, env: &[(&str, &Value)], headers: &mut http::HeaderMap) {
+        for (name, value) in self.evaluate(env) {
+            headers.insert(name, value);
+        }
+    }
+
     /// Whether no header is configured.
     pub fn is_empty(&self) -> bool {
         self.headers.is_empty()
