@@ -81,3 +81,35 @@ impl Config {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_document_gives_defaults() {
+        let c = Config::from_yaml_str("{}").unwrap();
+        assert_eq!(c.request_timeout_secs, 10);
+        assert!(c.protect_commands_with_access_token);
+        assert_eq!(c.protection_scope, "oxd");
+    }
+
+    #[test]
+    fn yaml_fields_are_read() {
+        let c = Config::from_yaml_str(
+            "request_timeout_secs: 3\ndefault_op_host: https://op.example.com\nprotect_commands_with_access_token: false\n",
+        )
+        .unwrap();
+        assert_eq!(c.request_timeout_secs, 3);
+        assert_eq!(c.default_op_host.as_deref(), Some("https://op.example.com"));
+        assert!(!c.protect_commands_with_access_token);
+    }
+
+    #[test]
+    fn unknown_fields_and_bad_values_are_rejected() {
+        let e = Config::from_yaml_str("request_timeout: 3").unwrap_err();
+        assert!(e.to_string().contains("request_timeout"), "{e}");
+        assert!(Config::from_yaml_str("request_timeout_secs: 0").is_err());
+        assert!(Config::from_yaml_str("default_op_host: not a url").is_err());
+    }
+}

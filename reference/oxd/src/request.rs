@@ -71,6 +71,15 @@ impl StringList {
     }
 }
 
+/// Drops `null` members of a response object: oxd leaves absent values out, and Lua callers
+/// (GG's plugins) would take a JSON `null` for a present value.
+pub fn without_nulls(mut value: serde_json::Value) -> serde_json::Value {
+    if let serde_json::Value::Object(map) = &mut value {
+        map.retain(|_, v| !v.is_null());
+    }
+    value
+}
+
 /// Checks that every item is an absolute URL without fragment (redirect URIs).
 pub fn absolute_urls(field: &'static str, urls: &[String]) -> Result<(), OxdError> {
     for (i, u) in urls.iter().enumerate() {
@@ -126,6 +135,12 @@ mod tests {
             required(Some("  ".into()), "oxd_id"),
             Err(OxdError::MissingField("oxd_id"))
         ));
+    }
+
+    #[test]
+    fn nulls_are_dropped() {
+        let v = without_nulls(serde_json::json!({"a": 1, "b": null}));
+        assert_eq!(v, serde_json::json!({"a": 1}));
     }
 
     #[test]

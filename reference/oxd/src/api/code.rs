@@ -17,7 +17,7 @@ use crate::api::authorization::pending_key;
 use crate::error::OxdError;
 use crate::protection::Protected;
 use crate::provider::{chain, token_error, IdToken, Metadata, Providers};
-use crate::request::{required, Command};
+use crate::request::{required, without_nulls, Command};
 use crate::server::AppState;
 use crate::store::Site;
 
@@ -69,7 +69,7 @@ pub async fn get_tokens_by_code(
             verify(&fresh, &site, id_token, response.access_token(), &nonce)?
         }
     };
-    Ok(Json(json!({
+    Ok(Json(without_nulls(json!({
         "access_token": response.access_token().secret(),
         "token_type": response.token_type().as_ref(),
         "expires_in": response.expires_in().map(|d| d.as_secs()),
@@ -77,7 +77,7 @@ pub async fn get_tokens_by_code(
         "scope": response.scopes().map(|s| s.iter().map(|s| s.as_str().to_owned()).collect::<Vec<_>>()),
         "id_token": id_token.to_string(),
         "id_token_claims": claims,
-    })))
+    }))))
 }
 
 /// Verifies the ID token with the keys of `metadata` and returns its claims as JSON.

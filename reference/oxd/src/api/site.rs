@@ -21,7 +21,7 @@ use serde_json::{json, Map, Value};
 use crate::error::OxdError;
 use crate::protection::Protected;
 use crate::provider::{chain, excerpt};
-use crate::request::{absolute_urls, required, Command, StringList};
+use crate::request::{absolute_urls, required, without_nulls, Command, StringList};
 use crate::server::AppState;
 use crate::store::Site;
 
@@ -254,7 +254,7 @@ pub async fn register_site(
                 response.client_secret_expires_at().map(|t| t.timestamp());
         }
     }
-    let body = json!({
+    let body = without_nulls(json!({
         "oxd_id": site.oxd_id,
         "op_host": site.op_host,
         "client_id": site.client_id,
@@ -263,7 +263,7 @@ pub async fn register_site(
         "client_registration_client_uri": site.registration_client_uri,
         "client_id_issued_at": site.client_id_issued_at,
         "client_secret_expires_at": site.client_secret_expires_at,
-    });
+    }));
     app.store.put_site(site);
     Ok(Json(body))
 }

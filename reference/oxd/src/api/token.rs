@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use crate::error::OxdError;
 use crate::protection::Protected;
 use crate::provider::{token_error, Providers, TokenResponse};
-use crate::request::{required, Command, StringList};
+use crate::request::{required, without_nulls, Command, StringList};
 use crate::server::{App, AppState};
 
 /// Lifetime assumed for a protection token when the OP states none.
@@ -125,5 +125,5 @@ fn token_json(
     if let Some(id_token) = openidconnect::TokenResponse::id_token(response) {
         body["id_token"] = json!(id_token.to_string());
     }
-    body
+    without_nulls(body)
 }

@@ -3,5 +3,6 @@
 
 mod common;
 mod errors;
+mod id_token;
 mod op_faults;
 mod with_op;

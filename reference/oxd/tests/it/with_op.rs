@@ -22,6 +22,8 @@ async fn spontaneous_scope_token_of_the_tutorial_is_issued_and_introspected() {
     .ok();
     assert_eq!(token["scope"], json!(["transactions:123"]));
     assert!(token["expires_in"].as_u64().unwrap() > 0);
+    // No refresh token for client credentials: left out, never `null` (Lua reads null as set).
+    assert!(token.get("refresh_token").is_none(), "{token}");
     let access_token = token["access_token"].as_str().unwrap();
 
     // The plugin's introspection through the site.
