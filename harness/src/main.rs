@@ -1,5 +1,6 @@
-//! The `gatecheck` command line: runs the reference components standalone and, later, the
-//! Gherkin features that replay the tutorials.
+//! The `gatecheck` command line: runs the reference components standalone, tutorial stacks
+//! (`gatecheck up`), the Gherkin features that replay the tutorials (`gatecheck run`) and the
+//! tutorial's requesting party (`gatecheck rqp`).
 
 use std::process::ExitCode;
 
@@ -26,6 +27,12 @@ enum Command {
     Oxd(cmd::oxd::OxdArgs),
     /// Run the reference gateway (Kong Admin API + proxy with the Gluu plugins).
     Gateway(cmd::gateway::GatewayArgs),
+    /// Run the Gherkin features that replay the tutorials (default: all of features/).
+    Run(cmd::run::RunArgs),
+    /// Start a tutorial stack (OP, oxd, gateway, upstreams) and serve it until interrupted.
+    Up(cmd::up::UpArgs),
+    /// The requesting party of the spontaneous-scope tutorial (oauth-ss-demo.py).
+    Rqp(cmd::rqp::RqpArgs),
 }
 
 fn main() -> ExitCode {
@@ -35,5 +42,8 @@ fn main() -> ExitCode {
         Command::Op(args) => cmd::serve(cmd::op::run(args)),
         Command::Oxd(args) => cmd::serve(cmd::oxd::run(args)),
         Command::Gateway(args) => cmd::serve(cmd::gateway::run(args)),
+        Command::Run(args) => cmd::run::run(args),
+        Command::Up(args) => cmd::serve(cmd::up::run(args)),
+        Command::Rqp(args) => cmd::rqp::run(args),
     }
 }

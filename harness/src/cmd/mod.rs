@@ -7,6 +7,9 @@ pub mod gateway;
 pub mod op;
 pub mod oxd;
 pub mod policy;
+pub mod rqp;
+pub mod run;
+pub mod up;
 
 /// Runs a long-lived server subcommand on a multi-threaded runtime, with logging to stderr.
 pub fn serve(fut: impl Future<Output = anyhow::Result<()>>) -> ExitCode {

@@ -1,0 +1,322 @@
+//! A fetched page: status, headers, body, and what a user can see and submit on it.
+
+use reqwest::header::HeaderMap;
+use scraper::{ElementRef, Html, Selector};
+use url::Url;
+
+use super::BrowserError;
+
+/// The last response the browser landed on (after following redirects).
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// The URL of the response.
+    pub url: Url,
+    /// Its HTTP status.
+    pub status: u16,
+    /// Its headers.
+    pub headers: HeaderMap,
+    /// Its body as text.
+    pub body: String,
+}
+
+/// A form found on a page, with the values a browser would submit by default.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Form {
+    /// The form's `id` attribute, if any.
+    pub id: Option<String>,
+    /// `GET` or `POST` (upper case).
+    pub method: String,
+    /// The absolute URL the form submits to (the page URL when `action` is absent or empty).
+    pub action: Url,
+    /// Successful controls in document order: hidden, text, password, checked boxes, textareas,
+    /// selected options. Submit buttons are not included; see [`Form::buttons`].
+    pub fields: Vec<(String, String)>,
+    /// Named submit buttons: (id, name, value, label).
+    pub buttons: Vec<Button>,
+    /// Every control name in the form (including buttons and unchecked boxes).
+    pub names: Vec<String>,
+}
+
+/// A submit button of a form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Button {
+    /// `id` attribute.
+    pub id: Option<String>,
+    /// `name` attribute (a nameless button submits no pair).
+    pub name: Option<String>,
+    /// `value` attribute.
+    pub value: String,
+    /// Visible label.
+    pub label: String,
+}
+
+fn selector(css: &str) -> Result<Selector, BrowserError> {
+    Selector::parse(css).map_err(|e| BrowserError::Page(format!("bad selector {css:?}: {e}")))
+}
+
+impl Page {
+    /// Whether the response is a redirect (3xx).
+    pub fn is_redirect(&self) -> bool {
+        (300..400).contains(&self.status)
+    }
+
+    /// The parsed HTML document.
+    pub fn html(&self) -> Html {
+        Html::parse_document(&self.body)
+    }
+
+    /// The visible text of the page (text nodes outside `script`/`style`, whitespace collapsed),
+    /// or the raw body when it is not HTML.
+    pub fn text(&self) -> String {
+        if !self.is_html() {
+            return self.body.clone();
+        }
+        let html = self.html();
+        let mut out = String::new();
+        for node in html.root_element().descendants() {
+            if let Some(text) = node.value().as_text() {
+                let hidden = node.ancestors().any(|a| {
+                    a.value()
+                        .as_element()
+                        .is_some_and(|e| matches!(e.name(), "script" | "style" | "title"))
+                });
+                if !hidden {
+                    out.push_str(text);
+                    out.push(' ');
+                }
+            }
+        }
+        out.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    /// Whether the body is HTML (by content type, or by its start when no type is given).
+    pub fn is_html(&self) -> bool {
+        match self.headers.get(reqwest::header::CONTENT_TYPE) {
+            Some(ct) => ct.to_str().is_ok_and(|v| v.contains("html")),
+            None => self.body.trim_start().starts_with('<'),
+        }
+    }
+
+    /// The text of the first element matching a CSS selector.
+    pub fn text_of(&self, css: &str) -> Result<Option<String>, BrowserError> {
+        let sel = selector(css)?;
+        let html = self.html();
+        Ok(html.select(&sel).next().map(|e| {
+            e.text()
+                .collect::<String>()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        }))
+    }
+
+    /// An attribute of the first element matching a CSS selector.
+    pub fn attr_of(&self, css: &str, attr: &str) -> Result<Option<String>, BrowserError> {
+        let sel = selector(css)?;
+        let html = self.html();
+        Ok(html
+            .select(&sel)
+            .next()
+            .and_then(|e| e.value().attr(attr).map(str::to_owned)))
+    }
+
+    /// The page's `<h1>` text, if any.
+    pub fn heading(&self) -> Option<String> {
+        self.text_of("h1").ok().flatten()
+    }
+
+    /// Every form on the page.
+    pub fn forms(&self) -> Result<Vec<Form>, BrowserError> {
+        let sel = selector("form")?;
+        let html = self.html();
+        html.select(&sel).map(|f| self.read_form(f)).collect()
+    }
+
+    /// The form with this `id`, or (for `None`) the only form on the page.
+    pub fn form(&self, id: Option<&str>) -> Result<Form, BrowserError> {
+        let forms = self.forms()?;
+        match id {
+            Some(id) => forms
+                .into_iter()
+                .find(|f| f.id.as_deref() == Some(id))
+                .ok_or_else(|| self.missing(&format!("form#{id}"))),
+            None => {
+                let mut forms = forms.into_iter();
+                match (forms.next(), forms.next()) {
+                    (Some(f), None) => Ok(f),
+                    (None, _) => Err(self.missing("form")),
+                    (Some(_), Some(_)) => Err(BrowserError::Page(format!(
+                        "{} has several forms; name one by id",
+                        self.url
+                    ))),
+                }
+            }
+        }
+    }
+
+    /// An error saying what was looked for and where, with the page's heading and text excerpt.
+    pub fn missing(&self, what: &str) -> BrowserError {
+        let text = self.text();
+        let excerpt: String = text.chars().take(300).collect();
+        BrowserError::Page(format!(
+            "no {what} on {} (status {}): {excerpt}",
+            self.url, self.status
+        ))
+    }
+
+    /// Whether the page is an auto-submitting form_post page: exactly one form, submitted by
+    /// the body's `onload` handler (the OAuth 2.0 Form Post Response Mode page shape).
+    pub fn auto_submit_form(&self) -> Result<Option<Form>, BrowserError> {
+        if !self.is_html() {
+            return Ok(None);
+        }
+        let onload = self.attr_of("body", "onload")?.unwrap_or_default();
+        if !onload.contains("submit()") {
+            return Ok(None);
+        }
+        let forms = self.forms()?;
+        Ok(if forms.len() == 1 {
+            forms.into_iter().next()
+        } else {
+            None
+        })
+    }
+
+    fn read_form(&self, form: ElementRef<'_>) -> Result<Form, BrowserError> {
+        let el = form.value();
+        let method = el.attr("method").unwrap_or("get").to_ascii_uppercase();
+        let action = match el.attr("action").map(str::trim) {
+            None | Some("") => self.url.clone(),
+            Some(a) => self
+                .url
+                .join(a)
+                .map_err(|e| BrowserError::Page(format!("bad form action {a:?}: {e}")))?,
+        };
+        let controls = selector("input, textarea, select, button")?;
+        let option = selector("option")?;
+        let mut fields = Vec::new();
+        let mut buttons = Vec::new();
+        let mut names = Vec::new();
+        for c in form.select(&controls) {
+            let v = c.value();
+            let name = v.attr("name").map(str::to_owned);
+            if let Some(n) = &name {
+                names.push(n.clone());
+            }
+            if v.attr("disabled").is_some() {
+                continue;
+            }
+            let kind = v.attr("type").unwrap_or("").to_ascii_lowercase();
+            match v.name() {
+                "button" if kind.is_empty() || kind == "submit" => buttons.push(Button {
+                    id: v.attr("id").map(str::to_owned),
+                    name,
+                    value: v.attr("value").unwrap_or("").to_owned(),
+                    label: c.text().collect::<String>().trim().to_owned(),
+                }),
+                "button" => {}
+                "input" if kind == "submit" || kind == "image" => buttons.push(Button {
+                    id: v.attr("id").map(str::to_owned),
+                    name,
+                    value: v.attr("value").unwrap_or("").to_owned(),
+                    label: v.attr("value").unwrap_or("Submit").to_owned(),
+                }),
+                "input" if kind == "checkbox" || kind == "radio" => {
+                    if let (Some(n), Some(_)) = (name, v.attr("checked")) {
+                        fields.push((n, v.attr("value").unwrap_or("on").to_owned()));
+                    }
+                }
+                "input" if kind == "reset" || kind == "file" => {}
+                "input" => {
+                    if let Some(n) = name {
+                        fields.push((n, v.attr("value").unwrap_or("").to_owned()));
+                    }
+                }
+                "textarea" => {
+                    if let Some(n) = name {
+                        fields.push((n, c.text().collect()));
+                    }
+                }
+                "select" => {
+                    if let Some(n) = name {
+                        let opts: Vec<_> = c.select(&option).collect();
+                        let chosen = opts
+                            .iter()
+                            .find(|o| o.value().attr("selected").is_some())
+                            .or(opts.first());
+                        if let Some(o) = chosen {
+                            let value = o
+                                .value()
+                                .attr("value")
+                                .map(str::to_owned)
+                                .unwrap_or_else(|| o.text().collect::<String>().trim().to_owned());
+                            fields.push((n, value));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(Form {
+            id: el.attr("id").map(str::to_owned),
+            method,
+            action,
+            fields,
+            buttons,
+            names,
+        })
+    }
+}
+
+impl Form {
+    /// The fields to submit: the defaults with `values` filled in by name, plus the chosen
+    /// button's pair. A name in `values` that the form does not have is an error (a user cannot
+    /// type into a field that is not there).
+    pub fn submission(
+        &self,
+        values: &[(&str, &str)],
+        button: Option<&str>,
+    ) -> Result<Vec<(String, String)>, BrowserError> {
+        let mut fields = self.fields.clone();
+        for (name, value) in values {
+            if !self.names.iter().any(|n| n == name) {
+                return Err(BrowserError::Page(format!(
+                    "form {} has no field {name:?} (fields: {})",
+                    self.id.as_deref().unwrap_or("(unnamed)"),
+                    self.names.join(", ")
+                )));
+            }
+            match fields.iter_mut().find(|(n, _)| n == name) {
+                Some(slot) => slot.1 = (*value).to_owned(),
+                None => fields.push(((*name).to_owned(), (*value).to_owned())),
+            }
+        }
+        let chosen = match button {
+            Some(b) => Some(
+                self.buttons
+                    .iter()
+                    .find(|x| {
+                        x.id.as_deref() == Some(b)
+                            || x.value.eq_ignore_ascii_case(b)
+                            || x.label.eq_ignore_ascii_case(b)
+                    })
+                    .ok_or_else(|| {
+                        BrowserError::Page(format!(
+                            "form {} has no button {b:?}",
+                            self.id.as_deref().unwrap_or("(unnamed)")
+                        ))
+                    })?,
+            ),
+            None => self.buttons.first(),
+        };
+        if let Some(Button {
+            name: Some(name),
+            value,
+            ..
+        }) = chosen
+        {
+            fields.push((name.clone(), value.clone()));
+        }
+        Ok(fields)
+    }
+}

@@ -1,0 +1,330 @@
+//! The browser against two tiny local apps on different ports: a "site" that sends the browser
+//! to an "idp" for a CSRF-protected login and back, the way gateway and OP do.
+
+use std::time::Duration;
+
+use axum::extract::{Form as AxForm, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use std::collections::HashMap;
+
+use super::*;
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+#[derive(Clone)]
+struct Urls {
+    site: String,
+    idp: String,
+}
+
+async fn site_home(State(u): State<Urls>, headers: HeaderMap) -> Response {
+    if cookie(&headers, "site_session").as_deref() == Some("alice") {
+        return Html("<h1>Welcome alice</h1><a href=\"/deeper\">Deeper</a>").into_response();
+    }
+    (
+        StatusCode::FOUND,
+        [
+            (
+                header::SET_COOKIE,
+                "site_state=s1; HttpOnly; Path=/".to_owned(),
+            ),
+            (
+                header::LOCATION,
+                format!("{}/login?redirect_uri={}/callback&state=s1", u.idp, u.site),
+            ),
+        ],
+    )
+        .into_response()
+}
+
+async fn site_callback(headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
+    if cookie(&headers, "site_state") != q.get("state").cloned() {
+        return (StatusCode::BAD_REQUEST, "state mismatch").into_response();
+    }
+    (
+        StatusCode::FOUND,
+        [
+            (header::SET_COOKIE, "site_session=alice; HttpOnly; Path=/"),
+            (header::LOCATION, "/"),
+        ],
+    )
+        .into_response()
+}
+
+fn login_page(error: &str, redirect_uri: &str, state: &str) -> String {
+    format!(
+        "<html><body><h1>Sign in</h1>{error}<form id=\"loginForm\" method=\"post\" action=\"/login\">\
+         <input type=\"hidden\" name=\"csrf_token\" value=\"tok123\">\
+         <input type=\"hidden\" name=\"redirect_uri\" value=\"{redirect_uri}\">\
+         <input type=\"hidden\" name=\"state\" value=\"{state}\">\
+         <input type=\"text\" name=\"username\"><input type=\"password\" name=\"password\">\
+         <input type=\"checkbox\" name=\"remember\" value=\"yes\">\
+         <button type=\"submit\" name=\"decision\" value=\"go\">Login</button>\
+         <button type=\"submit\" name=\"decision\" value=\"cancel\" id=\"cancel\">Cancel</button>\
+         </form></body></html>"
+    )
+}
+
+async fn idp_login_page(Query(q): Query<HashMap<String, String>>) -> Response {
+    (
+        [(header::SET_COOKIE, "idp_csrf=tok123; HttpOnly; Path=/")],
+        Html(login_page(
+            "",
+            q.get("redirect_uri").map(String::as_str).unwrap_or(""),
+            q.get("state").map(String::as_str).unwrap_or(""),
+        )),
+    )
+        .into_response()
+}
+
+async fn idp_login(headers: HeaderMap, AxForm(f): AxForm<HashMap<String, String>>) -> Response {
+    if cookie(&headers, "idp_csrf").as_deref() != f.get("csrf_token").map(String::as_str) {
+        return (StatusCode::FORBIDDEN, "csrf").into_response();
+    }
+    if f.contains_key("remember") {
+        return (StatusCode::BAD_REQUEST, "unchecked box submitted").into_response();
+    }
+    if f.get("decision").map(String::as_str) == Some("cancel") {
+        return Html("<h1>Cancelled</h1>").into_response();
+    }
+    if f.get("username").map(String::as_str) != Some("alice")
+        || f.get("password").map(String::as_str) != Some("pw")
+    {
+        let page = login_page(
+            "<p id=\"error\">Wrong username or password</p>",
+            &f["redirect_uri"],
+            &f["state"],
+        );
+        return (StatusCode::UNAUTHORIZED, Html(page)).into_response();
+    }
+    Redirect::to(&format!(
+        "{}?code=c1&state={}",
+        f["redirect_uri"], f["state"]
+    ))
+    .into_response()
+}
+
+async fn idp_form_post(State(u): State<Urls>) -> Html<String> {
+    Html(format!(
+        "<html><body onload=\"javascript:document.forms[0].submit()\">\
+         <form method=\"post\" action=\"{}/posted\"><input type=\"hidden\" name=\"code\" value=\"fp1\">\
+         <noscript><button type=\"submit\">Continue</button></noscript></form></body></html>",
+        u.site
+    ))
+}
+
+async fn site_posted(AxForm(f): AxForm<HashMap<String, String>>) -> String {
+    format!("posted code={}", f.get("code").cloned().unwrap_or_default())
+}
+
+async fn site_keep() -> Response {
+    (
+        StatusCode::TEMPORARY_REDIRECT,
+        [(header::LOCATION, "/echo")],
+    )
+        .into_response()
+}
+
+async fn site_echo(method: axum::http::Method, body: String) -> String {
+    format!("{method} {body}")
+}
+
+async fn idp_qr() -> Html<String> {
+    let uri = "otpauth://totp/Test:alice?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=Test";
+    let b64 = totp_rs::TOTP::from_url(uri)
+        .unwrap()
+        .get_qr_base64()
+        .unwrap();
+    Html(format!(
+        "<h1>Enroll</h1><img id=\"otp_qr\" src=\"data:image/png;base64,{b64}\">\
+         <p id=\"otp_secret\">NOT-THE-SECRET</p>"
+    ))
+}
+
+async fn loop_forever() -> Redirect {
+    Redirect::to("/loop")
+}
+
+async fn start() -> (Urls, Vec<tokio::task::JoinHandle<()>>) {
+    let site_l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let idp_l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let urls = Urls {
+        site: format!("http://{}", site_l.local_addr().unwrap()),
+        idp: format!("http://{}", idp_l.local_addr().unwrap()),
+    };
+    let site = Router::new()
+        .route("/", get(site_home))
+        .route("/callback", get(site_callback))
+        .route("/posted", post(site_posted))
+        .route("/keep", post(site_keep))
+        .route("/echo", post(site_echo))
+        .route("/loop", get(loop_forever))
+        .with_state(urls.clone());
+    let idp = Router::new()
+        .route("/login", get(idp_login_page).post(idp_login))
+        .route("/form_post", get(idp_form_post))
+        .route("/qr", get(idp_qr))
+        .with_state(urls.clone());
+    let a = tokio::spawn(async move { axum::serve(site_l, site).await.unwrap() });
+    let b = tokio::spawn(async move { axum::serve(idp_l, idp).await.unwrap() });
+    (urls, vec![a, b])
+}
+
+fn browser() -> Browser {
+    Browser::new(Duration::from_secs(5)).unwrap()
+}
+
+#[tokio::test]
+async fn logs_in_across_two_hosts_carrying_hidden_fields_and_cookies() {
+    let (u, _tasks) = start().await;
+    let mut b = browser();
+    let page = b.open(&format!("{}/", u.site)).await.unwrap();
+    assert_eq!(page.status, 200);
+    assert_eq!(page.heading().as_deref(), Some("Sign in"));
+    let hops = b.last_navigation();
+    assert_eq!(hops.len(), 2);
+    assert_eq!(hops[0].status, 302);
+    let target = hops[0].location.as_ref().unwrap();
+    assert!(target.as_str().starts_with(&format!("{}/login", u.idp)));
+    assert!(target.query_pairs().any(|(k, v)| k == "state" && v == "s1"));
+
+    let page = b
+        .submit(
+            Some("loginForm"),
+            &[("username", "alice"), ("password", "pw")],
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert_eq!(page.heading().as_deref(), Some("Welcome alice"));
+    // POST /login -> 303 callback -> 302 / -> 200
+    let statuses: Vec<u16> = b.last_navigation().iter().map(|h| h.status).collect();
+    assert_eq!(statuses, vec![303, 302, 200]);
+    assert_eq!(b.last_navigation()[1].method, "GET");
+    // Cookie of the site is sent back; the history keeps every hop.
+    assert!(b.history().len() >= 5);
+    let deeper = b.click_link("Deeper").await.unwrap();
+    assert_eq!(deeper.status, 404);
+}
+
+#[tokio::test]
+async fn a_wrong_password_shows_the_error_and_buttons_are_chosen_by_id() {
+    let (u, _tasks) = start().await;
+    let mut b = browser();
+    b.open(&format!("{}/", u.site)).await.unwrap();
+    let page = b
+        .submit(None, &[("username", "alice"), ("password", "nope")], None)
+        .await
+        .unwrap();
+    assert_eq!(page.status, 401);
+    assert_eq!(
+        page.text_of("#error").unwrap().as_deref(),
+        Some("Wrong username or password")
+    );
+    let page = b.submit(None, &[], Some("cancel")).await.unwrap();
+    assert_eq!(page.heading().as_deref(), Some("Cancelled"));
+}
+
+#[tokio::test]
+async fn unknown_fields_forms_and_buttons_are_errors() {
+    let (u, _tasks) = start().await;
+    let mut b = browser();
+    assert!(matches!(b.page(), Err(BrowserError::NoPage)));
+    b.open(&format!("{}/", u.site)).await.unwrap();
+    let err = b.submit(None, &[("usr", "x")], None).await.unwrap_err();
+    assert!(err.to_string().contains("no field \"usr\""), "{err}");
+    let err = b.submit(Some("other"), &[], None).await.unwrap_err();
+    assert!(err.to_string().contains("no form#other"), "{err}");
+    let err = b.submit(None, &[], Some("explode")).await.unwrap_err();
+    assert!(err.to_string().contains("no button"), "{err}");
+    let err = b.click_link("Nowhere").await.unwrap_err();
+    assert!(err.to_string().contains("no link"), "{err}");
+}
+
+#[tokio::test]
+async fn form_post_pages_are_submitted_automatically() {
+    let (u, _tasks) = start().await;
+    let mut b = browser();
+    let page = b.open(&format!("{}/form_post", u.idp)).await.unwrap();
+    assert_eq!(page.body, "posted code=fp1");
+    let hops = b.last_navigation();
+    assert_eq!(hops.len(), 2);
+    assert_eq!(hops[1].method, "POST");
+
+    b.set_auto_submit(false);
+    let page = b.open(&format!("{}/form_post", u.idp)).await.unwrap();
+    assert!(page.auto_submit_form().unwrap().is_some());
+}
+
+#[tokio::test]
+async fn temporary_redirects_keep_method_and_body() {
+    let (u, _tasks) = start().await;
+    let mut b = browser();
+    let page = b
+        .request(
+            "POST",
+            &format!("{}/keep", u.site),
+            Some(vec![("a".into(), "1".into())]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.body, "POST a=1");
+}
+
+#[tokio::test]
+async fn redirect_loops_stop_with_the_last_hops() {
+    let (u, _tasks) = start().await;
+    let mut b = browser();
+    let err = b.open(&format!("{}/loop", u.site)).await.unwrap_err();
+    assert!(matches!(err, BrowserError::TooManyRedirects(_)));
+    assert!(err.to_string().contains("/loop -> 303"), "{err}");
+}
+
+#[tokio::test]
+async fn enrolls_from_the_qr_image_not_the_page_text() {
+    let (u, _tasks) = start().await;
+    let mut b = browser();
+    b.open(&format!("{}/qr", u.idp)).await.unwrap();
+    let auth = b.scan_qr_code("img#otp_qr").unwrap();
+    assert_eq!(auth.account(), "alice");
+    let reference = totp_rs::TOTP::from_url(
+        "otpauth://totp/Test:alice?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=Test",
+    )
+    .unwrap();
+    assert_eq!(auth.code_at(1_000_000), reference.generate(1_000_000));
+    let err = b.scan_qr_code("img#missing").unwrap_err();
+    assert!(err.to_string().contains("QR code image"), "{err}");
+}
+
+#[test]
+fn page_text_skips_scripts_and_reads_non_html_bodies() {
+    let mut headers = HeaderMap::new();
+    headers.insert(header::CONTENT_TYPE, "text/html".parse().unwrap());
+    let page = Page {
+        url: Url::parse("http://x/").unwrap(),
+        status: 200,
+        headers,
+        body: "<html><head><title>T</title><script>var a=1;</script></head><body><h1>Hi</h1>\n<p>there   you</p></body></html>".into(),
+    };
+    assert_eq!(page.text(), "Hi there you");
+    let json = Page {
+        url: Url::parse("http://x/").unwrap(),
+        status: 200,
+        headers: HeaderMap::new(),
+        body: "{\"a\":1}".into(),
+    };
+    assert_eq!(json.text(), "{\"a\":1}");
+}

@@ -1,0 +1,53 @@
+//! `gatecheck run`: runs the Gherkin features against in-process reference stacks.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Arguments of `gatecheck run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Feature files or directories [default: features/].
+    #[arg(value_name = "FEATURES")]
+    pub features: Vec<PathBuf>,
+    /// Tag expression selecting scenarios, e.g. `@seed-002 and not @slow` [default: `not @wip`].
+    #[arg(long, value_name = "EXPR")]
+    pub tags: Option<String>,
+    /// Write a JUnit XML report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Write a Cucumber JSON report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// How many scenarios run at the same time [default: 64].
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
+}
+
+/// Runs the features; exit status 0 only when every selected scenario passed.
+pub fn run(args: RunArgs) -> ExitCode {
+    if let Ok(exe) = std::env::current_exe() {
+        gatecheck::world::set_gatecheck_exe(exe);
+    }
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let options = gatecheck::runner::RunOptions {
+        paths: args.features,
+        tags: args.tags,
+        junit: args.junit,
+        json: args.json,
+        concurrency: args.concurrency,
+    };
+    match runtime.block_on(gatecheck::runner::run(options)) {
+        Ok(summary) if summary.success() => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! gatecheck's harness: tutorial stacks composed from the reference components, a scripted
+//! browser, and the cucumber world and steps that replay the tutorials (`features/`).
+//!
+//! * [`scenario`]: the stack files in `scenarios/` and their `${...}` placeholders;
+//! * [`stack`]: starting and stopping a stack in-process (OP → oxd → sites → upstreams → gateway);
+//! * [`browser`]: the scripted browser and the authenticator app;
+//! * [`world`] and [`steps`]: the cucumber world and the step library;
+//! * [`runner`]: running features with reports (`gatecheck run`, the `features` test target).
+#![warn(missing_docs)]
+
+pub mod browser;
+pub mod runner;
+pub mod scenario;
+pub mod stack;
+pub mod steps;
+pub mod world;

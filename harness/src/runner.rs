@@ -1,0 +1,232 @@
+//! Running features: cucumber with the gatecheck step library, progress per scenario on the
+//! terminal, optional JUnit XML and Cucumber JSON reports, and a closing `N passed, N failed`.
+//!
+//! Scenarios (or features) tagged `@wip` need components that are not finished; they are skipped
+//! unless a tag expression is given (`--tags @wip`, or `--tags "@wip or not @wip"` for all).
+
+use std::fs::File;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use anyhow::Context;
+use cucumber::gherkin::tagexpr::TagOperation;
+use cucumber::{event, writer, World as _, WriterExt as _};
+use futures::FutureExt as _;
+
+use crate::world::{shutdown_shared_stacks, GateWorld};
+
+/// Tag expression used when none is given: everything but work in progress.
+pub const DEFAULT_TAGS: &str = "not @wip";
+
+/// What to run and where to report.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Feature files or directories; empty = [`features_dir`].
+    pub paths: Vec<PathBuf>,
+    /// Tag expression; `None` = [`DEFAULT_TAGS`].
+    pub tags: Option<String>,
+    /// Write a JUnit XML report here.
+    pub junit: Option<PathBuf>,
+    /// Write a Cucumber JSON report here.
+    pub json: Option<PathBuf>,
+    /// Scenarios run at the same time (default: cucumber's 64).
+    pub concurrency: Option<usize>,
+}
+
+/// Scenario counts of a run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Scenarios whose every step passed.
+    pub passed: usize,
+    /// Scenarios with a failed or undefined step, or a failed hook.
+    pub failed: usize,
+    /// Feature files that could not be parsed.
+    pub parse_errors: usize,
+}
+
+impl Summary {
+    /// Whether the run succeeded: something ran and nothing failed.
+    pub fn success(&self) -> bool {
+        self.failed == 0 && self.parse_errors == 0
+    }
+
+    /// The closing line.
+    pub fn line(&self) -> String {
+        format!(
+            "{} passed, {} failed",
+            self.passed,
+            self.failed + self.parse_errors
+        )
+    }
+}
+
+/// The `features/` directory of this source tree (or of the current directory).
+pub fn features_dir() -> PathBuf {
+    let local = PathBuf::from("features");
+    if local.is_dir() {
+        return local;
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../features")
+}
+
+/// Every `.feature` file under the given paths (files as given, directories walked, sorted).
+pub fn feature_files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut found = Vec::new();
+            walk(p, &mut found)?;
+            found.sort();
+            out.extend(found);
+        } else if p.is_file() {
+            out.push(p.clone());
+        } else {
+            anyhow::bail!("no feature file or directory {}", p.display());
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+    for entry in std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))? {
+        let path = entry?.path();
+        if path.is_dir() {
+            walk(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "feature") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Parses feature files given as a list (cucumber's own parser takes one path).
+#[derive(Debug, Clone, Copy, Default)]
+struct FileList;
+
+impl cucumber::Parser<Vec<PathBuf>> for FileList {
+    type Cli = cucumber::cli::Empty;
+    type Output = futures::stream::Iter<
+        std::vec::IntoIter<cucumber::parser::Result<cucumber::gherkin::Feature>>,
+    >;
+
+    fn parse(self, input: Vec<PathBuf>, _cli: Self::Cli) -> Self::Output {
+        let mut all = Vec::new();
+        for path in input {
+            let parsed =
+                cucumber::Parser::parse(cucumber::parser::Basic::new(), path, Default::default());
+            // The basic parser's stream is a plain iterator: it is ready immediately.
+            if let Some(features) = futures::StreamExt::collect::<Vec<_>>(parsed).now_or_never() {
+                all.extend(features);
+            }
+        }
+        futures::stream::iter(all)
+    }
+}
+
+fn report_file(path: &Option<PathBuf>) -> anyhow::Result<Box<dyn Write>> {
+    Ok(match path {
+        Some(p) => {
+            Box::new(File::create(p).with_context(|| format!("cannot create {}", p.display()))?)
+        }
+        None => Box::new(io::sink()),
+    })
+}
+
+/// Runs the features; prints cucumber's progress and the closing line to stdout.
+pub async fn run(options: RunOptions) -> anyhow::Result<Summary> {
+    let paths = if options.paths.is_empty() {
+        vec![features_dir()]
+    } else {
+        options.paths.clone()
+    };
+    let files = feature_files(&paths)?;
+    anyhow::ensure!(!files.is_empty(), "no .feature files in {paths:?}");
+    let tags_text = options
+        .tags
+        .clone()
+        .unwrap_or_else(|| DEFAULT_TAGS.to_owned());
+    let tags: TagOperation = tags_text
+        .parse()
+        .map_err(|e| anyhow::anyhow!("bad tag expression {tags_text:?}: {e:?}"))?;
+
+    let passed = Arc::new(AtomicUsize::new(0));
+    let failed = Arc::new(AtomicUsize::new(0));
+    let (p, f) = (passed.clone(), failed.clone());
+
+    let junit = report_file(&options.junit)?;
+    let json = report_file(&options.json)?;
+    let out = writer::Basic::raw(io::stdout(), writer::Coloring::Auto, 0)
+        .summarized()
+        .tee::<GateWorld, _>(writer::JUnit::for_tee(junit, 0))
+        .tee::<GateWorld, _>(writer::Json::for_tee(json))
+        .normalized::<GateWorld>();
+
+    let cli = cucumber::cli::Opts::<
+        cucumber::cli::Empty,
+        cucumber::runner::basic::Cli,
+        _,
+        cucumber::cli::Empty,
+    > {
+        tags_filter: Some(tags),
+        runner: cucumber::runner::basic::Cli {
+            concurrency: options.concurrency,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+
+    let writer = GateWorld::cucumber::<PathBuf>()
+        .with_parser::<FileList, Vec<PathBuf>>(FileList)
+        .with_writer(out)
+        .fail_on_skipped()
+        .before(|feature, _rule, _scenario, world| {
+            async move {
+                world.feature_tags = feature.tags.clone();
+                world.feature_key = feature
+                    .path
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|| feature.name.clone());
+            }
+            .boxed_local()
+        })
+        .after(move |_feature, _rule, _scenario, finished, world| {
+            let ok = matches!(finished, event::ScenarioFinished::StepPassed);
+            let (p, f) = (p.clone(), f.clone());
+            async move {
+                if ok {
+                    p.fetch_add(1, Ordering::Relaxed);
+                } else {
+                    f.fetch_add(1, Ordering::Relaxed);
+                }
+                if let Some(world) = world {
+                    world.teardown().await;
+                }
+            }
+            .boxed_local()
+        })
+        .with_cli(cli)
+        .run(files)
+        .await;
+    shutdown_shared_stacks().await;
+
+    use cucumber::writer::Stats as _;
+    let summary = Summary {
+        passed: passed.load(Ordering::Relaxed),
+        failed: failed.load(Ordering::Relaxed),
+        parse_errors: writer.parsing_errors(),
+    };
+    // Undefined steps are failures too (`fail_on_skipped`), as are failed hooks.
+    let summary = if writer.execution_has_failed() && summary.success() {
+        Summary {
+            failed: 1,
+            ..summary
+        }
+    } else {
+        summary
+    };
+    println!("{}", summary.line());
+    Ok(summary)
+}

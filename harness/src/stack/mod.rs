@@ -1,0 +1,320 @@
+//! A running tutorial stack: OP → oxd → registered sites → upstreams → gateway, all in-process.
+//!
+//! Every listener is bound first, so every URL is known before anything starts; placeholders are
+//! then filled in stage by stage (see [`crate::scenario`]). Teardown runs in reverse order.
+
+mod describe;
+
+use std::time::Duration;
+
+use anyhow::Context;
+use serde_json::{json, Value};
+use tokio::net::TcpListener;
+
+use crate::scenario::{PortMode, Scenario, Vars};
+
+pub use describe::{Client, Description, RouteInfo, User};
+
+/// How long `register-site` and other setup calls may take.
+const SETUP_TIMEOUT: Duration = Duration::from_secs(15);
+/// How long a graceful shutdown may take before the servers are aborted.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// A site registered through oxd at start.
+#[derive(Debug, Clone)]
+pub struct RegisteredSite {
+    /// Name in the scenario file.
+    pub name: String,
+    /// oxd's id of the site.
+    pub oxd_id: String,
+    /// The OP client id.
+    pub client_id: String,
+    /// The OP client secret.
+    pub client_secret: String,
+    /// Redirect URIs registered.
+    pub redirect_uris: Vec<String>,
+}
+
+/// A running upstream.
+#[derive(Debug)]
+pub struct RunningUpstream {
+    /// Name in the scenario file.
+    pub name: String,
+    /// The app.
+    pub app: gatecheck_upstream::App,
+    /// Its server.
+    pub handle: gatecheck_upstream::Handle,
+}
+
+/// The running stack.
+pub struct Stack {
+    /// Scenario name.
+    pub name: String,
+    /// The OpenID Provider.
+    pub op: gatecheck_op::Handle,
+    /// oxd.
+    pub oxd: gatecheck_oxd::Handle,
+    /// The gateway.
+    pub gateway: gatecheck_gateway::Handle,
+    /// The upstream apps.
+    pub upstreams: Vec<RunningUpstream>,
+    /// The sites registered through oxd.
+    pub sites: Vec<RegisteredSite>,
+    /// Every placeholder value.
+    pub vars: Vars,
+    /// The OP's users (username, clear-text password from the scenario).
+    pub users: Vec<User>,
+    /// The routes of the declarative config.
+    pub routes: Vec<RouteInfo>,
+    /// The guide with the real values filled in.
+    pub guide: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for Stack {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Stack")
+            .field("name", &self.name)
+            .field("op", &self.op.issuer())
+            .field("oxd", &self.oxd.url())
+            .field("gateway", &self.gateway.proxy_url())
+            .finish_non_exhaustive()
+    }
+}
+
+async fn bind(port: u16, what: &str) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(("127.0.0.1", port))
+        .await
+        .with_context(|| {
+            format!("cannot listen on 127.0.0.1:{port} for the {what} (in use? try --ephemeral)")
+        })
+}
+
+impl Stack {
+    /// Starts the scenario's stack.
+    pub async fn start(scenario: &Scenario, mode: PortMode) -> anyhow::Result<Stack> {
+        let ports = scenario.ports(mode);
+        let op_l = bind(ports.op, "OpenID Provider").await?;
+        let oxd_l = bind(ports.oxd, "oxd server").await?;
+        let proxy_l = bind(ports.proxy, "gateway proxy").await?;
+        let admin_l = bind(ports.admin, "gateway Admin API").await?;
+        let mut upstream_ls = Vec::new();
+        for u in &scenario.upstreams {
+            let port = if mode == PortMode::Tutorial {
+                u.port
+            } else {
+                0
+            };
+            upstream_ls.push(bind(port, &format!("upstream {:?}", u.name)).await?);
+        }
+
+        let mut vars = Vars::new();
+        vars.set("op.url", format!("http://{}", op_l.local_addr()?));
+        vars.set("oxd.url", format!("http://{}", oxd_l.local_addr()?));
+        vars.set("gateway.proxy", format!("http://{}", proxy_l.local_addr()?));
+        vars.set("gateway.proxy_host", proxy_l.local_addr()?.to_string());
+        vars.set("gateway.admin", format!("http://{}", admin_l.local_addr()?));
+        for (u, l) in scenario.upstreams.iter().zip(&upstream_ls) {
+            vars.set(
+                format!("upstreams.{}", u.name),
+                format!("http://{}", l.local_addr()?),
+            );
+        }
+
+        // OP
+        let op_doc = vars.fill(&scenario.op, "op")?;
+        let users = describe::users(&op_doc);
+        let mut op_config: gatecheck_op::Config =
+            serde_json::from_value(op_doc).context("op: not a valid gatecheck-op config")?;
+        if op_config.base_dir.is_none() {
+            op_config.base_dir = scenario.base_dir.clone();
+        }
+        let op = gatecheck_op::start(op_config, op_l)
+            .await
+            .context("the OpenID Provider did not start")?;
+        vars.set("op.issuer", op.issuer());
+
+        // oxd
+        let oxd_config: gatecheck_oxd::Config =
+            serde_json::from_value(vars.fill(&scenario.oxd, "oxd")?)
+                .context("oxd: not a valid gatecheck-oxd config")?;
+        let oxd = gatecheck_oxd::start(oxd_config, oxd_l)
+            .await
+            .context("oxd did not start")?;
+
+        // sites
+        let http = reqwest::Client::builder()
+            .timeout(SETUP_TIMEOUT)
+            .build()
+            .context("HTTP client")?;
+        let mut sites = Vec::new();
+        for (i, spec) in scenario.sites.iter().enumerate() {
+            let at = format!("sites[{i}].register");
+            let mut body = vars.fill(&spec.register, &at)?;
+            if let Some(obj) = body.as_object_mut() {
+                obj.entry("op_host").or_insert_with(|| json!(op.issuer()));
+            }
+            let site = register_site(&http, &oxd.url(), &spec.name, &body).await?;
+            vars.set(
+                format!("sites.{}.client_id", site.name),
+                site.client_id.clone(),
+            );
+            vars.set(
+                format!("sites.{}.client_secret", site.name),
+                site.client_secret.clone(),
+            );
+            vars.set(format!("sites.{}.oxd_id", site.name), site.oxd_id.clone());
+            sites.push(site);
+        }
+
+        // upstreams
+        let mut upstreams = Vec::new();
+        for (spec, l) in scenario.upstreams.iter().zip(upstream_ls) {
+            let handle = gatecheck_upstream::start(spec.app, l)
+                .await
+                .with_context(|| format!("upstream {:?} did not start", spec.name))?;
+            upstreams.push(RunningUpstream {
+                name: spec.name.clone(),
+                app: spec.app,
+                handle,
+            });
+        }
+
+        // gateway
+        let declarative = vars.fill(&scenario.gateway.declarative, "gateway.declarative")?;
+        let routes = describe::routes(&declarative);
+        let mut settings = vars.fill(&scenario.gateway.settings, "gateway.settings")?;
+        if let Some(obj) = settings.as_object_mut() {
+            obj.insert("declarative_config_string".into(), declarative);
+        }
+        let gw_config: gatecheck_gateway::Config = serde_json::from_value(settings)
+            .context("gateway.settings: not a valid gateway config")?;
+        let gateway = gatecheck_gateway::start(gw_config, proxy_l, admin_l)
+            .await
+            .context("the gateway did not start")?;
+
+        let guide = scenario
+            .guide
+            .iter()
+            .enumerate()
+            .map(|(i, g)| {
+                Ok((
+                    g.title.clone(),
+                    vars.fill_str(&g.text, &format!("guide[{i}]"))?,
+                ))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+
+        Ok(Stack {
+            name: scenario.name.clone(),
+            op,
+            oxd,
+            gateway,
+            upstreams,
+            sites,
+            vars,
+            users,
+            routes,
+            guide,
+        })
+    }
+
+    /// A registered site by name.
+    pub fn site(&self, name: &str) -> anyhow::Result<&RegisteredSite> {
+        self.sites.iter().find(|s| s.name == name).with_context(|| {
+            let known: Vec<_> = self.sites.iter().map(|s| s.name.as_str()).collect();
+            format!(
+                "stack {:?} has no site {name:?} (sites: {})",
+                self.name,
+                known.join(", ")
+            )
+        })
+    }
+
+    /// The base URL of an upstream by name.
+    pub fn upstream_url(&self, name: &str) -> anyhow::Result<String> {
+        self.upstreams
+            .iter()
+            .find(|u| u.name == name)
+            .map(|u| u.handle.url())
+            .with_context(|| format!("stack {:?} has no upstream {name:?}", self.name))
+    }
+
+    /// The proxy's base URL.
+    pub fn proxy_url(&self) -> String {
+        self.gateway.proxy_url()
+    }
+
+    /// The Admin API's base URL.
+    pub fn admin_url(&self) -> String {
+        self.gateway.admin_url()
+    }
+
+    /// Shuts every server down in reverse start order (aborting any that takes too long).
+    pub async fn shutdown(self) {
+        let Stack {
+            op,
+            oxd,
+            gateway,
+            upstreams,
+            ..
+        } = self;
+        let graceful = async move {
+            gateway.shutdown().await;
+            for u in upstreams {
+                u.handle.shutdown().await;
+            }
+            oxd.shutdown().await;
+            op.shutdown().await;
+        };
+        // Dropping the handles on timeout aborts the remaining server tasks.
+        let _ = tokio::time::timeout(SHUTDOWN_GRACE, graceful).await;
+    }
+}
+
+async fn register_site(
+    http: &reqwest::Client,
+    oxd_url: &str,
+    name: &str,
+    body: &Value,
+) -> anyhow::Result<RegisteredSite> {
+    let url = format!("{oxd_url}/register-site");
+    let resp = http
+        .post(&url)
+        .json(body)
+        .send()
+        .await
+        .with_context(|| format!("site {name:?}: POST {url} failed"))?;
+    let status = resp.status();
+    let answer: Value = resp
+        .json()
+        .await
+        .with_context(|| format!("site {name:?}: register-site answered {status} without JSON"))?;
+    anyhow::ensure!(
+        status.is_success(),
+        "site {name:?}: register-site answered {status}: {answer}"
+    );
+    let field = |k: &str| -> anyhow::Result<String> {
+        answer
+            .get(k)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .with_context(|| format!("site {name:?}: register-site answer has no {k}: {answer}"))
+    };
+    let redirect_uris = body
+        .get("redirect_uris")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(RegisteredSite {
+        name: name.to_owned(),
+        oxd_id: field("oxd_id")?,
+        client_id: field("client_id")?,
+        client_secret: field("client_secret")?,
+        redirect_uris,
+    })
+}

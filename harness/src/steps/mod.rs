@@ -1,0 +1,19 @@
+//! The step library, in the tutorials' own words. One module per actor: the stack, the browser
+//! (a person at a web browser), the requesting party and the API through the gateway, the
+//! administrator at the Kong Admin API.
+
+pub mod admin;
+pub mod api;
+pub mod browser;
+pub mod rqp;
+pub mod stack;
+
+/// Fails with a message when `cond` is false.
+macro_rules! check {
+    ($cond:expr, $($arg:tt)+) => {
+        if !$cond {
+            anyhow::bail!($($arg)+);
+        }
+    };
+}
+pub(crate) use check;

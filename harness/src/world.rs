@@ -1,0 +1,224 @@
+//! The cucumber [`World`]: one scenario's stack, browser, authenticator and last responses.
+//!
+//! A scenario starts its own stack (`Given the "NAME" stack is running`) on ephemeral ports and
+//! the runner tears it down after the scenario. A feature tagged `@stack-per-feature` shares one
+//! stack per (feature, stack name) between its scenarios instead; those stacks are shut down at
+//! the end of the run. Only stateless features should share (OTP enrollments, sessions and
+//! remembered consents live in the stack).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use anyhow::Context;
+use serde_json::Value;
+
+use crate::browser::{Authenticator, Browser};
+use crate::scenario::{PortMode, Scenario};
+use crate::stack::Stack;
+
+/// Feature tag that makes its scenarios share one stack.
+pub const SHARED_STACK_TAG: &str = "stack-per-feature";
+/// Timeout of every HTTP call a step makes.
+pub const STEP_HTTP_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// An HTTP response a step received.
+#[derive(Debug, Clone)]
+pub struct Response {
+    /// What was requested, for messages.
+    pub request: String,
+    /// Status.
+    pub status: u16,
+    /// Headers.
+    pub headers: reqwest::header::HeaderMap,
+    /// Body text.
+    pub body: String,
+}
+
+impl Response {
+    /// The body as JSON.
+    pub fn json(&self) -> anyhow::Result<Value> {
+        serde_json::from_str(&self.body)
+            .with_context(|| format!("{}: body is not JSON: {}", self.request, self.body))
+    }
+
+    /// Reads a response.
+    pub async fn read(request: String, resp: reqwest::Response) -> anyhow::Result<Self> {
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let body = resp
+            .text()
+            .await
+            .with_context(|| format!("{request}: cannot read the body"))?;
+        Ok(Self {
+            request,
+            status,
+            headers,
+            body,
+        })
+    }
+}
+
+/// The state of one scenario.
+#[derive(Debug, cucumber::World)]
+#[world(init = Self::new)]
+pub struct GateWorld {
+    /// The feature's tags and path (set by the runner's before hook).
+    pub feature_tags: Vec<String>,
+    /// Identifies the feature for shared stacks.
+    pub feature_key: String,
+    stack: Option<Arc<Stack>>,
+    shared: bool,
+    /// The browser of the current user.
+    pub browser: Option<Browser>,
+    /// The authenticator enrolled from the QR code.
+    pub authenticator: Option<Authenticator>,
+    /// The last one-time password the user entered successfully or not.
+    pub last_otp: Option<String>,
+    /// The last token response (from oxd or the OP).
+    pub token: Option<Response>,
+    /// The last response of a call through the gateway.
+    pub response: Option<Response>,
+    /// The last Admin API response.
+    pub admin: Option<Response>,
+    /// The last oxd response other than a token.
+    pub oxd: Option<Response>,
+    /// Output of the requesting party: (success, stdout, stderr).
+    pub rqp: Option<(bool, String, String)>,
+    /// Plain HTTP client for API calls (no cookies, no redirects).
+    pub http: reqwest::Client,
+}
+
+impl GateWorld {
+    fn new() -> anyhow::Result<Self> {
+        let http = reqwest::Client::builder()
+            .timeout(STEP_HTTP_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        Ok(Self {
+            feature_tags: Vec::new(),
+            feature_key: String::new(),
+            stack: None,
+            shared: false,
+            browser: None,
+            authenticator: None,
+            last_otp: None,
+            token: None,
+            response: None,
+            admin: None,
+            oxd: None,
+            rqp: None,
+            http,
+        })
+    }
+
+    /// The running stack.
+    pub fn stack(&self) -> anyhow::Result<&Stack> {
+        self.stack
+            .as_deref()
+            .context("no stack is running: start one with `Given the \"NAME\" stack is running`")
+    }
+
+    /// Starts the named stack (or joins the feature's shared one), after `adjust` changes it.
+    pub async fn start_stack(
+        &mut self,
+        name: &str,
+        adjust: impl FnOnce(&mut Scenario),
+        shareable: bool,
+    ) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            self.stack.is_none(),
+            "a stack is already running in this scenario"
+        );
+        let mut scenario = Scenario::load(name)?;
+        adjust(&mut scenario);
+        let share = shareable && self.feature_tags.iter().any(|t| t == SHARED_STACK_TAG);
+        let stack = if share {
+            shared_stack(&self.feature_key, scenario).await?
+        } else {
+            Arc::new(Stack::start(&scenario, PortMode::Ephemeral).await?)
+        };
+        self.stack = Some(stack);
+        self.shared = share;
+        Ok(())
+    }
+
+    /// Shuts down the scenario's own stack (shared stacks stay up for the feature).
+    pub async fn teardown(&mut self) {
+        self.browser = None;
+        if let Some(stack) = self.stack.take() {
+            if !self.shared {
+                if let Ok(stack) = Arc::try_unwrap(stack) {
+                    stack.shutdown().await;
+                }
+            }
+        }
+    }
+
+    /// The browser, opened on first use.
+    pub fn browser(&mut self) -> anyhow::Result<&mut Browser> {
+        if self.browser.is_none() {
+            self.browser = Some(Browser::new(STEP_HTTP_TIMEOUT)?);
+        }
+        self.browser.as_mut().context("browser")
+    }
+
+    /// Fills `${...}` placeholders of a step argument with the stack's values.
+    pub fn fill(&self, text: &str) -> anyhow::Result<String> {
+        Ok(self.stack()?.vars.fill_str(text, "step")?)
+    }
+}
+
+type SharedCell = Arc<tokio::sync::OnceCell<Arc<Stack>>>;
+
+fn registry() -> &'static Mutex<HashMap<(String, String), SharedCell>> {
+    static REGISTRY: OnceLock<Mutex<HashMap<(String, String), SharedCell>>> = OnceLock::new();
+    REGISTRY.get_or_init(Default::default)
+}
+
+async fn shared_stack(feature: &str, scenario: Scenario) -> anyhow::Result<Arc<Stack>> {
+    let cell = {
+        let mut map = registry().lock().unwrap_or_else(|p| p.into_inner());
+        map.entry((feature.to_owned(), scenario.name.clone()))
+            .or_default()
+            .clone()
+    };
+    let stack = cell
+        .get_or_try_init(|| async {
+            Stack::start(&scenario, PortMode::Ephemeral)
+                .await
+                .map(Arc::new)
+        })
+        .await?;
+    Ok(stack.clone())
+}
+
+/// Shuts down every shared stack (end of a run).
+pub async fn shutdown_shared_stacks() {
+    let cells: Vec<SharedCell> = {
+        let mut map = registry().lock().unwrap_or_else(|p| p.into_inner());
+        map.drain().map(|(_, v)| v).collect()
+    };
+    for cell in cells {
+        if let Ok(cell) = Arc::try_unwrap(cell) {
+            if let Some(stack) = cell.into_inner() {
+                if let Ok(stack) = Arc::try_unwrap(stack) {
+                    stack.shutdown().await;
+                }
+            }
+        }
+    }
+}
+
+/// Path of the `gatecheck` executable steps run (`gatecheck rqp`), set by the runner.
+pub fn gatecheck_exe() -> Option<PathBuf> {
+    EXE.get().cloned()
+}
+
+/// Sets the `gatecheck` executable steps run.
+pub fn set_gatecheck_exe(path: PathBuf) {
+    let _ = EXE.set(path);
+}
+
+static EXE: OnceLock<PathBuf> = OnceLock::new();

@@ -1,0 +1,32 @@
+//! Runs every feature in `features/` (skipping `@wip`) as part of `cargo test`; cucumber owns
+//! the output, which ends with the plain line `N passed, N failed`. Exits non-zero on failure.
+//!
+//! `GATECHECK_TAGS` overrides the tag expression (e.g. `GATECHECK_TAGS=@wip`).
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    gatecheck::world::set_gatecheck_exe(env!("CARGO_BIN_EXE_gatecheck").into());
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let options = gatecheck::runner::RunOptions {
+        tags: std::env::var("GATECHECK_TAGS")
+            .ok()
+            .filter(|t| !t.trim().is_empty()),
+        ..Default::default()
+    };
+    match runtime.block_on(gatecheck::runner::run(options)) {
+        Ok(summary) if summary.success() => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            println!("0 passed, 1 failed");
+            ExitCode::FAILURE
+        }
+    }
+}
