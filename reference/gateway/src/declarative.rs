@@ -196,8 +196,25 @@ pub fn load(doc: &Value, env: &PluginEnv) -> Result<State, AdminError> {
             deferred_plugins.push((format!("{path}.plugins.{j}"), p, Scope::Service(id)));
         }
     }
-    for (i, mut consumer) in consumers.into_iter().enumerate() {
-        consumer.remove("acls");
+    for (i, consumer) in consumers.into_iter().enumerate() {
+        // Nested credentials/ACLs would be silently unenforced: refuse them.
+        let unsupported = [
+            "acls",
+            "keyauth_credentials",
+            "basicauth_credentials",
+            "jwt_secrets",
+            "oauth2_credentials",
+            "plugins",
+        ];
+        if let Some(key) = consumer.keys().find(|k| unsupported.contains(&k.as_str())) {
+            let message = format!(
+                "'{key}' is not supported by this gateway (only the Gluu plugins run here)"
+            );
+            loader
+                .fields
+                .insert(format!("consumers.{i}.{key}"), json!(message));
+            continue;
+        }
         loader.create(
             format!("consumers.{i}"),
             Kind::Consumers,

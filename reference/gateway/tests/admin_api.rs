@@ -499,3 +499,121 @@ async fn the_gateway_refuses_to_start_with_a_config_it_cannot_enforce() {
         assert!(result.is_err(), "started with {bad}");
     }
 }
+
+#[tokio::test]
+async fn declarative_top_level_entities_reference_by_name() {
+    let doc = r#"
+_format_version: "3.0"
+services:
+  - name: s1
+    host: 127.0.0.1
+    port: 9
+routes:
+  - name: r1
+    service: s1
+    paths: [/r1]
+    plugins:
+      - name: gluu-oauth-pep
+        config: {oxd_id: o, oxd_url: "http://oxd", client_id: c, client_secret: s, op_url: "https://op", deny_by_default: false}
+plugins:
+  - name: gluu-oauth-auth
+    service: s1
+    config: {oxd_id: o, oxd_url: "http://oxd", client_id: c, client_secret: s, op_url: "https://op"}
+"#;
+    let gw = gateway(Default::default()).await;
+    let admin = gw.admin_url();
+    let resp = client()
+        .post(format!("{admin}/config"))
+        .form(&[("config", doc)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    let route = json_of(
+        client()
+            .get(format!("{admin}/routes/r1"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let service = json_of(
+        client()
+            .get(format!("{admin}/services/s1"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(route["service"]["id"], service["id"]);
+    let on_route = json_of(
+        client()
+            .get(format!("{admin}/routes/r1/plugins"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(on_route["data"][0]["name"], "gluu-oauth-pep");
+    let on_service = json_of(
+        client()
+            .get(format!("{admin}/services/s1/plugins"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(on_service["data"][0]["name"], "gluu-oauth-auth");
+
+    let with_acls =
+        "_format_version: \"3.0\"\nconsumers: [{username: alex, acls: [{group: gold}]}]";
+    let resp = client()
+        .post(format!("{admin}/config"))
+        .body(with_acls)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let e = json_of(resp).await;
+    assert!(e["fields"]["consumers.0.acls"]
+        .as_str()
+        .unwrap()
+        .contains("not supported"));
+    let dangling = "_format_version: \"3.0\"\nroutes: [{name: r, service: nope, paths: [/]}]";
+    let resp = client()
+        .post(format!("{admin}/config"))
+        .body(dangling)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    assert_eq!(
+        json_of(
+            client()
+                .get(format!("{admin}/routes/r1"))
+                .send()
+                .await
+                .unwrap()
+        )
+        .await["name"],
+        "r1"
+    );
+}
+
+#[tokio::test]
+async fn shutdown_stops_both_listeners() {
+    let gw = gateway(Default::default()).await;
+    let (proxy, admin) = (gw.proxy_url(), gw.admin_url());
+    assert_eq!(
+        client()
+            .get(format!("{admin}/"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    gw.shutdown().await;
+    assert!(client().get(format!("{admin}/")).send().await.is_err());
+    assert!(client().get(format!("{proxy}/")).send().await.is_err());
+}

@@ -752,3 +752,58 @@ async fn plugin_order_follows_priority_not_declaration() {
         .unwrap();
     assert_eq!(resp.status(), 200);
 }
+
+#[tokio::test]
+async fn protection_token_is_refreshed_before_expiry_and_after_rejection() {
+    // A 5-second token is due for refresh at once (80% of its life or 5 s before the end).
+    let oxd = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/get-client-token"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"access_token": "protection-token", "expires_in": 5})),
+        )
+        .expect(2)
+        .mount(&oxd)
+        .await;
+    let s = setup_with(
+        oxd,
+        json!({"consumer_mapping": false}),
+        None,
+        json!([]),
+        2000,
+    )
+    .await;
+    introspects(&s.oxd, "a", active("c", &[])).await;
+    introspects(&s.oxd, "b", active("c", &[])).await;
+    assert_eq!(s.get("/x", Some("a")).await.status(), 200);
+    assert_eq!(s.get("/x", Some("b")).await.status(), 200);
+
+    // oxd refusing the protection token once (403): a fresh one is fetched and the call retried.
+    let oxd = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/get-client-token"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"access_token": "protection-token", "expires_in": 3600})),
+        )
+        .expect(2)
+        .mount(&oxd)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/introspect-access-token"))
+        .respond_with(ResponseTemplate::new(403).set_body_json(json!({"error": "invalid_request"})))
+        .up_to_n_times(1)
+        .mount(&oxd)
+        .await;
+    let s = setup_with(
+        oxd,
+        json!({"consumer_mapping": false}),
+        None,
+        json!([]),
+        2000,
+    )
+    .await;
+    introspects(&s.oxd, "a", active("c", &[])).await;
+    assert_eq!(s.get("/x", Some("a")).await.status(), 200);
+}
