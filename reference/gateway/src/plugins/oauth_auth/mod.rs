@@ -241,8 +241,7 @@ impl OAuthAuth {
                     .introspect(&token)
                     .await
                     .map_err(|e| AuthError::Upstream(e.to_string()))?;
-                if resp.get("active").and_then(Value::as_bool) != Some(true)
-                {
+                if resp.get("active").and_then(Value::as_bool) != Some(true) {
                     return Err(AuthError::Unauthorized(INACTIVE));
                 }
                 resp
