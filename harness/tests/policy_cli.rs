@@ -230,3 +230,14 @@ fn eval_rejects_input_that_is_not_utf8() {
         stderr(&out)
     );
 }
+
+#[test]
+fn eval_with_a_missing_expression_file_exits_2() {
+    let out = run_eval(Path::new("/nonexistent/expression.json"), &[], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).starts_with("cannot read /nonexistent/expression.json"),
+        "{}",
+        stderr(&out)
+    );
+}

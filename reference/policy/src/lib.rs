@@ -7,7 +7,24 @@
 //! the matched condition. [`Expression::explain`] says why, [`Expression::lint`] warns about rules
 //! the matching semantics make unreachable.
 //!
-//! The crate is pure: no I/O, no async, no HTTP types.
+//! The crate is pure: no I/O, no async, no HTTP types. A decision ([`Expression::find`] then
+//! [`ScopeExpression::is_allowed`]) allocates nothing: captures are slices of the request path
+//! kept inline, regexes are compiled once per distinct text, JSON-logic is compiled to a tree.
+//!
+//! # Where gatecheck differs from Gluu Gateway 4.2 (spec §13)
+//! - The `?` method never captures the method name: PC1 is the first *path* capture.
+//! - Duplicate methods are detected with set semantics across a path's conditions.
+//! - Rejected at validation (GG accepted them and failed or never matched later): invalid JSON, a
+//!   path without a leading `/`, a `??` or `{regex}` method, a regex that does not compile or uses
+//!   a PCRE-only construct (back-references, look-around, atomic groups, possessive quantifiers,
+//!   recursion, conditionals, `\K`, `\G`), a JSON-logic operator other than `and`, `or`, `!`,
+//!   `!!`, `if`, `==`, `!=`, `var`, a `var` that is not a non-negative integer, malformed
+//!   `scope_expression`/`required_acrs`/`no_auth` values (including an empty `required_acrs`).
+//! - JSON-logic follows json-logic-js for both `{"!": [x]}` and `{"!": x}` forms.
+//! - A `PCk` group that did not take part in a scope regex match never equals a path capture.
+//! - Regexes use the `regex` crate's engine: Unicode-aware classes (`\d` also matches non-ASCII
+//!   digits), `$` only at the very end.
+//! - A request path without a leading `/` is matched as if it had one.
 //!
 //! CONTRACT (used by the gateway before this crate is finished): the public signatures below are
 //! stable; implementations may add items but must not change these.
