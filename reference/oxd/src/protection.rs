@@ -1,7 +1,10 @@
-//! Protection tokens: oxd accepts as protection token an access token it obtained itself for a
-//! caller (via `get-client-token` or `get-access-token-by-refresh-token`) whose granted scope
-//! includes `oxd`, until the expiry the OP gave it. Tokens are remembered by their SHA-256 so
-//! the lookup does not compare secrets byte by byte.
+//! Protection tokens. A protection token is an OP access token granted the `oxd` scope, issued to
+//! the client of the site the command names. oxd knows the ones it obtained itself (through
+//! `get-client-token` or `get-access-token-by-refresh-token`) until the expiry the OP gave them,
+//! so the plugins' hot path costs no OP round trip. Any other token (obtained from the OP
+//! directly, or before an oxd restart) is introspected at the OP with the site's credentials, as
+//! Gluu's oxd does, and remembered once accepted. Tokens are keyed by their SHA-256 so the lookup
+//! does not compare secrets byte by byte.
 
 use std::collections::HashMap;
 use std::sync::RwLock;
@@ -10,10 +13,11 @@ use std::time::{Duration, Instant};
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use openidconnect::{AccessToken, TokenIntrospectionResponse};
 use sha2::{Digest, Sha256};
 
 use crate::error::OxdError;
-use crate::server::AppState;
+use crate::server::{App, AppState};
 use crate::store::Site;
 
 /// Who a protection token was issued to.
@@ -66,30 +70,86 @@ impl ProtectionTokens {
         );
     }
 
-    /// The grant of a valid token.
-    pub fn check(&self, token: &str, now: Instant) -> Result<Grant, OxdError> {
+    /// The grant of a known token; `Ok(None)` for a token oxd has never seen.
+    pub fn check(&self, token: &str, now: Instant) -> Result<Option<Grant>, OxdError> {
         let map = self.tokens.read().unwrap_or_else(|e| e.into_inner());
         match map.get(&digest(token)) {
-            None => Err(OxdError::InvalidProtectionToken(
-                "unknown: not issued by this oxd through get-client-token with scope oxd",
-            )),
+            None => Ok(None),
             Some(g) if g.expires_at <= now => Err(OxdError::InvalidProtectionToken("expired")),
-            Some(g) => Ok(g.clone()),
+            Some(g) => Ok(Some(g.clone())),
         }
     }
 }
 
-/// The caller's protection token, checked (or `None` when protection is switched off).
-pub struct Protected(pub Option<Grant>);
+/// The caller's protection token as far as the request headers tell.
+pub enum Protected {
+    /// Protection is switched off.
+    Off,
+    /// A token oxd handed out and that has not expired.
+    Known(Grant),
+    /// A token oxd has not seen; valid only if the OP says so for the site's client.
+    Unverified(String),
+}
 
 impl Protected {
-    /// Checks the token may act on `site`.
-    pub fn allows(&self, site: &Site) -> Result<(), OxdError> {
-        match &self.0 {
-            Some(grant) => grant.allows(site),
-            None => Ok(()),
+    /// Checks the token may act on `site` (introspecting an unknown token at the site's OP).
+    pub async fn allows(&self, app: &App, site: &Site) -> Result<(), OxdError> {
+        match self {
+            Self::Off => Ok(()),
+            Self::Known(grant) => grant.allows(site),
+            Self::Unverified(token) => verify_at_op(app, site, token).await,
         }
     }
+
+    /// For commands naming no site: only tokens oxd handed out are accepted.
+    pub fn require_known(&self) -> Result<(), OxdError> {
+        match self {
+            Self::Unverified(_) => Err(OxdError::InvalidProtectionToken(
+                "unknown: not issued by this oxd through get-client-token with scope oxd",
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+async fn verify_at_op(app: &App, site: &Site, token: &str) -> Result<(), OxdError> {
+    let response =
+        crate::api::introspect::introspect(app, site, &AccessToken::new(token.to_owned())).await?;
+    if !response.active() {
+        return Err(OxdError::InvalidProtectionToken(
+            "the OP says it is not active",
+        ));
+    }
+    let has_scope = response
+        .scopes()
+        .is_some_and(|s| s.iter().any(|s| **s == app.config.protection_scope));
+    if !has_scope {
+        return Err(OxdError::InvalidProtectionToken(
+            "it was not granted the oxd scope",
+        ));
+    }
+    let client_id = response.client_id().map(|c| c.as_str().to_owned());
+    if client_id.as_deref() != Some(site.client_id.as_str()) {
+        return Err(OxdError::ProtectionTokenClientMismatch {
+            token_client: client_id.unwrap_or_default(),
+            site_client: site.client_id.clone(),
+        });
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let lifetime = response
+        .exp()
+        .map(|exp| exp.timestamp().saturating_sub(now).max(0) as u64)
+        .unwrap_or(0);
+    app.protection.remember(
+        token,
+        &site.client_id,
+        &site.op_host,
+        Duration::from_secs(lifetime),
+    );
+    Ok(())
 }
 
 impl FromRequestParts<AppState> for Protected {
@@ -97,7 +157,7 @@ impl FromRequestParts<AppState> for Protected {
 
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, OxdError> {
         if !app.config.protect_commands_with_access_token {
-            return Ok(Protected(None));
+            return Ok(Protected::Off);
         }
         let token = parts
             .headers
@@ -105,9 +165,10 @@ impl FromRequestParts<AppState> for Protected {
             .and_then(|v| v.to_str().ok())
             .and_then(bearer)
             .ok_or(OxdError::MissingProtectionToken)?;
-        app.protection
-            .check(token, Instant::now())
-            .map(|g| Protected(Some(g)))
+        Ok(match app.protection.check(token, Instant::now())? {
+            Some(grant) => Protected::Known(grant),
+            None => Protected::Unverified(token.to_owned()),
+        })
     }
 }
 
@@ -135,11 +196,11 @@ mod tests {
         let tokens = ProtectionTokens::default();
         tokens.remember("t", "c", "https://op", Duration::from_secs(60));
         let now = Instant::now();
-        assert_eq!(tokens.check("t", now).unwrap().client_id, "c");
+        assert_eq!(tokens.check("t", now).unwrap().unwrap().client_id, "c");
         assert!(matches!(
             tokens.check("t", now + Duration::from_secs(61)),
             Err(OxdError::InvalidProtectionToken("expired"))
         ));
-        assert!(tokens.check("other", now).is_err());
+        assert!(tokens.check("other", now).unwrap().is_none());
     }
 }

@@ -60,7 +60,7 @@ pub async fn get_authorization_url(
     Command(req): Command<GetAuthorizationUrl>,
 ) -> Result<Json<Value>, OxdError> {
     let site = app.site(req.oxd_id)?;
-    protected.allows(&site)?;
+    protected.allows(&app, &site).await?;
     let redirect_uri = match req.redirect_uri.filter(|s| !s.is_empty()) {
         // Exact match only: a caller cannot send the code anywhere the site did not register.
         Some(uri) if site.redirect_uris.contains(&uri) => uri,

@@ -37,7 +37,7 @@ pub async fn get_tokens_by_code(
     Command(req): Command<GetTokensByCode>,
 ) -> Result<Json<Value>, OxdError> {
     let site = app.site(req.oxd_id)?;
-    protected.allows(&site)?;
+    protected.allows(&app, &site).await?;
     let code = required(req.code, "code")?;
     let state = required(req.state, "state")?;
     let pending = app

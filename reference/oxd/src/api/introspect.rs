@@ -10,7 +10,8 @@ use crate::error::OxdError;
 use crate::protection::Protected;
 use crate::provider::{token_error, IntrospectionResponse, Providers};
 use crate::request::{required, Command};
-use crate::server::AppState;
+use crate::server::{App, AppState};
+use crate::store::Site;
 
 /// `introspect-access-token` request.
 #[derive(Debug, Deserialize)]
@@ -26,8 +27,18 @@ pub async fn introspect_access_token(
     Command(req): Command<IntrospectAccessToken>,
 ) -> Result<Json<Value>, OxdError> {
     let site = app.site(req.oxd_id)?;
-    protected.allows(&site)?;
+    protected.allows(&app, &site).await?;
     let token = AccessToken::new(required(req.access_token, "access_token")?);
+    let response = introspect(&app, &site, &token).await?;
+    Ok(Json(introspection_json(&response)))
+}
+
+/// Introspects `token` at the site's OP with the site's client credentials.
+pub async fn introspect(
+    app: &App,
+    site: &Site,
+    token: &AccessToken,
+) -> Result<IntrospectionResponse, OxdError> {
     let metadata = app.providers.metadata(&site.op_host).await?;
     let endpoint = metadata
         .additional_metadata()
@@ -41,12 +52,11 @@ pub async fn introspect_access_token(
         })?;
     let client = Providers::client(&metadata, &site.client_id, &site.client_secret)
         .set_introspection_url(endpoint);
-    let response = client
-        .introspect(&token)
+    client
+        .introspect(token)
         .request_async(app.providers.http())
         .await
-        .map_err(|e| token_error("introspection", e))?;
-    Ok(Json(introspection_json(&response)))
+        .map_err(|e| token_error("introspection", e))
 }
 
 /// oxd's shape: `scope` as an array, absent fields left out.

@@ -21,9 +21,10 @@ pub struct GetJwks {
 /// `POST /get-jwks` (protected) → `{"keys":[...]}` as the OP publishes them (x5c etc. kept).
 pub async fn get_jwks(
     State(app): State<AppState>,
-    _protected: Protected,
+    protected: Protected,
     Command(req): Command<GetJwks>,
 ) -> Result<Json<Value>, OxdError> {
+    protected.require_known()?;
     let op_host = app.op_host(req.op_host)?;
     let metadata = app.providers.metadata(&op_host).await?;
     let jwks_uri = metadata.jwks_uri().url().clone();

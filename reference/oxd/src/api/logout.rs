@@ -31,7 +31,7 @@ pub async fn get_logout_uri(
     Command(req): Command<GetLogoutUri>,
 ) -> Result<Json<Value>, OxdError> {
     let site = app.site(req.oxd_id)?;
-    protected.allows(&site)?;
+    protected.allows(&app, &site).await?;
     let hint =
         match req.id_token_hint.filter(|s| !s.trim().is_empty()) {
             Some(h) => Some(IdToken::from_str(h.trim()).map_err(|e| {

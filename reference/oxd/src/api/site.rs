@@ -369,7 +369,7 @@ pub async fn update_site(
     Command(req): Command<UpdateSite>,
 ) -> Result<Json<Value>, OxdError> {
     let site = app.site(req.oxd_id)?;
-    protected.allows(&site)?;
+    protected.allows(&app, &site).await?;
     let mut updated = site.clone();
     req.settings.apply(&mut updated)?;
     let grant_types = parse_grant_types(&updated.grant_types)?;

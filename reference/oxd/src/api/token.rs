@@ -68,7 +68,7 @@ pub async fn get_access_token_by_refresh_token(
     Command(req): Command<GetAccessTokenByRefreshToken>,
 ) -> Result<Json<Value>, OxdError> {
     let site = app.site(req.oxd_id)?;
-    protected.allows(&site)?;
+    protected.allows(&app, &site).await?;
     let refresh_token = required(req.refresh_token, "refresh_token")?;
     let scopes = req.scope.map(StringList::into_vec).unwrap_or_default();
     let metadata = app.providers.metadata(&site.op_host).await?;

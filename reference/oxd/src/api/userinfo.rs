@@ -27,7 +27,7 @@ pub async fn get_user_info(
     Command(req): Command<GetUserInfo>,
 ) -> Result<Json<Value>, OxdError> {
     let site = app.site(req.oxd_id)?;
-    protected.allows(&site)?;
+    protected.allows(&app, &site).await?;
     let token = AccessToken::new(required(req.access_token, "access_token")?);
     let metadata = app.providers.metadata(&site.op_host).await?;
     let client = Providers::client(&metadata, &site.client_id, &site.client_secret);

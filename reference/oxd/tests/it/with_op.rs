@@ -353,3 +353,82 @@ async fn register_site_adopts_an_existing_client() {
         "{intro}"
     );
 }
+
+/// A client-credentials token straight from the OP's token endpoint.
+async fn op_token(op: &gatecheck_op::Handle, client: (&str, &str), scope: &str) -> String {
+    let body: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/oxauth/restv1/token", op.issuer()))
+        .basic_auth(client.0, Some(client.1))
+        .form(&[("grant_type", "client_credentials"), ("scope", scope)])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["access_token"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn protection_token_from_the_op_directly_is_verified_by_introspection() {
+    let op = op().await;
+    let oxd = oxd().await;
+    let site = site(&oxd, &op.issuer()).await;
+    let body = |t: &str| json!({"oxd_id": site.oxd_id, "access_token": t});
+
+    // The site's own client, scope oxd, obtained without oxd: accepted (and then remembered).
+    let direct = op_token(&op, (&site.client_id, &site.client_secret), "oxd").await;
+    for _ in 0..2 {
+        let intro = call(
+            &oxd,
+            "introspect-access-token",
+            Some(&direct),
+            body(&direct),
+        )
+        .await
+        .ok();
+        assert_eq!(intro["active"], true);
+    }
+
+    // Same client without the oxd scope: refused.
+    let no_scope = op_token(&op, (&site.client_id, &site.client_secret), "openid").await;
+    let reply = call(&oxd, "introspect-access-token", Some(&no_scope), body("x")).await;
+    assert_eq!(reply.status, 403);
+    assert!(
+        reply.description().contains("oxd scope"),
+        "{:?}",
+        reply.body
+    );
+
+    // Another client's oxd token: refused for this site.
+    let foreign = op_token(&op, ("api-consumer", "api-consumer-secret"), "oxd").await;
+    let reply = call(&oxd, "introspect-access-token", Some(&foreign), body("x")).await;
+    assert_eq!(reply.status, 403);
+    assert!(
+        reply.description().contains("api-consumer"),
+        "{:?}",
+        reply.body
+    );
+
+    // get-jwks names no site, so there is nobody to introspect for: only oxd's own tokens.
+    let reply = call(
+        &oxd,
+        "get-jwks",
+        Some(&direct),
+        json!({"op_host": op.issuer()}),
+    )
+    .await;
+    assert_eq!(
+        reply.status, 200,
+        "remembered after introspection: {:?}",
+        reply.body
+    );
+    let reply = call(
+        &oxd,
+        "get-jwks",
+        Some(&no_scope),
+        json!({"op_host": op.issuer()}),
+    )
+    .await;
+    assert_eq!(reply.status, 403);
+}
