@@ -377,3 +377,70 @@ fn explain_lists_candidates_and_the_end_choice() {
         Some(crate::TraceEvent::End { .. })
     ));
 }
+
+#[test]
+fn explain_reports_multi_skips_and_fallback() {
+    use crate::TraceEvent;
+    let e = expression(&["/p/??", "/p/??/images/?"]);
+    let (m, why) = e.explain::<&str>("GET", "/p/x/images/a", &[]);
+    assert_eq!(m.unwrap().path, "/p/??/images/?");
+    let skips: Vec<(usize, bool)> = why
+        .steps
+        .iter()
+        .filter_map(|s| match s {
+            TraceEvent::MultiSkip { skip, matched } => Some((*skip, *matched)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(skips, vec![(0, false), (1, true)]);
+    let (m, why) = e.explain::<&str>("GET", "/p/x/y", &[]);
+    assert_eq!(m.unwrap().path, "/p/??");
+    assert!(why.steps.contains(&TraceEvent::MultiRule { matched: true }));
+    // Candidates tried inside the continuation are marked as such.
+    assert!(why.steps.iter().any(|s| matches!(
+        s,
+        TraceEvent::Candidate {
+            inside_multi: true,
+            ..
+        }
+    )));
+}
+
+#[test]
+fn explain_agrees_with_find_and_scopes() {
+    let e = Expression::from_value(&json!([
+        {"path": "/t/?", "conditions": [{"httpMethods": ["GET"],
+            "scope_expression": {"rule": {"or": [{"var": 0}, {"var": 1}]}, "data": ["admin", "^t:(?<PC1>\\d+)$"]}}]}
+    ]))
+    .unwrap();
+    let (m, why) = e.explain("GET", "/t/5", &["t:5"]);
+    assert_eq!(m.unwrap().captures.to_vec(), vec!["5"]);
+    assert_eq!(why.captures, vec!["5"]);
+    let scope = why.scope.unwrap();
+    assert_eq!(
+        scope.data.iter().map(|d| d.value).collect::<Vec<_>>(),
+        vec![false, true]
+    );
+    assert_eq!(scope.value, json!(true));
+    let (m, why) = e.explain::<&str>("POST", "/t/5", &[]);
+    assert!(m.is_none() && why.scope.is_none() && why.matched_path.is_none());
+}
+
+#[test]
+fn rule_listing_and_condition_accessors() {
+    let doc = json!([
+        {"path": "/a", "conditions": [{"httpMethods": ["GET", "GET", "POST"], "ticketScopes": ["x"]}]},
+        {"path": "/b/??", "conditions": [{"httpMethods": ["?"]}]}
+    ]);
+    let e = Expression::from_value(&doc).unwrap();
+    let rules: Vec<(&str, usize)> = e.rules().map(|(p, c)| (p, c.len())).collect();
+    assert_eq!(rules, vec![("/a", 1), ("/b/??", 1)]);
+    let (_, conditions) = e.rules().next().unwrap();
+    assert_eq!(
+        conditions[0].http_methods(),
+        &["GET".to_string(), "POST".to_string()]
+    );
+    assert_eq!(conditions[0].field("ticketScopes"), Some(&json!(["x"])));
+    assert_eq!(e.document(), &doc);
+    assert!(!e.is_empty());
+}
