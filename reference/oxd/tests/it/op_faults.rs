@@ -422,3 +422,62 @@ async fn expired_protection_token_is_403() {
     assert_eq!(reply.status, 403);
     assert!(reply.description().contains("expired"), "{:?}", reply.body);
 }
+
+#[tokio::test]
+async fn endpoints_the_op_does_not_publish_are_500_naming_them() {
+    let op = MockServer::start().await;
+    let base = op.uri();
+    Mock::given(method("GET"))
+        .and(path("/.well-known/openid-configuration"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "issuer": base,
+            "authorization_endpoint": format!("{base}/authorize"),
+            "token_endpoint": format!("{base}/token"),
+            "jwks_uri": format!("{base}/jwks"),
+            "response_types_supported": ["code"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+        })))
+        .mount(&op)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/jwks"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"keys": []})))
+        .mount(&op)
+        .await;
+    let oxd = oxd().await;
+    let reply = call(
+        &oxd,
+        "register-site",
+        None,
+        json!({"op_host": base, "redirect_uris": [CALLBACK]}),
+    )
+    .await;
+    assert_eq!(reply.status, 500);
+    assert!(
+        reply.description().contains("registration_endpoint"),
+        "{:?}",
+        reply.body
+    );
+
+    let (oxd_id, protection) = adopted_site(&oxd, &op).await;
+    for (command, endpoint) in [
+        ("introspect-access-token", "introspection_endpoint"),
+        ("get-user-info", "userinfo_endpoint"),
+        ("get-logout-uri", "end_session_endpoint"),
+    ] {
+        let reply = call(
+            &oxd,
+            command,
+            Some(&protection),
+            json!({"oxd_id": oxd_id, "access_token": "t"}),
+        )
+        .await;
+        assert_eq!(reply.status, 500, "{command}: {:?}", reply.body);
+        assert!(
+            reply.description().contains(endpoint),
+            "{command}: {:?}",
+            reply.body
+        );
+    }
+}

@@ -432,3 +432,29 @@ async fn protection_token_from_the_op_directly_is_verified_by_introspection() {
     .await;
     assert_eq!(reply.status, 403);
 }
+
+#[tokio::test]
+async fn code_the_op_does_not_know_is_its_invalid_grant() {
+    let op = op().await;
+    let oxd = oxd().await;
+    let site = site(&oxd, &op.issuer()).await;
+    let auth = call(
+        &oxd,
+        "get-authorization-url",
+        Some(&site.protection),
+        json!({"oxd_id": site.oxd_id}),
+    )
+    .await
+    .ok();
+    let url = url::Url::parse(auth["authorization_url"].as_str().unwrap()).unwrap();
+    let state = query_param(&url, "state").unwrap();
+    let reply = call(
+        &oxd,
+        "get-tokens-by-code",
+        Some(&site.protection),
+        json!({"oxd_id": site.oxd_id, "code": "made-up", "state": state}),
+    )
+    .await;
+    assert_eq!(reply.status, 400, "{:?}", reply.body);
+    assert_eq!(reply.error(), "invalid_grant");
+}
