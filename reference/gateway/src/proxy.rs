@@ -67,6 +67,7 @@ async fn handle(
     let started = Instant::now();
     let runtime = gw.runtime();
     let (parts, body) = req.into_parts();
+    let client_version = parts.version;
     let Ok(path) = crate::path::normalize(parts.uri.path()) else {
         return kong_error(StatusCode::BAD_REQUEST, "Bad request");
     };
@@ -192,6 +193,8 @@ async fn handle(
         }
         Ok(Ok(r)) => r.map(Body::new),
     };
+    // The client talks to the gateway, not to the upstream: answer in the client's version.
+    *response.version_mut() = client_version;
     let h = response.headers_mut();
     strip_hop_by_hop(h);
     h.append(http::header::VIA, HeaderValue::from_static(VIA));

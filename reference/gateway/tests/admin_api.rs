@@ -617,3 +617,37 @@ async fn shutdown_stops_both_listeners() {
     assert!(client().get(format!("{admin}/")).send().await.is_err());
     assert!(client().get(format!("{proxy}/")).send().await.is_err());
 }
+
+#[tokio::test]
+async fn root_lists_the_available_plugins() {
+    let gw = gateway(Default::default()).await;
+    let root = json_of(
+        client()
+            .get(format!("{}/", gw.admin_url()))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let available = root["plugins"]["available_on_server"].as_array().unwrap();
+    assert!(available.contains(&json!("gluu-oauth-auth")));
+    assert!(available.contains(&json!("gluu-oauth-pep")));
+    let enabled = json_of(
+        client()
+            .get(format!("{}/plugins/enabled", gw.admin_url()))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        enabled["enabled_plugins"].as_array().unwrap().len(),
+        available.len()
+    );
+    let unknown = client()
+        .get(format!("{}/nope", gw.admin_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+}

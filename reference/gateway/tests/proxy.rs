@@ -252,3 +252,34 @@ async fn admin_changes_apply_to_the_proxy() {
         404
     );
 }
+
+#[tokio::test]
+async fn answers_in_the_clients_http_version_whatever_the_upstream_speaks() {
+    // A bare HTTP/1.0 upstream.
+    let upstream = listener().await;
+    let addr = upstream.local_addr().unwrap();
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        while let Ok((mut sock, _)) = upstream.accept().await {
+            let mut buf = [0u8; 4096];
+            let _ = sock.read(&mut buf).await;
+            let _ = sock
+                .write_all(
+                    b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok",
+                )
+                .await;
+        }
+    });
+    let gw = gateway_with(json!({
+        "_format_version": "3.0",
+        "services": [{"name": "old", "url": format!("http://{addr}"), "routes": [{"paths": ["/"]}]}]
+    }))
+    .await;
+    let resp = client()
+        .get(format!("{}/x", gw.proxy_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.version(), reqwest::Version::HTTP_11);
+    assert_eq!(resp.text().await.unwrap(), "ok");
+}
