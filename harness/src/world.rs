@@ -134,11 +134,15 @@ impl GateWorld {
         let mut scenario = Scenario::load(name)?;
         adjust(&mut scenario);
         let share = shareable && self.feature_tags.iter().any(|t| t == SHARED_STACK_TAG);
-        let stack = if share {
-            shared_stack(&self.feature_key, scenario).await?
+        let started = if share {
+            shared_stack(&self.feature_key, scenario).await
         } else {
-            Arc::new(Stack::start(&scenario, PortMode::Ephemeral).await?)
+            Stack::start(&scenario, PortMode::Ephemeral)
+                .await
+                .map(Arc::new)
         };
+        // Cucumber prints an error's top line only; keep the causes in it.
+        let stack = started.map_err(|e| anyhow::anyhow!("{e:#}"))?;
         self.stack = Some(stack);
         self.shared = share;
         Ok(())

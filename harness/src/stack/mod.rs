@@ -318,3 +318,43 @@ async fn register_site(
         redirect_uris,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_placeholder_used_before_its_value_exists_stops_the_start() {
+        let scenario = Scenario::from_yaml_str(
+            "name: t\nop:\n  clients:\n    - client_id: ${sites.consumer.client_id}\ngateway: {declarative: {}}\n",
+        )
+        .unwrap();
+        let err = Stack::start(&scenario, PortMode::Ephemeral)
+            .await
+            .unwrap_err();
+        let text = format!("{err:#}");
+        assert!(
+            text.contains(
+                "op.clients[0].client_id: unknown placeholder ${sites.consumer.client_id}"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("after the sites are registered"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn a_site_oxd_refuses_stops_the_start_with_oxd_s_answer() {
+        let scenario = Scenario::from_yaml_str(
+            "name: t\nop: {}\nsites:\n  - name: bad\n    register: {redirect_uris: [\"not a url\"]}\ngateway: {declarative: {}}\n",
+        )
+        .unwrap();
+        let err = Stack::start(&scenario, PortMode::Ephemeral)
+            .await
+            .unwrap_err();
+        let text = format!("{err:#}");
+        assert!(
+            text.contains("site \"bad\": register-site answered 400"),
+            "{text}"
+        );
+    }
+}
