@@ -57,6 +57,7 @@ pub mod context;
 pub mod custom_headers;
 pub mod oauth_auth;
 pub mod oauth_pep;
+pub mod openid_connect;
 pub mod oxd;
 mod request;
 mod response;
@@ -115,6 +116,7 @@ impl fmt::Debug for PluginEnv {
 pub const KNOWN: &[(&str, i32)] = &[
     (oauth_auth::NAME, oauth_auth::PRIORITY),
     (oauth_pep::NAME, oauth_pep::PRIORITY),
+    (openid_connect::NAME, openid_connect::PRIORITY),
 ];
 
 /// Validates `config` for the plugin `name` and builds an instance.
@@ -122,6 +124,7 @@ pub fn configure(name: &str, config: &Value, env: &PluginEnv) -> Result<Configur
     match name {
         oauth_auth::NAME => oauth_auth::configure(config, env),
         oauth_pep::NAME => oauth_pep::configure(config, env),
+        openid_connect::NAME => openid_connect::configure(config, env),
         _ => Err(ConfigError::UnknownPlugin(name.to_owned())),
     }
 }

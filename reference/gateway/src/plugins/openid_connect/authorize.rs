@@ -5,7 +5,7 @@ use super::api_client::{cannot_follow_redirects, challenge, Challenge};
 use super::decide::Prompt;
 use super::oxd::AuthorizationParams;
 use super::reply::Reply;
-use super::request::RequestView;
+use super::request::{BodyInput, Outcome, RequestView};
 use super::session::{PendingLogin, SessionState};
 use super::store::{ReplayRecord, MAX_REPLAY_BODY};
 use super::OpenIdConnect;
@@ -25,20 +25,33 @@ pub(super) struct Login {
 
 impl OpenIdConnect {
     /// Redirects to the OP's authorization endpoint (via oxd), recording the pending login in
-    /// the session; 401 for clients that cannot follow the redirect.
+    /// the session and forgetting the token at `drop` (being replaced); 401 for clients that
+    /// cannot follow the redirect.
     pub(super) async fn authorize(
         &self,
         req: &RequestView<'_>,
         mut state: SessionState,
         login: Login,
+        drop: Option<usize>,
         now: i64,
-    ) -> Reply {
+    ) -> Outcome {
         if cannot_follow_redirects(req.headers) {
-            return api_refusal(&login, self.settings.ages.max_id_token_auth_age);
+            return Outcome::Reply(api_refusal(&login, self.config.ages.max_id_token_auth_age));
+        }
+        if self.wants_body(req.method) && matches!(req.body, BodyInput::NotRead) {
+            return Outcome::NeedsBody;
+        }
+        if let Some(i) = drop {
+            if i < state.tokens.len() {
+                let removed = state.tokens.remove(i);
+                self.store.remove_tokens([&removed.key]).await;
+            }
         }
         let original_url = safe_original_url(req.path_and_query);
-        self.start_login(req, &mut state, login, original_url, now)
-            .await
+        Outcome::Reply(
+            self.start_login(req, &mut state, login, original_url, now)
+                .await,
+        )
     }
 
     /// Asks oxd for the authorization URL, stores the pending login and answers the 302.
@@ -50,12 +63,12 @@ impl OpenIdConnect {
         original_url: String,
         now: i64,
     ) -> Reply {
-        let config = &self.settings.config;
+        let config = &self.config;
         let params = AuthorizationParams {
             scopes: &config.requested_scopes,
             acr_values: &login.acrs,
             prompt: login.prompt.map(Prompt::as_str),
-            max_age: config.max_id_token_age,
+            max_age: config.ages.max_id_token_age,
         };
         let url = match self.oxd.authorization_url(&params).await {
             Ok(url) => url,
@@ -72,7 +85,9 @@ impl OpenIdConnect {
             return Reply::unexpected();
         };
         let replay_key = match req.body {
-            Some(body) if self.wants_body(req.method) && body.len() <= MAX_REPLAY_BODY => {
+            BodyInput::Read(body)
+                if self.wants_body(req.method) && body.len() <= MAX_REPLAY_BODY =>
+            {
                 let record = ReplayRecord {
                     method: req.method.clone(),
                     content_type: req.headers.get(http::header::CONTENT_TYPE).cloned(),

@@ -108,7 +108,7 @@ impl OpenIdConnect {
                 return Reply::message(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string());
             }
         };
-        let config = &self.settings.config;
+        let config = &self.config;
         let expected = Expected {
             issuer: &config.op_url,
             client_id: &config.client_id,
@@ -118,7 +118,7 @@ impl OpenIdConnect {
             &verified,
             expected,
             &pending.requested_acrs,
-            self.settings.ages,
+            self.config.ages,
             now,
         ) {
             Ok(summary) => summary,

@@ -12,7 +12,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use super::config::Config;
 use super::reply::Reply;
-use super::request::{ManualClock, Outcome, RequestView};
+use super::request::{BodyInput, ManualClock, Outcome, RequestView};
 use super::OpenIdConnect;
 
 const OP: &str = "https://op.example";
@@ -84,11 +84,15 @@ impl Harness {
         for (k, v) in patch.as_object().unwrap() {
             config[k] = v.clone();
         }
-        let config: Config = serde_json::from_value(config).unwrap();
+        let (config, _) = Config::from_value(&config).unwrap();
         let clock = ManualClock::default();
-        let plugin =
-            OpenIdConnect::new(config, cookie::Key::from(&[7; 64]), Arc::new(clock.clone()))
-                .unwrap();
+        let plugin = OpenIdConnect::new(
+            config,
+            cookie::Key::from(&[7; 64]),
+            std::time::Duration::from_secs(5),
+            Arc::new(clock.clone()),
+        )
+        .unwrap();
         Self {
             oxd,
             plugin,
@@ -158,13 +162,24 @@ impl Harness {
             headers: &headers,
             origin: "http://gw.example",
             secure: false,
-            body: body.as_ref(),
+            body: match &body {
+                Some(b) => BodyInput::Read(b),
+                None => BodyInput::NotRead,
+            },
         };
-        let outcome = self.plugin.access(&req).await;
+        let mut outcome = self.plugin.access(&req).await;
+        if matches!(outcome, Outcome::NeedsBody) {
+            // As the gateway adapter does: read the body (here: absent) and decide again.
+            let req = RequestView {
+                body: BodyInput::Unavailable,
+                ..req
+            };
+            outcome = self.plugin.access(&req).await;
+        }
         let set = match &outcome {
             Outcome::Reply(r) => r.headers.get(SET_COOKIE).cloned(),
             Outcome::Authenticated(a) => a.set_cookie.clone(),
-            Outcome::Anonymous => None,
+            Outcome::Anonymous | Outcome::NeedsBody => None,
         };
         if let Some(set) = set {
             let text = set.to_str().unwrap();
@@ -534,6 +549,26 @@ async fn post_logout_path_passes_without_session() {
 }
 
 #[tokio::test]
+async fn post_logout_url_on_this_gateway_passes_too() {
+    let mut h = Harness::new(json!({
+        "post_logout_redirect_path_or_url": "http://gw.example/logout_redirect_uri"
+    }))
+    .await;
+    assert!(matches!(
+        h.get("/logout_redirect_uri").await,
+        Outcome::Anonymous
+    ));
+    let mut other = Harness::new(json!({
+        "post_logout_redirect_path_or_url": "https://elsewhere.example/logout_redirect_uri"
+    }))
+    .await;
+    assert!(matches!(
+        other.get("/logout_redirect_uri").await,
+        Outcome::Reply(_)
+    ));
+}
+
+#[tokio::test]
 async fn post_is_replayed_once_after_login() {
     let mut h = Harness::new(json!({"restore_original_auth_params": true})).await;
     assert!(h.plugin.wants_body(&Method::POST));
@@ -557,6 +592,32 @@ async fn post_is_replayed_once_after_login() {
     assert_eq!(replay.content_type.as_ref().unwrap(), "text");
     assert_eq!(replay.body, "qwerty1234567");
     assert!(authenticated(h.get("/form?x=1").await).replay.is_none());
+}
+
+#[tokio::test]
+async fn the_body_is_asked_for_only_when_a_login_saves_it() {
+    let h = Harness::new(json!({"restore_original_auth_params": true})).await;
+    let method = Method::POST;
+    let headers = HeaderMap::new();
+    let req = RequestView {
+        method: &method,
+        path: "/form",
+        path_and_query: "/form",
+        query: None,
+        headers: &headers,
+        origin: "http://gw.example",
+        secure: false,
+        body: BodyInput::NotRead,
+    };
+    assert!(matches!(h.plugin.access(&req).await, Outcome::NeedsBody));
+    assert!(h.authorization_requests().await.is_empty());
+    // A no_auth path never needs it.
+    let req = RequestView {
+        path: "/home/",
+        path_and_query: "/home/",
+        ..req
+    };
+    assert!(matches!(h.plugin.access(&req).await, Outcome::Anonymous));
 }
 
 #[tokio::test]
@@ -650,7 +711,7 @@ async fn another_instance_with_the_same_secret_recovers_silently() {
 async fn a_different_secret_sees_no_session() {
     let mut a = Harness::new(json!({})).await;
     a.login("/", "c1", "auth_ldap_server").await;
-    let config: Config = serde_json::from_value(json!({
+    let (config, _) = Config::from_value(&json!({
         "oxd_id": "site", "client_id": "gw", "client_secret": "secret",
         "oxd_url": a.oxd.uri(), "op_url": OP, "authorization_redirect_path": "/callback",
         "max_id_token_age": 60, "max_id_token_auth_age": 600
@@ -659,6 +720,7 @@ async fn a_different_secret_sees_no_session() {
     let other = OpenIdConnect::new(
         config,
         cookie::Key::from(&[9; 64]),
+        std::time::Duration::from_secs(5),
         Arc::new(ManualClock::default()),
     )
     .unwrap();

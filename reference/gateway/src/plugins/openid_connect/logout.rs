@@ -20,7 +20,7 @@ impl OpenIdConnect {
         let Some(state) = session else {
             return Reply::empty(StatusCode::BAD_REQUEST);
         };
-        let post_logout = match &self.settings.post_logout {
+        let post_logout = match &self.config.post_logout {
             Some(PostLogout::Path(path)) => Some(format!("{}{}", req.origin, path)),
             Some(PostLogout::Url(url)) => Some(url.to_string()),
             None => None,

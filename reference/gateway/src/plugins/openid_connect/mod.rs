@@ -40,6 +40,7 @@ pub mod config;
 pub mod decide;
 mod logout;
 pub mod oxd;
+mod plugin;
 pub mod reply;
 pub mod request;
 pub mod session;
@@ -54,11 +55,14 @@ use std::sync::Arc;
 
 use http::{Method, StatusCode};
 
-use self::config::{Config, ConfigError, PostLogout, Validated};
+use self::config::{Config, PostLogout};
 use self::decide::{decide, no_auth_token, Decision};
 use self::oxd::OxdClient;
+pub use self::plugin::{configure, configure_with_clock, GluuOpenIdConnect};
 use self::reply::Reply;
-pub use self::request::{Authenticated, Clock, ManualClock, Outcome, RequestView, SystemClock};
+pub use self::request::{
+    Authenticated, BodyInput, Clock, ManualClock, Outcome, RequestView, SystemClock,
+};
 use self::session::{SessionCodec, SessionState, SESSION_LIFETIME};
 use self::store::{SessionStore, TokenRecord};
 
@@ -74,7 +78,7 @@ const RENEW_BEFORE: i64 = 600;
 /// One configured instance of the plugin.
 #[derive(Debug)]
 pub struct OpenIdConnect {
-    settings: Validated,
+    config: Config,
     oxd: OxdClient,
     codec: SessionCodec,
     store: SessionStore,
@@ -83,27 +87,23 @@ pub struct OpenIdConnect {
 }
 
 impl OpenIdConnect {
-    /// Validates `config` and builds the plugin; `key` seals session cookies.
+    /// Builds the plugin: `key` seals session cookies, every oxd call times out after `timeout`.
     pub fn new(
         config: Config,
         key: cookie::Key,
+        timeout: std::time::Duration,
         clock: Arc<dyn Clock>,
-    ) -> Result<Self, ConfigError> {
-        let settings = config.validate()?;
-        let c = &settings.config;
+    ) -> Result<Self, reqwest::Error> {
         let oxd = OxdClient::new(
-            settings.oxd_url.clone(),
-            c.oxd_id.clone(),
-            c.client_id.clone(),
-            c.client_secret.clone(),
-            c.op_url.clone(),
-        )
-        .map_err(|e| ConfigError {
-            field: "oxd_url",
-            message: format!("cannot build an HTTP client: {e}"),
-        })?;
+            config.oxd_url.clone(),
+            config.oxd_id.clone(),
+            config.client_id.clone(),
+            config.client_secret.clone(),
+            config.op_url.clone(),
+            timeout,
+        )?;
         Ok(Self {
-            settings,
+            config,
             oxd,
             codec: SessionCodec::new(key),
             store: SessionStore::new(),
@@ -114,31 +114,31 @@ impl OpenIdConnect {
 
     /// The validated configuration.
     pub fn config(&self) -> &Config {
-        &self.settings.config
+        &self.config
     }
 
     /// Whether [`RequestView::body`] should be filled for a request with `method`: only when a
     /// non-GET request may have to be saved for replay after login.
     pub fn wants_body(&self, method: &Method) -> bool {
-        self.settings.config.restore_original_auth_params && method != Method::GET
+        self.config.restore_original_auth_params && method != Method::GET
     }
 
     /// Decides a request (spec §4.2).
     pub async fn access(&self, req: &RequestView<'_>) -> Outcome {
         let now = self.clock.now();
         let session = self.codec.read(req.headers, now);
-        let config = &self.settings.config;
+        let config = &self.config;
         if req.path == config.authorization_redirect_path {
             return Outcome::Reply(self.callback(req, session, now).await);
         }
         if config.logout_path.as_deref() == Some(req.path) {
             return Outcome::Reply(self.logout(req, session).await);
         }
-        if matches!(&self.settings.post_logout, Some(PostLogout::Path(p)) if p == req.path) {
+        if self.is_post_logout_page(req) {
             return Outcome::Anonymous;
         }
         let rule = self
-            .settings
+            .config
             .acrs
             .as_ref()
             .and_then(|e| e.find(req.method.as_str(), req.path));
@@ -147,7 +147,7 @@ impl OpenIdConnect {
         if no_auth {
             return self.no_auth(session, now).await;
         }
-        let mut state = session.unwrap_or_else(|| SessionState::new(now));
+        let state = session.unwrap_or_else(|| SessionState::new(now));
         let records = self.records(&state).await;
         let local: Vec<_> = state
             .tokens
@@ -157,7 +157,7 @@ impl OpenIdConnect {
             .map(|(t, _)| t.clone())
             .collect();
         let local_records: Vec<_> = records.iter().flatten().cloned().collect();
-        let ages = self.settings.ages;
+        let ages = self.config.ages;
         if let Decision::Authenticated(i) = decide(&local, required, ages, now) {
             return self
                 .authenticated(req, state, local_records[i].clone(), now)
@@ -176,7 +176,7 @@ impl OpenIdConnect {
                     insufficient_acr: false,
                     recovery: true,
                 };
-                Outcome::Reply(self.authorize(req, state, login, now).await)
+                self.authorize(req, state, login, None, now).await
             }
             Decision::Authorize {
                 prompt,
@@ -184,21 +184,32 @@ impl OpenIdConnect {
                 drop,
                 insufficient_acr,
             } => {
-                if let Some(i) = drop {
-                    let removed = state.tokens.remove(i);
-                    self.store.remove_tokens([&removed.key]).await;
-                }
                 let login = authorize::Login {
                     prompt,
                     acrs,
                     insufficient_acr,
                     recovery: false,
                 };
-                Outcome::Reply(self.authorize(req, state, login, now).await)
+                self.authorize(req, state, login, drop, now).await
             }
             Decision::LoopBreaker(message) => {
                 Outcome::Reply(Reply::message(StatusCode::FORBIDDEN, &message))
             }
+        }
+    }
+
+    /// Step 3: the page the OP sends the user to after logout. GG compares the path with the
+    /// configured value, so a configured absolute URL never matched, even one on the gateway
+    /// itself as in the tutorial (`https://dev1.gluu.org/logout_redirect_uri`); here a URL on
+    /// the request's own origin passes too.
+    fn is_post_logout_page(&self, req: &RequestView<'_>) -> bool {
+        match &self.config.post_logout {
+            Some(PostLogout::Path(p)) => p == req.path,
+            Some(PostLogout::Url(url)) => {
+                url.path() == req.path
+                    && url.origin().ascii_serialization() == req.origin.trim_end_matches('/')
+            }
+            None => false,
         }
     }
 
@@ -215,7 +226,7 @@ impl OpenIdConnect {
             .filter(|(_, r)| r.is_some())
             .map(|(t, _)| t.clone())
             .collect();
-        match no_auth_token(&local, self.settings.ages, now) {
+        match no_auth_token(&local, self.config.ages, now) {
             Some(i) => {
                 let record = records.iter().flatten().nth(i).cloned();
                 match record {

@@ -10,9 +10,6 @@ use serde_json::{json, Value};
 use tokio::sync::Mutex;
 use url::Url;
 
-/// Timeout of every oxd call (connect + response).
-pub const OXD_TIMEOUT: Duration = Duration::from_secs(10);
-
 /// Refresh the protection token this long before oxd says it expires.
 const TOKEN_REFRESH_MARGIN: Duration = Duration::from_secs(5);
 
@@ -107,6 +104,7 @@ impl OxdClient {
         client_id: String,
         client_secret: String,
         op_host: String,
+        timeout: Duration,
     ) -> Result<Self, reqwest::Error> {
         let mut base = base;
         if !base.path().ends_with('/') {
@@ -114,8 +112,8 @@ impl OxdClient {
             base.set_path(&path);
         }
         let http = reqwest::Client::builder()
-            .timeout(OXD_TIMEOUT)
-            .connect_timeout(OXD_TIMEOUT)
+            .timeout(timeout)
+            .connect_timeout(timeout)
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
         Ok(Self {
@@ -278,6 +276,7 @@ mod tests {
             "cid".into(),
             "secret".into(),
             "https://op".into(),
+            Duration::from_secs(5),
         )
         .unwrap()
     }
@@ -388,6 +387,7 @@ mod tests {
             "cid".into(),
             "secret".into(),
             "https://op".into(),
+            Duration::from_secs(5),
         )
         .unwrap();
         assert!(matches!(

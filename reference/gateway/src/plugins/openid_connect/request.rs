@@ -26,8 +26,19 @@ pub struct RequestView<'a> {
     pub origin: &'a str,
     /// Whether the client used https (the cookie is then `Secure`).
     pub secure: bool,
-    /// The buffered body, when [`super::OpenIdConnect::wants_body`] asked for it.
-    pub body: Option<&'a Bytes>,
+    /// The request body, as far as it has been read.
+    pub body: BodyInput<'a>,
+}
+
+/// The request body as the plugin sees it: read only when a login must save it for replay.
+#[derive(Debug, Clone, Copy)]
+pub enum BodyInput<'a> {
+    /// Not read yet: the plugin answers [`Outcome::NeedsBody`] if it needs it.
+    NotRead,
+    /// Buffered.
+    Read(&'a Bytes),
+    /// Could not be read (too large, broken stream): the login proceeds without replay.
+    Unavailable,
 }
 
 /// The plugin's verdict.
@@ -39,6 +50,9 @@ pub enum Outcome {
     Anonymous,
     /// Proxy as this user.
     Authenticated(Box<Authenticated>),
+    /// The request starts a login that saves it for replay: read the body and decide again with
+    /// [`RequestView::body`] set. Nothing was changed in the session or the store.
+    NeedsBody,
 }
 
 /// A request served with a stored ID token.

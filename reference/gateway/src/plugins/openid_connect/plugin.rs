@@ -1,0 +1,145 @@
+//! The gateway side of the plugin: configuration through the Admin API, and the access phase
+//! mapping [`OpenIdConnect`]'s verdict onto the proxied request.
+
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+use http::header::{CONTENT_ENCODING, CONTENT_TYPE, SET_COOKIE};
+use serde_json::Value;
+
+use super::config::Config;
+use super::request::{BodyInput, Clock, Outcome, RequestView, SystemClock};
+use super::session::COOKIE_NAME;
+use super::store::MAX_REPLAY_BODY;
+use super::{Authenticated, OpenIdConnect, NAME, PRIORITY};
+use crate::plugins::context::{RequestToken, UserInfo};
+use crate::plugins::custom_headers::CustomHeaders;
+use crate::plugins::{
+    AccessRequest, ConfigError, Configured, Flow, Plugin, PluginEnv, PluginResponse,
+};
+
+/// A configured `gluu-openid-connect` instance.
+#[derive(Debug)]
+pub struct GluuOpenIdConnect {
+    core: OpenIdConnect,
+    headers: CustomHeaders,
+}
+
+/// Validates `config` and builds the instance (system clock).
+pub fn configure(config: &Value, env: &PluginEnv) -> Result<Configured, ConfigError> {
+    configure_with_clock(config, env, Arc::new(SystemClock))
+}
+
+/// [`configure`] with an explicit clock (tests move time instead of waiting).
+pub fn configure_with_clock(
+    config: &Value,
+    env: &PluginEnv,
+    clock: Arc<dyn Clock>,
+) -> Result<Configured, ConfigError> {
+    let (config, effective) = Config::from_value(config)?;
+    let headers = CustomHeaders::compile(config.custom_headers.as_ref(), &ENV)?;
+    let core = OpenIdConnect::new(config, env.session_key.clone(), env.http_timeout, clock)
+        .map_err(|e| ConfigError::field("oxd_url", format!("cannot build an HTTP client: {e}")))?;
+    Ok(Configured {
+        config: effective,
+        plugin: Arc::new(GluuOpenIdConnect { core, headers }),
+    })
+}
+
+/// Names a custom header expression may start with (spec §5.1, OIDC environment).
+const ENV: [&str; 3] = ["id_token", "userinfo", "access_token"];
+
+impl Plugin for GluuOpenIdConnect {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn priority(&self) -> i32 {
+        PRIORITY
+    }
+
+    fn access<'a>(&'a self, req: &'a mut AccessRequest) -> BoxFuture<'a, Flow> {
+        Box::pin(async move {
+            let mut outcome = self.core.access(&view(req, BodyInput::NotRead)).await;
+            if matches!(outcome, Outcome::NeedsBody) {
+                // The request is not forwarded (the user is sent to log in), so a body that
+                // fails to read costs only its replay.
+                let body = req.body_bytes(MAX_REPLAY_BODY).await.ok();
+                let input = match &body {
+                    Some(bytes) => BodyInput::Read(bytes),
+                    None => BodyInput::Unavailable,
+                };
+                outcome = self.core.access(&view(req, input)).await;
+            }
+            match outcome {
+                Outcome::Reply(reply) => Flow::Respond(PluginResponse {
+                    status: reply.status,
+                    headers: reply.headers,
+                    body: reply.body,
+                }),
+                Outcome::Anonymous | Outcome::NeedsBody => {
+                    req.remove_cookie(COOKIE_NAME);
+                    Flow::Continue
+                }
+                Outcome::Authenticated(user) => {
+                    req.remove_cookie(COOKIE_NAME);
+                    self.authenticated(req, *user);
+                    Flow::Continue
+                }
+            }
+        })
+    }
+}
+
+impl GluuOpenIdConnect {
+    /// `request_authenticated` of spec §4.2: hand the token to the PEPs, set the custom headers,
+    /// replay a saved request, renew the cookie.
+    fn authenticated(&self, req: &mut AccessRequest, user: Authenticated) {
+        let record = &user.record;
+        let exp = record.claims.get("exp").and_then(Value::as_i64);
+        req.extensions_mut().insert(RequestToken {
+            token: Arc::from(record.id_token.as_str()),
+            data: Arc::new(record.claims.clone()),
+            scopes: Arc::from(Vec::new()),
+            exp,
+        });
+        req.extensions_mut()
+            .insert(UserInfo(Arc::new(record.userinfo.clone())));
+        let access_token = Value::String(record.access_token.clone());
+        let env: [(&str, &Value); 3] = [
+            ("id_token", &record.claims),
+            ("userinfo", &record.userinfo),
+            ("access_token", &access_token),
+        ];
+        self.headers.apply(&env, req.headers_mut());
+        if let Some(replay) = user.replay {
+            req.set_method(replay.method.clone());
+            let headers = req.headers_mut();
+            headers.remove(CONTENT_TYPE);
+            headers.remove(CONTENT_ENCODING);
+            if let Some(v) = &replay.content_type {
+                headers.insert(CONTENT_TYPE, v.clone());
+            }
+            if let Some(v) = &replay.content_encoding {
+                headers.insert(CONTENT_ENCODING, v.clone());
+            }
+            req.set_body(replay.body.clone());
+        }
+        if let Some(cookie) = user.set_cookie {
+            req.response_headers_mut().append(SET_COOKIE, cookie);
+        }
+    }
+}
+
+fn view<'a>(req: &'a AccessRequest, body: BodyInput<'a>) -> RequestView<'a> {
+    RequestView {
+        method: req.method(),
+        path: req.path(),
+        path_and_query: req.path_and_query(),
+        query: req.query(),
+        headers: req.headers(),
+        origin: req.origin(),
+        secure: req.secure(),
+        body,
+    }
+}
