@@ -50,13 +50,7 @@ pub(crate) fn lint(expression: &Expression) -> Vec<Lint> {
     let mut lints = Vec::new();
     let fresh = Fresh::new(expression);
     let exact_methods: Vec<&str> = {
-        let mut m: Vec<&str> = expression
-            .tree
-            .node(0)
-            .literals
-            .iter()
-            .map(|(k, _)| k)
-            .collect();
+        let mut m: Vec<&str> = expression.tree.edges.children(0).map(|(k, _)| k).collect();
         m.sort_unstable();
         m
     };

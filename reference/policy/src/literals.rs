@@ -1,14 +1,13 @@
-//! Literal children of a matcher node, looked up once per request segment.
+//! Literal edges of the matcher: one open-addressing table keyed by (parent node, segment) for
+//! the whole tree, so following a literal segment costs one probe and never touches the parent
+//! node itself.
 //!
-//! Keys of up to 16 bytes are stored inline as two words, so a lookup compares words without
-//! dereferencing a heap string; a node with more than a few children uses an open-addressing
-//! table keyed by the Fx hash (rustc's). Keys come from the configuration only, and a hit is
-//! always confirmed by comparing the key, so hash collisions cannot route a request elsewhere.
+//! Keys of up to 16 bytes are stored inline as two words (no heap string to dereference). The
+//! hash is rustc's Fx hash; keys come from the configuration only and a hit is always confirmed
+//! by comparing parent, length and bytes, so collisions cannot route a request elsewhere.
 
 use crate::tree::NodeId;
 
-/// Children scanned linearly up to this many; hashed beyond.
-const FEW: usize = 4;
 const INLINE: usize = 16;
 const EMPTY: u32 = u32::MAX;
 
@@ -18,6 +17,7 @@ struct Slot {
     words: [u64; 2],
     hash: u64,
     len: u32,
+    parent: NodeId,
     child: NodeId,
 }
 
@@ -25,88 +25,69 @@ const EMPTY_SLOT: Slot = Slot {
     words: [0, 0],
     hash: 0,
     len: EMPTY,
+    parent: 0,
     child: 0,
 };
-
-/// A segment prepared for lookups: its length, inline words and hash.
-struct Probe<'s> {
-    segment: &'s str,
-    words: [u64; 2],
-    hash: u64,
-}
-
-impl<'s> Probe<'s> {
-    #[inline]
-    fn new(segment: &'s str, hashed: bool) -> Self {
-        let bytes = segment.as_bytes();
-        let mut words = [0u64; 2];
-        if bytes.len() <= INLINE {
-            // Assembled byte by byte: a variable-length copy into a buffer followed by a word
-            // load stalls on store forwarding.
-            for (i, b) in bytes.iter().enumerate() {
-                words[i / 8] |= u64::from(*b) << (8 * (i % 8));
-            }
-        }
-        let hash = if !hashed {
-            0
-        } else if bytes.len() <= INLINE {
-            fx(fx(fx(0, words[0]), words[1]), bytes.len() as u64)
-        } else {
-            let mut h = 0;
-            for chunk in bytes.chunks(8) {
-                let mut word = 0u64;
-                for (i, b) in chunk.iter().enumerate() {
-                    word |= u64::from(*b) << (8 * i);
-                }
-                h = fx(h, word);
-            }
-            fx(h, bytes.len() as u64)
-        };
-        Probe {
-            segment,
-            words,
-            hash,
-        }
-    }
-}
 
 #[inline]
 fn fx(hash: u64, word: u64) -> u64 {
     (hash.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95)
 }
 
-/// The literal children of one node.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Literals {
-    /// Up to `FEW` entries in insertion order, or a power-of-two open-addressing table.
-    slots: Vec<Slot>,
-    hashed: bool,
-    /// Every key, in insertion order (for iteration and for keys longer than `INLINE`).
-    keys: Vec<(Box<str>, NodeId)>,
+/// The segment as two zero-padded words (when short) and the hash of (parent, segment).
+#[inline]
+fn probe(parent: NodeId, segment: &str) -> ([u64; 2], u64) {
+    let bytes = segment.as_bytes();
+    let mut words = [0u64; 2];
+    let mut hash = fx(0, u64::from(parent));
+    if bytes.len() <= INLINE {
+        // Assembled byte by byte: a variable-length copy into a buffer followed by a word load
+        // stalls on store forwarding.
+        for (i, b) in bytes.iter().enumerate() {
+            words[i / 8] |= u64::from(*b) << (8 * (i % 8));
+        }
+        hash = fx(fx(hash, words[0]), words[1]);
+    } else {
+        for chunk in bytes.chunks(8) {
+            let mut word = 0u64;
+            for (i, b) in chunk.iter().enumerate() {
+                word |= u64::from(*b) << (8 * i);
+            }
+            hash = fx(hash, word);
+        }
+    }
+    (words, fx(hash, bytes.len() as u64))
 }
 
-impl Literals {
+/// Every literal edge of a tree.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Edges {
+    /// Power-of-two open-addressing table, at most half full.
+    slots: Vec<Slot>,
+    /// Every edge in insertion order: (parent, key, child).
+    all: Vec<(NodeId, Box<str>, NodeId)>,
+}
+
+impl Edges {
+    /// The child of `parent` reached by the literal `segment`.
     #[inline]
-    pub(crate) fn get(&self, segment: &str) -> Option<NodeId> {
-        if self.keys.is_empty() {
+    pub(crate) fn get(&self, parent: NodeId, segment: &str) -> Option<NodeId> {
+        if self.slots.is_empty() {
             return None;
         }
-        let probe = Probe::new(segment, self.hashed);
-        if !self.hashed {
-            return self
-                .slots
-                .iter()
-                .find(|s| self.matches(s, &probe))
-                .map(|s| s.child);
-        }
+        let (words, hash) = probe(parent, segment);
         let mask = self.slots.len() - 1;
-        let mut i = probe.hash as usize & mask;
+        let mut i = hash as usize & mask;
         loop {
             let slot = &self.slots[i];
             if slot.len == EMPTY {
                 return None;
             }
-            if slot.hash == probe.hash && self.matches(slot, &probe) {
+            if slot.hash == hash
+                && slot.parent == parent
+                && slot.len as usize == segment.len()
+                && self.same_key(slot, &words, segment)
+            {
                 return Some(slot.child);
             }
             i = (i + 1) & mask;
@@ -114,84 +95,58 @@ impl Literals {
     }
 
     #[inline]
-    fn matches(&self, slot: &Slot, probe: &Probe<'_>) -> bool {
-        if slot.len as usize != probe.segment.len() {
-            return false;
-        }
-        if probe.segment.len() <= INLINE {
-            slot.words == probe.words
+    fn same_key(&self, slot: &Slot, words: &[u64; 2], segment: &str) -> bool {
+        if segment.len() <= INLINE {
+            slot.words == *words
         } else {
-            self.keys
+            self.all
                 .get(slot.words[0] as usize)
-                .is_some_and(|(k, _)| &**k == probe.segment)
+                .is_some_and(|(_, k, _)| &**k == segment)
         }
     }
 
-    /// Adds a child; the caller never inserts a key twice.
-    pub(crate) fn insert(&mut self, key: &str, child: NodeId) {
-        self.keys.push((key.into(), child));
-        let fits = self.hashed && self.keys.len() * 2 <= self.slots.len();
-        if !fits {
-            self.rebuild();
-            return;
+    /// Adds an edge; the caller never adds the same (parent, key) twice.
+    pub(crate) fn insert(&mut self, parent: NodeId, key: &str, child: NodeId) {
+        self.all.push((parent, key.into(), child));
+        if (self.all.len() * 2) > self.slots.len() {
+            let capacity = (self.all.len() * 4).next_power_of_two();
+            self.slots = vec![EMPTY_SLOT; capacity];
+            for index in 0..self.all.len() {
+                self.place(index);
+            }
+        } else {
+            self.place(self.all.len() - 1);
         }
-        let slot = Self::slot_of(self.keys.len() - 1, key, child);
+    }
+
+    fn place(&mut self, index: usize) {
+        let (parent, key, child) = &self.all[index];
+        let (words, hash) = probe(*parent, key);
+        let slot = Slot {
+            words: if key.len() <= INLINE {
+                words
+            } else {
+                [index as u64, 0]
+            },
+            hash,
+            len: u32::try_from(key.len()).unwrap_or(EMPTY - 1),
+            parent: *parent,
+            child: *child,
+        };
         let mask = self.slots.len() - 1;
-        let mut i = slot.hash as usize & mask;
+        let mut i = hash as usize & mask;
         while self.slots[i].len != EMPTY {
             i = (i + 1) & mask;
         }
         self.slots[i] = slot;
     }
 
-    fn slot_of(index: usize, key: &str, child: NodeId) -> Slot {
-        let probe = Probe::new(key, true);
-        Slot {
-            words: if key.len() <= INLINE {
-                probe.words
-            } else {
-                [index as u64, 0]
-            },
-            hash: probe.hash,
-            len: u32::try_from(key.len()).unwrap_or(EMPTY - 1),
-            child,
-        }
-    }
-
-    fn rebuild(&mut self) {
-        let slot_of = Self::slot_of;
-        let slots: Vec<Slot> = self
-            .keys
+    /// The literal children of `parent`, in insertion order (not on the request path).
+    pub(crate) fn children(&self, parent: NodeId) -> impl Iterator<Item = (&str, NodeId)> + '_ {
+        self.all
             .iter()
-            .enumerate()
-            .map(|(i, (k, c))| slot_of(i, k, *c))
-            .collect();
-        if slots.len() <= FEW {
-            self.slots = slots;
-            self.hashed = false;
-            return;
-        }
-        // Room to grow: the table is rebuilt when it would pass half full.
-        let capacity = (slots.len() * 4).next_power_of_two();
-        let mut table = vec![EMPTY_SLOT; capacity];
-        for slot in slots {
-            let mut i = slot.hash as usize & (capacity - 1);
-            while table[i].len != EMPTY {
-                i = (i + 1) & (capacity - 1);
-            }
-            table[i] = slot;
-        }
-        self.slots = table;
-        self.hashed = true;
-    }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        self.keys.is_empty()
-    }
-
-    /// The children in insertion order.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, NodeId)> + '_ {
-        self.keys.iter().map(|(k, c)| (&**k, *c))
+            .filter(move |(p, _, _)| *p == parent)
+            .map(|(_, k, c)| (&**k, *c))
     }
 }
 
@@ -200,42 +155,35 @@ mod tests {
     use super::*;
 
     #[test]
-    fn finds_short_long_and_empty_keys_in_both_layouts() {
-        for n in [1usize, 3, 4, 5, 40] {
-            let mut l = Literals::default();
-            let keys: Vec<String> = (0..n)
-                .map(|i| match i % 3 {
-                    0 => format!("k{i}"),
-                    1 => format!("a-rather-long-segment-name-{i}"),
-                    _ => "x".repeat(i % 17),
-                })
-                .collect();
-            let mut unique = Vec::new();
-            for k in &keys {
-                if !unique.contains(k) {
-                    unique.push(k.clone());
-                }
+    fn finds_short_long_and_empty_keys_per_parent() {
+        let mut e = Edges::default();
+        let keys = [
+            "a",
+            "",
+            "a-rather-long-segment-name",
+            "exactly16bytes!!",
+            "x\0",
+        ];
+        let mut next = 100;
+        for parent in 0..30 {
+            for key in keys {
+                e.insert(parent, key, next);
+                next += 1;
             }
-            for (i, k) in unique.iter().enumerate() {
-                l.insert(k, i as NodeId);
-            }
-            for (i, k) in unique.iter().enumerate() {
-                assert_eq!(l.get(k), Some(i as NodeId), "{n}: {k}");
-            }
-            assert_eq!(l.get("missing"), None);
-            assert_eq!(l.get("a-rather-long-segment-name-"), None);
-            assert_eq!(l.iter().count(), unique.len());
         }
-        assert_eq!(Literals::default().get(""), None);
-    }
-
-    #[test]
-    fn equal_padding_does_not_confuse_keys() {
-        let mut l = Literals::default();
-        l.insert("a", 1);
-        l.insert("a\0", 2);
-        assert_eq!(l.get("a"), Some(1));
-        assert_eq!(l.get("a\0"), Some(2));
-        assert_eq!(l.get("a\0\0"), None);
+        let mut expected = 100;
+        for parent in 0..30 {
+            for key in keys {
+                assert_eq!(e.get(parent, key), Some(expected), "{parent} {key:?}");
+                expected += 1;
+            }
+        }
+        assert_eq!(e.get(30, "a"), None);
+        assert_eq!(e.get(0, "b"), None);
+        assert_eq!(e.get(0, "a-rather-long-segment-nam"), None);
+        assert_eq!(e.get(0, "x"), None);
+        assert_eq!(e.get(0, "a\0"), None);
+        assert_eq!(e.children(3).count(), keys.len());
+        assert_eq!(Edges::default().get(0, ""), None);
     }
 }

@@ -8,7 +8,7 @@
 //! At the end of the path a `??` child's rule wins over the node's own rule (`/x/??` matches `/x`).
 
 use crate::explain::{TraceEvent, Tracer};
-use crate::literals::Literals;
+use crate::literals::Edges;
 use crate::pattern::Pattern;
 use crate::Captures;
 
@@ -42,7 +42,8 @@ impl Segment {
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Node {
-    pub(crate) literals: Literals,
+    /// Number of literal children (the edges themselves live in [`Tree::edges`]).
+    literal_children: u32,
     pub(crate) regexes: Vec<(Pattern, NodeId)>,
     pub(crate) one: Option<NodeId>,
     pub(crate) multi: Option<NodeId>,
@@ -50,18 +51,8 @@ pub(crate) struct Node {
 }
 
 impl Node {
-    /// The literal lookup; a request segment spelled `?` or `??` reaches the wildcard child of
-    /// that spelling, as in Gluu Gateway where wildcards are stored under those keys.
-    pub(crate) fn literal(&self, segment: &str) -> Option<NodeId> {
-        match segment {
-            "?" => self.one,
-            "??" => self.multi,
-            _ => self.literals.get(segment),
-        }
-    }
-
     fn has_children(&self) -> bool {
-        !self.literals.is_empty()
+        self.literal_children > 0
             || !self.regexes.is_empty()
             || self.one.is_some()
             || self.multi.is_some()
@@ -88,12 +79,14 @@ pub(crate) fn path_segments(path: &str) -> &str {
 #[derive(Debug, Clone)]
 pub(crate) struct Tree {
     pub(crate) nodes: Vec<Node>,
+    pub(crate) edges: Edges,
 }
 
 impl Default for Tree {
     fn default() -> Self {
         Tree {
             nodes: vec![Node::default()],
+            edges: Edges::default(),
         }
     }
 }
@@ -117,7 +110,7 @@ impl Tree {
         let existing = {
             let node = &self.nodes[parent as usize];
             match segment {
-                Segment::Literal(s) => node.literals.get(s),
+                Segment::Literal(s) => self.edges.get(parent, s),
                 Segment::One => node.one,
                 Segment::Multi => node.multi,
                 Segment::Regex(p) => node
@@ -134,7 +127,10 @@ impl Tree {
         self.nodes.push(Node::default());
         let node = &mut self.nodes[parent as usize];
         match segment {
-            Segment::Literal(s) => node.literals.insert(s, id),
+            Segment::Literal(s) => {
+                node.literal_children += 1;
+                self.edges.insert(parent, s, id);
+            }
             Segment::One => node.one = Some(id),
             Segment::Multi => node.multi = Some(id),
             Segment::Regex(p) => node.regexes.push((p.clone(), id)),
@@ -146,6 +142,17 @@ impl Tree {
         &self.nodes[id as usize]
     }
 
+    /// The literal lookup; a request segment spelled `?` or `??` reaches the wildcard child of
+    /// that spelling, as in Gluu Gateway where wildcards are stored under those keys.
+    #[inline]
+    pub(crate) fn literal(&self, node: NodeId, segment: &str) -> Option<NodeId> {
+        match segment {
+            "?" => self.node(node).one,
+            "??" => self.node(node).multi,
+            _ => self.edges.get(node, segment),
+        }
+    }
+
     /// The rule for `(method, path)`, collecting PC1..PCn into `captures`.
     pub(crate) fn find<'p, T: Tracer>(
         &self,
@@ -154,9 +161,8 @@ impl Tree {
         captures: &mut Captures<'p>,
         trace: &mut T,
     ) -> Option<RuleId> {
-        let root = self.node(0);
         // The method is matched first: an exact method subtree hides the `?` one.
-        let mut node_id = match root.literal(method) {
+        let mut node_id = match self.literal(0, method) {
             Some(id) => {
                 if T::ON {
                     trace.event(TraceEvent::Method {
@@ -170,18 +176,17 @@ impl Tree {
                 if T::ON {
                     trace.event(TraceEvent::Method {
                         method: method.to_owned(),
-                        node: root.one.map(|_| "?"),
+                        node: self.node(0).one.map(|_| "?"),
                     });
                 }
-                root.one?
+                self.node(0).one?
             }
         };
         let mut rest = Some(path_segments(path));
         let mut index = 0;
         while let Some(current) = rest {
             let (segment, next) = split_first(current);
-            let node = self.node(node_id);
-            node_id = match self.step(node, index, segment, Some(&mut *captures), false, trace) {
+            node_id = match self.step(node_id, index, segment, Some(&mut *captures), false, trace) {
                 Step::Child(id) => id,
                 Step::Multi(multi) => return self.match_multi(multi, index, current, trace),
                 Step::None => return None,
@@ -215,14 +220,14 @@ impl Tree {
     #[inline]
     fn step<'p, T: Tracer>(
         &self,
-        node: &Node,
+        node_id: NodeId,
         index: usize,
         segment: &'p str,
         mut captures: Option<&mut Captures<'p>>,
         inside_multi: bool,
         trace: &mut T,
     ) -> Step {
-        let found = node.literal(segment);
+        let found = self.literal(node_id, segment);
         if T::ON {
             trace.event(TraceEvent::Candidate {
                 index,
@@ -235,6 +240,7 @@ impl Tree {
         if let Some(id) = found {
             return Step::Child(id);
         }
+        let node = self.node(node_id);
         for (pattern, id) in &node.regexes {
             let matched = match captures {
                 Some(ref mut caps) => pattern.captures(segment, |c| caps.push(c.unwrap_or(""))),
@@ -321,7 +327,7 @@ impl Tree {
         let mut rest = Some(segments);
         while let Some(current) = rest {
             let (segment, next) = split_first(current);
-            node_id = match self.step(self.node(node_id), index, segment, None, true, trace) {
+            node_id = match self.step(node_id, index, segment, None, true, trace) {
                 Step::Child(id) => id,
                 Step::Multi(_) | Step::None => return None,
             };
