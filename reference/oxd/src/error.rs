@@ -56,6 +56,9 @@ pub enum OxdError {
     /// The route does not exist (404 `not_found`).
     #[error("no oxd command at this path")]
     NotFound,
+    /// A command called with another method than POST (405 `method_not_allowed`).
+    #[error("oxd commands are called with POST and a JSON body")]
+    MethodNotAllowed,
 }
 
 impl OxdError {
@@ -74,6 +77,7 @@ impl OxdError {
             }
             Self::Op(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         }
     }
 
@@ -91,6 +95,7 @@ impl OxdError {
             }
             Self::Op(_) => "internal_error".into(),
             Self::NotFound => "not_found".into(),
+            Self::MethodNotAllowed => "method_not_allowed".into(),
         }
     }
 

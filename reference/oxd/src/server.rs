@@ -98,6 +98,7 @@ fn router(state: AppState) -> Router {
         .route("/get-user-info", post(api::userinfo::get_user_info))
         .route("/get-logout-uri", post(api::logout::get_logout_uri))
         .fallback(|| async { OxdError::NotFound })
+        .method_not_allowed_fallback(|| async { OxdError::MethodNotAllowed })
         .with_state(state)
 }
 

@@ -293,5 +293,13 @@ async fn readiness_and_unknown_commands() {
     let unknown = call(&oxd, "uma-rs-protect", None, json!({})).await;
     assert_eq!(unknown.status, 404);
     assert_eq!(unknown.error(), "not_found");
+    let get = client
+        .get(format!("{}/get-client-token", oxd.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(get.status(), 405);
+    let body: serde_json::Value = get.json().await.unwrap();
+    assert_eq!(body["error"], "method_not_allowed");
     oxd.shutdown().await;
 }
