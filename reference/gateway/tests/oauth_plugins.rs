@@ -278,12 +278,23 @@ async fn anonymous_with_and_without_consumer_mapping() {
     expect_message(s.get("/x", None).await, 502, UNEXPECTED).await;
 
     let s = setup(
-        json!({"anonymous": "allow", "consumer_mapping": false}),
+        json!({"anonymous": "allow", "consumer_mapping": false,
+               "custom_headers": [{"header_name": "x-consumer-id", "value_lua_exp": "consumer.id"}]}),
         json!([]),
     )
     .await;
-    let seen = upstream_view(s.get("/x", None).await).await;
+    let resp = client()
+        .get(format!("{}/x", s.gw.proxy_url()))
+        .header("x-consumer-id", "admin")
+        .send()
+        .await
+        .unwrap();
+    let seen = upstream_view(resp).await;
     assert_eq!(seen["headers"]["x-anonymous-consumer"], "true");
+    assert!(
+        seen["headers"].get("x-consumer-id").is_none(),
+        "a header the gateway vouches for cannot come from the client"
+    );
 }
 
 #[tokio::test]

@@ -358,8 +358,39 @@ impl CustomHeaders {
         Self::parse(value, roots)
     }
 
-    /// Evaluates and sets the headers on `headers` (replacing what the client sent).
+    /// Removes every header a configured name could produce (for `iterate` names, every header
+    /// matching the text around `{*}`), so a client cannot supply a value the gateway would
+    /// have vouched for when the expression yields nothing.
+    pub fn strip_client_supplied(&self, headers: &mut http::HeaderMap) {
+        for h in &self.headers {
+            let name = header_name(&h.name).to_ascii_lowercase();
+            match name.split_once("{*}") {
+                Some((prefix, suffix)) if h.iterate => {
+                    let doomed: Vec<HeaderName> = headers
+                        .keys()
+                        .filter(|k| {
+                            let k = k.as_str();
+                            k.len() >= prefix.len() + suffix.len()
+                                && k.starts_with(prefix)
+                                && k.ends_with(suffix)
+                        })
+                        .cloned()
+                        .collect();
+                    for k in doomed {
+                        headers.remove(k);
+                    }
+                }
+                _ => {
+                    headers.remove(name.as_str());
+                }
+            }
+        }
+    }
+
+    /// Removes client-supplied copies ([`Self::strip_client_supplied`]), then evaluates and
+    /// sets the headers on `headers`.
     pub fn apply(&self, env: &[(&str, &Value)], headers: &mut http::HeaderMap) {
+        self.strip_client_supplied(headers);
         for (name, value) in self.evaluate(env) {
             headers.insert(name, value);
         }
@@ -468,6 +499,27 @@ mod tests {
         assert_eq!(get("x-missing"), None);
         assert_eq!(get("x-int-k-1").as_deref(), Some("v"));
         assert_eq!(get("x-int-n").as_deref(), Some("2"));
+    }
+
+    #[test]
+    fn client_supplied_copies_are_removed() {
+        let h = headers(json!([
+            {"header_name": "x_consumer_id", "value_lua_exp": "consumer.id"},
+            {"header_name": "x-intro-{*}", "value_lua_exp": "introspect_data", "iterate": true},
+        ]));
+        let mut map = http::HeaderMap::new();
+        for n in ["x-consumer-id", "x-intro-client-id", "x-intro-", "x-other"] {
+            map.insert(
+                HeaderName::from_static(n),
+                HeaderValue::from_static("spoof"),
+            );
+        }
+        h.apply(
+            &[("introspect_data", &json!({})), ("consumer", &Value::Null)],
+            &mut map,
+        );
+        let left: Vec<&str> = map.keys().map(|k| k.as_str()).collect();
+        assert_eq!(left, ["x-other"]);
     }
 
     #[test]

@@ -279,7 +279,8 @@ impl OAuthAuth {
         }))
     }
 
-    fn apply_headers(req: &mut AccessRequest, headers: &[(HeaderName, HeaderValue)]) {
+    fn apply_headers(&self, req: &mut AccessRequest, headers: &[(HeaderName, HeaderValue)]) {
+        self.headers.strip_client_supplied(req.headers_mut());
         for (name, value) in headers {
             req.headers_mut().insert(name.clone(), value.clone());
         }
@@ -311,7 +312,7 @@ impl OAuthAuth {
             self.headers
                 .evaluate(&[("introspect_data", &data.data), ("consumer", &consumer)])
         });
-        Self::apply_headers(req, headers);
+        self.apply_headers(req, headers);
         if data.client_id.is_none() {
             req.headers_mut()
                 .insert(ANONYMOUS_HEADER, HeaderValue::from_static("true"));
@@ -348,13 +349,11 @@ impl OAuthAuth {
         if self.config.pass_credentials == PassCredentials::Hide {
             req.headers_mut().remove(AUTHORIZATION);
         }
-        if !self.headers.is_empty() {
-            let data = Value::Object(serde_json::Map::new());
-            let headers = self
-                .headers
-                .evaluate(&[("introspect_data", &data), ("consumer", &consumer)]);
-            Self::apply_headers(req, &headers);
-        }
+        let data = Value::Object(serde_json::Map::new());
+        let headers = self
+            .headers
+            .evaluate(&[("introspect_data", &data), ("consumer", &consumer)]);
+        self.apply_headers(req, &headers);
         req.headers_mut()
             .insert(ANONYMOUS_HEADER, HeaderValue::from_static("true"));
         req.extensions_mut().insert(Anonymous);
