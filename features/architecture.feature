@@ -79,3 +79,15 @@ Feature: Gluu Gateway architecture (seed 001)
     When the "gateway" client gets a client token with scope "oxd" from oxd
     And the requesting party calls GET "/transactions/123" on "oauth-demo.example.com" with the token
     Then the gateway answers 401 with the message "Unknown consumer"
+
+  Scenario: One gateway serves the step-up website and the spontaneous-scope API
+    Given the "combined" stack is running
+    When the requesting party gets a client token with scope "transactions:123" from oxd
+    And the requesting party calls GET "/transactions/123" on "oauth-demo.example.com" with the token
+    Then the gateway answers 200 with the demo transaction
+    When the browser opens "/flights/" through the gateway
+    Then the gateway redirects the browser to the OP with "acr_values=auth_ldap_server"
+    When the user logs in as "admin" with password "secret"
+    And the user allows the requested permissions
+    Then the browser is on the website's "/flights/" page
+    And the browser sees "Flights Available"

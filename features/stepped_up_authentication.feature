@@ -1,4 +1,4 @@
-@seed-000 @wip
+@seed-000
 Feature: OpenID Connect stepped-up authentication (seed 000)
   The gateway is an OpenID Connect relying party (gluu-openid-connect) in front of the demo
   website. Every path needs the auth_ldap_server ACR (username and password); /payments/??
@@ -42,6 +42,19 @@ Feature: OpenID Connect stepped-up authentication (seed 000)
     When the user clicks "Flights"
     Then the browser was not sent to the OP
     And the browser sees "Flights Available"
+
+  Scenario: Logout ends the gateway session and the OP session
+    Given the "stepped-up-otp" stack is running
+    When the browser opens "/home/" through the gateway
+    And the user logs in as "admin" with password "secret"
+    And the user allows the requested permissions
+    Then the browser sees "Welcome to Gluu Security !!!"
+    When the user clicks "Logout"
+    Then the browser is on the website's "/logout_redirect_uri" page
+    And the browser sees "Successfully logout!!!"
+    When the browser opens "/flights/" through the gateway
+    Then the gateway redirects the browser to the OP with "acr_values=auth_ldap_server"
+    And the OP asks for a username and password
 
   Scenario: A wrong password is refused and the user may try again
     Given the "stepped-up-otp" stack is running
