@@ -56,6 +56,18 @@ Feature: OpenID Connect stepped-up authentication (seed 000)
     Then the gateway redirects the browser to the OP with "acr_values=auth_ldap_server"
     And the OP asks for a username and password
 
+  Scenario: A script on the page cannot follow the login redirect and is told what is missing
+    Given the "stepped-up-otp" stack is running
+    When the page's script fetches "/flights/" through the gateway asking for JSON
+    Then the browser gets 401 with a "WWW-Authenticate" header containing "Bearer"
+    When the browser opens "/flights/" through the gateway
+    And the user logs in as "admin" with password "secret"
+    And the user allows the requested permissions
+    Then the browser sees "Flights Available"
+    When the page's script fetches "/payments/" through the gateway asking for JSON
+    Then the browser gets 401 with a "WWW-Authenticate" header containing "insufficient_user_authentication"
+    And the browser gets 401 with a "WWW-Authenticate" header containing "otp"
+
   Scenario: A wrong password is refused and the user may try again
     Given the "stepped-up-otp" stack is running
     When the browser opens "/" through the gateway

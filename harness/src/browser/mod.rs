@@ -19,6 +19,8 @@ pub use page::{Button, Form, Page};
 
 /// Redirects followed before the browser gives up (Chrome and Firefox use 20).
 pub const MAX_REDIRECTS: usize = 20;
+/// The `Accept` header of page navigations.
+pub const BROWSER_ACCEPT: &str = "text/html,application/xhtml+xml,*/*;q=0.8";
 
 /// Why a browser action failed; every message names the URL or element involved.
 #[derive(Debug, thiserror::Error)]
@@ -95,7 +97,7 @@ impl Browser {
         let mut headers = HeaderMap::new();
         headers.insert(
             reqwest::header::ACCEPT,
-            HeaderValue::from_static("text/html,application/xhtml+xml,*/*;q=0.8"),
+            HeaderValue::from_static(BROWSER_ACCEPT),
         );
         Ok(Self {
             client,

@@ -336,3 +336,39 @@ async fn website_header_present(w: &mut GateWorld, name: String) -> anyhow::Resu
     );
     Ok(())
 }
+
+#[when(expr = "the page's script fetches {string} through the gateway asking for JSON")]
+async fn fetch_json(w: &mut GateWorld, path: String) -> anyhow::Result<()> {
+    let url = format!("{}{}", w.stack()?.proxy_url(), path);
+    let b = w.browser()?;
+    b.set_header("accept", "application/json")?;
+    let result = b.open(&url).await.map(|_| ());
+    b.set_header("accept", crate::browser::BROWSER_ACCEPT)?;
+    Ok(result?)
+}
+
+#[then(expr = "the browser gets {int} with a {string} header containing {string}")]
+async fn gets_header(
+    w: &mut GateWorld,
+    status: u16,
+    name: String,
+    text: String,
+) -> anyhow::Result<()> {
+    let p = page(w)?;
+    check!(
+        p.status == status,
+        "status is {}, not {status}: {}",
+        p.status,
+        describe(p)
+    );
+    let value = p
+        .headers
+        .get(name.as_str())
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    check!(
+        value.contains(&text),
+        "{name} is {value:?}; expected it to contain {text:?}"
+    );
+    Ok(())
+}
