@@ -89,6 +89,12 @@ async fn handle(
     let Some(service) = route.service.and_then(|f| runtime.services.get(&f.id)) else {
         return kong_error(StatusCode::NOT_FOUND, "no Route matched with those values");
     };
+    // This listener is plain HTTP: a route that only accepts https gets Kong's upgrade answer.
+    if !route.protocols.iter().any(|p| p == "http") {
+        let status = StatusCode::from_u16(route.https_redirect_status_code)
+            .unwrap_or(StatusCode::UPGRADE_REQUIRED);
+        return kong_error(status, "Please use HTTPS protocol");
+    }
     let path_and_query = parts
         .uri
         .path_and_query()
@@ -138,6 +144,12 @@ async fn handle(
         parts.uri.path(),
         gw_port(&parts.extensions),
     );
+    if route.strip_path && found.remaining.len() < path.len() {
+        let stripped = &path[..path.len() - found.remaining.len()];
+        if let Ok(v) = HeaderValue::from_str(&crate::path::encode(stripped)) {
+            headers.insert("x-forwarded-prefix", v);
+        }
+    }
     let host_value = if route.preserve_host {
         client_host.clone()
     } else if service.port == 80 {

@@ -55,6 +55,7 @@ async fn routes_by_host_path_and_method_with_kong_headers() {
     assert_eq!(h["x-forwarded-port"], gw.proxy_addr().port().to_string());
     assert_eq!(h["x-forwarded-path"], "/api/x");
     assert_eq!(h["x-real-ip"], "127.0.0.1");
+    assert_eq!(h["x-forwarded-prefix"], "/api");
     assert!(h["via"].as_str().unwrap().contains("gatecheck"));
     assert_eq!(h["host"], format!("127.0.0.1:{}", up.addr().port()));
 
@@ -282,4 +283,33 @@ async fn answers_in_the_clients_http_version_whatever_the_upstream_speaks() {
         .unwrap();
     assert_eq!(resp.version(), reqwest::Version::HTTP_11);
     assert_eq!(resp.text().await.unwrap(), "ok");
+}
+
+#[tokio::test]
+async fn https_only_routes_answer_kongs_upgrade_status() {
+    let up = echo().await;
+    let gw = gateway_with(json!({
+        "_format_version": "3.0",
+        "services": [{"name": "api", "url": up.url(), "routes": [
+            {"paths": ["/secure"], "protocols": ["https"]},
+            {"paths": ["/plain"]},
+        ]}]
+    }))
+    .await;
+    let resp = client()
+        .get(format!("{}/secure", gw.proxy_url()))
+        .send()
+        .await
+        .unwrap();
+    expect_message(resp, 426, "Please use HTTPS protocol").await;
+    let seen = echo_json(
+        client()
+            .get(format!("{}/plain", gw.proxy_url()))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(seen["path"], "/");
+    assert_eq!(seen["headers"]["x-forwarded-prefix"], "/plain");
 }
