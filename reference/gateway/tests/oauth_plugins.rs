@@ -535,6 +535,17 @@ async fn bad_jwts_get_ggs_messages() {
     )
     .unwrap();
     expect(hs_token, "Bad JWT").await;
+    // RS384 with a key the OP publishes for RS256: alg mismatch
+    let pem = k.good.to_pkcs1_pem(rsa::pkcs1::LineEnding::LF).unwrap();
+    let mut rs384 = Header::new(Algorithm::RS384);
+    rs384.kid = Some("k1".into());
+    let mismatched = jsonwebtoken::encode(
+        &rs384,
+        &claims(Some("client-1"), now() + 600),
+        &EncodingKey::from_rsa_pem(pem.as_bytes()).unwrap(),
+    )
+    .unwrap();
+    expect(mismatched, "Bad JWT").await;
     // an unknown kid refreshes the keys once; still unknown afterwards
     expect(
         sign(&k.good, Some("k9"), &claims(Some("client-1"), now() + 600)),
