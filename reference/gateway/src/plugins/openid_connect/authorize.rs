@@ -68,7 +68,10 @@ impl OpenIdConnect {
             scopes: &config.requested_scopes,
             acr_values: &login.acrs,
             prompt: login.prompt.map(Prompt::as_str),
-            max_age: config.ages.max_id_token_age,
+            // GG sends max_id_token_age, which makes every silent refresh of an aged token fail:
+            // the token is old only if the authentication is at least as old, so the OP must
+            // re-authenticate. The authentication age the plugin accepts is the right bound.
+            max_age: config.ages.max_id_token_auth_age,
         };
         let url = match self.oxd.authorization_url(&params).await {
             Ok(url) => url,

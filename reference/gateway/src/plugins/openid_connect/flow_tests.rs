@@ -284,7 +284,8 @@ async fn first_visit_redirects_with_required_acr_and_session_cookie() {
     let sent = h.authorization_requests().await;
     assert_eq!(sent[0]["acr_values"], json!(["auth_ldap_server"]));
     assert_eq!(sent[0]["scope"], json!(["openid", "email"]));
-    assert_eq!(sent[0]["params"]["max_age"], "60");
+    // max_age = max_id_token_auth_age (GG sent max_id_token_age, see authorize.rs).
+    assert_eq!(sent[0]["params"]["max_age"], "600");
     assert!(sent[0].get("prompt").is_none());
 }
 
