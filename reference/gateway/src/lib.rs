@@ -28,6 +28,7 @@ pub mod declarative;
 pub mod entities;
 pub mod error;
 pub mod gateway;
+pub mod idle_body;
 pub mod path;
 pub mod plugins;
 pub mod proxy;

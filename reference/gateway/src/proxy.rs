@@ -203,7 +203,10 @@ async fn handle(
                 "An invalid response was received from the upstream server",
             );
         }
-        Ok(Ok(r)) => r.map(Body::new),
+        Ok(Ok(r)) => {
+            let idle = Duration::from_millis(service.read_timeout);
+            r.map(|b| Body::new(crate::idle_body::IdleTimeout::new(b, idle)))
+        }
     };
     // The client talks to the gateway, not to the upstream: answer in the client's version.
     *response.version_mut() = client_version;

@@ -313,3 +313,42 @@ async fn https_only_routes_answer_kongs_upgrade_status() {
     assert_eq!(seen["path"], "/");
     assert_eq!(seen["headers"]["x-forwarded-prefix"], "/plain");
 }
+
+#[tokio::test]
+async fn an_upstream_stalling_mid_body_is_cut_after_the_read_timeout() {
+    let upstream = listener().await;
+    let addr = upstream.local_addr().unwrap();
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        while let Ok((mut sock, _)) = upstream.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = sock.read(&mut buf).await;
+                let _ = sock
+                    .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nab")
+                    .await;
+                // ...and never the other 8 bytes.
+                tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+            });
+        }
+    });
+    let gw = gateway_with(json!({
+        "_format_version": "3.0",
+        "services": [{"name": "stall", "url": format!("http://{addr}"), "read_timeout": 200,
+                      "routes": [{"paths": ["/"]}]}]
+    }))
+    .await;
+    let resp = client()
+        .get(format!("{}/x", gw.proxy_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let body = tokio::time::timeout(std::time::Duration::from_secs(10), resp.bytes())
+        .await
+        .expect("the gateway must not hang the client");
+    assert!(
+        body.is_err(),
+        "a truncated body is an error, not a short success"
+    );
+}
