@@ -285,3 +285,30 @@ fn run_fails_on_a_failing_or_undefined_step_and_writes_reports() {
         "{stdout}"
     );
 }
+
+#[test]
+fn up_shuts_down_cleanly_on_sigterm_right_after_announcing_the_stack() {
+    for scenario in ["stepped-up-otp", "combined"] {
+        let mut child = gatecheck()
+            .args(["up", scenario, "--ephemeral", "--json"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut first = String::new();
+        stdout.read_line(&mut first).unwrap();
+        let d: Value = serde_json::from_str(&first).unwrap();
+        assert!(
+            d["clients"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["name"] == "website"),
+            "{d}"
+        );
+        terminate(&child);
+        let status = wait(&mut child, Duration::from_secs(15));
+        assert!(status.success(), "{scenario}: {status}");
+    }
+}

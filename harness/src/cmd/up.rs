@@ -20,6 +20,8 @@ pub struct UpArgs {
 
 /// Starts the stack and serves until interrupted.
 pub async fn run(args: UpArgs) -> anyhow::Result<()> {
+    // Installed before the stack is announced: a driver may signal right after the first line.
+    let stop = crate::cmd::shutdown_signal();
     let scenario = Scenario::load(&args.scenario)?;
     let mode = if args.ephemeral {
         PortMode::Ephemeral
@@ -33,7 +35,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     print!("{}", guide(&scenario, &stack));
     use std::io::Write as _;
     let _ = std::io::stdout().flush();
-    crate::cmd::shutdown_signal().await;
+    stop.await;
     eprintln!("shutting down {} ...", scenario.name);
     stack.shutdown().await;
     Ok(())

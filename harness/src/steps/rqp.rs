@@ -36,17 +36,25 @@ async fn run_rqp(w: &mut GateWorld, scope: &str, direct: bool) -> anyhow::Result
 }
 
 #[when(expr = "the requesting party runs {string} for the scope {string}")]
-async fn runs(w: &mut GateWorld, _command: String, scope: String) -> anyhow::Result<()> {
+async fn runs(w: &mut GateWorld, command: String, scope: String) -> anyhow::Result<()> {
+    check!(
+        command == "gatecheck rqp",
+        "this step runs \"gatecheck rqp\", not {command:?}"
+    );
     run_rqp(w, &scope, false).await
 }
 
 #[when(expr = "the requesting party runs {string} with {string} for the scope {string}")]
 async fn runs_direct(
     w: &mut GateWorld,
-    _command: String,
+    command: String,
     flag: String,
     scope: String,
 ) -> anyhow::Result<()> {
+    check!(
+        command == "gatecheck rqp",
+        "this step runs \"gatecheck rqp\", not {command:?}"
+    );
     check!(
         flag == "--direct",
         "only --direct is a flag of this step, not {flag}"
