@@ -4,7 +4,7 @@
 use super::api_client::{cannot_follow_redirects, challenge, Challenge};
 use super::decide::Prompt;
 use super::oxd::AuthorizationParams;
-use super::reply::Reply;
+use super::reply::{unauthorized, with_cookie, Reply};
 use super::request::{BodyInput, Outcome, RequestView};
 use super::session::{PendingLogin, SessionState};
 use super::store::{ReplayRecord, MAX_REPLAY_BODY};
@@ -84,7 +84,7 @@ impl OpenIdConnect {
             tracing::warn!(url, "gluu-openid-connect: authorization URL without state");
             return Reply::unexpected();
         };
-        let Some(mut redirect) = Reply::redirect(&url) else {
+        let Some(redirect) = Reply::redirect(&url) else {
             return Reply::unexpected();
         };
         let replay_key = match req.body {
@@ -111,10 +111,7 @@ impl OpenIdConnect {
             recovery: login.recovery,
         });
         match self.codec.write(state, req.secure, now) {
-            Some(cookie) => {
-                redirect = redirect.with_cookie(Some(cookie));
-                redirect
-            }
+            Some(cookie) => with_cookie(redirect, cookie),
             None => Reply::unexpected(),
         }
     }
@@ -141,7 +138,7 @@ fn api_refusal(login: &Login, max_auth_age: i64) -> Reply {
             "Login required: this resource needs a browser session".to_string(),
         )
     };
-    Reply::unauthorized(value, &message)
+    unauthorized(value, &message)
 }
 
 /// `state` and `nonce` of the authorization URL oxd built.

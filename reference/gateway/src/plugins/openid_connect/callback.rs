@@ -6,7 +6,7 @@ use subtle::ConstantTimeEq;
 use super::authorize::Login;
 use super::claims::{self, Expected};
 use super::decide::Prompt;
-use super::reply::Reply;
+use super::reply::{with_cookie, Reply};
 use super::request::RequestView;
 use super::session::{PendingReplay, SessionState};
 use super::signature::SignatureError;
@@ -154,7 +154,7 @@ impl OpenIdConnect {
             return Reply::unexpected();
         };
         match Reply::redirect(&pending.original_url) {
-            Some(reply) => reply.with_cookie(Some(cookie)),
+            Some(reply) => with_cookie(reply, cookie),
             None => Reply::unexpected(),
         }
     }

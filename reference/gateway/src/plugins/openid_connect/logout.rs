@@ -4,7 +4,7 @@
 use http::StatusCode;
 
 use super::config::PostLogout;
-use super::reply::Reply;
+use super::reply::{with_cookie, Reply};
 use super::request::RequestView;
 use super::session::SessionState;
 use super::OpenIdConnect;
@@ -50,7 +50,7 @@ impl OpenIdConnect {
             self.store.take_replay(&replay.key).await;
         }
         match Reply::redirect(&location) {
-            Some(reply) => reply.with_cookie(Some(self.codec.clear(req.secure))),
+            Some(reply) => with_cookie(reply, self.codec.clear(req.secure)),
             None => Reply::empty(StatusCode::BAD_GATEWAY),
         }
     }

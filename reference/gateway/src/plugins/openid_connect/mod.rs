@@ -93,7 +93,7 @@ impl OpenIdConnect {
         key: cookie::Key,
         timeout: std::time::Duration,
         clock: Arc<dyn Clock>,
-    ) -> Result<Self, reqwest::Error> {
+    ) -> Result<Self, String> {
         let oxd = OxdClient::new(
             config.oxd_url.clone(),
             config.oxd_id.clone(),

@@ -1,48 +1,16 @@
-//! The oxd API calls the plugin makes (spec §9): `get-client-token` for the protection token, then
-//! `get-authorization-url`, `get-tokens-by-code`, `get-user-info` and `get-logout-uri` with
-//! `Authorization: Bearer <protection token>`. Every call has a timeout.
+//! The oxd calls of the OIDC flow (spec §9) — `get-authorization-url`, `get-tokens-by-code`,
+//! `get-user-info`, `get-logout-uri`, `get-jwks` — as typed requests over the gateway's shared
+//! oxd client (protection token cached and refreshed, one retry on 401/403, every call bounded
+//! by the plugin timeout).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use tokio::sync::Mutex;
 use url::Url;
 
-/// Refresh the protection token this long before oxd says it expires.
-const TOKEN_REFRESH_MARGIN: Duration = Duration::from_secs(5);
-
-/// Why an oxd call failed.
-#[derive(Debug, thiserror::Error)]
-pub enum OxdError {
-    /// Connection failure or timeout.
-    #[error("oxd {endpoint}: {source}")]
-    Transport {
-        /// Endpoint called.
-        endpoint: &'static str,
-        /// The cause.
-        source: reqwest::Error,
-    },
-    /// oxd answered with a non-200 status.
-    #[error("oxd {endpoint} answered {status}: {body}")]
-    Status {
-        /// Endpoint called.
-        endpoint: &'static str,
-        /// The status.
-        status: http::StatusCode,
-        /// The body (oxd's `{"error","error_description"}`).
-        body: String,
-    },
-    /// The response lacked a field or was not JSON.
-    #[error("oxd {endpoint}: malformed response: {reason}")]
-    Malformed {
-        /// Endpoint called.
-        endpoint: &'static str,
-        /// What was wrong.
-        reason: String,
-    },
-}
+pub use crate::plugins::oxd::OxdError;
 
 /// `/get-tokens-by-code` response.
 #[derive(Debug, Clone, Deserialize)]
@@ -52,13 +20,6 @@ pub struct Tokens {
     /// ID token (JWS); the plugin verifies it and decides on its signed claims, not on
     /// oxd's `id_token_claims` copy.
     pub id_token: String,
-}
-
-#[derive(Deserialize)]
-struct ClientToken {
-    access_token: String,
-    #[serde(default)]
-    expires_in: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -84,20 +45,16 @@ pub struct AuthorizationParams<'a> {
     pub max_age: i64,
 }
 
-/// Client of one oxd site.
+/// The OIDC calls of one oxd site.
 #[derive(Debug)]
 pub struct OxdClient {
-    http: reqwest::Client,
-    base: Url,
+    inner: crate::plugins::oxd::OxdClient,
     oxd_id: String,
-    client_id: String,
-    client_secret: String,
-    op_host: String,
-    protection: Mutex<Option<(String, Instant)>>,
 }
 
 impl OxdClient {
-    /// A client for `oxd_id` at `base` (protection tokens for `client_id` at `op_host`).
+    /// A client for `oxd_id` at `base` (protection tokens for `client_id` at `op_host`);
+    /// every call completes within `timeout`.
     pub fn new(
         base: Url,
         oxd_id: String,
@@ -105,26 +62,16 @@ impl OxdClient {
         client_secret: String,
         op_host: String,
         timeout: Duration,
-    ) -> Result<Self, reqwest::Error> {
-        let mut base = base;
-        if !base.path().ends_with('/') {
-            let path = format!("{}/", base.path());
-            base.set_path(&path);
-        }
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()?;
-        Ok(Self {
-            http,
+    ) -> Result<Self, String> {
+        let inner = crate::plugins::oxd::OxdClient::new(
             base,
-            oxd_id,
+            oxd_id.clone(),
             client_id,
             client_secret,
             op_host,
-            protection: Mutex::new(None),
-        })
+            timeout,
+        )?;
+        Ok(Self { inner, oxd_id })
     }
 
     /// `/get-authorization-url` → the URL to send the user to.
@@ -155,15 +102,15 @@ impl OxdClient {
         self.call("get-tokens-by-code", body).await
     }
 
-    /// `/get-user-info`.
+    /// `/get-user-info`: the claims object.
     pub async fn user_info(&self, access_token: &str) -> Result<Value, OxdError> {
         let body = json!({"oxd_id": self.oxd_id, "access_token": access_token});
         let value: Value = self.call("get-user-info", body).await?;
         if value.is_object() {
             Ok(value)
         } else {
-            Err(OxdError::Malformed {
-                endpoint: "get-user-info",
+            Err(OxdError::BadResponse {
+                endpoint: "get-user-info".into(),
                 reason: "not a JSON object".into(),
             })
         }
@@ -185,79 +132,17 @@ impl OxdClient {
 
     /// `/get-jwks` → the OP's key set (`{"keys": [...]}`).
     pub async fn jwks(&self) -> Result<Value, OxdError> {
-        let body = json!({"op_host": self.op_host});
-        self.call("get-jwks", body).await
+        self.inner.jwks().await
     }
 
-    /// Calls `endpoint` with the protection token; a token oxd rejects (401/403) is dropped and
-    /// the call retried once with a fresh one.
     async fn call<T: DeserializeOwned>(
         &self,
         endpoint: &'static str,
         body: Value,
     ) -> Result<T, OxdError> {
-        let token = self.protection_token(false).await?;
-        match self.post(endpoint, &body, Some(&token)).await {
-            Err(OxdError::Status { status, .. })
-                if status == http::StatusCode::UNAUTHORIZED
-                    || status == http::StatusCode::FORBIDDEN =>
-            {
-                let token = self.protection_token(true).await?;
-                self.post(endpoint, &body, Some(&token)).await
-            }
-            other => other,
-        }
-    }
-
-    /// The cached protection token, fetched (single flight: the lock is held while fetching) when
-    /// absent, near expiry, or `refresh` is set.
-    async fn protection_token(&self, refresh: bool) -> Result<String, OxdError> {
-        let mut cached = self.protection.lock().await;
-        if let Some((token, expires)) = cached.as_ref() {
-            if !refresh && Instant::now() < *expires {
-                return Ok(token.clone());
-            }
-        }
-        let body = json!({
-            "client_id": self.client_id,
-            "client_secret": self.client_secret,
-            "op_host": self.op_host,
-            "scope": ["openid", "oxd"],
-        });
-        let r: ClientToken = self.post("get-client-token", &body, None).await?;
-        let lifetime =
-            Duration::from_secs(r.expires_in.unwrap_or(60)).saturating_sub(TOKEN_REFRESH_MARGIN);
-        *cached = Some((r.access_token.clone(), Instant::now() + lifetime));
-        Ok(r.access_token)
-    }
-
-    async fn post<T: DeserializeOwned>(
-        &self,
-        endpoint: &'static str,
-        body: &Value,
-        token: Option<&str>,
-    ) -> Result<T, OxdError> {
-        let url = self.base.join(endpoint).map_err(|e| OxdError::Malformed {
-            endpoint,
-            reason: e.to_string(),
-        })?;
-        let mut request = self.http.post(url).json(body);
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        let transport = |source| OxdError::Transport { endpoint, source };
-        let response = request.send().await.map_err(transport)?;
-        let status = response.status();
-        let bytes = response.bytes().await.map_err(transport)?;
-        if status != http::StatusCode::OK {
-            return Err(OxdError::Status {
-                endpoint,
-                status,
-                body: String::from_utf8_lossy(&bytes).chars().take(500).collect(),
-            });
-        }
-        serde_json::from_slice(&bytes).map_err(|e| OxdError::Malformed {
-            endpoint,
+        let value = self.inner.call(endpoint, body).await?;
+        serde_json::from_value(value).map_err(|e| OxdError::BadResponse {
+            endpoint: endpoint.into(),
             reason: e.to_string(),
         })
     }
@@ -368,11 +253,11 @@ mod tests {
         let oxd = client(&server).await;
         assert!(matches!(
             oxd.logout_uri("t", None).await,
-            Err(OxdError::Status { status, .. }) if status == 500
+            Err(OxdError::Status { status: 500, .. })
         ));
         assert!(matches!(
             oxd.tokens_by_code("c", "s").await,
-            Err(OxdError::Malformed { .. })
+            Err(OxdError::BadResponse { .. })
         ));
     }
 
@@ -392,7 +277,7 @@ mod tests {
         .unwrap();
         assert!(matches!(
             oxd.user_info("at").await,
-            Err(OxdError::Transport { .. })
+            Err(OxdError::Transport(_))
         ));
     }
 }

@@ -14,9 +14,7 @@ use super::store::MAX_REPLAY_BODY;
 use super::{Authenticated, OpenIdConnect, NAME, PRIORITY};
 use crate::plugins::context::{RequestToken, UserInfo};
 use crate::plugins::custom_headers::CustomHeaders;
-use crate::plugins::{
-    AccessRequest, ConfigError, Configured, Flow, Plugin, PluginEnv, PluginResponse,
-};
+use crate::plugins::{AccessRequest, ConfigError, Configured, Flow, Plugin, PluginEnv};
 
 /// A configured `gluu-openid-connect` instance.
 #[derive(Debug)]
@@ -72,11 +70,7 @@ impl Plugin for GluuOpenIdConnect {
                 outcome = self.core.access(&view(req, input)).await;
             }
             match outcome {
-                Outcome::Reply(reply) => Flow::Respond(PluginResponse {
-                    status: reply.status,
-                    headers: reply.headers,
-                    body: reply.body,
-                }),
+                Outcome::Reply(reply) => Flow::Respond(reply),
                 Outcome::Anonymous | Outcome::NeedsBody => {
                     req.remove_cookie(COOKIE_NAME);
                     Flow::Continue

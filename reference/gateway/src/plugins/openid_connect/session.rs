@@ -11,7 +11,7 @@
 //! with several tokens, far below the 4 KB browser limit.
 
 use cookie::{Cookie, CookieJar, Key, SameSite};
-use http::header::{HeaderMap, HeaderValue, COOKIE, SET_COOKIE};
+use http::header::{HeaderMap, HeaderValue, COOKIE};
 use serde::{Deserialize, Serialize};
 
 use super::decide::Prompt;
@@ -185,35 +185,6 @@ fn request_cookie_values(headers: &HeaderMap) -> impl Iterator<Item = Cookie<'_>
         .flat_map(|v| Cookie::split_parse(v).filter_map(Result::ok))
 }
 
-/// Removes the session cookie from the `Cookie` headers sent upstream, keeping every other cookie
-/// (GG's `session:hide()`). Drops the header when nothing else remains.
-pub fn hide_session_cookie(headers: &mut HeaderMap) {
-    if headers.get(COOKIE).is_none() {
-        return;
-    }
-    let kept: Vec<String> = headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .map(str::trim)
-        .filter(|pair| !pair.is_empty())
-        .filter(|pair| pair.split('=').next().map(str::trim) != Some(COOKIE_NAME))
-        .map(str::to_string)
-        .collect();
-    headers.remove(COOKIE);
-    if !kept.is_empty() {
-        if let Ok(value) = HeaderValue::from_str(&kept.join("; ")) {
-            headers.insert(COOKIE, value);
-        }
-    }
-}
-
-/// Appends a `Set-Cookie` header.
-pub fn append_set_cookie(headers: &mut HeaderMap, value: HeaderValue) {
-    headers.append(SET_COOKIE, value);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -379,26 +350,5 @@ mod tests {
         assert!(text.starts_with("gluu_openid_connect_session=;"));
         assert!(text.contains("Max-Age=0"));
         assert!(text.contains("Path=/"));
-    }
-
-    #[test]
-    fn hide_keeps_other_cookies() {
-        let mut headers = HeaderMap::new();
-        headers.append(
-            COOKIE,
-            HeaderValue::from_static("a=1; gluu_openid_connect_session=xyz"),
-        );
-        headers.append(COOKIE, HeaderValue::from_static("b=2"));
-        hide_session_cookie(&mut headers);
-        assert_eq!(headers.get_all(COOKIE).iter().count(), 1);
-        assert_eq!(headers.get(COOKIE).unwrap(), "a=1; b=2");
-
-        let mut only = HeaderMap::new();
-        only.insert(
-            COOKIE,
-            HeaderValue::from_static("gluu_openid_connect_session=xyz"),
-        );
-        hide_session_cookie(&mut only);
-        assert!(only.get(COOKIE).is_none());
     }
 }
