@@ -125,6 +125,15 @@ impl cucumber::Parser<Vec<PathBuf>> for FileList {
     }
 }
 
+/// Identifies a feature (its file) for shared stacks.
+fn feature_key(feature: &cucumber::gherkin::Feature) -> String {
+    feature
+        .path
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| feature.name.clone())
+}
+
 fn report_file(path: &Option<PathBuf>) -> anyhow::Result<Box<dyn Write>> {
     Ok(match path {
         Some(p) => {
@@ -184,15 +193,19 @@ pub async fn run(options: RunOptions) -> anyhow::Result<Summary> {
         .before(|feature, _rule, _scenario, world| {
             async move {
                 world.feature_tags = feature.tags.clone();
-                world.feature_key = feature
-                    .path
-                    .as_ref()
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_else(|| feature.name.clone());
+                world.feature_key = feature_key(feature);
+                // Hooks see the feature as filtered: these are the scenarios that will run.
+                let selected = feature.scenarios.len()
+                    + feature
+                        .rules
+                        .iter()
+                        .map(|r| r.scenarios.len())
+                        .sum::<usize>();
+                crate::world::scenario_starting(&world.feature_key, selected);
             }
             .boxed_local()
         })
-        .after(move |_feature, _rule, _scenario, finished, world| {
+        .after(move |feature, _rule, _scenario, finished, world| {
             let ok = matches!(finished, event::ScenarioFinished::StepPassed);
             let (p, f) = (p.clone(), f.clone());
             async move {
@@ -204,6 +217,7 @@ pub async fn run(options: RunOptions) -> anyhow::Result<Summary> {
                 if let Some(world) = world {
                     world.teardown().await;
                 }
+                crate::world::scenario_finished(&feature_key(feature)).await;
             }
             .boxed_local()
         })

@@ -2,9 +2,10 @@
 //!
 //! A scenario starts its own stack (`Given the "NAME" stack is running`) on ephemeral ports and
 //! the runner tears it down after the scenario. A feature tagged `@stack-per-feature` shares one
-//! stack per (feature, stack name) between its scenarios instead; those stacks are shut down at
-//! the end of the run. Only stateless features should share (OTP enrollments, sessions and
-//! remembered consents live in the stack).
+//! stack per (feature, stack name) between its scenarios instead; it is shut down when the last
+//! selected scenario of the feature has finished (and, at the latest, at the end of the run).
+//! Only stateless features should share (OTP enrollments, sessions and remembered consents live
+//! in the stack).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -198,12 +199,46 @@ async fn shared_stack(feature: &str, scenario: Scenario) -> anyhow::Result<Arc<S
     Ok(stack.clone())
 }
 
-/// Shuts down every shared stack (end of a run).
-pub async fn shutdown_shared_stacks() {
-    let cells: Vec<SharedCell> = {
-        let mut map = registry().lock().unwrap_or_else(|p| p.into_inner());
-        map.drain().map(|(_, v)| v).collect()
+fn remaining() -> &'static Mutex<HashMap<String, usize>> {
+    static REMAINING: OnceLock<Mutex<HashMap<String, usize>>> = OnceLock::new();
+    REMAINING.get_or_init(Default::default)
+}
+
+/// Records that a scenario of `feature` starts; `selected` is how many scenarios of the feature
+/// the run selected (counted once, on the feature's first scenario).
+pub fn scenario_starting(feature: &str, selected: usize) {
+    let mut map = remaining().lock().unwrap_or_else(|p| p.into_inner());
+    map.entry(feature.to_owned()).or_insert(selected);
+}
+
+/// Records that a scenario of `feature` finished; after the last one the feature's shared
+/// stacks are shut down.
+pub async fn scenario_finished(feature: &str) {
+    let last = {
+        let mut map = remaining().lock().unwrap_or_else(|p| p.into_inner());
+        match map.get_mut(feature) {
+            Some(n) if *n > 1 => {
+                *n -= 1;
+                false
+            }
+            Some(_) => {
+                map.remove(feature);
+                true
+            }
+            None => false,
+        }
     };
+    if last {
+        let cells: Vec<SharedCell> = {
+            let mut map = registry().lock().unwrap_or_else(|p| p.into_inner());
+            let keys: Vec<_> = map.keys().filter(|(f, _)| f == feature).cloned().collect();
+            keys.iter().filter_map(|k| map.remove(k)).collect()
+        };
+        shutdown_cells(cells).await;
+    }
+}
+
+async fn shutdown_cells(cells: Vec<SharedCell>) {
     for cell in cells {
         if let Ok(cell) = Arc::try_unwrap(cell) {
             if let Some(stack) = cell.into_inner() {
@@ -213,6 +248,15 @@ pub async fn shutdown_shared_stacks() {
             }
         }
     }
+}
+
+/// Shuts down every shared stack (end of a run).
+pub async fn shutdown_shared_stacks() {
+    let cells: Vec<SharedCell> = {
+        let mut map = registry().lock().unwrap_or_else(|p| p.into_inner());
+        map.drain().map(|(_, v)| v).collect()
+    };
+    shutdown_cells(cells).await;
 }
 
 /// Path of the `gatecheck` executable steps run (`gatecheck rqp`), set by the runner.
@@ -226,3 +270,36 @@ pub fn set_gatecheck_exe(path: PathBuf) {
 }
 
 static EXE: OnceLock<PathBuf> = OnceLock::new();
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn registered(feature: &str) -> usize {
+        let map = registry().lock().unwrap();
+        map.keys().filter(|(f, _)| f == feature).count()
+    }
+
+    #[tokio::test]
+    async fn a_shared_stack_serves_the_feature_and_stops_after_its_last_scenario() {
+        let feature = "tests/shared.feature";
+        scenario_starting(feature, 2);
+        scenario_starting(feature, 2); // counted once per feature
+        let a = shared_stack(feature, Scenario::load("spontaneous-scope").unwrap())
+            .await
+            .unwrap();
+        let b = shared_stack(feature, Scenario::load("spontaneous-scope").unwrap())
+            .await
+            .unwrap();
+        assert!(Arc::ptr_eq(&a, &b));
+        let proxy = a.proxy_url();
+        drop((a, b));
+        scenario_finished(feature).await;
+        assert_eq!(registered(feature), 1, "still used by the second scenario");
+        scenario_finished(feature).await;
+        assert_eq!(registered(feature), 0);
+        // The stack's listeners are closed.
+        let refused = reqwest::Client::new().get(&proxy).send().await;
+        assert!(refused.is_err(), "{refused:?}");
+    }
+}
