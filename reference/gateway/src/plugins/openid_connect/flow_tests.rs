@@ -779,3 +779,22 @@ async fn id_tokens_must_carry_the_ops_signature() {
         assert_eq!(message(&r), expected);
     }
 }
+
+#[tokio::test]
+async fn an_active_session_is_renewed_before_it_expires() {
+    let mut h =
+        Harness::new(json!({"max_id_token_age": 6000, "max_id_token_auth_age": 6000})).await;
+    reply(h.get("/").await);
+    let mut claims = h.claims("auth_ldap_server");
+    claims["exp"] = json!(h.now() + 10_000);
+    h.tokens_for("c1", claims).await;
+    reply(h.get("/callback?code=c1&state=s1").await);
+    assert!(authenticated(h.get("/").await).set_cookie.is_none());
+    h.clock.advance(3100);
+    let a = authenticated(h.get("/").await);
+    let renewed = a.set_cookie.expect("renewed cookie");
+    assert!(renewed.to_str().unwrap().contains("Max-Age=3600"));
+    // Without the renewal the old cookie would have lapsed at 3600 s; the renewed one holds.
+    h.clock.advance(600);
+    authenticated(h.get("/").await);
+}
