@@ -28,6 +28,8 @@
 //!   RFC 9470 challenge when the session lacks the ACR or is too old ([`api_client`]).
 //! * The callback also requires the `state` of the login started by *this* browser and checks the
 //!   ID token's `iss`, `aud`/`azp` and `nonce` ([`claims`]).
+//! * `max_age` sent to the OP is `max_id_token_auth_age` (GG sent `max_id_token_age`, which made
+//!   every silent refresh of an aged token fail at the OP).
 //! * An OP answering a silent re-authentication with `login_required` (or another
 //!   interaction error) restarts the login interactively instead of failing.
 
