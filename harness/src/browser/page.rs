@@ -165,13 +165,19 @@ impl Page {
     }
 
     /// Whether the page is an auto-submitting form_post page: exactly one form, submitted by
-    /// the body's `onload` handler (the OAuth 2.0 Form Post Response Mode page shape).
+    /// script as soon as the page loads (`<body onload="...submit()">` or an inline
+    /// `<script>` calling `submit()`), the OAuth 2.0 Form Post Response Mode page shapes.
     pub fn auto_submit_form(&self) -> Result<Option<Form>, BrowserError> {
         if !self.is_html() {
             return Ok(None);
         }
         let onload = self.attr_of("body", "onload")?.unwrap_or_default();
-        if !onload.contains("submit()") {
+        let script = selector("script")?;
+        let scripted = self
+            .html()
+            .select(&script)
+            .any(|s| s.text().collect::<String>().contains(".submit()"));
+        if !onload.contains("submit()") && !scripted {
             return Ok(None);
         }
         let forms = self.forms()?;

@@ -125,6 +125,15 @@ async fn idp_form_post(State(u): State<Urls>) -> Html<String> {
     ))
 }
 
+async fn idp_form_post_script(State(u): State<Urls>) -> Html<String> {
+    Html(format!(
+        "<html><body><form method=\"post\" action=\"{}/posted\">\
+         <input type=\"hidden\" name=\"code\" value=\"fp2\"></form>\
+         <script>window.onload = function () {{ document.forms[0].submit(); }};</script></body></html>",
+        u.site
+    ))
+}
+
 async fn site_posted(AxForm(f): AxForm<HashMap<String, String>>) -> String {
     format!("posted code={}", f.get("code").cloned().unwrap_or_default())
 }
@@ -175,6 +184,7 @@ async fn start() -> (Urls, Vec<tokio::task::JoinHandle<()>>) {
     let idp = Router::new()
         .route("/login", get(idp_login_page).post(idp_login))
         .route("/form_post", get(idp_form_post))
+        .route("/form_post_script", get(idp_form_post_script))
         .route("/qr", get(idp_qr))
         .with_state(urls.clone());
     let a = tokio::spawn(async move { axum::serve(site_l, site).await.unwrap() });
@@ -263,6 +273,12 @@ async fn form_post_pages_are_submitted_automatically() {
     let hops = b.last_navigation();
     assert_eq!(hops.len(), 2);
     assert_eq!(hops[1].method, "POST");
+
+    let page = b
+        .open(&format!("{}/form_post_script", u.idp))
+        .await
+        .unwrap();
+    assert_eq!(page.body, "posted code=fp2");
 
     b.set_auto_submit(false);
     let page = b.open(&format!("{}/form_post", u.idp)).await.unwrap();
