@@ -7,16 +7,24 @@ use serde_json::{json, Value};
 use super::check;
 use crate::world::{GateWorld, Response};
 
+/// A request body as a person would send it with curl: `--data k=v` form fields, or JSON.
+enum Body {
+    Form(Vec<(&'static str, String)>),
+    Json(Value),
+}
+
 async fn admin(
     w: &mut GateWorld,
     method: reqwest::Method,
     path: &str,
-    body: Option<Value>,
+    body: Option<Body>,
 ) -> anyhow::Result<()> {
     let url = format!("{}{}", w.stack()?.admin_url(), path);
     let mut req = w.http.request(method.clone(), &url);
-    if let Some(b) = &body {
-        req = req.json(b);
+    match &body {
+        Some(Body::Form(fields)) => req = req.form(fields),
+        Some(Body::Json(v)) => req = req.json(v),
+        None => {}
     }
     let resp = req.send().await?;
     w.admin = Some(Response::read(format!("{method} {url}"), resp).await?);
@@ -50,7 +58,7 @@ async fn add_service(w: &mut GateWorld, name: String, url: String) -> anyhow::Re
         w,
         reqwest::Method::POST,
         "/services",
-        Some(json!({"name": name, "url": url})),
+        Some(Body::Form(vec![("name", name), ("url", url)])),
     )
     .await?;
     created(w)
@@ -63,7 +71,7 @@ async fn add_route(w: &mut GateWorld, host: String, service: String) -> anyhow::
         w,
         reqwest::Method::POST,
         &path,
-        Some(json!({"name": service, "hosts": [host]})),
+        Some(Body::Form(vec![("name", service), ("hosts[]", host)])),
     )
     .await?;
     created(w)
@@ -83,7 +91,7 @@ async fn post_plugin(
         w,
         reqwest::Method::POST,
         &path,
-        Some(json!({"name": plugin, "config": config})),
+        Some(Body::Json(json!({"name": plugin, "config": config}))),
     )
     .await
 }
@@ -124,7 +132,10 @@ async fn add_consumer(w: &mut GateWorld, username: String, site: String) -> anyh
         w,
         reqwest::Method::POST,
         "/consumers",
-        Some(json!({"username": username, "custom_id": custom_id})),
+        Some(Body::Form(vec![
+            ("username", username),
+            ("custom_id", custom_id),
+        ])),
     )
     .await?;
     created(w)
