@@ -503,16 +503,33 @@ async fn bad_jwts_get_ggs_messages() {
             assert!(got.starts_with(message), "{got} vs {message}");
         }
     };
-    expect(
-        sign(&k.other, Some("k1"), &claims(Some("client-1"), now() + 600)),
-        "JWT is not verified, reason: ",
-    )
-    .await;
-    expect(
-        sign(&k.good, Some("k1"), &claims(Some("client-1"), now() - 10)),
-        "JWT is not verified, reason: ",
-    )
-    .await;
+    // GG's body byte for byte; the reason only in the RFC 6750 challenge.
+    for (token, reason) in [
+        (
+            sign(&k.other, Some("k1"), &claims(Some("client-1"), now() + 600)),
+            "signature",
+        ),
+        (
+            sign(&k.good, Some("k1"), &claims(Some("client-1"), now() - 10)),
+            "expired",
+        ),
+    ] {
+        let resp = s.get("/x", Some(&token)).await;
+        assert_eq!(resp.status(), 401);
+        let challenge = resp.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            challenge.starts_with("Bearer error=\"invalid_token\", error_description=\"")
+                && challenge.to_lowercase().contains(reason),
+            "{challenge}"
+        );
+        assert_eq!(
+            resp.text().await.unwrap(),
+            r#"{"message":"JWT is not verified, reason: "}"#
+        );
+    }
     expect(
         sign(&k.good, Some("k1"), &claims(None, now() + 600)),
         "JWT - malformed payload",

@@ -72,7 +72,8 @@ pub enum AuthError {
     /// 401 with this message (may fall back to anonymous).
     #[error("{0}")]
     Unauthorized(&'static str),
-    /// 401 `JWT is not verified, reason: ...`.
+    /// 401 with GG's exact body `JWT is not verified, reason: ` (spec §14, byte for byte); the
+    /// reason GG dropped (decision 12) travels in the RFC 6750 `WWW-Authenticate` challenge.
     #[error("JWT is not verified, reason: {0}")]
     NotVerified(String),
     /// 401 `Unknown consumer`.
@@ -224,6 +225,27 @@ pub fn configure(config: &Value, env: &PluginEnv) -> Result<Configured, ConfigEr
 
 fn unauthorized(message: &str) -> Flow {
     Flow::Respond(PluginResponse::message(StatusCode::UNAUTHORIZED, message))
+}
+
+/// GG's body for a JWT that fails verification, kept byte for byte (spec §14).
+pub const NOT_VERIFIED: &str = "JWT is not verified, reason: ";
+
+/// 401 with GG's exact body; the reason goes into
+/// `WWW-Authenticate: Bearer error="invalid_token", error_description="..."` (RFC 6750 §3),
+/// restricted to the characters RFC 6750 allows there.
+fn not_verified(reason: &str) -> Flow {
+    let mut response = PluginResponse::message(StatusCode::UNAUTHORIZED, NOT_VERIFIED);
+    let description: String = reason
+        .chars()
+        .filter(|c| matches!(c, ' ' | '!' | '#'..='[' | ']'..='~'))
+        .collect();
+    let challenge = format!("Bearer error=\"invalid_token\", error_description=\"{description}\"");
+    if let Ok(value) = http::HeaderValue::from_str(&challenge) {
+        response
+            .headers
+            .insert(http::header::WWW_AUTHENTICATE, value);
+    }
+    Flow::Respond(response)
 }
 
 impl OAuthAuth {
@@ -388,9 +410,10 @@ impl OAuthAuth {
                     Flow::Respond(PluginResponse::unexpected())
                 }
                 AuthError::UnknownConsumer => unauthorized(UNKNOWN_CONSUMER),
-                other => match self.config.anonymous.clone() {
-                    Some(a) => self.anonymous(req, &a),
-                    None => unauthorized(&other.to_string()),
+                other => match (self.config.anonymous.clone(), other) {
+                    (Some(a), _) => self.anonymous(req, &a),
+                    (None, AuthError::NotVerified(reason)) => not_verified(reason),
+                    (None, other) => unauthorized(&other.to_string()),
                 },
             },
         }
