@@ -1,4 +1,4 @@
-//! The cucumber [`World`]: one scenario's stack, browser, authenticator and last responses.
+//! The cucumber world ([`GateWorld`]): one scenario's stack, browser, authenticator and last responses.
 //!
 //! A scenario starts its own stack (`Given the "NAME" stack is running`) on ephemeral ports and
 //! the runner tears it down after the scenario. A feature tagged `@stack-per-feature` shares one

@@ -6,7 +6,7 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    gatecheck::world::set_gatecheck_exe(env!("CARGO_BIN_EXE_gatecheck").into());
+    gatecheck_harness::world::set_gatecheck_exe(env!("CARGO_BIN_EXE_gatecheck").into());
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -14,13 +14,13 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let options = gatecheck::runner::RunOptions {
+    let options = gatecheck_harness::runner::RunOptions {
         tags: std::env::var("GATECHECK_TAGS")
             .ok()
             .filter(|t| !t.trim().is_empty()),
         ..Default::default()
     };
-    match runtime.block_on(gatecheck::runner::run(options)) {
+    match runtime.block_on(gatecheck_harness::runner::run(options)) {
         Ok(summary) if summary.success() => ExitCode::SUCCESS,
         Ok(_) => ExitCode::FAILURE,
         Err(e) => {

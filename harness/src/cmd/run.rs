@@ -9,7 +9,7 @@ pub struct RunArgs {
     /// Feature files or directories [default: features/].
     #[arg(value_name = "FEATURES")]
     pub features: Vec<PathBuf>,
-    /// Tag expression selecting scenarios, e.g. `@seed-002 and not @slow` [default: `not @wip`].
+    /// Tag expression selecting scenarios, e.g. `@seed-002 and not @slow` (default: `not @wip`).
     #[arg(long, value_name = "EXPR")]
     pub tags: Option<String>,
     /// Write a JUnit XML report to FILE.
@@ -26,7 +26,7 @@ pub struct RunArgs {
 /// Runs the features; exit status 0 only when every selected scenario passed.
 pub fn run(args: RunArgs) -> ExitCode {
     if let Ok(exe) = std::env::current_exe() {
-        gatecheck::world::set_gatecheck_exe(exe);
+        gatecheck_harness::world::set_gatecheck_exe(exe);
     }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
@@ -35,14 +35,14 @@ pub fn run(args: RunArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let options = gatecheck::runner::RunOptions {
+    let options = gatecheck_harness::runner::RunOptions {
         paths: args.features,
         tags: args.tags,
         junit: args.junit,
         json: args.json,
         concurrency: args.concurrency,
     };
-    match runtime.block_on(gatecheck::runner::run(options)) {
+    match runtime.block_on(gatecheck_harness::runner::run(options)) {
         Ok(summary) if summary.success() => ExitCode::SUCCESS,
         Ok(_) => ExitCode::FAILURE,
         Err(e) => {

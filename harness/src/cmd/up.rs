@@ -1,8 +1,8 @@
 //! `gatecheck up SCENARIO`: starts a tutorial stack and serves it until Ctrl-C or SIGTERM,
 //! printing every URL, user, password and the tutorial's commands with the real values.
 
-use gatecheck::scenario::{PortMode, Scenario};
-use gatecheck::stack::Stack;
+use gatecheck_harness::scenario::{PortMode, Scenario};
+use gatecheck_harness::stack::Stack;
 
 /// Arguments of `gatecheck up`.
 #[derive(Debug, clap::Args)]
