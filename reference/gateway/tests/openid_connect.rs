@@ -89,6 +89,23 @@ async fn step_up_tutorial() {
     );
     let page = browser.open(&stack.url("/payments/x")).await;
     assert!(page.hops.is_empty());
+
+    // Logout hints the newest ID token: the OP's current session is the stepped-up one.
+    let r = browser
+        .send(Method::GET, &stack.url("/logout"), &[], None)
+        .await;
+    assert_eq!(r.status(), 302);
+    let location = url::Url::parse(r.headers()["location"].to_str().unwrap()).unwrap();
+    let hint = param(&location, "id_token_hint").expect("id_token_hint");
+    let payload = hint.split('.').nth(1).expect("a JWT");
+    use base64::Engine;
+    let claims: serde_json::Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(claims["acr"], "otp", "{claims}");
 }
 
 #[tokio::test]

@@ -25,8 +25,10 @@ impl OpenIdConnect {
             Some(PostLogout::Url(url)) => Some(url.to_string()),
             None => None,
         };
+        // Newest first: after a step-up the OP's current session (its `sid`) is the one of the
+        // most recent ID token; hinting an older one names a session the OP already replaced.
         let mut hint = None;
-        for token in &state.tokens {
+        for token in state.tokens.iter().rev() {
             if let Some(record) = self.store.token(&token.key).await {
                 hint = Some(record.id_token.clone());
                 break;
