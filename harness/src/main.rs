@@ -29,6 +29,8 @@ enum Command {
     Gateway(cmd::gateway::GatewayArgs),
     /// Run the Gherkin features that replay the tutorials (default: all of features/).
     Run(cmd::run::RunArgs),
+    /// Run one of the tutorials' upstream apps (website, demo API, echo).
+    Upstream(cmd::upstream::UpstreamArgs),
     /// Start a tutorial stack (OP, oxd, gateway, upstreams) and serve it until interrupted.
     Up(cmd::up::UpArgs),
     /// The requesting party of the spontaneous-scope tutorial (oauth-ss-demo.py).
@@ -43,6 +45,7 @@ fn main() -> ExitCode {
         Command::Oxd(args) => cmd::serve(cmd::oxd::run(args)),
         Command::Gateway(args) => cmd::serve(cmd::gateway::run(args)),
         Command::Run(args) => cmd::run::run(args),
+        Command::Upstream(args) => cmd::serve(cmd::upstream::run(args)),
         Command::Up(args) => cmd::serve(cmd::up::run(args)),
         Command::Rqp(args) => cmd::rqp::run(args),
     }

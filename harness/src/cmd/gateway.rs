@@ -41,9 +41,11 @@ pub async fn run(args: GatewayArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", args.admin_listen))?;
     let gateway = gatecheck_gateway::start(config, proxy, admin).await?;
+    // Handlers first: a supervisor may signal as soon as it reads the announcement.
+    let stop = crate::cmd::shutdown_signal();
     println!("proxy: {}", gateway.proxy_url());
     println!("admin API: {}", gateway.admin_url());
-    crate::cmd::shutdown_signal().await;
+    stop.await;
     gateway.shutdown().await;
     Ok(())
 }

@@ -10,6 +10,7 @@ pub mod policy;
 pub mod rqp;
 pub mod run;
 pub mod up;
+pub mod upstream;
 
 /// Runs a long-lived server subcommand on a multi-threaded runtime, with logging to stderr.
 pub fn serve(fut: impl Future<Output = anyhow::Result<()>>) -> ExitCode {

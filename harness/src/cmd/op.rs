@@ -23,12 +23,14 @@ pub async fn run(args: OpArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let op = gatecheck_op::start(config, listener).await?;
+    // Handlers first: a supervisor may signal as soon as it reads the announcement.
+    let stop = crate::cmd::shutdown_signal();
     println!("OpenID Provider issuer: {}", op.issuer());
     println!(
         "discovery: {}/.well-known/openid-configuration",
         op.issuer()
     );
-    crate::cmd::shutdown_signal().await;
+    stop.await;
     op.shutdown().await;
     Ok(())
 }

@@ -31,8 +31,10 @@ pub async fn run(args: OxdArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let oxd = gatecheck_oxd::start(config, listener).await?;
+    // Handlers first: a supervisor may signal as soon as it reads the announcement.
+    let stop = crate::cmd::shutdown_signal();
     println!("oxd listening on {}", oxd.url());
-    crate::cmd::shutdown_signal().await;
+    stop.await;
     oxd.shutdown().await;
     Ok(())
 }
