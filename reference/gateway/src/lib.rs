@@ -20,8 +20,6 @@ use std::time::Duration;
 use anyhow::Context;
 use serde::Deserialize;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
 pub mod admin;
 pub mod declarative;
@@ -128,32 +126,30 @@ fn describe(e: error::AdminError) -> anyhow::Error {
 /// A running gateway; dropping it stops both listeners.
 #[derive(Debug)]
 pub struct Handle {
-    proxy_addr: SocketAddr,
-    admin_addr: SocketAddr,
-    shutdown: Option<oneshot::Sender<()>>,
-    tasks: Vec<JoinHandle<()>>,
+    proxy: gatecheck_serve::Server,
+    admin: gatecheck_serve::Server,
     gateway: Arc<gateway::Gateway>,
 }
 
 impl Handle {
     /// Base URL of the proxy, e.g. `http://127.0.0.1:8000`.
     pub fn proxy_url(&self) -> String {
-        format!("http://{}", self.proxy_addr)
+        self.proxy.url()
     }
 
     /// Base URL of the Admin API, e.g. `http://127.0.0.1:8001`.
     pub fn admin_url(&self) -> String {
-        format!("http://{}", self.admin_addr)
+        self.admin.url()
     }
 
     /// The proxy's bound address.
     pub fn proxy_addr(&self) -> SocketAddr {
-        self.proxy_addr
+        self.proxy.addr()
     }
 
     /// The Admin API's bound address.
     pub fn admin_addr(&self) -> SocketAddr {
-        self.admin_addr
+        self.admin.addr()
     }
 
     /// The shared gateway (state and runtime), for in-process inspection.
@@ -161,22 +157,11 @@ impl Handle {
         &self.gateway
     }
 
-    /// Stops accepting connections and waits for in-flight requests.
-    pub async fn shutdown(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        for task in self.tasks.drain(..) {
-            let _ = task.await;
-        }
-    }
-}
-
-impl Drop for Handle {
-    fn drop(&mut self) {
-        for task in &self.tasks {
-            task.abort();
-        }
+    /// Stops accepting connections and waits for in-flight requests: the proxy first, so no
+    /// request is proxied under a configuration the Admin API can no longer change.
+    pub async fn shutdown(self) {
+        self.proxy.shutdown().await;
+        self.admin.shutdown().await;
     }
 }
 
@@ -192,35 +177,15 @@ pub async fn start(
     let gateway = Arc::new(gateway::Gateway::new(state, env));
     let proxy_addr = proxy_listener.local_addr()?;
     let admin_addr = admin_listener.local_addr()?;
-    let (tx, rx) = oneshot::channel::<()>();
-    let (admin_tx, admin_rx) = oneshot::channel::<()>();
-    let proxy_app = proxy::router(gateway.clone())
-        .layer(axum::Extension(proxy::ListenPort(proxy_addr.port())))
-        .into_make_service_with_connect_info::<SocketAddr>();
+    let proxy_app =
+        proxy::router(gateway.clone()).layer(axum::Extension(proxy::ListenPort(proxy_addr.port())));
     let admin_app = admin::router(gateway.clone());
-    let proxy_task = tokio::spawn(async move {
-        let server = axum::serve(proxy_listener, proxy_app).with_graceful_shutdown(async move {
-            let _ = rx.await;
-            let _ = admin_tx.send(());
-        });
-        if let Err(e) = server.await {
-            tracing::error!(error = %e, "proxy server failed");
-        }
-    });
-    let admin_task = tokio::spawn(async move {
-        let server = axum::serve(admin_listener, admin_app).with_graceful_shutdown(async move {
-            let _ = admin_rx.await;
-        });
-        if let Err(e) = server.await {
-            tracing::error!(error = %e, "admin server failed");
-        }
-    });
+    let proxy = gatecheck_serve::Server::spawn(proxy_listener, proxy_app, "proxy")?;
+    let admin = gatecheck_serve::Server::spawn(admin_listener, admin_app, "admin API")?;
     tracing::info!(%proxy_addr, %admin_addr, "gateway listening");
     Ok(Handle {
-        proxy_addr,
-        admin_addr,
-        shutdown: Some(tx),
-        tasks: vec![proxy_task, admin_task],
+        proxy,
+        admin,
         gateway,
     })
 }

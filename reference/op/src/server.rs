@@ -9,7 +9,6 @@ use anyhow::Context;
 use axum::routing::{get, post};
 use axum::Router;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::clients::Client;
@@ -156,17 +155,25 @@ pub fn router(state: AppState) -> Router {
 /// A running OP.
 #[derive(Debug)]
 pub struct Handle {
-    addr: SocketAddr,
+    server: gatecheck_serve::Server,
     issuer: String,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<()>>,
-    purger: Option<JoinHandle<()>>,
+    _purger: Purger,
+}
+
+/// The periodic purge of expired state; it runs as long as the OP does.
+#[derive(Debug)]
+struct Purger(JoinHandle<()>);
+
+impl Drop for Purger {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 impl Handle {
     /// The bound socket address.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.addr()
     }
 
     /// The issuer URL (e.g. `http://127.0.0.1:PORT`); discovery is at
@@ -178,31 +185,12 @@ impl Handle {
     /// The base URL of the listener (`http://ADDR`), which equals the issuer unless the config
     /// sets one.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.server.url()
     }
 
     /// Stops accepting connections and waits for in-flight requests.
-    pub async fn shutdown(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
-        if let Some(purger) = self.purger.take() {
-            purger.abort();
-        }
-    }
-}
-
-impl Drop for Handle {
-    fn drop(&mut self) {
-        if let Some(task) = self.task.take() {
-            task.abort();
-        }
-        if let Some(purger) = self.purger.take() {
-            purger.abort();
-        }
+    pub async fn shutdown(self) {
+        self.server.shutdown().await;
     }
 }
 
@@ -223,26 +211,13 @@ pub async fn start_with_clock(
         .clone()
         .unwrap_or_else(|| format!("http://{addr}"));
     let state = AppState::new(config, issuer.clone(), clock)?;
-    let purger = tokio::spawn(purge_periodically(state.clone()));
-    let app = router(state);
-    let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await;
-        if let Err(err) = served {
-            tracing::error!("OP server stopped: {err}");
-        }
-    });
+    let purger = Purger(tokio::spawn(purge_periodically(state.clone())));
+    let server = gatecheck_serve::Server::spawn(listener, router(state), "OP")?;
     tracing::info!("OP listening on {addr}, issuer {issuer}");
     Ok(Handle {
-        addr,
+        server,
         issuer: issuer.trim_end_matches('/').to_owned(),
-        shutdown: Some(tx),
-        task: Some(task),
-        purger: Some(purger),
+        _purger: purger,
     })
 }
 

@@ -1,14 +1,11 @@
 //! Shared state, the router, [`start`] and the server [`Handle`].
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
 use crate::api;
 use crate::config::Config;
@@ -107,42 +104,9 @@ async fn health() -> Json<serde_json::Value> {
     Json(json!({"status": "running"}))
 }
 
-/// A running oxd server. Dropping it aborts the server task.
-pub struct Handle {
-    addr: SocketAddr,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<()>>,
-}
-
-impl Handle {
-    /// The bound socket address.
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// Base URL (`http://ADDR`); commands are `POST {url}/<command>`.
-    pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    /// Stops accepting connections and waits for in-flight requests.
-    pub async fn shutdown(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
-    }
-}
-
-impl Drop for Handle {
-    fn drop(&mut self) {
-        if let Some(task) = self.task.take() {
-            task.abort();
-        }
-    }
-}
+/// A running oxd server (`url()` is the base of every `POST {url}/<command>`). Dropping it
+/// aborts the server task.
+pub type Handle = gatecheck_serve::Server;
 
 /// Starts oxd on `listener` with in-memory storage.
 pub async fn start(config: Config, listener: TcpListener) -> anyhow::Result<Handle> {
@@ -156,22 +120,5 @@ pub async fn start_with_store(
     store: Arc<dyn SiteStore>,
 ) -> anyhow::Result<Handle> {
     let app = Arc::new(App::new(config, store)?);
-    let addr = listener.local_addr()?;
-    let (tx, rx) = oneshot::channel::<()>();
-    let service = router(app);
-    let task = tokio::spawn(async move {
-        let result = axum::serve(listener, service)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await;
-        if let Err(e) = result {
-            tracing::error!(error = %e, "oxd server stopped");
-        }
-    });
-    Ok(Handle {
-        addr,
-        shutdown: Some(tx),
-        task: Some(task),
-    })
+    Ok(Handle::spawn(listener, router(app), "oxd")?)
 }
