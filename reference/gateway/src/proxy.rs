@@ -122,7 +122,16 @@ async fn handle(
             .insert("x-kong-response-latency", ms(started.elapsed()));
         return response;
     }
-    let up = access.into_upstream();
+    let up = match access.into_upstream() {
+        Ok(up) => up,
+        Err(plugins::BodyError::TooLarge(_)) => {
+            return kong_error(StatusCode::PAYLOAD_TOO_LARGE, "Request size limit exceeded")
+        }
+        // The client's body stream broke: nothing complete can be forwarded.
+        Err(plugins::BodyError::Read(_)) => {
+            return kong_error(StatusCode::BAD_REQUEST, "Bad request")
+        }
+    };
     let upstream_path =
         router::upstream_path(service.path.as_deref(), route, &up.path, &found.remaining);
     let mut target = format!(

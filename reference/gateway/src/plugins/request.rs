@@ -12,7 +12,7 @@ use http_body_util::{BodyExt, Limited};
 use crate::entities::Consumers;
 
 /// Why the body could not be buffered.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum BodyError {
     /// The body is larger than the limit asked for.
     #[error("request body larger than {0} bytes")]
@@ -25,6 +25,9 @@ pub enum BodyError {
 enum BodyState {
     Stream(Body),
     Buffered(Bytes),
+    /// A read failed part-way: what was read is gone, so the request must not go upstream
+    /// (an empty or truncated body would be forwarded as if it were the client's).
+    Lost(BodyError),
 }
 
 /// One proxied request during the access phase: what plugins read, and what they change about
@@ -162,30 +165,33 @@ impl AccessRequest {
     }
 
     /// Buffers the body (at most `limit` bytes) and returns it; it is still sent upstream.
-    /// Once buffered, later calls return the same bytes.
+    /// Once buffered, later calls return the same bytes. After a failed read the same error is
+    /// returned again and the proxy refuses to forward the request (see [`BodyError`]).
     pub async fn body_bytes(&mut self, limit: usize) -> Result<Bytes, BodyError> {
-        match std::mem::replace(&mut self.body, BodyState::Buffered(Bytes::new())) {
-            BodyState::Buffered(bytes) => {
-                self.body = BodyState::Buffered(bytes.clone());
-                Ok(bytes)
-            }
+        let taken = std::mem::replace(&mut self.body, BodyState::Buffered(Bytes::new()));
+        let (state, result) = match taken {
+            BodyState::Buffered(bytes) => (BodyState::Buffered(bytes.clone()), Ok(bytes)),
+            BodyState::Lost(e) => (BodyState::Lost(e.clone()), Err(e)),
             BodyState::Stream(body) => match Limited::new(body, limit).collect().await {
                 Ok(collected) => {
                     let bytes = collected.to_bytes();
-                    self.body = BodyState::Buffered(bytes.clone());
-                    Ok(bytes)
+                    (BodyState::Buffered(bytes.clone()), Ok(bytes))
                 }
                 Err(e) => {
-                    if e.downcast_ref::<http_body_util::LengthLimitError>()
+                    let e = if e
+                        .downcast_ref::<http_body_util::LengthLimitError>()
                         .is_some()
                     {
-                        Err(BodyError::TooLarge(limit))
+                        BodyError::TooLarge(limit)
                     } else {
-                        Err(BodyError::Read(e.to_string()))
-                    }
+                        BodyError::Read(e.to_string())
+                    };
+                    (BodyState::Lost(e.clone()), Err(e))
                 }
             },
-        }
+        };
+        self.body = state;
+        result
     }
 
     /// Replaces the body sent upstream (`Content-Length` follows).
@@ -230,20 +236,21 @@ impl AccessRequest {
         }
     }
 
-    /// Takes the request apart for proxying.
-    pub(crate) fn into_upstream(self) -> UpstreamParts {
+    /// Takes the request apart for proxying; fails when a plugin's read lost the body.
+    pub(crate) fn into_upstream(self) -> Result<UpstreamParts, BodyError> {
         let body = match self.body {
             BodyState::Stream(b) => b,
             BodyState::Buffered(bytes) => Body::from(bytes),
+            BodyState::Lost(e) => return Err(e),
         };
-        UpstreamParts {
+        Ok(UpstreamParts {
             method: self.method,
             path: self.path,
             query: self.query,
             headers: self.headers,
             body,
             response_headers: self.response_headers,
-        }
+        })
     }
 }
 
@@ -298,5 +305,29 @@ mod tests {
         assert_eq!(r.headers()[CONTENT_LENGTH], "3");
         let mut r = request(HeaderMap::new(), "hello");
         assert!(matches!(r.body_bytes(2).await, Err(BodyError::TooLarge(2))));
+    }
+
+    #[tokio::test]
+    async fn a_body_lost_to_a_failed_read_is_never_forwarded() {
+        let mut r = request(HeaderMap::new(), "hello");
+        assert!(matches!(r.body_bytes(2).await, Err(BodyError::TooLarge(2))));
+        // Asking again must not return the empty placeholder as if it were the body.
+        assert!(matches!(
+            r.body_bytes(10).await,
+            Err(BodyError::TooLarge(2))
+        ));
+        assert!(matches!(r.into_upstream(), Err(BodyError::TooLarge(2))));
+    }
+
+    #[tokio::test]
+    async fn a_replaced_body_is_forwarded_even_after_a_failed_read() {
+        let mut r = request(HeaderMap::new(), "hello");
+        assert!(r.body_bytes(2).await.is_err());
+        r.set_body(Bytes::from_static(b"bye"));
+        let up = r
+            .into_upstream()
+            .expect("a body set by a plugin is forwarded");
+        let sent = http_body_util::BodyExt::collect(up.body).await.unwrap();
+        assert_eq!(sent.to_bytes(), "bye");
     }
 }
