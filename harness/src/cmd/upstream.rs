@@ -24,12 +24,12 @@ impl UpstreamApp {
         }
     }
 
-    /// The tutorial's port for this app (the echo has none; 8080 is httpbin's habit).
+    /// The tutorial's port for this app; the echo gets the port `gatecheck up` gives it.
     fn default_listen(self) -> SocketAddr {
         let port = match self {
             UpstreamApp::Website => 4400,
             UpstreamApp::DemoApi => 3000,
-            UpstreamApp::Echo => 8080,
+            UpstreamApp::Echo => 3001,
         };
         SocketAddr::from(([127, 0, 0, 1], port))
     }
@@ -50,7 +50,7 @@ pub struct UpstreamArgs {
     #[arg(value_enum)]
     pub app: UpstreamApp,
     /// Address to listen on (default: the tutorial's port, 127.0.0.1:4400 for the website,
-    /// 127.0.0.1:3000 for the demo API, 127.0.0.1:8080 for the echo).
+    /// 127.0.0.1:3000 for the demo API, 127.0.0.1:3001 for the echo).
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<SocketAddr>,
 }
