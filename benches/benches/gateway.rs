@@ -18,7 +18,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::body::Body;
-use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use criterion::measurement::WallTime;
+use criterion::{
+    black_box, criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion,
+};
 use gatecheck_gateway::plugins::{run_chain, AccessRequest, Flow};
 use http::header::{AUTHORIZATION, HOST};
 use http::{HeaderMap, HeaderValue, Method};
@@ -198,7 +201,9 @@ async fn introspections(oxd: &MockServer) -> usize {
         .count()
 }
 
-async fn auth_stack() -> AuthStack {
+/// `rules` is the number of paths in the PEP's expression: the transactions rule last, after
+/// `rules - 1` others, so per-rule work on the request path would show.
+async fn auth_stack(rules: usize) -> AuthStack {
     let up = echo().await;
     let oxd = mock_oxd().await;
     let base = json!({
@@ -209,11 +214,16 @@ async fn auth_stack() -> AuthStack {
     auth["pass_credentials"] = json!("pass");
     let mut pep = base;
     pep["deny_by_default"] = json!(true);
-    pep["oauth_scope_expression"] = json!([{"path": "/transactions/?", "conditions": [{
+    let mut expression: Vec<Value> = (1..rules)
+        .map(|i| {
+            json!({"path": format!("/other{i}/?"), "conditions": [{"httpMethods": ["GET"],
+                "scope_expression": {"rule": {"and": [{"var": 0}]}, "data": [format!("other:{i}")]}}]})
+        })
+        .collect();
+    expression.push(json!({"path": "/transactions/?", "conditions": [{
         "httpMethods": ["GET", "POST", "PUT"],
-        "scope_expression": {"rule": {"and": [{"var": 0}]}, "data": ["^transactions:.+$"]}}]}])
-    .to_string()
-    .into();
+        "scope_expression": {"rule": {"and": [{"var": 0}]}, "data": ["^transactions:.+$"]}}]}));
+    pep["oauth_scope_expression"] = Value::Array(expression).to_string().into();
     let gw = gateway(json!({
         "_format_version": "3.0",
         "services": [{"name": "oauth-demo", "url": up.url(),
@@ -277,7 +287,7 @@ fn without_introspection(rt: &Runtime, oxd: &MockServer, label: &str, measure: i
 
 fn cached_token(c: &mut Criterion) {
     let rt = runtime();
-    let stack = rt.block_on(auth_stack());
+    let stack = rt.block_on(auth_stack(1));
     let client = &client();
     let url = &stack.url();
     let measured = AtomicU64::new(0);
@@ -299,7 +309,16 @@ fn cached_token(c: &mut Criterion) {
 
 fn plugin_chain(c: &mut Criterion) {
     let rt = runtime();
-    let stack = rt.block_on(auth_stack());
+    let mut group = c.benchmark_group("plugin_chain");
+    for rules in [1, 1000] {
+        plugin_chain_with(&mut group, &rt, rules);
+    }
+    group.finish();
+}
+
+/// The chain alone, and routing + chain, with `rules` paths in the PEP's expression.
+fn plugin_chain_with(group: &mut BenchmarkGroup<'_, WallTime>, rt: &Runtime, rules: usize) {
+    let stack = rt.block_on(auth_stack(rules));
     let gw_runtime = &stack.gw.gateway().runtime();
     let consumers = &gw_runtime.consumers;
     let client_addr: SocketAddr = "127.0.0.1:40000".parse().expect("socket address");
@@ -339,17 +358,16 @@ fn plugin_chain(c: &mut Criterion) {
         expect_continue(run_chain(chain, &mut req).await);
     });
 
-    without_introspection(&rt, &stack.oxd, "plugin_chain", || {
-        let mut group = c.benchmark_group("plugin_chain");
-        group.bench_function("chain_only", |b| {
-            b.to_async(&rt).iter(|| async move {
+    without_introspection(rt, &stack.oxd, "plugin_chain", || {
+        group.bench_function(BenchmarkId::new("chain_only", rules), |b| {
+            b.to_async(rt).iter(|| async move {
                 let mut req = request(PROTECTED.to_owned());
                 expect_continue(run_chain(chain, &mut req).await);
                 black_box(req)
             })
         });
-        group.bench_function("normalize_route_chain", |b| {
-            b.to_async(&rt).iter(|| async move {
+        group.bench_function(BenchmarkId::new("normalize_route_chain", rules), |b| {
+            b.to_async(rt).iter(|| async move {
                 let path =
                     gatecheck_gateway::path::normalize(black_box(PROTECTED)).expect("a valid path");
                 let found = gw_runtime
@@ -361,7 +379,6 @@ fn plugin_chain(c: &mut Criterion) {
                 black_box(req)
             })
         });
-        group.finish();
     });
     drop(stack);
 }

@@ -665,6 +665,44 @@ async fn pep_setup(auth: Value, deny_by_default: bool) -> Setup {
 }
 
 #[tokio::test]
+async fn a_grant_is_not_reused_for_another_rule_or_method_with_the_same_captures() {
+    let cond = |methods: &[&str], scope: &str| {
+        json!({"httpMethods": methods,
+            "scope_expression": {"rule": {"and": [{"var": 0}]}, "data": [scope]}})
+    };
+    let expression = json!([
+        {"path": "/a/?", "conditions": [cond(&["GET"], "read"), cond(&["POST"], "write")]},
+        {"path": "/b/?", "conditions": [cond(&["GET"], "write")]},
+    ]);
+    let s = setup_with(
+        oxd().await,
+        json!({}),
+        Some(json!({"oauth_scope_expression": expression.to_string()})),
+        consumer_for("client-1"),
+        2000,
+    )
+    .await;
+    introspects(&s.oxd, "tok-read", active("client-1", &["read"])).await;
+    assert_eq!(s.get("/a/1", Some("tok-read")).await.status(), 200);
+    // Same token, same capture "1": a different rule must be decided afresh.
+    expect_message(
+        s.get("/b/1", Some("tok-read")).await,
+        403,
+        "You are not authorized to access this resource",
+    )
+    .await;
+    // Same rule path and capture, another method's condition.
+    let post = client()
+        .post(format!("{}/a/1", s.gw.proxy_url()))
+        .header("authorization", "Bearer tok-read")
+        .send()
+        .await
+        .unwrap();
+    expect_message(post, 403, "You are not authorized to access this resource").await;
+    assert_eq!(s.get("/a/1", Some("tok-read")).await.status(), 200);
+}
+
+#[tokio::test]
 async fn path_captures_must_match_scope_captures_and_are_part_of_the_cache_key() {
     let s = pep_setup(json!({}), true).await;
     assert_eq!(

@@ -100,6 +100,9 @@ pub struct Match<'e, 'p> {
     pub path: &'e str,
     /// The condition registered for the request's method.
     pub condition: &'e Condition,
+    /// Which (path, condition) pair matched: an index that is stable for this expression and
+    /// distinct per pair, so a cache can name the rule without copying its path.
+    pub rule: usize,
     /// PC1..PCn.
     pub captures: Captures<'p>,
 }
@@ -209,6 +212,7 @@ impl Expression {
         Match {
             path: &item.path,
             condition: &item.conditions[c],
+            rule: rule as usize,
             captures,
         }
     }

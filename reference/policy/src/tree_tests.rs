@@ -444,3 +444,22 @@ fn rule_listing_and_condition_accessors() {
     assert_eq!(e.document(), &doc);
     assert!(!e.is_empty());
 }
+
+#[test]
+fn each_path_and_condition_pair_has_its_own_rule_index() {
+    let e = Expression::from_value(&json!([
+        {"path": "/a/?", "conditions": [{"httpMethods": ["GET"]}, {"httpMethods": ["POST", "PUT"]}]},
+        {"path": "/b/?", "conditions": [{"httpMethods": ["GET"]}]},
+    ]))
+    .unwrap();
+    let rule = |method: &str, path: &str| e.find(method, path).map(|m| m.rule);
+    let a_get = rule("GET", "/a/1").unwrap();
+    let a_post = rule("POST", "/a/1").unwrap();
+    let b_get = rule("GET", "/b/1").unwrap();
+    assert_ne!(a_get, a_post);
+    assert_ne!(a_get, b_get);
+    assert_ne!(a_post, b_get);
+    // Stable: the same pair, whatever the captures or method spelling of one condition.
+    assert_eq!(rule("GET", "/a/2"), Some(a_get));
+    assert_eq!(rule("PUT", "/a/1"), Some(a_post));
+}

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 use gatecheck_policy::Expression;
-use http::StatusCode;
+use http::{Method, StatusCode};
 use moka::future::Cache;
 use serde_json::Value;
 
@@ -31,8 +31,10 @@ pub const MISSING_SCOPE_EXPRESSION: &str =
 /// Everything a decision depends on.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct DecisionKey {
-    method: String,
-    rule: Arc<str>,
+    method: Method,
+    /// [`gatecheck_policy::Match::rule`]: the cache belongs to one plugin instance, and so to
+    /// one compiled expression.
+    rule: usize,
     captures: Vec<String>,
     scopes: Arc<[String]>,
 }
@@ -57,8 +59,6 @@ impl moka::Expiry<DecisionKey, i64> for GrantExpiry {
 pub struct OAuthPep {
     deny_by_default: bool,
     expression: Option<Expression>,
-    /// Rule paths shared with cache keys (no allocation per request for the rule part).
-    rule_paths: Vec<(String, Arc<str>)>,
     grants: Cache<DecisionKey, i64>,
 }
 
@@ -112,16 +112,11 @@ pub fn configure(config: &Value, _env: &PluginEnv) -> Result<Configured, ConfigE
     };
     let effective = r.finish()?;
     let expression = expression.flatten();
-    let rule_paths = expression
-        .iter()
-        .flat_map(|e| e.rules().map(|(p, _)| (p.to_owned(), Arc::<str>::from(p))))
-        .collect();
     Ok(Configured {
         config: effective,
         plugin: Arc::new(OAuthPep {
             deny_by_default,
             expression,
-            rule_paths,
             grants: Cache::builder()
                 .max_capacity(10_000)
                 .expire_after(GrantExpiry)
@@ -135,20 +130,13 @@ fn deny(status: StatusCode, message: &str) -> Flow {
 }
 
 impl OAuthPep {
-    fn rule_arc(&self, path: &str) -> Arc<str> {
-        self.rule_paths
-            .iter()
-            .find(|(p, _)| p == path)
-            .map_or_else(|| Arc::from(path), |(_, a)| a.clone())
-    }
-
     async fn run(&self, req: &mut AccessRequest) -> Flow {
         let token = req.extensions().get::<RequestToken>().cloned();
-        let method = req.method().as_str().to_owned();
+        let method = req.method().clone();
         let found = self
             .expression
             .as_ref()
-            .and_then(|e| e.find(&method, req.path()));
+            .and_then(|e| e.find(method.as_str(), req.path()));
         let Some(token) = token else {
             return match found {
                 Some(_) => deny(StatusCode::UNAUTHORIZED, MISSED_TOKEN),
@@ -165,7 +153,7 @@ impl OAuthPep {
         };
         let key = DecisionKey {
             method,
-            rule: self.rule_arc(rule.path),
+            rule: rule.rule,
             captures: rule.captures.to_vec(),
             scopes: token.scopes.clone(),
         };
