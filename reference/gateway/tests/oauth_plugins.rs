@@ -182,6 +182,25 @@ async fn inactive_and_revoked_tokens_are_401_and_never_cached() {
 }
 
 #[tokio::test]
+async fn an_active_refresh_token_does_not_open_the_api() {
+    let s = setup(json!({}), consumer_for("client-1")).await;
+    let mut refresh = active("client-1", &["openid"]);
+    refresh["token_type"] = json!("refresh_token");
+    Mock::given(method("POST"))
+        .and(path("/introspect-access-token"))
+        .and(body_partial_json(
+            json!({"access_token": "a-refresh-token"}),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(refresh))
+        .expect(2)
+        .mount(&s.oxd)
+        .await;
+    expect_message(s.get("/x", Some("a-refresh-token")).await, 401, INACTIVE).await;
+    // Refused, so not cached: asked again, introspected again.
+    expect_message(s.get("/x", Some("a-refresh-token")).await, 401, INACTIVE).await;
+}
+
+#[tokio::test]
 async fn tokens_are_cached_until_exp_minus_five_seconds() {
     let s = setup(json!({}), consumer_for("client-1")).await;
     Mock::given(method("POST"))

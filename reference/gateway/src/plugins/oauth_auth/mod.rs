@@ -101,6 +101,16 @@ pub struct TokenData {
     headers: OnceLock<Vec<(HeaderName, HeaderValue)>>,
 }
 
+/// Whether an active introspection response describes an access token: `token_type` absent
+/// (not every OP sends it) or `bearer` in any case (RFC 6750).
+fn is_access_token(introspection: &Value) -> bool {
+    match introspection.get("token_type") {
+        None | Some(Value::Null) => true,
+        Some(Value::String(t)) => t.eq_ignore_ascii_case("bearer"),
+        Some(_) => false,
+    }
+}
+
 fn now_secs() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
@@ -264,6 +274,12 @@ impl OAuthAuth {
                     .await
                     .map_err(|e| AuthError::Upstream(e.to_string()))?;
                 if resp.get("active").and_then(Value::as_bool) != Some(true) {
+                    return Err(AuthError::Unauthorized(INACTIVE));
+                }
+                // RFC 7662 lets an OP introspect refresh tokens as active too; only an access
+                // token may open the API (a refresh token outlives it, and survives rotation
+                // in this cache).
+                if !is_access_token(&resp) {
                     return Err(AuthError::Unauthorized(INACTIVE));
                 }
                 resp
@@ -454,6 +470,22 @@ mod tests {
         for (header, want) in cases {
             assert_eq!(bearer_token(header), want, "{header:?}");
         }
+    }
+
+    #[test]
+    fn only_bearer_access_tokens_pass_introspection() {
+        use serde_json::json;
+        assert!(is_access_token(&json!({"active": true})));
+        assert!(is_access_token(
+            &json!({"active": true, "token_type": "bearer"})
+        ));
+        assert!(is_access_token(
+            &json!({"active": true, "token_type": "Bearer"})
+        ));
+        assert!(!is_access_token(
+            &json!({"active": true, "token_type": "refresh_token"})
+        ));
+        assert!(!is_access_token(&json!({"active": true, "token_type": 1})));
     }
 
     #[test]
