@@ -66,7 +66,8 @@ async fn handle(
 ) -> Response {
     let started = Instant::now();
     let runtime = gw.runtime();
-    let (parts, body) = req.into_parts();
+    let (mut parts, body) = req.into_parts();
+    drop_underscored_headers(&mut parts.headers);
     let client_version = parts.version;
     let Ok(path) = crate::path::normalize(parts.uri.path()) else {
         return kong_error(StatusCode::BAD_REQUEST, "Bad request");
@@ -153,6 +154,8 @@ async fn handle(
         parts.uri.path(),
         gw_port(&parts.extensions),
     );
+    // Only the gateway says what it stripped; a client's value would steer the upstream's links.
+    headers.remove("x-forwarded-prefix");
     if route.strip_path && found.remaining.len() < path.len() {
         let stripped = &path[..path.len() - found.remaining.len()];
         if let Ok(v) = HeaderValue::from_str(&crate::path::encode(stripped)) {
@@ -253,6 +256,20 @@ fn is_timeout(e: &hyper_util::client::legacy::Error) -> bool {
         source = s.source();
     }
     false
+}
+
+/// Kong's nginx (`underscores_in_headers off`) ignores client headers with `_` in their name.
+/// Upstreams on CGI-style stacks read `X_User` and `X-User` as the same variable, so passing
+/// them would let a client supply an identity header the plugins strip only in its `-` form.
+fn drop_underscored_headers(headers: &mut HeaderMap) {
+    let underscored: Vec<http::HeaderName> = headers
+        .keys()
+        .filter(|name| name.as_str().contains('_'))
+        .cloned()
+        .collect();
+    for name in underscored {
+        headers.remove(name);
+    }
 }
 
 fn forwarded_headers(

@@ -207,6 +207,22 @@ async fn no_auth_paths_with_and_without_session() {
     assert!(page.hops.is_empty());
     let seen = echoed(&page);
     assert!(seen["headers"].get("kong-openidc-userinfo-email").is_none());
+    // Without a session a client cannot supply the identity header itself.
+    let forged: serde_json::Value = reqwest::Client::new()
+        .get(stack.url("/home/"))
+        .header("kong-openidc-userinfo-email", "ceo@example.org")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        forged["headers"]
+            .get("kong-openidc-userinfo-email")
+            .is_none(),
+        "{forged}"
+    );
     let mut app = Authenticator::default();
     stack.login_as_admin(&browser, "/", &mut app).await;
     let seen = echoed(&browser.open(&stack.url("/home/")).await);

@@ -22,6 +22,33 @@ async fn no_route_is_kongs_404() {
 }
 
 #[tokio::test]
+async fn client_headers_with_underscores_and_a_forged_prefix_never_reach_the_upstream() {
+    let up = echo().await;
+    let gw = gateway_with(json!({
+        "_format_version": "3.0",
+        "services": [{"name": "api", "url": up.url(), "routes": [
+            {"name": "keep", "paths": ["/keep"], "strip_path": false},
+        ]}]
+    }))
+    .await;
+    let seen = echo_json(
+        client()
+            .get(format!("{}/keep/x", gw.proxy_url()))
+            .header("x_user_email", "ceo@example.com")
+            .header("x-forwarded-prefix", "https://evil.example")
+            .header("x-user-note", "kept")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let h = &seen["headers"];
+    assert!(h.get("x_user_email").is_none(), "{h}");
+    assert!(h.get("x-forwarded-prefix").is_none(), "{h}");
+    assert_eq!(h["x-user-note"], "kept", "ordinary headers still pass");
+}
+
+#[tokio::test]
 async fn routes_by_host_path_and_method_with_kong_headers() {
     let up = echo().await;
     let gw = gateway_with(json!({

@@ -61,6 +61,30 @@ pub struct CustomHeader {
     format: Option<Format>,
     sep: String,
     iterate: bool,
+    /// What a client might send under this name, worked out once at configuration.
+    strip: Strip,
+}
+
+/// The client-supplied headers a configured name covers.
+#[derive(Debug, Clone)]
+enum Strip {
+    /// One header (none when the name is not a valid header name: no client can send it).
+    Exact(Option<HeaderName>),
+    /// Every header between this prefix and suffix (an `iterate` name around `{*}`).
+    Around { prefix: String, suffix: String },
+}
+
+impl Strip {
+    fn of(name: &str, iterate: bool) -> Strip {
+        let name = header_name(name).to_ascii_lowercase();
+        match name.split_once("{*}") {
+            Some((prefix, suffix)) if iterate => Strip::Around {
+                prefix: prefix.to_owned(),
+                suffix: suffix.to_owned(),
+            },
+            _ => Strip::Exact(HeaderName::from_bytes(name.as_bytes()).ok()),
+        }
+    }
 }
 
 /// The configured headers of one plugin instance.
@@ -339,6 +363,7 @@ impl CustomHeaders {
                 }
             };
             headers.push(CustomHeader {
+                strip: Strip::of(name, iterate),
                 name: name.to_owned(),
                 expr,
                 format,
@@ -363,25 +388,25 @@ impl CustomHeaders {
     /// have vouched for when the expression yields nothing.
     pub fn strip_client_supplied(&self, headers: &mut http::HeaderMap) {
         for h in &self.headers {
-            let name = header_name(&h.name).to_ascii_lowercase();
-            match name.split_once("{*}") {
-                Some((prefix, suffix)) if h.iterate => {
+            match &h.strip {
+                Strip::Exact(Some(name)) => {
+                    headers.remove(name);
+                }
+                Strip::Exact(None) => {}
+                Strip::Around { prefix, suffix } => {
                     let doomed: Vec<HeaderName> = headers
                         .keys()
                         .filter(|k| {
                             let k = k.as_str();
                             k.len() >= prefix.len() + suffix.len()
-                                && k.starts_with(prefix)
-                                && k.ends_with(suffix)
+                                && k.starts_with(prefix.as_str())
+                                && k.ends_with(suffix.as_str())
                         })
                         .cloned()
                         .collect();
                     for k in doomed {
                         headers.remove(k);
                     }
-                }
-                _ => {
-                    headers.remove(name.as_str());
                 }
             }
         }

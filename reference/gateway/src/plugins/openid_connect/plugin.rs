@@ -73,6 +73,8 @@ impl Plugin for GluuOpenIdConnect {
                 Outcome::Reply(reply) => Flow::Respond(reply),
                 Outcome::Anonymous | Outcome::NeedsBody => {
                     req.remove_cookie(COOKIE_NAME);
+                    // No identity is vouched for, so none may arrive from the client either.
+                    self.headers.strip_client_supplied(req.headers_mut());
                     Flow::Continue
                 }
                 Outcome::Authenticated(user) => {
