@@ -38,7 +38,7 @@ impl OpenIdConnect {
         if cannot_follow_redirects(req.headers) {
             return Outcome::Reply(api_refusal(&login, self.config.ages.max_id_token_auth_age));
         }
-        if self.wants_body(req.method) && matches!(req.body, BodyInput::NotRead) {
+        if self.may_replay(req) && matches!(req.body, BodyInput::NotRead) {
             return Outcome::NeedsBody;
         }
         if let Some(i) = drop {
@@ -88,9 +88,7 @@ impl OpenIdConnect {
             return Reply::unexpected();
         };
         let replay_key = match req.body {
-            BodyInput::Read(body)
-                if self.wants_body(req.method) && body.len() <= MAX_REPLAY_BODY =>
-            {
+            BodyInput::Read(body) if self.may_replay(req) && body.len() <= MAX_REPLAY_BODY => {
                 let record = ReplayRecord {
                     method: req.method.clone(),
                     content_type: req.headers.get(http::header::CONTENT_TYPE).cloned(),

@@ -596,6 +596,52 @@ async fn post_is_replayed_once_after_login() {
 }
 
 #[tokio::test]
+async fn a_cross_site_post_is_never_replayed_after_login() {
+    for forged in [
+        ("origin", "https://evil.example"),
+        ("sec-fetch-site", "cross-site"),
+    ] {
+        let mut h = Harness::new(json!({"restore_original_auth_params": true})).await;
+        let r = reply(
+            h.send_with(
+                Method::POST,
+                "/transfer",
+                &[
+                    forged,
+                    ("content-type", "application/x-www-form-urlencoded"),
+                ],
+                Some(Bytes::from_static(b"to=attacker&amount=1000")),
+            )
+            .await,
+        );
+        // The login still starts, but nothing is saved to be carried out afterwards.
+        assert_eq!(r.status, StatusCode::FOUND, "{forged:?}");
+        h.tokens_for("c1", h.claims("auth_ldap_server")).await;
+        let r = reply(h.get("/callback?code=c1&state=s1").await);
+        assert_eq!(r.headers[LOCATION], "/transfer");
+        assert!(
+            authenticated(h.get("/transfer").await).replay.is_none(),
+            "{forged:?}"
+        );
+    }
+    // The gateway's own page posting is replayed.
+    let mut h = Harness::new(json!({"restore_original_auth_params": true})).await;
+    h.send_with(
+        Method::POST,
+        "/transfer",
+        &[("origin", "http://gw.example")],
+        Some(Bytes::from_static(b"to=friend")),
+    )
+    .await;
+    h.tokens_for("c1", h.claims("auth_ldap_server")).await;
+    reply(h.get("/callback?code=c1&state=s1").await);
+    let replay = authenticated(h.get("/transfer").await)
+        .replay
+        .expect("replayed");
+    assert_eq!(replay.body, "to=friend");
+}
+
+#[tokio::test]
 async fn the_body_is_asked_for_only_when_a_login_saves_it() {
     let h = Harness::new(json!({"restore_original_auth_params": true})).await;
     let method = Method::POST;

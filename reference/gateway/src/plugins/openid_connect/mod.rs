@@ -125,6 +125,13 @@ impl OpenIdConnect {
         self.config.restore_original_auth_params && method != Method::GET
     }
 
+    /// Whether this request's body may be saved for replay after login: only a request the
+    /// gateway's own pages sent. A cross-site form arrives without the SameSite=Lax session
+    /// cookie; replaying it after a silent login would carry it out as the victim.
+    fn may_replay(&self, req: &RequestView<'_>) -> bool {
+        self.wants_body(req.method) && request::is_same_origin(req.headers, req.origin)
+    }
+
     /// Decides a request (spec §4.2).
     pub async fn access(&self, req: &RequestView<'_>) -> Outcome {
         let now = self.clock.now();

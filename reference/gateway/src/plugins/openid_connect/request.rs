@@ -101,3 +101,69 @@ impl Clock for ManualClock {
         SystemClock.now() + self.offset.load(std::sync::atomic::Ordering::SeqCst)
     }
 }
+
+/// Whether a browser says the request came from a page of `origin` (`scheme://host[:port]`):
+/// `Sec-Fetch-Site` when sent (`same-origin`, or `none` for a user's own navigation), else
+/// `Origin`. A request with neither (a non-browser client, an old browser) is not a cross-site
+/// form post and counts as same-origin.
+pub fn is_same_origin(headers: &HeaderMap, origin: &str) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return matches!(site.to_str(), Ok("same-origin" | "none"));
+    }
+    match headers.get(http::header::ORIGIN) {
+        Some(sent) => sent
+            .to_str()
+            .is_ok_and(|sent| sent.eq_ignore_ascii_case(origin)),
+        None => true,
+    }
+}
+
+#[cfg(test)]
+mod same_origin_tests {
+    use super::*;
+    use http::HeaderValue;
+
+    fn with(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn browsers_say_where_a_request_came_from() {
+        let gw = "http://gw.example";
+        assert!(is_same_origin(&with(&[]), gw));
+        assert!(is_same_origin(
+            &with(&[("sec-fetch-site", "same-origin")]),
+            gw
+        ));
+        assert!(is_same_origin(&with(&[("sec-fetch-site", "none")]), gw));
+        assert!(!is_same_origin(
+            &with(&[("sec-fetch-site", "cross-site")]),
+            gw
+        ));
+        assert!(!is_same_origin(
+            &with(&[("sec-fetch-site", "same-site")]),
+            gw
+        ));
+        assert!(is_same_origin(
+            &with(&[("origin", "http://GW.example")]),
+            gw
+        ));
+        assert!(!is_same_origin(
+            &with(&[("origin", "https://evil.example")]),
+            gw
+        ));
+        assert!(!is_same_origin(&with(&[("origin", "null")]), gw));
+        // Sec-Fetch-Site wins: it cannot be set by page script.
+        assert!(!is_same_origin(
+            &with(&[
+                ("sec-fetch-site", "cross-site"),
+                ("origin", "http://gw.example")
+            ]),
+            gw
+        ));
+    }
+}
