@@ -128,6 +128,12 @@ pub struct OtpConfig {
     pub issuer: String,
     /// Consecutive failures (password or code) after which a login attempt is locked. Default 5.
     pub max_failures: u32,
+    /// Wrong one-time passwords for one user, across login attempts, after which that user's
+    /// OTP step is locked: a new attempt must not reset the count. Default 10.
+    pub user_max_failures: u32,
+    /// How long (seconds) a user's OTP lock lasts; the count is forgotten this long after the
+    /// last wrong code. Default 900.
+    pub user_lockout_seconds: i64,
 }
 
 impl Default for OtpConfig {
@@ -135,6 +141,8 @@ impl Default for OtpConfig {
         Self {
             issuer: "Gluu Inc".into(),
             max_failures: 5,
+            user_max_failures: 10,
+            user_lockout_seconds: 900,
         }
     }
 }
@@ -421,6 +429,12 @@ impl Config {
         if self.otp.max_failures == 0 {
             bail!("otp.max_failures: must be at least 1");
         }
+        if self.otp.user_max_failures == 0 {
+            bail!("otp.user_max_failures: must be at least 1");
+        }
+        if self.otp.user_lockout_seconds < 1 {
+            bail!("otp.user_lockout_seconds: must be at least 1");
+        }
         let mut usernames = std::collections::HashSet::new();
         for (i, user) in self.users.iter().enumerate() {
             if user.username.is_empty() || user.username.contains(':') {
@@ -594,6 +608,8 @@ clients:
             ),
             ("issuer: not a url\n", "issuer"),
             ("otp:\n  issuer: 'a:b'\n", "otp.issuer"),
+            ("otp:\n  user_max_failures: 0\n", "otp.user_max_failures"),
+            ("otp:\n  user_lockout_seconds: 0\n", "otp.user_lockout_seconds"),
         ];
         for (yaml, needle) in cases {
             let err = error_of(yaml);

@@ -139,6 +139,8 @@ pub struct Storage {
     pub consents: Arc<dyn Table<ConsentRecord>>,
     /// TOTP enrollments, by username.
     pub otp: Arc<dyn Table<OtpEnrollment>>,
+    /// Recent wrong one-time passwords per username, across login attempts.
+    pub otp_failures: Arc<dyn Table<u32>>,
     /// Granted spontaneous scopes, by `client_id \n scope`.
     pub spontaneous_scopes: Arc<dyn Table<SpontaneousScopeRecord>>,
 }
@@ -157,6 +159,7 @@ impl Storage {
             interactions: Arc::new(MemoryTable::default()),
             consents: Arc::new(MemoryTable::default()),
             otp: Arc::new(MemoryTable::default()),
+            otp_failures: Arc::new(MemoryTable::default()),
             spontaneous_scopes: Arc::new(MemoryTable::default()),
         }
     }
@@ -173,6 +176,7 @@ impl Storage {
             + self.interactions.purge_expired(now)
             + self.consents.purge_expired(now)
             + self.otp.purge_expired(now)
+            + self.otp_failures.purge_expired(now)
             + self.spontaneous_scopes.purge_expired(now)
     }
 

@@ -13,6 +13,30 @@ use crate::otp;
 use crate::server::AppState;
 use crate::storage::NEVER;
 
+/// Shown while a user's OTP step is locked (403).
+const USER_LOCKED: &str =
+    "Too many wrong one-time passwords for this account: it is locked for a while. Try again later.";
+
+/// Whether `username` has had too many wrong codes lately, whatever the login attempt: the
+/// per-attempt lock alone would let a password holder guess codes attempt after attempt.
+fn user_locked(state: &AppState, username: &str, now: i64) -> bool {
+    state
+        .storage
+        .otp_failures
+        .get(username, now)
+        .is_some_and(|n| n >= state.config.otp.user_max_failures)
+}
+
+/// Counts a wrong code for `username`; the count lives until `user_lockout_seconds` after it.
+fn record_user_failure(state: &AppState, username: &str, now: i64) {
+    let until = now.saturating_add(state.config.otp.user_lockout_seconds);
+    let table = &state.storage.otp_failures;
+    let count = table
+        .update(username, now, &mut |n| *n = n.saturating_add(1))
+        .unwrap_or(1);
+    table.insert(username, count, until);
+}
+
 /// The enrollment page.
 pub fn render_enrollment(
     state: &AppState,
@@ -75,6 +99,9 @@ pub async fn submit(
         return super::forbidden(&state, "The password step was not completed.");
     };
     let now = state.now();
+    if user_locked(&state, &username, now) {
+        return super::forbidden(&state, USER_LOCKED);
+    }
     let enrolled = state.storage.otp.get(&username, now);
     let (secret, last_step) = match (&interaction.pending_secret, &enrolled) {
         (Some(pending), _) => (pending.clone(), enrolled.as_ref().and_then(|e| e.last_step)),
@@ -83,12 +110,17 @@ pub async fn submit(
     };
     let code = form.get("otp_code").map(String::as_str).unwrap_or_default();
     let Some(step) = otp::verify(&secret, code, now, last_step) else {
+        record_user_failure(&state, &username, now);
+        if user_locked(&state, &username, now) {
+            return super::forbidden(&state, USER_LOCKED);
+        }
         return fail(
             &state,
             interaction,
             "Wrong or already used one-time password.",
         );
     };
+    state.storage.otp_failures.remove(&username);
     state.storage.otp.insert(
         &username,
         OtpEnrollment {

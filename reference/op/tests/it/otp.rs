@@ -178,6 +178,57 @@ async fn five_wrong_codes_lock_the_attempt() {
     );
 }
 
+/// Enrolment page → code page of a fresh login attempt; returns it with the shown secret.
+async fn to_code_entry(op: &TestOp, agent: &Agent) -> (Page, String) {
+    let page = to_enrollment(op, agent).await;
+    let secret = page.text_of("#otp_secret").unwrap();
+    (agent.submit(&page, "enrollForm", &[]).await.page(), secret)
+}
+
+#[tokio::test]
+async fn wrong_codes_across_login_attempts_lock_the_user_for_a_while() {
+    let op = TestOp::start().await;
+    // Two attempts of five wrong codes each: ten for the user, the default limit.
+    for attempt in 0..2 {
+        let agent = Agent::new(&op);
+        let (mut page, secret) = to_code_entry(&op, &agent).await;
+        let good = code_for(&op, &secret);
+        let wrong = if good == "000000" { "111111" } else { "000000" };
+        for _ in 0..5 {
+            page = agent
+                .submit(&page, "otpForm", &[("otp_code", wrong)])
+                .await
+                .page();
+        }
+        assert_eq!(page.status, 403, "attempt {attempt} ends locked");
+    }
+    // A new attempt with the right code is still refused: the user is locked, not the attempt.
+    let agent = Agent::new(&op);
+    let (page, secret) = to_code_entry(&op, &agent).await;
+    let good = code_for(&op, &secret);
+    let refused = agent
+        .submit(&page, "otpForm", &[("otp_code", &good)])
+        .await
+        .page();
+    assert_eq!(refused.status, 403);
+    assert!(
+        refused.html.contains("locked for a while"),
+        "{}",
+        refused.html
+    );
+    // After the lockout the same user logs in.
+    op.clock.advance(900);
+    let agent = Agent::new(&op);
+    let (page, secret) = to_code_entry(&op, &agent).await;
+    let nav = agent
+        .submit(&page, "otpForm", &[("otp_code", &code_for(&op, &secret))])
+        .await;
+    assert!(
+        !matches!(&nav, Nav::Page(p) if p.status == 403),
+        "unlocked after user_lockout_seconds: {nav:?}"
+    );
+}
+
 #[tokio::test]
 async fn step_up_from_auth_ldap_server_to_otp_in_one_session() {
     let mut config = fixture_config();
