@@ -136,12 +136,12 @@ impl OpenIdConnect {
         };
         summary.key = self
             .store
-            .put_token(TokenRecord {
-                id_token: tokens.id_token,
-                claims: serde_json::Value::Object(verified),
-                access_token: tokens.access_token,
+            .put_token(TokenRecord::new(
+                tokens.id_token,
+                serde_json::Value::Object(verified),
+                tokens.access_token,
                 userinfo,
-            })
+            ))
             .await;
         let superseded = state.add_token(summary, pending.recovery);
         self.store.remove_tokens(&superseded).await;

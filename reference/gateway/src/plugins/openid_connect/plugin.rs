@@ -94,18 +94,17 @@ impl GluuOpenIdConnect {
         let record = &user.record;
         let exp = record.claims.get("exp").and_then(Value::as_i64);
         req.extensions_mut().insert(RequestToken {
-            token: Arc::from(record.id_token.as_str()),
-            data: Arc::new(record.claims.clone()),
+            token: record.id_token.clone(),
+            data: record.claims.clone(),
             scopes: Arc::from(Vec::new()),
             exp,
         });
         req.extensions_mut()
-            .insert(UserInfo(Arc::new(record.userinfo.clone())));
-        let access_token = Value::String(record.access_token.clone());
+            .insert(UserInfo(record.userinfo.clone()));
         let env: [(&str, &Value); 3] = [
             ("id_token", &record.claims),
             ("userinfo", &record.userinfo),
-            ("access_token", &access_token),
+            ("access_token", &record.access_token),
         ];
         self.headers.apply(&env, req.headers_mut());
         if let Some(replay) = user.replay {

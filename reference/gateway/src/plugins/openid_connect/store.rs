@@ -20,13 +20,26 @@ use super::session::SESSION_LIFETIME;
 #[derive(Debug, Clone, PartialEq)]
 pub struct TokenRecord {
     /// The ID token as issued (JWS compact form).
-    pub id_token: String,
+    pub id_token: Arc<str>,
     /// Its claims as returned by oxd.
-    pub claims: Value,
-    /// The access token issued with it.
-    pub access_token: String,
+    pub claims: Arc<Value>,
+    /// The access token issued with it (a JSON string: the `access_token` of custom headers).
+    pub access_token: Value,
     /// The userinfo response.
-    pub userinfo: Value,
+    pub userinfo: Arc<Value>,
+}
+
+impl TokenRecord {
+    /// A record of what the callback received. Shared parts are behind `Arc`s: every request
+    /// of the session hands them to the PEPs and the custom headers without copying them.
+    pub fn new(id_token: String, claims: Value, access_token: String, userinfo: Value) -> Self {
+        TokenRecord {
+            id_token: Arc::from(id_token),
+            claims: Arc::new(claims),
+            access_token: Value::String(access_token),
+            userinfo: Arc::new(userinfo),
+        }
+    }
 }
 
 /// A non-GET request saved for replay after login (`restore_original_auth_params`).
@@ -131,12 +144,12 @@ mod tests {
     use super::*;
 
     fn record() -> TokenRecord {
-        TokenRecord {
-            id_token: "a.b.c".into(),
-            claims: serde_json::json!({"sub": "alice"}),
-            access_token: "at".into(),
-            userinfo: serde_json::json!({"email": "a@example.org"}),
-        }
+        TokenRecord::new(
+            "a.b.c".into(),
+            serde_json::json!({"sub": "alice"}),
+            "at".into(),
+            serde_json::json!({"email": "a@example.org"}),
+        )
     }
 
     #[tokio::test]
