@@ -151,9 +151,7 @@ async fn wrong_and_replayed_codes_are_refused() {
 async fn five_wrong_codes_lock_the_attempt() {
     let op = TestOp::start().await;
     let agent = Agent::new(&op);
-    let page = to_enrollment(&op, &agent).await;
-    let secret = page.text_of("#otp_secret").unwrap();
-    let mut page = agent.submit(&page, "enrollForm", &[]).await.page();
+    let (mut page, secret) = to_code_entry(&op, &agent).await;
     let good = code_for(&op, &secret);
     let wrong = if good == "000000" { "111111" } else { "000000" };
     for _ in 0..4 {
