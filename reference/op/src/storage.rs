@@ -16,6 +16,10 @@ use crate::model::{
 /// Expiry meaning "never".
 pub const NEVER: i64 = i64::MAX;
 
+/// What [`Table::modify`] decides, seeing the current value: `Some((value, expires_at))` to
+/// store, `None` to leave the entry as it is.
+pub type Modify<'a, V> = dyn FnMut(Option<&V>) -> Option<(V, i64)> + 'a;
+
 /// A keyed collection of records with expiry (Unix seconds).
 pub trait Table<V>: Send + Sync {
     /// Inserts or replaces.
@@ -28,6 +32,9 @@ pub trait Table<V>: Send + Sync {
     fn remove(&self, key: &str) -> bool;
     /// Applies `update` to an unexpired entry and returns the new value.
     fn update(&self, key: &str, now: i64, update: &mut dyn FnMut(&mut V)) -> Option<V>;
+    /// Atomically shows `change` the unexpired value (if any); a `Some((value, expires_at))`
+    /// answer is stored. Returns the value stored afterwards (unchanged on `None`).
+    fn modify(&self, key: &str, now: i64, change: &mut Modify<'_, V>) -> Option<V>;
     /// Removes every entry for which `matches` is true; returns how many.
     fn remove_where(&self, matches: &dyn Fn(&V) -> bool) -> usize;
     /// Every unexpired entry.
@@ -91,6 +98,21 @@ impl<V: Clone + Send + Sync> Table<V> for MemoryTable<V> {
         }
         update(value);
         Some(value.clone())
+    }
+
+    fn modify(&self, key: &str, now: i64, change: &mut Modify<'_, V>) -> Option<V> {
+        let mut entries = self.lock();
+        let current = entries
+            .get(key)
+            .filter(|(_, exp)| *exp > now)
+            .map(|(v, _)| v);
+        match change(current) {
+            Some((value, expires_at)) => {
+                entries.insert(key.to_owned(), (value.clone(), expires_at));
+                Some(value)
+            }
+            None => current.cloned(),
+        }
     }
 
     fn remove_where(&self, matches: &dyn Fn(&V) -> bool) -> usize {
@@ -221,6 +243,26 @@ mod tests {
             None,
             "expired entries are not handed out"
         );
+    }
+
+    #[test]
+    fn modify_sees_only_unexpired_values_and_stores_what_it_returns() {
+        let table: MemoryTable<u32> = MemoryTable::default();
+        let bump = |t: &MemoryTable<u32>, now: i64| {
+            t.modify("k", now, &mut |n| {
+                Some((n.copied().unwrap_or(0) + 1, now + 10))
+            })
+        };
+        assert_eq!(bump(&table, 0), Some(1));
+        assert_eq!(bump(&table, 5), Some(2));
+        assert_eq!(table.get("k", 14), Some(2), "expiry moved to 15");
+        assert_eq!(bump(&table, 15), Some(1), "an expired value is not seen");
+        assert_eq!(
+            table.modify("k", 16, &mut |_| None),
+            Some(1),
+            "None leaves it"
+        );
+        assert_eq!(table.modify("absent", 16, &mut |_| None), None);
     }
 
     #[test]

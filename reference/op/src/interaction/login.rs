@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use axum_extra::extract::cookie::CookieJar;
 
-use super::{authenticated, fail, load_for_post, save, Step};
+use super::{authenticated, fail, load_for_post, locked, reserve_try, save, Step};
 use crate::model::AuthContext;
 use crate::server::AppState;
 
@@ -20,6 +20,9 @@ pub async fn submit(
         Ok(x) => x,
         Err(r) => return *r,
     };
+    if !reserve_try(&state, &mut interaction) {
+        return locked(&state);
+    }
     let username = form.get("username").cloned().unwrap_or_default();
     let password = form.get("password").cloned().unwrap_or_default();
     let users = state.users.clone();
@@ -31,7 +34,7 @@ pub async fn submit(
     .await;
     let (username, sub) = match checked {
         Ok(Some(user)) => user,
-        Ok(None) => return fail(&state, interaction, "Wrong username or password."),
+        Ok(None) => return fail(&state, &interaction, "Wrong username or password."),
         Err(err) => {
             tracing::error!("password check task failed: {err}");
             return state.pages.message(

@@ -330,12 +330,29 @@ pub(crate) fn authenticated(
     (jar, authorize::complete(state, &interaction.request, auth)).into_response()
 }
 
-/// Records a failure; returns the locked page once the limit is reached.
-pub(crate) fn fail(state: &AppState, mut interaction: Interaction, message: &str) -> Response {
-    interaction.failures += 1;
-    save(state, &interaction);
+/// Counts a password or code check against the attempt *before* it is made, on the stored
+/// record: concurrent posts of one attempt each count, so no more than `otp.max_failures`
+/// guesses are ever checked. False (and nothing may be checked) past the limit. A success
+/// resets the count.
+pub(crate) fn reserve_try(state: &AppState, interaction: &mut Interaction) -> bool {
+    let stored = state
+        .storage
+        .interactions
+        .update(&interaction.id, state.now(), &mut |i| i.failures += 1);
+    match stored {
+        Some(i) => {
+            interaction.failures = i.failures;
+            i.failures <= state.config.otp.max_failures
+        }
+        None => false,
+    }
+}
+
+/// A failed check (already counted by [`reserve_try`]): the form again with `message`, or the
+/// locked page once the limit is reached.
+pub(crate) fn fail(state: &AppState, interaction: &Interaction, message: &str) -> Response {
     if interaction.failures >= state.config.otp.max_failures {
         return locked(state);
     }
-    render_step(state, &interaction, Some(message), StatusCode::UNAUTHORIZED)
+    render_step(state, interaction, Some(message), StatusCode::UNAUTHORIZED)
 }

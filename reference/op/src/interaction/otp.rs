@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum_extra::extract::cookie::CookieJar;
 
-use super::{authenticated, fail, load_for_post, save, Interaction, Step};
+use super::{authenticated, fail, load_for_post, locked, reserve_try, save, Interaction, Step};
 use crate::acr::AcrMethod;
 use crate::model::{AuthContext, OtpEnrollment};
 use crate::otp;
@@ -17,24 +17,52 @@ use crate::storage::NEVER;
 const USER_LOCKED: &str =
     "Too many wrong one-time passwords for this account: it is locked for a while. Try again later.";
 
-/// Whether `username` has had too many wrong codes lately, whatever the login attempt: the
-/// per-attempt lock alone would let a password holder guess codes attempt after attempt.
-fn user_locked(state: &AppState, username: &str, now: i64) -> bool {
+/// Counts a code check for `username` before it is made, across login attempts: a password
+/// holder must not get fresh guesses by starting attempt after attempt. Returns the count, or
+/// `None` while the user is locked (the lock is not extended by further tries). The count
+/// lives until `user_lockout_seconds` after the last check and is cleared by a good code.
+fn reserve_user_try(state: &AppState, username: &str, now: i64) -> Option<u32> {
+    let config = &state.config.otp;
+    let until = now.saturating_add(config.user_lockout_seconds);
+    let mut reserved = None;
     state
         .storage
         .otp_failures
-        .get(username, now)
-        .is_some_and(|n| n >= state.config.otp.user_max_failures)
+        .modify(username, now, &mut |tries| {
+            let tries = tries.copied().unwrap_or(0);
+            if tries >= config.user_max_failures {
+                return None;
+            }
+            reserved = Some(tries + 1);
+            Some((tries + 1, until))
+        });
+    reserved
 }
 
-/// Counts a wrong code for `username`; the count lives until `user_lockout_seconds` after it.
-fn record_user_failure(state: &AppState, username: &str, now: i64) {
-    let until = now.saturating_add(state.config.otp.user_lockout_seconds);
-    let table = &state.storage.otp_failures;
-    let count = table
-        .update(username, now, &mut |n| *n = n.saturating_add(1))
-        .unwrap_or(1);
-    table.insert(username, count, until);
+/// Enrols `secret` with `step` as the last accepted time step, atomically refusing a step that
+/// is not newer than the stored one: two concurrent posts of one code cannot both log in.
+fn record_step(state: &AppState, username: &str, secret: &[u8], step: u64) -> bool {
+    let mut accepted = false;
+    state
+        .storage
+        .otp
+        .modify(username, state.now(), &mut |current| {
+            if current
+                .and_then(|e| e.last_step)
+                .is_some_and(|last| last >= step)
+            {
+                return None;
+            }
+            accepted = true;
+            Some((
+                OtpEnrollment {
+                    secret: secret.to_vec(),
+                    last_step: Some(step),
+                },
+                NEVER,
+            ))
+        });
+    accepted
 }
 
 /// The enrollment page.
@@ -91,7 +119,7 @@ pub async fn submit(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let (interaction, form) = match load_for_post(&state, &jar, &id, &body, Step::Otp) {
+    let (mut interaction, form) = match load_for_post(&state, &jar, &id, &body, Step::Otp) {
         Ok(x) => x,
         Err(r) => return *r,
     };
@@ -99,9 +127,12 @@ pub async fn submit(
         return super::forbidden(&state, "The password step was not completed.");
     };
     let now = state.now();
-    if user_locked(&state, &username, now) {
-        return super::forbidden(&state, USER_LOCKED);
+    if !reserve_try(&state, &mut interaction) {
+        return locked(&state);
     }
+    let Some(user_tries) = reserve_user_try(&state, &username, now) else {
+        return super::forbidden(&state, USER_LOCKED);
+    };
     let enrolled = state.storage.otp.get(&username, now);
     let (secret, last_step) = match (&interaction.pending_secret, &enrolled) {
         (Some(pending), _) => (pending.clone(), enrolled.as_ref().and_then(|e| e.last_step)),
@@ -109,27 +140,19 @@ pub async fn submit(
         (None, None) => return super::forbidden(&state, "No authenticator is enrolled."),
     };
     let code = form.get("otp_code").map(String::as_str).unwrap_or_default();
-    let Some(step) = otp::verify(&secret, code, now, last_step) else {
-        record_user_failure(&state, &username, now);
-        if user_locked(&state, &username, now) {
+    let accepted = otp::verify(&secret, code, now, last_step)
+        .is_some_and(|step| record_step(&state, &username, &secret, step));
+    if !accepted {
+        if user_tries >= state.config.otp.user_max_failures {
             return super::forbidden(&state, USER_LOCKED);
         }
         return fail(
             &state,
-            interaction,
+            &interaction,
             "Wrong or already used one-time password.",
         );
-    };
+    }
     state.storage.otp_failures.remove(&username);
-    state.storage.otp.insert(
-        &username,
-        OtpEnrollment {
-            secret,
-            last_step: Some(step),
-        },
-        NEVER,
-    );
-    let mut interaction = interaction;
     interaction.pending_secret = None;
     let auth = AuthContext {
         sub,

@@ -302,6 +302,29 @@ async fn five_failed_passwords_lock_the_attempt() {
 }
 
 #[tokio::test]
+async fn concurrent_wrong_passwords_get_no_more_than_the_limit_of_checks() {
+    let op = TestOp::start().await;
+    let agent = Agent::new(&op);
+    let page = agent
+        .open(&authorize_url(&op, &demo_params(&[])))
+        .await
+        .page();
+    // Twelve posts of one login attempt at once: each is counted before its check, so at most
+    // four get the form back (401) and the rest find the attempt locked (403).
+    let posts = (0..12).map(|_| agent.login(&page, "admin", "wrong"));
+    let statuses: Vec<u16> = futures::future::join_all(posts)
+        .await
+        .into_iter()
+        .map(|nav| nav.page().status)
+        .collect();
+    let retried = statuses.iter().filter(|&&s| s == 401).count();
+    assert!(retried <= 4, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|&&s| s == 403).count(), 12 - retried);
+    let again = agent.login(&page, "admin", "secret").await.page();
+    assert_eq!(again.status, 403, "the attempt is locked");
+}
+
+#[tokio::test]
 async fn pre_authorized_clients_skip_consent_and_spontaneous_scopes_reach_the_code() {
     let mut config = fixture_config();
     let rp = &mut config.clients[0];
