@@ -15,7 +15,8 @@ use anyhow::{bail, Context};
 use serde::Deserialize;
 
 use crate::acr::AcrMethod;
-use crate::protocol::{GrantType, SigningAlg, TokenEndpointAuthMethod};
+use crate::protocol::{ApplicationType, GrantType, SigningAlg, TokenEndpointAuthMethod};
+use crate::redirect_uris::{self, Origin};
 
 /// The whole OP configuration.
 #[derive(Debug, Clone, Deserialize)]
@@ -178,6 +179,10 @@ pub struct ClientConfig {
     /// Display name on the consent page; default = client_id.
     #[serde(default)]
     pub client_name: Option<String>,
+    /// `web` (default) or `native`: which redirect URI schemes are allowed
+    /// ([`crate::redirect_uris`]).
+    #[serde(default)]
+    pub application_type: ApplicationType,
     /// Exact redirect URIs.
     #[serde(default)]
     pub redirect_uris: Vec<String>,
@@ -241,6 +246,7 @@ impl Default for ClientConfig {
             client_id: String::new(),
             client_secret: None,
             client_name: None,
+            application_type: ApplicationType::default(),
             redirect_uris: Vec::new(),
             scopes: default_client_scopes(),
             grant_types: default_grant_types(),
@@ -478,14 +484,17 @@ impl Config {
                     at("grant_types")
                 );
             }
-            for (j, uri) in client.redirect_uris.iter().enumerate() {
-                crate::clients::check_redirect_uri(uri)
-                    .map_err(|e| anyhow::anyhow!("{}: {e}", at(&format!("redirect_uris[{j}]"))))?;
-            }
-            for (j, uri) in client.post_logout_redirect_uris.iter().enumerate() {
-                crate::clients::check_redirect_uri(uri).map_err(|e| {
-                    anyhow::anyhow!("{}: {e}", at(&format!("post_logout_redirect_uris[{j}]")))
-                })?;
+            for (field, uris) in [
+                ("redirect_uris", &client.redirect_uris),
+                (
+                    "post_logout_redirect_uris",
+                    &client.post_logout_redirect_uris,
+                ),
+            ] {
+                for (j, uri) in uris.iter().enumerate() {
+                    redirect_uris::check(uri, client.application_type, Origin::Config)
+                        .map_err(|e| anyhow::anyhow!("{}: {e}", at(&format!("{field}[{j}]"))))?;
+                }
             }
             if client.grant_types.contains(&GrantType::AuthorizationCode)
                 && client.redirect_uris.is_empty()

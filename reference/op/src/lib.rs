@@ -30,7 +30,8 @@
 //! One module per protocol concept: [`discovery`], [`keys`], [`registration`], [`clients`],
 //! [`authorize`] (a pipeline of checks in [`authorize::checks`]), [`interaction`] (pages),
 //! [`grants`] (one module per grant type), [`id_token`], [`tokens`], [`userinfo`],
-//! [`introspection`], [`revocation`], [`end_session`], [`sessions`], [`otp`], [`storage`]
+//! [`introspection`], [`revocation`], [`end_session`], [`sessions`], [`otp`], [`redirect_uris`]
+//! (which redirect URIs a client may have), [`storage`]
 //! (a [`storage::Table`] interface with an in-memory implementation and purge of expired items).
 
 #![warn(missing_docs)]
@@ -53,6 +54,7 @@ pub mod model;
 pub mod otp;
 pub mod pages;
 pub mod protocol;
+pub mod redirect_uris;
 pub mod registration;
 pub mod revocation;
 pub mod scopes;

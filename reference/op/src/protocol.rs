@@ -78,6 +78,36 @@ impl TokenEndpointAuthMethod {
     }
 }
 
+/// OpenID Connect Dynamic Client Registration `application_type`: what kind of redirect URIs
+/// the client may use (see [`crate::redirect_uris`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ApplicationType {
+    /// A web application: https redirect URIs (http only on loopback).
+    #[default]
+    Web,
+    /// A native application (RFC 8252): private-use reverse-domain schemes, loopback http,
+    /// claimed https.
+    Native,
+}
+
+impl ApplicationType {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApplicationType::Web => "web",
+            ApplicationType::Native => "native",
+        }
+    }
+
+    /// Parses a wire name.
+    pub fn parse(value: &str) -> Option<Self> {
+        [ApplicationType::Web, ApplicationType::Native]
+            .into_iter()
+            .find(|a| a.as_str() == value)
+    }
+}
+
 /// JWS algorithms the OP signs with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 pub enum SigningAlg {

@@ -20,9 +20,10 @@ use serde_json::{json, Map, Value};
 
 use crate::acr::AcrMethod;
 use crate::bearer;
-use crate::clients::{check_redirect_uri, Client, Registration};
+use crate::clients::{Client, Registration};
 use crate::error::OAuthError;
-use crate::protocol::{GrantType, SigningAlg, TokenEndpointAuthMethod};
+use crate::protocol::{ApplicationType, GrantType, SigningAlg, TokenEndpointAuthMethod};
+use crate::redirect_uris::{self, Origin};
 use crate::scopes::{compile_pattern, ScopeSet};
 use crate::server::{paths, AppState};
 use crate::storage::NEVER;
@@ -51,6 +52,7 @@ impl StringOrList {
 
 #[derive(Debug, Deserialize)]
 struct Metadata {
+    application_type: Option<String>,
     #[serde(default)]
     redirect_uris: Vec<String>,
     response_types: Option<Vec<String>>,
@@ -80,7 +82,6 @@ struct Metadata {
 
 /// Metadata fields echoed back without interpretation.
 const ECHOED: &[&str] = &[
-    "application_type",
     "contacts",
     "logo_uri",
     "client_uri",
@@ -142,11 +143,20 @@ fn build_client(state: &AppState, body: &[u8]) -> Result<(Client, Map<String, Va
             "redirect_uris is required for the authorization_code grant".into(),
         ));
     }
+    let application_type = match meta.application_type.as_deref() {
+        None => ApplicationType::Web,
+        Some(t) => ApplicationType::parse(t).ok_or_else(|| {
+            metadata_error(format!(
+                "application_type `{t}` is not supported; use `web` or `native`"
+            ))
+        })?,
+    };
     for uri in &meta.redirect_uris {
-        check_redirect_uri(uri).map_err(OAuthError::InvalidRedirectUri)?;
+        redirect_uris::check(uri, application_type, Origin::Registration)
+            .map_err(|e| OAuthError::InvalidRedirectUri(format!("redirect_uris: {e}")))?;
     }
     for uri in &meta.post_logout_redirect_uris {
-        check_redirect_uri(uri)
+        redirect_uris::check(uri, application_type, Origin::Registration)
             .map_err(|e| metadata_error(format!("post_logout_redirect_uris: {e}")))?;
     }
     let method = match meta.token_endpoint_auth_method.as_deref() {
@@ -230,6 +240,7 @@ fn build_client(state: &AppState, body: &[u8]) -> Result<(Client, Map<String, Va
         client_id: meta.client_id.unwrap_or_default(),
         client_secret: meta.client_secret,
         client_name,
+        application_type,
         redirect_uris: meta.redirect_uris,
         scopes,
         grant_types,
@@ -256,6 +267,7 @@ fn describe(state: &AppState, client: &Client) -> Value {
     let mut body = json!({
         "client_id": client.client_id,
         "client_name": client.client_name,
+        "application_type": client.application_type.as_str(),
         "redirect_uris": client.redirect_uris,
         "response_types": if client.allows_grant(GrantType::AuthorizationCode) { vec!["code"] } else { vec![] },
         "grant_types": client.grant_types.iter().map(|g| g.as_str()).collect::<Vec<_>>(),

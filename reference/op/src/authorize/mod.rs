@@ -239,8 +239,19 @@ pub fn error_redirect(
     redirect(&append_query(redirect_uri, &params))
 }
 
-/// A 302 to `location`, not cached.
+/// A 302 to `location`, not cached. A `Location` with a scheme that runs code in the browser
+/// (`javascript:`, `data:`, ...; see [`crate::redirect_uris::is_safe_location`]) is never sent,
+/// whatever let it through: the browser gets a 400 instead.
 pub fn redirect(location: &str) -> Response {
+    if !crate::redirect_uris::is_safe_location(location) {
+        tracing::error!("refused to redirect to an unsafe location");
+        return (
+            StatusCode::BAD_REQUEST,
+            [(header::CACHE_CONTROL, "no-store")],
+            "The OpenID Provider refuses to redirect to this address.",
+        )
+            .into_response();
+    }
     (
         StatusCode::FOUND,
         [
@@ -265,6 +276,18 @@ pub fn append_query(uri: &str, params: &[(&str, &str)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unsafe_locations_are_never_sent() {
+        for location in ["javascript:alert(1)", "data:text/html,x", "//evil.example/"] {
+            let response = redirect(location);
+            assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{location}");
+            assert!(response.headers().get(header::LOCATION).is_none());
+        }
+        let response = redirect("https://rp/cb?code=1");
+        assert_eq!(response.status(), StatusCode::FOUND);
+        assert_eq!(response.headers()[header::LOCATION], "https://rp/cb?code=1");
+    }
 
     #[test]
     fn append_query_keeps_existing_parameters() {

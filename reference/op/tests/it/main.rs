@@ -10,5 +10,6 @@ mod discovery;
 mod end_session;
 mod errors;
 mod otp;
+mod redirect_schemes;
 mod registration;
 mod tokens;
