@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use super::check;
 use crate::world::{GateWorld, Response};
 
-/// The demo API's answer to every GET/POST/DELETE (spec gluu-gateway.md §12.2).
+/// The demo API's answer to every GET/POST/DELETE (`docs/gluu-gateway.md#demo-api`).
 pub fn demo_transaction() -> Value {
     json!({
         "id": 1,

@@ -1,6 +1,6 @@
-//! The Kong-compatible Admin API (spec kong.md §2): CRUD on services, routes, consumers and
-//! plugins (plus the nested collections), pagination, Kong's error format, JSON and form bodies,
-//! and `/config` for declarative configuration.
+//! The Kong-compatible Admin API (`docs/kong.md#admin-api`): CRUD on services, routes, consumers
+//! and plugins (plus the nested collections), pagination, Kong's error format, JSON and form
+//! bodies, and `/config` for declarative configuration.
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -1,5 +1,6 @@
-//! Declarative configuration (`kong.yml`, spec kong.md §2.5): YAML or JSON, `_format_version`,
-//! children nested under their parents. The whole file becomes a new [`State`] or is refused.
+//! Declarative configuration (`kong.yml`, `docs/kong.md#declarative-configuration`): YAML or JSON,
+//! `_format_version`, children nested under their parents. The whole file becomes a new [`State`]
+//! or is refused.
 
 use serde_json::{json, Map, Value};
 

@@ -1,4 +1,4 @@
-//! Admin API errors in Kong's format (spec kong.md §2.4).
+//! Admin API errors in Kong's format (`docs/kong.md#admin-api-error-format`).
 
 use axum::response::{IntoResponse, Response};
 use axum::Json;

@@ -1,6 +1,6 @@
 //! gatecheck-gateway: the reference Gluu Gateway — a Kong-compatible Admin API, router and
-//! proxy running the `gluu-oauth-auth` and `gluu-oauth-pep` plugins (spec gluu-gateway.md §1–§5,
-//! §13, §14; kong.md §2).
+//! proxy running the Gluu plugins (`docs/gluu-gateway.md`; the Admin API as in
+//! `docs/kong.md#admin-api`; deliberate differences in `docs/differences.md#gateway-plugins`).
 //!
 //! ```text
 //! client ─▶ proxy listener ─▶ path::normalize ─▶ router (Kong precedence) ─▶ plugin chain

@@ -1,4 +1,5 @@
-//! Request path normalisation (nginx's `$uri`, spec §1.2): what routes and plugins match on, and
+//! Request path normalisation (nginx's `$uri`,
+//! `docs/gluu-gateway.md#request-path-used-for-matching`): what routes and plugins match on, and
 //! the re-encoded form forwarded upstream so the upstream serves exactly what was judged.
 
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, CONTROLS};

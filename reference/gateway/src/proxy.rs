@@ -1,5 +1,5 @@
 //! The proxy: route, run the route's plugin chain, forward to the service with a pooled
-//! keep-alive client, stream the answer back (spec kong.md, issue 4 "Proxy").
+//! keep-alive client, stream the answer back (`reference/gateway/README.md#proxy`).
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -501,7 +501,7 @@ async fn good_jwt_is_verified_locally_and_gets_a_phantom_token() {
         assert_ne!(
             auth,
             format!("Bearer {token}"),
-            "decision 14: phantom for JWTs too"
+            "phantom token for JWTs too (docs/differences.md#phantom-token-for-every-token)"
         );
         assert!(auth.ends_with('.'));
     }
@@ -728,7 +728,8 @@ async fn path_captures_must_match_scope_captures_and_are_part_of_the_cache_key()
         s.get("/transactions/123", Some("tok-123")).await.status(),
         200
     );
-    // a grant for 123 is not reused for 456 (decision 6)
+    // a grant for 123 is not reused for 456
+    // (docs/differences.md#captures-in-the-decision-cache-key)
     expect_message(
         s.get("/transactions/456", Some("tok-123")).await,
         403,

@@ -3,10 +3,10 @@
 //! With a valid `id_token_hint` (signed by this OP, for a known client) and a
 //! `post_logout_redirect_uri` registered exactly for that client, the session ends and the browser
 //! is redirected there with `state`. Without a hint the OP never redirects (OIDF suite behaviour,
-//! spec §1.17): it ends the browser's session and shows a logged-out page. A bad hint or an
-//! unregistered URI is a 400 JSON error and the session is kept. Logout ends both the browser's
-//! session and the session named by the hint's `sid` (an RP may hold an ID token of an earlier
-//! session of the same browser, e.g. from before a step-up).
+//! `docs/differences.md#no-logout-redirect-without-a-hint`): it ends the browser's session and
+//! shows a logged-out page. A bad hint or an unregistered URI is a 400 JSON error and the session
+//! is kept. Logout ends both the browser's session and the session named by the hint's `sid` (an RP
+//! may hold an ID token of an earlier session of the same browser, e.g. from before a step-up).
 
 use std::collections::HashMap;
 

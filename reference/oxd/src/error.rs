@@ -1,4 +1,5 @@
-//! oxd's error responses: `{"error","error_description"}` with the status oxd uses (spec §9).
+//! oxd's error responses: `{"error","error_description"}` with the status oxd uses
+//! (`docs/gluu-gateway.md#oxd-transport`).
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};

@@ -1,7 +1,8 @@
-//! Reference oxd server: the HTTP JSON API Gluu Gateway's plugins and the tutorials use to talk
-//! to an OpenID Provider (spec `gluu-gateway.md` §9). oxd is an OpenID Connect relying party:
-//! discovery, dynamic registration, token requests, code exchange with state/nonce/PKCE checks,
-//! ID token verification, userinfo and introspection all go through the `openidconnect` crate.
+//! Reference oxd server: the HTTP JSON API Gluu Gateway's plugins and the tutorials use to talk to
+//! an OpenID Provider (`docs/gluu-gateway.md#oxd-api-used-by-the-plugins`). oxd is an OpenID
+//! Connect relying party: discovery, dynamic registration, token requests, code exchange with
+//! state/nonce/PKCE checks, ID token verification, userinfo and introspection all go through the
+//! `openidconnect` crate.
 //!
 //! ```no_run
 //! # async fn demo() -> anyhow::Result<()> {

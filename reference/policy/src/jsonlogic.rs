@@ -327,7 +327,8 @@ mod tests {
 
     #[test]
     fn not_and_double_not_accept_both_forms() {
-        // GG's engine got the array forms wrong; gatecheck follows JSON-logic (spec §13 #8).
+        // GG's engine got the array forms wrong; gatecheck follows JSON-logic
+        // (docs/differences.md#standard-json-logic).
         assert_eq!(eval(json!({"!": [{"var": 0}]}), &[false]), json!(true));
         assert_eq!(eval(json!({"!": {"var": 0}}), &[false]), json!(true));
         assert_eq!(eval(json!({"!!": [{"var": 0}]}), &[false]), json!(false));

@@ -11,7 +11,8 @@
 //! [`ScopeExpression::is_allowed`]) allocates nothing: captures are slices of the request path
 //! kept inline, regexes are compiled once per distinct text, JSON-logic is compiled to a tree.
 //!
-//! # Where gatecheck differs from Gluu Gateway 4.2 (spec §13)
+//! # Where gatecheck differs from Gluu Gateway 4.2
+//! Each point is explained in `docs/differences.md#path-and-scope-expressions`.
 //! - The `?` method never captures the method name: PC1 is the first *path* capture.
 //! - Duplicate methods are detected with set semantics across a path's conditions.
 //! - Rejected at validation (GG accepted them and failed or never matched later): invalid JSON, a

@@ -1,4 +1,4 @@
-//! Matching semantics (issue 2 §3, spec §6.2), through the public API.
+//! Matching semantics (`docs/gluu-gateway.md#path-matching`), through the public API.
 
 use serde_json::json;
 

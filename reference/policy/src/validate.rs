@@ -92,7 +92,8 @@ fn gg_item_checks<'d>(
         Some(Value::Array(c)) if !c.is_empty() => c,
         _ => return fail(messages::CONDITIONS_MISSING, child(at, "conditions")),
     };
-    // Set semantics across the conditions of one path (GG merged by array index, spec §13 #10);
+    // Set semantics across the conditions of one path (GG merged by array index:
+    // docs/differences.md#duplicate-methods-as-a-set);
     // the same method twice inside one condition is accepted, as in GG.
     let mut seen_methods: Vec<&Value> = Vec::new();
     for (i, condition) in conditions.iter().enumerate() {

@@ -80,7 +80,8 @@ fn gg_messages_verbatim() {
 
 #[test]
 fn duplicate_methods_use_set_semantics() {
-    // GG merged by array index and accepted this; gatecheck does not (spec §13 #10).
+    // GG merged by array index and accepted this; gatecheck does not
+    // (docs/differences.md#duplicate-methods-as-a-set).
     let doc = json!([{"path": "/a", "conditions": [
         {"httpMethods": ["GET", "POST"]}, {"httpMethods": ["PUT"]}, {"httpMethods": ["GET"]}
     ]}]);

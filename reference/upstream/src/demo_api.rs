@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 
-/// The object every allowed request receives (spec gluu-gateway.md §12.2).
+/// The object every allowed request receives (`docs/gluu-gateway.md#demo-api`).
 pub fn transaction() -> Value {
     json!({
         "id": 1,

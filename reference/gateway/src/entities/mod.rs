@@ -1,4 +1,4 @@
-//! Kong entities (spec kong.md §2.2): shapes, defaults and input validation.
+//! Kong entities (`docs/kong.md#entity-shapes`): shapes, defaults and input validation.
 
 use std::collections::HashMap;
 use std::sync::Arc;

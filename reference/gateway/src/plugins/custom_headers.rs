@@ -1,4 +1,5 @@
-//! `custom_headers` (spec §5, decision 16): headers computed from the token data and sent
+//! `custom_headers` (`docs/gluu-gateway.md#custom-headers`,
+//! `docs/differences.md#custom-header-expressions`): headers computed from the token data and sent
 //! upstream. Values are the documented expression forms only — field paths
 //! (`introspect_data.client_id`, `consumer.id`, `userinfo.email`, `x.y[1]`, `x["a-b"]`), whole
 //! objects (`userinfo`) and string/number literals — parsed when the plugin is configured; no
@@ -38,7 +39,7 @@ pub enum ValueExpr {
 #[derive(Debug, Clone, PartialEq)]
 pub struct StepRef(Step);
 
-/// Output format (spec §5.2).
+/// Output format (`docs/gluu-gateway.md#custom-header-formats`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// Scalars as text, tables as JSON.
@@ -229,7 +230,8 @@ fn string_form(v: &Value) -> String {
     scalar_text(v).unwrap_or_else(|| v.to_string())
 }
 
-/// `base64url-less` unsigned JWT of GG (§5.3): standard alphabet, no padding, empty signature.
+/// `base64url-less` unsigned JWT of GG (`docs/gluu-gateway.md#unsigned-jwt`): standard alphabet, no
+/// padding, empty signature.
 pub fn unsigned_jwt(payload: &Value) -> String {
     let header = json!({"typ": "JWT", "alg": "none"});
     format!(

@@ -2,11 +2,11 @@
 //!
 //! # The interface
 //!
-//! A configured plugin instance implements [`Plugin`]. For every proxied request the gateway
-//! builds one [`AccessRequest`] and runs the instances attached to the matched route (route-level
-//! beats service-level beats global, per plugin name, as in Kong) in descending
-//! [`Plugin::priority`] (spec §1.1: `gluu-oauth-auth` 999, `gluu-openid-connect` 997,
-//! `gluu-oauth-pep` 996). Each [`Plugin::access`] returns a [`Flow`]:
+//! A configured plugin instance implements [`Plugin`]. For every proxied request the gateway builds
+//! one [`AccessRequest`] and runs the instances attached to the matched route (route-level beats
+//! service-level beats global, per plugin name, as in Kong) in descending [`Plugin::priority`]
+//! (`docs/gluu-gateway.md#plugin-order-and-shared-context`: `gluu-oauth-auth` 999,
+//! `gluu-openid-connect` 997, `gluu-oauth-pep` 996). Each [`Plugin::access`] returns a [`Flow`]:
 //!
 //! * [`Flow::Continue`]: the next plugin runs, then the request is proxied;
 //! * [`Flow::Respond`]: the chain stops and the client gets the [`PluginResponse`] (a Kong
@@ -71,7 +71,7 @@ pub use schema::{ConfigError, FieldError};
 pub trait Plugin: Send + Sync + fmt::Debug {
     /// The plugin's name in the Admin API, e.g. `gluu-oauth-auth`.
     fn name(&self) -> &'static str;
-    /// Kong priority: higher runs first (spec §1.1).
+    /// Kong priority: higher runs first (`docs/gluu-gateway.md#plugin-order-and-shared-context`).
     fn priority(&self) -> i32;
     /// The access phase: decides the request, may change what goes upstream.
     fn access<'a>(&'a self, req: &'a mut AccessRequest) -> BoxFuture<'a, Flow>;

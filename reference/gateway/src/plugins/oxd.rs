@@ -1,4 +1,5 @@
-//! The oxd HTTP API as the GG plugins call it (spec §9, §2.5): JSON POSTs, a protection token
+//! The oxd HTTP API as the GG plugins call it (`docs/gluu-gateway.md#oxd-api-used-by-the-plugins`,
+//! `docs/gluu-gateway.md#protection-token`): JSON POSTs, a protection token
 //! from `/get-client-token` (scope `openid oxd`) cached and refreshed before it expires, every
 //! call bounded by a timeout.
 
@@ -152,7 +153,8 @@ impl OxdClient {
             .to_owned();
         let lifetime = resp.get("expires_in").and_then(Value::as_u64).unwrap_or(0);
         // Refresh well before expiry: after 80% of the lifetime, and never later than 5 s
-        // before it ends (GG reused the token up to 5 s *after* expiry: decision 12).
+        // before it ends (GG reused the token up to 5 s *after* expiry:
+        // docs/differences.md#protection-token-expiry).
         let early = (lifetime * 4 / 5).min(lifetime.saturating_sub(5));
         *guard = Some(Protection {
             token: token.clone(),

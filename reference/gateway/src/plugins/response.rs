@@ -1,11 +1,13 @@
-//! Responses a plugin sends instead of proxying (spec §1.4, §14).
+//! Responses a plugin sends instead of proxying (`docs/gluu-gateway.md#error-responses`,
+//! `docs/gluu-gateway.md#status-and-message-catalogue`).
 
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::header::{HeaderMap, HeaderValue, CACHE_CONTROL, CONTENT_TYPE, LOCATION};
 use http::StatusCode;
 
-/// GG's (misspelled, kept: decision 13) body of the 502 for oxd/OP failures.
+/// GG's (misspelled, kept: `docs/differences.md#misspelled-502-body-kept`) body of the 502 for
+/// oxd/OP failures.
 pub const UNEXPECTED_ERROR: &str = "An unexpected error ocurred";
 
 /// Kong's JSON content type for `kong.response.exit` bodies.

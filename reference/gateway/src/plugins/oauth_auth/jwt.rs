@@ -1,4 +1,5 @@
-//! Local verification of JWT access tokens (spec §2.3, decision 12) with the OP's keys fetched
+//! Local verification of JWT access tokens (`docs/gluu-gateway.md#jwt-access-tokens`,
+//! `docs/differences.md#jwt-failure-reason`) with the OP's keys fetched
 //! through oxd `/get-jwks`: RS256/384/512 only, `kid` required, one rate-limited JWKS refresh for
 //! an unknown `kid`, only `exp` checked (no leeway), `client_id` and `exp` required.
 
@@ -87,7 +88,8 @@ fn parse_keys(jwks: &Value) -> Option<HashMap<String, Key>> {
             None => None,
         };
         if let Some(exp) = k.get("exp").and_then(Value::as_i64) {
-            // oxd's swagger shows milliseconds, GG read seconds: accept both (decision 12).
+            // oxd's swagger shows milliseconds, GG read seconds: accept both
+            // (docs/differences.md#jwk-expiry-units).
             let exp = if exp > 100_000_000_000 {
                 exp / 1000
             } else {

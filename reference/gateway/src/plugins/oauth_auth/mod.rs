@@ -1,4 +1,5 @@
-//! `gluu-oauth-auth` (spec §2, decisions 7, 12, 14, 16): authenticates the bearer token by oxd
+//! `gluu-oauth-auth` (`docs/gluu-gateway.md#gluu-oauth-auth-and-gluu-uma-auth`; differences from
+//! GG in `docs/differences.md#gateway-plugins`): authenticates the bearer token by oxd
 //! introspection or local JWT verification, maps it to a Kong consumer, shapes the upstream
 //! request (`pass_credentials`, `custom_headers`, `X-Anonymous-Consumer`) and hands the token
 //! to the PEP through [`crate::plugins::context`].
@@ -26,7 +27,7 @@ pub mod jwt;
 
 /// Plugin name in the Admin API.
 pub const NAME: &str = "gluu-oauth-auth";
-/// Kong priority (spec §1.1).
+/// Kong priority (`docs/gluu-gateway.md#plugin-order-and-shared-context`).
 pub const PRIORITY: i32 = 999;
 
 /// `X-Anonymous-Consumer`.
@@ -41,7 +42,8 @@ const TOKEN_CACHE_SIZE: u64 = 10_000;
 /// Variables of the `custom_headers` expressions.
 pub const HEADER_ROOTS: &[&str] = &["introspect_data", "consumer"];
 
-/// `\s*[Bb]earer\s+(.+)` searched anywhere in `Authorization` (spec §1.3).
+/// `\s*[Bb]earer\s+(.+)` searched anywhere in `Authorization`
+/// (`docs/gluu-gateway.md#bearer-token-extraction`).
 static BEARER: LazyLock<Regex> = LazyLock::new(|| {
     #[allow(clippy::expect_used)]
     Regex::new(r"\s*[Bb]earer\s+(.+)").expect("static regex")
@@ -72,8 +74,9 @@ pub enum AuthError {
     /// 401 with this message (may fall back to anonymous).
     #[error("{0}")]
     Unauthorized(&'static str),
-    /// 401 with GG's exact body `JWT is not verified, reason: ` (spec §14, byte for byte); the
-    /// reason GG dropped (decision 12) travels in the RFC 6750 `WWW-Authenticate` challenge.
+    /// 401 with GG's exact body `JWT is not verified, reason: ` (byte for byte); the reason GG
+    /// dropped travels in the RFC 6750 `WWW-Authenticate` challenge
+    /// (`docs/differences.md#jwt-failure-reason`).
     #[error("JWT is not verified, reason: {0}")]
     NotVerified(String),
     /// 401 `Unknown consumer`.
@@ -161,7 +164,8 @@ impl std::fmt::Debug for OAuthAuth {
     }
 }
 
-/// Validates the config (spec §2.1) and builds an instance.
+/// Validates the config (`docs/gluu-gateway.md#authentication-plugin-configuration`) and builds an
+/// instance.
 pub fn configure(config: &Value, env: &PluginEnv) -> Result<Configured, ConfigError> {
     let mut r = ConfigReader::new(config)?;
     let oxd_id = r.required_string("oxd_id");
@@ -237,7 +241,8 @@ fn unauthorized(message: &str) -> Flow {
     Flow::Respond(PluginResponse::message(StatusCode::UNAUTHORIZED, message))
 }
 
-/// GG's body for a JWT that fails verification, kept byte for byte (spec §14).
+/// GG's body for a JWT that fails verification, kept byte for byte
+/// (`docs/gluu-gateway.md#status-and-message-catalogue`).
 pub const NOT_VERIFIED: &str = "JWT is not verified, reason: ";
 
 /// 401 with GG's exact body; the reason goes into
@@ -371,7 +376,7 @@ impl OAuthAuth {
         Flow::Continue
     }
 
-    /// Spec §2.4: let the request through without a token.
+    /// Lets the request through without a token (`docs/gluu-gateway.md#anonymous-access`).
     fn anonymous(&self, req: &mut AccessRequest, anonymous: &str) -> Flow {
         let consumer = if self.config.consumer_mapping {
             match req.consumers().by_id_or_username(anonymous) {

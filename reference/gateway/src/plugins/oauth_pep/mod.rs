@@ -1,6 +1,8 @@
-//! `gluu-oauth-pep` (spec §3, decision 6): decides with `gatecheck-policy` whether the token the
-//! auth plugin authenticated may access `(method, path)`. Grants are cached per instance under
-//! everything the decision depends on: method, matched rule, path captures and token scopes.
+//! `gluu-oauth-pep` (`docs/gluu-gateway.md#gluu-oauth-pep-and-gluu-uma-pep`,
+//! `docs/differences.md#captures-in-the-decision-cache-key`): decides with `gatecheck-policy`
+//! whether the token the auth plugin authenticated may access `(method, path)`. Grants are cached
+//! per instance under everything the decision depends on: method, matched rule, path captures and
+//! token scopes.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,7 +19,7 @@ use super::{AccessRequest, Configured, Flow, Plugin, PluginEnv, PluginResponse};
 
 /// Plugin name in the Admin API.
 pub const NAME: &str = "gluu-oauth-pep";
-/// Kong priority (spec §1.1).
+/// Kong priority (`docs/gluu-gateway.md#plugin-order-and-shared-context`).
 pub const PRIORITY: i32 = 996;
 
 const UNPROTECTED: &str = "Unprotected path/method are not allowed";
@@ -93,7 +95,7 @@ pub fn parse_expression(value: &Value) -> Result<Option<Expression>, String> {
     Ok(Some(expr))
 }
 
-/// Validates the config (spec §3.1) and builds an instance.
+/// Validates the config (`docs/gluu-gateway.md#pep-configuration`) and builds an instance.
 pub fn configure(config: &Value, _env: &PluginEnv) -> Result<Configured, ConfigError> {
     let mut r = ConfigReader::new(config)?;
     r.required_string("oxd_id");

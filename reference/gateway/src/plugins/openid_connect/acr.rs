@@ -1,4 +1,5 @@
-//! ACR sufficiency and the choice of a stored token (spec §4.4), and the loop breaker.
+//! ACR sufficiency and the choice of a stored token (`docs/gluu-gateway.md#acr-sufficiency`), and
+//! the loop breaker.
 
 use super::tokens::{Ages, Freshness, TokenSummary};
 

@@ -1,5 +1,5 @@
-//! `authorize(prompt, acrs)` of spec §4.2: remember where the user was going and send them to the
-//! OP (or tell an API client why it cannot pass).
+//! `authorize(prompt, acrs)` (`docs/gluu-gateway.md#authorize-step`): remember where the user was
+//! going and send them to the OP (or tell an API client why it cannot pass).
 
 use super::api_client::{cannot_follow_redirects, challenge, Challenge};
 use super::decide::Prompt;

@@ -1,4 +1,5 @@
-//! Step 1 of spec §4.2: the authorization response at `authorization_redirect_path`.
+//! Step 1 of `docs/gluu-gateway.md#openid-connect-per-request`: the authorization response at
+//! `authorization_redirect_path`.
 
 use http::StatusCode;
 use subtle::ConstantTimeEq;

@@ -3,7 +3,8 @@
 //! oxd exchanges the code, verifies the token's signature against the OP's keys and checks the
 //! `state` it issued. The plugin checks the rest itself rather than trusting that every oxd does:
 //! the issuer, that it is the audience, the nonce of *this browser's* login (oxd cannot know which
-//! browser a state belongs to), and GG's three age checks with GG's messages (spec §4.2 step 1).
+//! browser a state belongs to), and GG's three age checks with GG's messages (step 1 of
+//! `docs/gluu-gateway.md#openid-connect-per-request`).
 
 use serde_json::{Map, Value};
 

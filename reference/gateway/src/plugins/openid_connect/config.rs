@@ -1,4 +1,5 @@
-//! The plugin's configuration (spec §4.1) and its validation.
+//! The plugin's configuration (`docs/gluu-gateway.md#openid-connect-plugin-configuration`) and its
+//! validation.
 //!
 //! Read with the gateway's [`ConfigReader`] so every invalid field is reported Kong-style
 //! (`config.<field>`) and the Admin API shows the effective config with defaults filled in.

@@ -1,10 +1,12 @@
-//! Steps 5–8 of the per-request algorithm (spec §4.2) as a pure function of the session's token
-//! summaries, the matched ACR rule and the time, so every branch is unit-tested without I/O.
+//! Steps 5–8 of the per-request algorithm (`docs/gluu-gateway.md#openid-connect-per-request`) as a
+//! pure function of the session's token summaries, the matched ACR rule and the time, so every
+//! branch is unit-tested without I/O.
 //!
-//! Deviations from GG (spec §13 decision 11): the loop breaker only fires when no stored token has
-//! a sufficient ACR (GG also fired it on age-based re-authentication, which made a `prompt=none`
-//! refresh of an ACR-protected path impossible), and re-authentications of "any ACR" paths ask for
-//! the ACRs the dropped token was obtained with (GG's `get_token_acrs` always returned nil).
+//! Deviations from GG (`docs/differences.md#oidc-re-authentication`): the loop breaker only fires
+//! when no stored token has a sufficient ACR (GG also fired it on age-based re-authentication,
+//! which made a `prompt=none` refresh of an ACR-protected path impossible), and re-authentications
+//! of "any ACR" paths ask for the ACRs the dropped token was obtained with (GG's `get_token_acrs`
+//! always returned nil).
 
 use super::acr::{acr_already_requested, find_token, loop_breaker_message};
 use super::tokens::{Ages, Freshness, TokenSummary};

@@ -1,5 +1,5 @@
-//! Step 2 of spec §4.2: `logout_path` ends the session and sends the browser to the OP's
-//! end-session endpoint.
+//! Step 2 of `docs/gluu-gateway.md#openid-connect-per-request`: `logout_path` ends the session and
+//! sends the browser to the OP's end-session endpoint.
 
 use http::StatusCode;
 

@@ -1,10 +1,12 @@
 //! `gluu-openid-connect`: the gateway as an OpenID Connect relying party with ACR step-up,
-//! sessions and logout (spec gluu-gateway.md §4, §5, decisions §13).
+//! sessions and logout (`docs/gluu-gateway.md#gluu-openid-connect`; deliberate differences in
+//! `docs/differences.md#gluu-openid-connect`).
 //!
 //! The plugin drives the OP through oxd (`get-authorization-url`, `get-tokens-by-code`,
-//! `get-user-info`, `get-logout-uri`) and decides every request in GG's order (spec §4.2): the
-//! callback path, the logout path, the post-logout path, the ACR rule of `(method, path)`,
-//! `no_auth`, the session's tokens, ACR sufficiency, token and authentication ages, the loop breaker.
+//! `get-user-info`, `get-logout-uri`) and decides every request in GG's order
+//! (`docs/gluu-gateway.md#openid-connect-per-request`): the callback path, the logout path, the
+//! post-logout path, the ACR rule of `(method, path)`, `no_auth`, the session's tokens, ACR
+//! sufficiency, token and authentication ages, the loop breaker.
 //!
 //! # Session
 //! The cookie `gluu_openid_connect_session` is sealed with the `cookie` crate's private jar
@@ -71,7 +73,7 @@ use self::store::{SessionStore, TokenRecord};
 /// Plugin name in the Admin API.
 pub const NAME: &str = "gluu-openid-connect";
 
-/// Kong priority (spec §1.1).
+/// Kong priority (`docs/gluu-gateway.md#plugin-order-and-shared-context`).
 pub const PRIORITY: i32 = 997;
 
 /// Rewrite the cookie when less than this remains of its lifetime.
@@ -132,7 +134,7 @@ impl OpenIdConnect {
         self.wants_body(req.method) && request::is_same_origin(req.headers, req.origin)
     }
 
-    /// Decides a request (spec §4.2).
+    /// Decides a request (`docs/gluu-gateway.md#openid-connect-per-request`).
     pub async fn access(&self, req: &RequestView<'_>) -> Outcome {
         let now = self.clock.now();
         let session = self.codec.read(req.headers, now);

@@ -1,7 +1,7 @@
-//! The oxd calls of the OIDC flow (spec §9) — `get-authorization-url`, `get-tokens-by-code`,
-//! `get-user-info`, `get-logout-uri`, `get-jwks` — as typed requests over the gateway's shared
-//! oxd client (protection token cached and refreshed, one retry on 401/403, every call bounded
-//! by the plugin timeout).
+//! The oxd calls of the OIDC flow (`docs/gluu-gateway.md#oxd-endpoints`) — `get-authorization-url`,
+//! `get-tokens-by-code`, `get-user-info`, `get-logout-uri`, `get-jwks` — as typed requests over the
+//! gateway's shared oxd client (protection token cached and refreshed, one retry on 401/403, every
+//! call bounded by the plugin timeout).
 
 use std::time::Duration;
 

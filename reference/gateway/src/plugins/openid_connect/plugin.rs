@@ -44,7 +44,8 @@ pub fn configure_with_clock(
     })
 }
 
-/// Names a custom header expression may start with (spec §5.1, OIDC environment).
+/// Names a custom header expression may start with (the OIDC environment of
+/// `docs/gluu-gateway.md#custom-header-evaluation`).
 const ENV: [&str; 3] = ["id_token", "userinfo", "access_token"];
 
 impl Plugin for GluuOpenIdConnect {
@@ -88,8 +89,8 @@ impl Plugin for GluuOpenIdConnect {
 }
 
 impl GluuOpenIdConnect {
-    /// `request_authenticated` of spec §4.2: hand the token to the PEPs, set the custom headers,
-    /// replay a saved request, renew the cookie.
+    /// `request_authenticated` (`docs/gluu-gateway.md#authenticated-request`): hand the token to
+    /// the PEPs, set the custom headers, replay a saved request, renew the cookie.
     fn authenticated(&self, req: &mut AccessRequest, user: Authenticated) {
         let record = &user.record;
         let exp = record.claims.get("exp").and_then(Value::as_i64);

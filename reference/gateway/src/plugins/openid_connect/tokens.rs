@@ -1,4 +1,5 @@
-//! What the session remembers about each ID token, and how fresh a token is (spec §4.2).
+//! What the session remembers about each ID token, and how fresh a token is
+//! (`docs/gluu-gateway.md#openid-connect-per-request`).
 //!
 //! The summary holds only what access decisions need (`acr`, `iat`, `exp`, `auth_time` and the
 //! ACRs the login asked for), so it can live in the session cookie; the token itself, the access
