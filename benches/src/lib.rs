@@ -11,6 +11,9 @@
 use regex::Regex;
 use serde_json::{json, Value};
 
+pub mod gg;
+pub use gg::gg_workload;
+
 /// One request of a workload.
 #[derive(Debug, Clone)]
 pub struct Request {
@@ -29,6 +32,30 @@ pub struct Workload {
     pub document: Value,
     /// The requests, in the order the benchmark cycles through them.
     pub requests: Vec<Request>,
+}
+
+impl Workload {
+    /// The workload as one JSON object, for other implementations to replay (the LuaJIT driver
+    /// of `benches/policy-gg/`): `document`, `requests` (`method`, `path`, `scopes`) and
+    /// `expected`, gatecheck's decision for each request (`null` = no rule, else whether it is
+    /// allowed).
+    pub fn to_json(&self, expression: &gatecheck_policy::Expression) -> Value {
+        let requests: Vec<Value> = self
+            .requests
+            .iter()
+            .map(|r| json!({"method": r.method, "path": r.path, "scopes": r.scopes}))
+            .collect();
+        let expected: Vec<Value> = self
+            .requests
+            .iter()
+            .map(|r| match decide(expression, r) {
+                None => Value::Null,
+                Some(None) => Value::String("unprotected".into()),
+                Some(Some(allowed)) => Value::Bool(allowed),
+            })
+            .collect();
+        json!({"document": self.document, "requests": requests, "expected": expected})
+    }
 }
 
 /// SplitMix64: small, deterministic, good enough to pick workload shapes.
