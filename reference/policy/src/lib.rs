@@ -42,6 +42,7 @@ mod literals;
 mod pattern;
 mod pointer;
 mod scope;
+mod simple;
 mod tree;
 mod validate;
 

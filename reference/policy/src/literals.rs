@@ -13,9 +13,8 @@ const EMPTY: u32 = u32::MAX;
 
 #[derive(Debug, Clone, Copy)]
 struct Slot {
-    /// The key's bytes zero-padded (inline keys), or `[index into long keys, 0]`.
+    /// The key's bytes as [`key_words`] packs them (inline keys), or `[index into long keys, 0]`.
     words: [u64; 2],
-    hash: u64,
     len: u32,
     parent: NodeId,
     child: NodeId,
@@ -23,7 +22,6 @@ struct Slot {
 
 const EMPTY_SLOT: Slot = Slot {
     words: [0, 0],
-    hash: 0,
     len: EMPTY,
     parent: 0,
     child: 0,
@@ -34,29 +32,71 @@ fn fx(hash: u64, word: u64) -> u64 {
     (hash.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95)
 }
 
-/// The segment as two zero-padded words (when short) and the hash of (parent, segment).
+#[inline]
+fn word8(bytes: &[u8], at: usize) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&bytes[at..at + 8]);
+    u64::from_le_bytes(w)
+}
+
+#[inline]
+fn word4(bytes: &[u8], at: usize) -> u64 {
+    let mut w = [0u8; 4];
+    w.copy_from_slice(&bytes[at..at + 4]);
+    u64::from(u32::from_le_bytes(w))
+}
+
+/// A key of at most 16 bytes as two words, with two (possibly overlapping) loads: the first
+/// and last 8 bytes, the first and last 4, or first/middle/last byte. Together with the length
+/// this covers every byte, so equal words and lengths mean equal keys.
+#[inline]
+fn key_words(bytes: &[u8]) -> [u64; 2] {
+    let n = bytes.len();
+    match n {
+        8..=16 => [word8(bytes, 0), word8(bytes, n - 8)],
+        4..=7 => [word4(bytes, 0) | (word4(bytes, n - 4) << 32), 0],
+        1..=3 => [
+            u64::from(bytes[0]) | (u64::from(bytes[n / 2]) << 8) | (u64::from(bytes[n - 1]) << 16),
+            0,
+        ],
+        _ => [0, 0],
+    }
+}
+
+/// The segment's words (when short) and the hash of (parent, segment).
 #[inline]
 fn probe(parent: NodeId, segment: &str) -> ([u64; 2], u64) {
     let bytes = segment.as_bytes();
-    let mut words = [0u64; 2];
-    let mut hash = fx(0, u64::from(parent));
+    let hash = fx(u64::from(parent), bytes.len() as u64);
     if bytes.len() <= INLINE {
-        // Assembled byte by byte: a variable-length copy into a buffer followed by a word load
-        // stalls on store forwarding.
-        for (i, b) in bytes.iter().enumerate() {
-            words[i / 8] |= u64::from(*b) << (8 * (i % 8));
-        }
-        hash = fx(fx(hash, words[0]), words[1]);
+        let words = key_words(bytes);
+        (words, fx(fx(hash, words[0]), words[1]))
     } else {
-        for chunk in bytes.chunks(8) {
-            let mut word = 0u64;
-            for (i, b) in chunk.iter().enumerate() {
-                word |= u64::from(*b) << (8 * i);
-            }
-            hash = fx(hash, word);
-        }
+        ([0, 0], long_key_hash(hash, bytes))
     }
-    (words, fx(hash, bytes.len() as u64))
+}
+
+/// Keys longer than 16 bytes are rare in paths; kept out of line so the common probe stays
+/// small enough to keep its values in registers.
+#[cold]
+#[inline(never)]
+fn long_key_hash(mut hash: u64, bytes: &[u8]) -> u64 {
+    for chunk in bytes.chunks(8) {
+        let mut word = 0u64;
+        for (i, b) in chunk.iter().enumerate() {
+            word |= u64::from(*b) << (8 * i);
+        }
+        hash = fx(hash, word);
+    }
+    hash
+}
+
+/// The first slot to probe: the hash's high bits (a multiplicative hash mixes its input into
+/// the high bits; its low bits depend only on the input's low bits, and keys that differ late,
+/// like `orders1`/`orders2`, would cluster).
+#[inline]
+fn home(hash: u64, mask: usize) -> usize {
+    ((hash >> 32) ^ hash.rotate_left(17)) as usize & mask
 }
 
 /// Every literal edge of a tree.
@@ -77,14 +117,13 @@ impl Edges {
         }
         let (words, hash) = probe(parent, segment);
         let mask = self.slots.len() - 1;
-        let mut i = hash as usize & mask;
+        let mut i = home(hash, mask);
         loop {
             let slot = &self.slots[i];
             if slot.len == EMPTY {
                 return None;
             }
-            if slot.hash == hash
-                && slot.parent == parent
+            if slot.parent == parent
                 && slot.len as usize == segment.len()
                 && self.same_key(slot, &words, segment)
             {
@@ -99,17 +138,24 @@ impl Edges {
         if segment.len() <= INLINE {
             slot.words == *words
         } else {
-            self.all
-                .get(slot.words[0] as usize)
-                .is_some_and(|(_, k, _)| &**k == segment)
+            self.same_long_key(slot, segment)
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn same_long_key(&self, slot: &Slot, segment: &str) -> bool {
+        self.all
+            .get(slot.words[0] as usize)
+            .is_some_and(|(_, k, _)| &**k == segment)
     }
 
     /// Adds an edge; the caller never adds the same (parent, key) twice.
     pub(crate) fn insert(&mut self, parent: NodeId, key: &str, child: NodeId) {
         self.all.push((parent, key.into(), child));
         if (self.all.len() * 2) > self.slots.len() {
-            let capacity = (self.all.len() * 4).next_power_of_two();
+            // At most half full: an absent key (a near miss) ends its probe at an empty slot soon.
+            let capacity = (self.all.len() * 2).next_power_of_two().max(8);
             self.slots = vec![EMPTY_SLOT; capacity];
             for index in 0..self.all.len() {
                 self.place(index);
@@ -128,13 +174,12 @@ impl Edges {
             } else {
                 [index as u64, 0]
             },
-            hash,
             len: u32::try_from(key.len()).unwrap_or(EMPTY - 1),
             parent: *parent,
             child: *child,
         };
         let mask = self.slots.len() - 1;
-        let mut i = hash as usize & mask;
+        let mut i = home(hash, mask);
         while self.slots[i].len != EMPTY {
             i = (i + 1) & mask;
         }

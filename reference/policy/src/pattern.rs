@@ -9,6 +9,8 @@ use regex_automata::util::primitives::NonMaxUsize;
 use regex_automata::Input;
 use regex_syntax::ast;
 
+use crate::simple::Simple;
+
 /// Capture slots kept on the stack: group 0 plus 15 groups.
 const INLINE_SLOTS: usize = 32;
 
@@ -49,6 +51,9 @@ pub(crate) struct Compiled {
     /// A literal every match starts the haystack with (`^abc...`): checked before the regex
     /// runs, so scopes like `openid` are dismissed without entering the regex engine.
     anchored_prefix: Option<Box<str>>,
+    /// The same regex as a one-pass matcher, when it has that shape (most regexes of GG
+    /// documents do): decided without the general engine and its cold per-regex state.
+    simple: Option<Simple>,
 }
 
 impl Pattern {
@@ -71,6 +76,7 @@ impl Pattern {
                     regex,
                     groups,
                     anchored_prefix: anchored_prefix(source),
+                    simple: Simple::compile(source).filter(|s| s.group_count() == groups),
                 })))
             }
             Err(err) => Err(match err.syntax_error() {
@@ -90,7 +96,13 @@ impl Compiled {
 
     /// Whether the regex matches anywhere in `haystack`.
     pub(crate) fn is_match(&self, haystack: &str) -> bool {
-        self.may_match(haystack) && self.regex.is_match(haystack)
+        if !self.may_match(haystack) {
+            return false;
+        }
+        match &self.simple {
+            Some(simple) => simple.is_match(haystack),
+            None => self.regex.is_match(haystack),
+        }
     }
 
     #[inline]
@@ -129,6 +141,16 @@ impl Compiled {
         haystack: &'h str,
         mut each: impl FnMut(Option<&'h str>),
     ) -> bool {
+        if let Some(simple) = &self.simple {
+            return simple.with_match(haystack, |whole, group| {
+                if self.groups == 0 {
+                    each(Some(whole));
+                }
+                for g in 1..=self.groups {
+                    each(group(g));
+                }
+            });
+        }
         if self.groups == 0 {
             return match self.regex.find(haystack) {
                 Some(m) => {
@@ -155,6 +177,11 @@ impl Compiled {
     ) -> bool {
         if !self.may_match(haystack) {
             return false;
+        }
+        if let Some(simple) = &self.simple {
+            let mut verdict = false;
+            let matched = simple.with_match(haystack, |_, group| verdict = check(group));
+            return matched && verdict;
         }
         let mut verdict = false;
         let matched = self.with_slots(haystack, max_group, |slots| {

@@ -62,7 +62,8 @@ impl Node {
 /// The first request segment and the rest, if any (`"a/b"` → `("a", Some("b"))`).
 #[inline]
 pub(crate) fn split_first(rest: &str) -> (&str, Option<&str>) {
-    match rest.find('/') {
+    // Segments are short: a byte loop beats `find`'s memchr, whose setup dominates here.
+    match rest.bytes().position(|b| b == b'/') {
         Some(i) => (&rest[..i], Some(&rest[i + 1..])),
         None => (rest, None),
     }
