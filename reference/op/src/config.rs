@@ -37,6 +37,9 @@ pub struct Config {
     /// TOTP parameters shown in the enrollment QR code.
     #[serde(default)]
     pub otp: OtpConfig,
+    /// Limits on guessing one user's password.
+    #[serde(default)]
+    pub password_lockout: PasswordLockout,
     /// Scopes published in discovery (clients may additionally hold any other scope string).
     #[serde(default = "default_scopes")]
     pub scopes: Vec<String>,
@@ -144,6 +147,27 @@ impl Default for OtpConfig {
             max_failures: 5,
             user_max_failures: 10,
             user_lockout_seconds: 900,
+        }
+    }
+}
+
+/// Wrong passwords for one username, counted across login attempts and the password grant
+/// together, after which that username is locked for a while ([`crate::passwords`]).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PasswordLockout {
+    /// Wrong passwords that lock the username. Default 10.
+    pub max_failures: u32,
+    /// How long (seconds) the lock lasts; the count is forgotten this long after the last
+    /// wrong password. Default 900.
+    pub lockout_seconds: i64,
+}
+
+impl Default for PasswordLockout {
+    fn default() -> Self {
+        Self {
+            max_failures: 10,
+            lockout_seconds: 900,
         }
     }
 }
@@ -311,6 +335,7 @@ impl Default for Config {
             lifetimes: Lifetimes::default(),
             acr: AcrConfig::default(),
             otp: OtpConfig::default(),
+            password_lockout: PasswordLockout::default(),
             scopes: default_scopes(),
             dynamic_registration: true,
             users: Vec::new(),
@@ -440,6 +465,12 @@ impl Config {
         }
         if self.otp.user_lockout_seconds < 1 {
             bail!("otp.user_lockout_seconds: must be at least 1");
+        }
+        if self.password_lockout.max_failures == 0 {
+            bail!("password_lockout.max_failures: must be at least 1");
+        }
+        if self.password_lockout.lockout_seconds < 1 {
+            bail!("password_lockout.lockout_seconds: must be at least 1");
         }
         let mut usernames = std::collections::HashSet::new();
         for (i, user) in self.users.iter().enumerate() {
@@ -619,6 +650,14 @@ clients:
             ("otp:\n  issuer: 'a:b'\n", "otp.issuer"),
             ("otp:\n  user_max_failures: 0\n", "otp.user_max_failures"),
             ("otp:\n  user_lockout_seconds: 0\n", "otp.user_lockout_seconds"),
+            (
+                "password_lockout:\n  max_failures: 0\n",
+                "password_lockout.max_failures",
+            ),
+            (
+                "password_lockout:\n  lockout_seconds: 0\n",
+                "password_lockout.lockout_seconds",
+            ),
         ];
         for (yaml, needle) in cases {
             let err = error_of(yaml);

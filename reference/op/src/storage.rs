@@ -163,6 +163,8 @@ pub struct Storage {
     pub otp: Arc<dyn Table<OtpEnrollment>>,
     /// Recent wrong one-time passwords per username, across login attempts.
     pub otp_failures: Arc<dyn Table<u32>>,
+    /// Recent wrong passwords per username digest, across login attempts and the password grant.
+    pub password_failures: Arc<dyn Table<u32>>,
     /// Granted spontaneous scopes, by `client_id \n scope`.
     pub spontaneous_scopes: Arc<dyn Table<SpontaneousScopeRecord>>,
 }
@@ -182,6 +184,7 @@ impl Storage {
             consents: Arc::new(MemoryTable::default()),
             otp: Arc::new(MemoryTable::default()),
             otp_failures: Arc::new(MemoryTable::default()),
+            password_failures: Arc::new(MemoryTable::default()),
             spontaneous_scopes: Arc::new(MemoryTable::default()),
         }
     }
@@ -199,6 +202,7 @@ impl Storage {
             + self.consents.purge_expired(now)
             + self.otp.purge_expired(now)
             + self.otp_failures.purge_expired(now)
+            + self.password_failures.purge_expired(now)
             + self.spontaneous_scopes.purge_expired(now)
     }
 

@@ -1,6 +1,7 @@
 //! The user store: usernames, argon2 password hashes (computed at load) and claims.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -24,8 +25,11 @@ pub struct User {
 #[derive(Debug)]
 pub struct UserStore {
     users: HashMap<String, User>,
-    /// Verified when the username is unknown, so both cases cost the same.
+    /// Verified when the username is unknown, so both cases cost the same: argon2's default
+    /// parameters, the ones every clear-text password of the config is hashed with.
     dummy_hash: String,
+    /// argon2 verifications performed (one per [`UserStore::authenticate`], known user or not).
+    verifications: AtomicU64,
 }
 
 fn hash(password: &str) -> anyhow::Result<String> {
@@ -61,6 +65,7 @@ impl UserStore {
         Ok(Self {
             users: map,
             dummy_hash: hash("dummy password for unknown users")?,
+            verifications: AtomicU64::new(0),
         })
     }
 
@@ -79,6 +84,7 @@ impl UserStore {
     pub fn authenticate(&self, username: &str, password: &str) -> Option<&User> {
         let user = self.users.get(username);
         let stored = user.map_or(self.dummy_hash.as_str(), |u| u.password_hash.as_str());
+        self.verifications.fetch_add(1, Ordering::Relaxed);
         let ok = PasswordHash::new(stored)
             .map(|parsed| {
                 Argon2::default()
@@ -91,6 +97,11 @@ impl UserStore {
         } else {
             None
         }
+    }
+
+    /// How many argon2 verifications [`UserStore::authenticate`] has performed.
+    pub fn verifications(&self) -> u64 {
+        self.verifications.load(Ordering::Relaxed)
     }
 }
 
@@ -117,6 +128,24 @@ mod tests {
         assert!(store.authenticate("nobody", "secret").is_none());
         assert_eq!(store.by_sub("u-2").unwrap().username, "bob");
         assert_eq!(admin.sub, "admin");
+    }
+
+    #[test]
+    fn unknown_users_cost_one_verification_with_the_same_parameters() {
+        let store = store();
+        assert!(store.authenticate("nobody", "secret").is_none());
+        assert_eq!(store.verifications(), 1, "a dummy hash was verified");
+        assert!(store.authenticate("admin", "wrong").is_none());
+        assert_eq!(store.verifications(), 2);
+        let params = |phc: &str| {
+            let parsed = PasswordHash::new(phc).unwrap();
+            (parsed.algorithm.to_string(), parsed.params.to_string())
+        };
+        assert_eq!(
+            params(&store.dummy_hash),
+            params(&store.get("admin").unwrap().password_hash),
+            "the dummy hash costs what a user's does"
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! `grant_type=password` (resource owner password credentials), for clients configured with it.
-//! The authentication counts as `auth_ldap_server` (password only).
+//! The authentication counts as `auth_ldap_server` (password only). Wrong passwords count
+//! against the user together with the login page's ([`crate::passwords`]).
 
 use std::collections::HashMap;
 
@@ -9,6 +10,7 @@ use crate::clients::Client;
 use crate::error::OAuthError;
 use crate::id_token::{self, Accompanying};
 use crate::model::AuthContext;
+use crate::passwords::{self, Outcome};
 use crate::protocol::GrantType;
 use crate::server::AppState;
 use crate::tokens::{self, TokenResponse};
@@ -22,18 +24,21 @@ pub(super) async fn exchange(
     let username = required(form, "username")?.to_owned();
     let password = required(form, "password")?.to_owned();
     let scopes = requested_scopes(state, client, form)?;
-    let users = state.users.clone();
-    let user = tokio::task::spawn_blocking(move || {
-        users
-            .authenticate(&username, &password)
-            .map(|u| (u.username.clone(), u.sub.clone()))
-    })
-    .await
-    .map_err(|e| OAuthError::server("password check failed", e))?;
-    let Some((username, sub)) = user else {
-        return Err(OAuthError::InvalidGrant(
-            "wrong username or password".into(),
-        ));
+    let (username, sub) = match passwords::check(state, &username, &password)
+        .await
+        .map_err(|e| OAuthError::server("password check failed", e))?
+    {
+        Outcome::Accepted(username, sub) => (username, sub),
+        Outcome::Rejected => {
+            return Err(OAuthError::InvalidGrant(
+                "wrong username or password".into(),
+            ))
+        }
+        Outcome::Locked => {
+            return Err(OAuthError::InvalidGrant(
+                "too many wrong passwords for this user: it is locked for a while".into(),
+            ))
+        }
     };
     let acr = AcrMethod::AuthLdapServer;
     let auth = AuthContext {

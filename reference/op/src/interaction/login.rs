@@ -7,7 +7,12 @@ use axum_extra::extract::cookie::CookieJar;
 
 use super::{authenticated, fail, load_for_post, locked, reserve_try, save, Step};
 use crate::model::AuthContext;
+use crate::passwords::{self, Outcome};
 use crate::server::AppState;
+
+/// Shown while a username is locked for wrong passwords (403).
+const USER_LOCKED: &str =
+    "Too many wrong passwords for this account: it is locked for a while. Try again later.";
 
 /// `POST /oxauth/interaction/{id}/login` with `username`, `password`, `csrf_token`.
 pub async fn submit(
@@ -23,20 +28,14 @@ pub async fn submit(
     if !reserve_try(&state, &mut interaction) {
         return locked(&state);
     }
-    let username = form.get("username").cloned().unwrap_or_default();
-    let password = form.get("password").cloned().unwrap_or_default();
-    let users = state.users.clone();
-    let checked = tokio::task::spawn_blocking(move || {
-        users
-            .authenticate(&username, &password)
-            .map(|u| (u.username.clone(), u.sub.clone()))
-    })
-    .await;
-    let (username, sub) = match checked {
-        Ok(Some(user)) => user,
-        Ok(None) => return fail(&state, &interaction, "Wrong username or password."),
+    let username = form.get("username").map(String::as_str).unwrap_or_default();
+    let password = form.get("password").map(String::as_str).unwrap_or_default();
+    let (username, sub) = match passwords::check(&state, username, password).await {
+        Ok(Outcome::Accepted(username, sub)) => (username, sub),
+        Ok(Outcome::Rejected) => return fail(&state, &interaction, "Wrong username or password."),
+        Ok(Outcome::Locked) => return super::forbidden(&state, USER_LOCKED),
         Err(err) => {
-            tracing::error!("password check task failed: {err}");
+            tracing::error!("{err}");
             return state.pages.message(
                 axum::http::StatusCode::INTERNAL_SERVER_ERROR,
                 "Error",

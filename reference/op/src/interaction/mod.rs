@@ -16,7 +16,9 @@
 //!
 //! The enrollment page shows the QR code as `<img id="otp_qr" src="data:image/png;base64,...">`, the
 //! base32 secret in `#otp_secret` and the otpauth URI in `#otp_uri`. Errors appear in `#error`.
-//! After `otp.max_failures` (default 5) consecutive failures the attempt is locked (403).
+//! After `otp.max_failures` (default 5) consecutive failures the attempt is locked (403). Wrong
+//! passwords and codes also count against the user across attempts ([`crate::guesses`]): past
+//! `password_lockout.max_failures` or `otp.user_max_failures` the user is locked for a while.
 
 mod consent;
 mod login;

@@ -8,6 +8,7 @@ use axum_extra::extract::cookie::CookieJar;
 
 use super::{authenticated, fail, load_for_post, locked, reserve_try, save, Interaction, Step};
 use crate::acr::AcrMethod;
+use crate::guesses::{self, Limit};
 use crate::model::{AuthContext, OtpEnrollment};
 use crate::otp;
 use crate::server::AppState;
@@ -17,26 +18,13 @@ use crate::storage::NEVER;
 const USER_LOCKED: &str =
     "Too many wrong one-time passwords for this account: it is locked for a while. Try again later.";
 
-/// Counts a code check for `username` before it is made, across login attempts: a password
-/// holder must not get fresh guesses by starting attempt after attempt. Returns the count, or
-/// `None` while the user is locked (the lock is not extended by further tries). The count
-/// lives until `user_lockout_seconds` after the last check and is cleared by a good code.
-fn reserve_user_try(state: &AppState, username: &str, now: i64) -> Option<u32> {
-    let config = &state.config.otp;
-    let until = now.saturating_add(config.user_lockout_seconds);
-    let mut reserved = None;
-    state
-        .storage
-        .otp_failures
-        .modify(username, now, &mut |tries| {
-            let tries = tries.copied().unwrap_or(0);
-            if tries >= config.user_max_failures {
-                return None;
-            }
-            reserved = Some(tries + 1);
-            Some((tries + 1, until))
-        });
-    reserved
+/// The per-user limit on code guesses, across login attempts: a password holder must not get
+/// fresh guesses by starting attempt after attempt.
+fn user_limit(state: &AppState) -> Limit {
+    Limit {
+        max_failures: state.config.otp.user_max_failures,
+        window_seconds: state.config.otp.user_lockout_seconds,
+    }
 }
 
 /// Enrols `secret` with `step` as the last accepted time step, atomically refusing a step that
@@ -130,7 +118,9 @@ pub async fn submit(
     if !reserve_try(&state, &mut interaction) {
         return locked(&state);
     }
-    let Some(user_tries) = reserve_user_try(&state, &username, now) else {
+    let limit = user_limit(&state);
+    let failures = &*state.storage.otp_failures;
+    let Some(user_tries) = guesses::reserve(failures, &username, now, limit) else {
         return super::forbidden(&state, USER_LOCKED);
     };
     let enrolled = state.storage.otp.get(&username, now);
@@ -143,7 +133,7 @@ pub async fn submit(
     let accepted = otp::verify(&secret, code, now, last_step)
         .is_some_and(|step| record_step(&state, &username, &secret, step));
     if !accepted {
-        if user_tries >= state.config.otp.user_max_failures {
+        if guesses::locked_by(user_tries, limit) {
             return super::forbidden(&state, USER_LOCKED);
         }
         return fail(
@@ -152,7 +142,7 @@ pub async fn submit(
             "Wrong or already used one-time password.",
         );
     }
-    state.storage.otp_failures.remove(&username);
+    guesses::clear(failures, &username);
     interaction.pending_secret = None;
     let auth = AuthContext {
         sub,

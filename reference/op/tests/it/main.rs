@@ -10,6 +10,7 @@ mod discovery;
 mod end_session;
 mod errors;
 mod otp;
+mod password_lockout;
 mod redirect_schemes;
 mod registration;
 mod tokens;
