@@ -77,6 +77,7 @@ fn router(state: AppState) -> Router {
         .route("/health-check", get(health))
         .route("/register-site", post(api::site::register_site))
         .route("/update-site", post(api::site::update_site))
+        .route("/remove-site", post(api::site::remove_site))
         .route("/get-client-token", post(api::token::get_client_token))
         .route(
             "/get-access-token-by-refresh-token",

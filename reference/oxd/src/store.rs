@@ -61,6 +61,8 @@ pub trait SiteStore: Send + Sync + 'static {
     fn put_site(&self, site: Site);
     /// The site with this oxd_id.
     fn site(&self, oxd_id: &str) -> Option<Site>;
+    /// Forgets a site; returns it when it existed.
+    fn remove_site(&self, oxd_id: &str) -> Option<Site>;
     /// Remembers an authorization request under its `state`.
     fn put_pending(&self, state: String, pending: PendingAuthorization);
     /// Removes and returns the authorization request of `state` (single use), if not expired.
@@ -83,6 +85,11 @@ impl SiteStore for MemoryStore {
     fn site(&self, oxd_id: &str) -> Option<Site> {
         let sites = self.sites.read().unwrap_or_else(|e| e.into_inner());
         sites.get(oxd_id).cloned()
+    }
+
+    fn remove_site(&self, oxd_id: &str) -> Option<Site> {
+        let mut sites = self.sites.write().unwrap_or_else(|e| e.into_inner());
+        sites.remove(oxd_id)
     }
 
     fn put_pending(&self, state: String, pending: PendingAuthorization) {

@@ -418,3 +418,22 @@ pub async fn update_site(
     app.store.put_site(updated);
     Ok(Json(json!({ "oxd_id": oxd_id })))
 }
+
+/// `remove-site` request.
+#[derive(Debug, Deserialize)]
+pub struct RemoveSite {
+    oxd_id: Option<String>,
+}
+
+/// `POST /remove-site` (protected): forgets the site (the client at the OP stays, as in oxd;
+/// delete it there with RFC 7592 if it must go).
+pub async fn remove_site(
+    State(app): State<AppState>,
+    protected: Protected,
+    Command(req): Command<RemoveSite>,
+) -> Result<Json<Value>, OxdError> {
+    let site = app.site(req.oxd_id)?;
+    protected.allows(&app, &site).await?;
+    app.store.remove_site(&site.oxd_id);
+    Ok(Json(json!({ "oxd_id": site.oxd_id })))
+}

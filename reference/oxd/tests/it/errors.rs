@@ -13,6 +13,7 @@ async fn protection_token_is_required_and_checked() {
 
     for command in [
         "update-site",
+        "remove-site",
         "get-access-token-by-refresh-token",
         "introspect-access-token",
         "get-jwks",

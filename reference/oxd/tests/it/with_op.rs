@@ -267,6 +267,31 @@ async fn state_of_another_site_is_refused() {
 }
 
 #[tokio::test]
+async fn remove_site_forgets_the_site() {
+    let op = op().await;
+    let oxd = oxd().await;
+    let site = site(&oxd, &op.issuer()).await;
+    let removed = call(
+        &oxd,
+        "remove-site",
+        Some(&site.protection),
+        json!({"oxd_id": site.oxd_id}),
+    )
+    .await
+    .ok();
+    assert_eq!(removed["oxd_id"], site.oxd_id.as_str());
+    let again = call(
+        &oxd,
+        "remove-site",
+        Some(&site.protection),
+        json!({"oxd_id": site.oxd_id}),
+    )
+    .await;
+    assert_eq!(again.status, 400, "{:?}", again.body);
+    assert_eq!(again.error(), "invalid_oxd_id");
+}
+
+#[tokio::test]
 async fn update_site_changes_the_client_at_the_op() {
     let op = op().await;
     let oxd = oxd().await;
