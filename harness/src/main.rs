@@ -29,6 +29,8 @@ enum Command {
     Gateway(cmd::gateway::GatewayArgs),
     /// Run the Gherkin features that replay the tutorials (default: all of features/).
     Run(cmd::run::RunArgs),
+    /// Run the Gluu Gateway Admin GUI (services, routes, consumers, plugins through the Admin API).
+    Gui(Box<cmd::gui::GuiArgs>),
     /// Run one of the tutorials' upstream apps (website, demo API, echo).
     Upstream(cmd::upstream::UpstreamArgs),
     /// Start a tutorial stack (OP, oxd, gateway, upstreams) and serve it until interrupted.
@@ -46,6 +48,7 @@ fn main() -> ExitCode {
         Command::Gateway(args) => cmd::serve(cmd::gateway::run(args)),
         Command::Run(args) => cmd::run::run(args),
         Command::Upstream(args) => cmd::serve(cmd::upstream::run(args)),
+        Command::Gui(args) => cmd::serve(cmd::gui::run(*args)),
         Command::Up(args) => cmd::serve(cmd::up::run(args)),
         Command::Rqp(args) => cmd::rqp::run(args),
     }

@@ -89,6 +89,15 @@ pub struct GateWorld {
     pub rqp: Option<(bool, String, String)>,
     /// Plain HTTP client for API calls (no cookies, no redirects).
     pub http: reqwest::Client,
+    /// The administrator's browser at the Admin GUI (a session of its own).
+    pub gui_browser: Option<Browser>,
+    /// What the administrator typed into the current GUI form (field label or name → value),
+    /// sent with the next button click.
+    pub gui_fills: Vec<(String, String)>,
+    /// Checkboxes / radio buttons ticked on the current GUI form (name, value).
+    pub gui_ticks: Vec<(String, String)>,
+    /// OP clients whose details the administrator copied from the GUI: (name, id, secret).
+    pub copied_clients: Vec<(String, String, String)>,
 }
 
 impl GateWorld {
@@ -111,6 +120,10 @@ impl GateWorld {
             oxd: None,
             rqp: None,
             http,
+            gui_browser: None,
+            gui_fills: Vec::new(),
+            gui_ticks: Vec::new(),
+            copied_clients: Vec::new(),
         })
     }
 
@@ -152,6 +165,7 @@ impl GateWorld {
     /// Shuts down the scenario's own stack (shared stacks stay up for the feature).
     pub async fn teardown(&mut self) {
         self.browser = None;
+        self.gui_browser = None;
         if let Some(stack) = self.stack.take() {
             if !self.shared {
                 if let Ok(stack) = Arc::try_unwrap(stack) {

@@ -191,6 +191,19 @@ impl Browser {
         self.send_form(&form, fields).await
     }
 
+    /// [`Browser::submit`] that also ticks checkboxes / chooses radio buttons (name, value).
+    pub async fn submit_ticking(
+        &mut self,
+        form_id: Option<&str>,
+        values: &[(&str, &str)],
+        ticks: &[(&str, &str)],
+        button: Option<&str>,
+    ) -> Result<&Page, BrowserError> {
+        let form = self.page()?.form(form_id)?;
+        let fields = form.submission_ticking(values, ticks, button)?;
+        self.send_form(&form, fields).await
+    }
+
     /// Follows a link by its visible text.
     pub async fn click_link(&mut self, text: &str) -> Result<&Page, BrowserError> {
         let page = self.page()?;

@@ -35,6 +35,10 @@ pub struct Form {
     pub buttons: Vec<Button>,
     /// Every control name in the form (including buttons and unchecked boxes).
     pub names: Vec<String>,
+    /// Every checkbox and radio button as (name, value), ticked or not.
+    pub checkables: Vec<(String, String)>,
+    /// Names of the radio button groups.
+    pub radios: Vec<String>,
 }
 
 /// A submit button of a form.
@@ -203,6 +207,8 @@ impl Page {
         let mut fields = Vec::new();
         let mut buttons = Vec::new();
         let mut names = Vec::new();
+        let mut checkables = Vec::new();
+        let mut radios: Vec<String> = Vec::new();
         for c in form.select(&controls) {
             let v = c.value();
             let name = v.attr("name").map(str::to_owned);
@@ -228,6 +234,12 @@ impl Page {
                     label: v.attr("value").unwrap_or("Submit").to_owned(),
                 }),
                 "input" if kind == "checkbox" || kind == "radio" => {
+                    if let Some(n) = &name {
+                        checkables.push((n.clone(), v.attr("value").unwrap_or("on").to_owned()));
+                        if kind == "radio" && !radios.contains(n) {
+                            radios.push(n.clone());
+                        }
+                    }
                     if let (Some(n), Some(_)) = (name, v.attr("checked")) {
                         fields.push((n, v.attr("value").unwrap_or("on").to_owned()));
                     }
@@ -270,11 +282,40 @@ impl Page {
             fields,
             buttons,
             names,
+            checkables,
+            radios,
         })
     }
 }
 
 impl Form {
+    /// [`Form::submission`] that also ticks checkboxes or chooses radio buttons, given as
+    /// (name, value): a checkbox pair is added (several boxes may share a name), a radio pair
+    /// replaces the group's choice. A pair the form has no box for is an error.
+    pub fn submission_ticking(
+        &self,
+        values: &[(&str, &str)],
+        ticks: &[(&str, &str)],
+        button: Option<&str>,
+    ) -> Result<Vec<(String, String)>, BrowserError> {
+        let mut fields = self.submission(values, button)?;
+        for (name, value) in ticks {
+            if !self.checkables.iter().any(|(n, v)| n == name && v == value) {
+                return Err(BrowserError::Page(format!(
+                    "form {} has no checkbox or radio button {name}={value}",
+                    self.id.as_deref().unwrap_or("(unnamed)")
+                )));
+            }
+            if self.radios.iter().any(|r| r == name) {
+                fields.retain(|(n, _)| n != name);
+            }
+            if !fields.iter().any(|(n, v)| n == name && v == value) {
+                fields.push(((*name).to_owned(), (*value).to_owned()));
+            }
+        }
+        Ok(fields)
+    }
+
     /// The fields to submit: the defaults with `values` filled in by name, plus the chosen
     /// button's pair. A name in `values` that the form does not have is an error (a user cannot
     /// type into a field that is not there).

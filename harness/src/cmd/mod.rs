@@ -4,6 +4,7 @@ use std::future::Future;
 use std::process::ExitCode;
 
 pub mod gateway;
+pub mod gui;
 pub mod op;
 pub mod oxd;
 pub mod policy;

@@ -10,7 +10,7 @@ pub struct UpArgs {
     /// Scenario name (`stepped-up-otp`, `spontaneous-scope`, `combined`) or a scenario file.
     pub scenario: String,
     /// Listen on ephemeral ports instead of the tutorial's (OP 8080, oxd 8443, proxy 8000,
-    /// admin 8001, website 4400, API 3000).
+    /// admin 8001, Admin GUI 1338, website 4400, API 3000).
     #[arg(long)]
     pub ephemeral: bool,
     /// Print one JSON object describing the stack as the first stdout line.
@@ -62,6 +62,12 @@ pub fn guide(scenario: &Scenario, stack: &Stack) -> String {
     line(format!("  oxd              {}", stack.oxd.url()));
     line(format!("  Kong proxy       {}", stack.proxy_url()));
     line(format!("  Kong Admin API   {}", stack.admin_url()));
+    line(format!(
+        "  Admin GUI        {}  (log in as {} / {})",
+        stack.gui.url(),
+        stack.gui_user.username,
+        stack.gui_user.password
+    ));
     for (name, url) in &d.upstreams {
         line(format!("  upstream {name:<8}{url}"));
     }

@@ -29,6 +29,7 @@
 //! | `${gateway.proxy_host}` | `127.0.0.1:PORT` of the proxy | every section |
 //! | `${upstreams.NAME}` | base URL of upstream NAME | every section |
 //! | `${sites.NAME.client_id}`, `.client_secret`, `.oxd_id` | what oxd `register-site` returned | gateway, guide |
+//! | `${gui.url}` | the Admin GUI's base URL | guide |
 
 pub mod substitute;
 
@@ -65,6 +66,9 @@ pub struct Scenario {
     pub upstreams: Vec<UpstreamSpec>,
     /// The gateway.
     pub gateway: GatewaySpec,
+    /// The Admin GUI's login.
+    #[serde(default)]
+    pub gui: GuiSpec,
     /// Notes and commands `gatecheck up` prints with the real values filled in.
     #[serde(default)]
     pub guide: Vec<GuideItem>,
@@ -89,6 +93,8 @@ pub struct Ports {
     pub proxy: u16,
     /// Kong Admin API; default 8001.
     pub admin: u16,
+    /// Gluu Gateway Admin GUI; default 1338.
+    pub gui: u16,
 }
 
 impl Default for Ports {
@@ -98,6 +104,26 @@ impl Default for Ports {
             oxd: 8443,
             proxy: 8000,
             admin: 8001,
+            gui: 1338,
+        }
+    }
+}
+
+/// The Admin GUI's administrator.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GuiSpec {
+    /// Login name; default `admin`.
+    pub username: String,
+    /// Password; absent = a random one per start (printed by `gatecheck up`).
+    pub password: Option<String>,
+}
+
+impl Default for GuiSpec {
+    fn default() -> Self {
+        Self {
+            username: "admin".into(),
+            password: None,
         }
     }
 }
@@ -221,6 +247,7 @@ impl Scenario {
                 oxd: 0,
                 proxy: 0,
                 admin: 0,
+                gui: 0,
             },
         }
     }
@@ -313,7 +340,8 @@ mod tests {
                 op: 0,
                 oxd: 0,
                 proxy: 0,
-                admin: 0
+                admin: 0,
+                gui: 0
             }
         );
     }

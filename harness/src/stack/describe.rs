@@ -44,7 +44,7 @@ pub struct RouteInfo {
 }
 
 /// `{"op":{"issuer"},"oxd":{"url"},"gateway":{"proxy","admin"},"upstreams":{NAME:URL},
-/// "users":[..],"clients":[..],"routes":[..]}`.
+/// "users":[..],"clients":[..],"routes":[..],"gui":{"url","username","password"}}`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Description {
     /// `{"issuer": URL}`.
@@ -61,6 +61,8 @@ pub struct Description {
     pub clients: Vec<Client>,
     /// Gateway routes.
     pub routes: Vec<RouteInfo>,
+    /// `{"url": URL, "username": ..., "password": ...}` of the Admin GUI.
+    pub gui: BTreeMap<&'static str, String>,
 }
 
 impl Stack {
@@ -88,6 +90,11 @@ impl Stack {
                 })
                 .collect(),
             routes: self.routes.clone(),
+            gui: BTreeMap::from([
+                ("url", self.gui.url()),
+                ("username", self.gui_user.username.clone()),
+                ("password", self.gui_user.password.clone()),
+            ]),
         }
     }
 }

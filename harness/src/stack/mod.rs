@@ -68,6 +68,10 @@ pub struct Stack {
     pub routes: Vec<RouteInfo>,
     /// The guide with the real values filled in.
     pub guide: Vec<(String, String)>,
+    /// The Gluu Gateway Admin GUI in front of the gateway's Admin API and oxd.
+    pub gui: gatecheck_gui::Handle,
+    /// Its administrator (clear-text password).
+    pub gui_user: User,
 }
 
 impl std::fmt::Debug for Stack {
@@ -97,6 +101,7 @@ impl Stack {
         let oxd_l = bind(ports.oxd, "oxd server").await?;
         let proxy_l = bind(ports.proxy, "gateway proxy").await?;
         let admin_l = bind(ports.admin, "gateway Admin API").await?;
+        let gui_l = bind(ports.gui, "Admin GUI").await?;
         let mut upstream_ls = Vec::new();
         for u in &scenario.upstreams {
             let port = if mode == PortMode::Tutorial {
@@ -113,6 +118,7 @@ impl Stack {
         vars.set("gateway.proxy", format!("http://{}", proxy_l.local_addr()?));
         vars.set("gateway.proxy_host", proxy_l.local_addr()?.to_string());
         vars.set("gateway.admin", format!("http://{}", admin_l.local_addr()?));
+        vars.set("gui.url", format!("http://{}", gui_l.local_addr()?));
         for (u, l) in scenario.upstreams.iter().zip(&upstream_ls) {
             vars.set(
                 format!("upstreams.{}", u.name),
@@ -192,6 +198,16 @@ impl Stack {
             .await
             .context("the gateway did not start")?;
 
+        let gui_user = User {
+            username: scenario.gui.username.clone(),
+            password: scenario
+                .gui
+                .password
+                .clone()
+                .unwrap_or_else(random_password),
+        };
+        let gui = start_gui(&gui_user, &op, &oxd, &gateway, gui_l).await?;
+
         let guide = scenario
             .guide
             .iter()
@@ -215,6 +231,8 @@ impl Stack {
             users,
             routes,
             guide,
+            gui,
+            gui_user,
         })
     }
 
@@ -256,9 +274,11 @@ impl Stack {
             oxd,
             gateway,
             upstreams,
+            gui,
             ..
         } = self;
         let graceful = async move {
+            gui.shutdown().await;
             gateway.shutdown().await;
             for u in upstreams {
                 u.handle.shutdown().await;
@@ -269,6 +289,36 @@ impl Stack {
         // Dropping the handles on timeout aborts the remaining server tasks.
         let _ = tokio::time::timeout(SHUTDOWN_GRACE, graceful).await;
     }
+}
+
+fn random_password() -> String {
+    use rand::distributions::{Alphanumeric, DistString};
+    Alphanumeric.sample_string(&mut rand::rngs::OsRng, 16)
+}
+
+/// The Admin GUI configured for the stack: the gateway's Admin API, oxd, the OP, the proxy as
+/// the URL users open.
+async fn start_gui(
+    user: &User,
+    op: &gatecheck_op::Handle,
+    oxd: &gatecheck_oxd::Handle,
+    gateway: &gatecheck_gateway::Handle,
+    listener: TcpListener,
+) -> anyhow::Result<gatecheck_gui::Handle> {
+    let url = |s: String| url::Url::parse(&s).with_context(|| format!("bad URL {s}"));
+    let mut config = gatecheck_gui::Config::new(
+        url(gateway.admin_url())?,
+        url(oxd.url())?,
+        url(op.issuer())?,
+        vec![gatecheck_gui::AdminUser {
+            username: user.username.clone(),
+            password_hash: gatecheck_gui::hash_password(&user.password)?,
+        }],
+    );
+    config.proxy_url = Some(url(gateway.proxy_url())?);
+    gatecheck_gui::start(config, listener)
+        .await
+        .context("the Admin GUI did not start")
 }
 
 async fn register_site(

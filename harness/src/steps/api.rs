@@ -20,13 +20,21 @@ fn scopes(list: &str) -> Vec<String> {
     list.split_whitespace().map(str::to_owned).collect()
 }
 
+/// A client token from oxd for the scenario's site `site`, or for a client the administrator
+/// copied from the Admin GUI under that name.
 async fn client_token_from_oxd(w: &mut GateWorld, site: &str, scope: &str) -> anyhow::Result<()> {
     let stack = w.stack()?;
-    let s = stack.site(site)?;
+    let (client_id, client_secret) = match w.copied_clients.iter().find(|(n, _, _)| n == site) {
+        Some((_, id, secret)) => (id.clone(), secret.clone()),
+        None => {
+            let s = stack.site(site)?;
+            (s.client_id.clone(), s.client_secret.clone())
+        }
+    };
     let url = format!("{}/get-client-token", stack.oxd.url());
     let body = json!({
-        "client_id": s.client_id,
-        "client_secret": s.client_secret,
+        "client_id": client_id,
+        "client_secret": client_secret,
         "op_host": stack.op.issuer(),
         "scope": scopes(scope),
     });

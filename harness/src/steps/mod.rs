@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod api;
 pub mod browser;
+pub mod gui;
 pub mod rqp;
 pub mod stack;
 
