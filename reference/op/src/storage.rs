@@ -1,10 +1,12 @@
 //! State behind a small storage interface: each kind of record lives in a [`Table`] keyed by a
 //! string, with an expiry. [`MemoryTable`] is the in-memory implementation; a persistent store
 //! would implement [`Table`] and be plugged into [`Storage`]. Expired entries are invisible to
-//! reads and removed by [`Storage::purge_expired`], which the server runs periodically.
+//! reads and removed by [`Storage::purge_expired`], which the server runs periodically; it locks
+//! one shard of one table at a time, so requests never wait for a whole pass.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::hash::{BuildHasher, RandomState};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::clients::Client;
 use crate::interaction::Interaction;
@@ -43,56 +45,98 @@ pub trait Table<V>: Send + Sync {
     fn purge_expired(&self, now: i64) -> usize;
 }
 
-/// In-memory [`Table`].
+/// Independently locked parts of a [`MemoryTable`]. Enough that concurrent requests rarely meet
+/// on one lock and a table's growth resizes one small map at a time; few enough that a purge or
+/// a `remove_where` visits them quickly.
+const SHARDS: usize = 64;
+
+/// In-memory [`Table`]: the entries are spread over [`SHARDS`] maps, each behind its own
+/// read-write lock, so no operation takes a lock over the whole table. Reads share their shard;
+/// purging expired entries and `remove_where` lock one shard at a time, so a purge never stops
+/// the world, and a purge shrinks shards that expiry emptied so memory follows the live entries.
 #[derive(Debug)]
 pub struct MemoryTable<V> {
-    entries: Mutex<HashMap<String, (V, i64)>>,
+    shards: Box<[RwLock<Shard<V>>]>,
+    hasher: RandomState,
 }
+
+type Shard<V> = HashMap<Box<str>, (V, i64), RandomState>;
 
 impl<V> Default for MemoryTable<V> {
     fn default() -> Self {
+        let hasher = RandomState::new();
         Self {
-            entries: Mutex::new(HashMap::new()),
+            shards: (0..SHARDS)
+                .map(|_| RwLock::new(HashMap::with_hasher(hasher.clone())))
+                .collect(),
+            hasher,
         }
     }
 }
 
 impl<V> MemoryTable<V> {
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, (V, i64)>> {
-        // A panic while holding the lock cannot leave a map half-updated (every operation is a
-        // single map call), so a poisoned lock is safe to keep using.
-        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+    fn shard(&self, key: &str) -> &RwLock<Shard<V>> {
+        // The shard comes from the hash's high bits; the map inside uses all of it.
+        let hash = self.hasher.hash_one(key);
+        &self.shards[(hash >> 58) as usize % SHARDS]
+    }
+
+    // A panic while holding a lock cannot leave a map half-updated (every operation is a single
+    // map call), so a poisoned lock is safe to keep using.
+    fn read(&self, key: &str) -> RwLockReadGuard<'_, Shard<V>> {
+        self.shard(key).read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write(&self, key: &str) -> RwLockWriteGuard<'_, Shard<V>> {
+        self.shard(key).write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write_each(&self) -> impl Iterator<Item = RwLockWriteGuard<'_, Shard<V>>> {
+        self.shards
+            .iter()
+            .map(|s| s.write().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Number of entries, expired or not (for memory accounting and tests).
+    pub fn len(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|s| s.read().unwrap_or_else(|p| p.into_inner()).len())
+            .sum()
+    }
+
+    /// Whether the table holds no entries at all.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
 impl<V: Clone + Send + Sync> Table<V> for MemoryTable<V> {
     fn insert(&self, key: &str, value: V, expires_at: i64) {
-        self.lock().insert(key.to_owned(), (value, expires_at));
+        self.write(key).insert(key.into(), (value, expires_at));
     }
 
     fn get(&self, key: &str, now: i64) -> Option<V> {
-        let entries = self.lock();
-        entries
+        self.read(key)
             .get(key)
             .filter(|(_, exp)| *exp > now)
             .map(|(v, _)| v.clone())
     }
 
     fn take(&self, key: &str, now: i64) -> Option<V> {
-        let mut entries = self.lock();
-        match entries.remove(key) {
+        match self.write(key).remove(key) {
             Some((v, exp)) if exp > now => Some(v),
             _ => None,
         }
     }
 
     fn remove(&self, key: &str) -> bool {
-        self.lock().remove(key).is_some()
+        self.write(key).remove(key).is_some()
     }
 
     fn update(&self, key: &str, now: i64, update: &mut dyn FnMut(&mut V)) -> Option<V> {
-        let mut entries = self.lock();
-        let (value, exp) = entries.get_mut(key)?;
+        let mut shard = self.write(key);
+        let (value, exp) = shard.get_mut(key)?;
         if *exp <= now {
             return None;
         }
@@ -101,14 +145,11 @@ impl<V: Clone + Send + Sync> Table<V> for MemoryTable<V> {
     }
 
     fn modify(&self, key: &str, now: i64, change: &mut Modify<'_, V>) -> Option<V> {
-        let mut entries = self.lock();
-        let current = entries
-            .get(key)
-            .filter(|(_, exp)| *exp > now)
-            .map(|(v, _)| v);
+        let mut shard = self.write(key);
+        let current = shard.get(key).filter(|(_, exp)| *exp > now).map(|(v, _)| v);
         match change(current) {
             Some((value, expires_at)) => {
-                entries.insert(key.to_owned(), (value.clone(), expires_at));
+                shard.insert(key.into(), (value.clone(), expires_at));
                 Some(value)
             }
             None => current.cloned(),
@@ -116,25 +157,42 @@ impl<V: Clone + Send + Sync> Table<V> for MemoryTable<V> {
     }
 
     fn remove_where(&self, matches: &dyn Fn(&V) -> bool) -> usize {
-        let mut entries = self.lock();
-        let before = entries.len();
-        entries.retain(|_, (v, _)| !matches(v));
-        before - entries.len()
+        self.write_each()
+            .map(|mut shard| {
+                let before = shard.len();
+                shard.retain(|_, (v, _)| !matches(v));
+                before - shard.len()
+            })
+            .sum()
     }
 
     fn values(&self, now: i64) -> Vec<V> {
-        self.lock()
-            .values()
-            .filter(|(_, exp)| *exp > now)
-            .map(|(v, _)| v.clone())
-            .collect()
+        let mut out = Vec::new();
+        for shard in self.shards.iter() {
+            let shard = shard.read().unwrap_or_else(|p| p.into_inner());
+            out.extend(
+                shard
+                    .values()
+                    .filter(|(_, exp)| *exp > now)
+                    .map(|(v, _)| v.clone()),
+            );
+        }
+        out
     }
 
     fn purge_expired(&self, now: i64) -> usize {
-        let mut entries = self.lock();
-        let before = entries.len();
-        entries.retain(|_, (_, exp)| *exp > now);
-        before - entries.len()
+        self.write_each()
+            .map(|mut shard| {
+                let before = shard.len();
+                shard.retain(|_, (_, exp)| *exp > now);
+                // A burst of short-lived entries leaves a large, mostly empty map behind.
+                let live = shard.len();
+                if shard.capacity() > 64 && shard.capacity() > 4 * live {
+                    shard.shrink_to(2 * live);
+                }
+                before - shard.len()
+            })
+            .sum()
     }
 }
 
@@ -278,5 +336,61 @@ mod tests {
         assert_eq!(table.update("zz", 0, &mut |v| *v += 10), None);
         assert_eq!(table.remove_where(&|v| *v > 5), 1);
         assert_eq!(table.values(0), vec![2]);
+    }
+
+    #[test]
+    fn entries_spread_over_shards_and_purge_shrinks_them() {
+        let table: MemoryTable<u32> = MemoryTable::default();
+        for i in 0..10_000u32 {
+            table.insert(&format!("token-{i}"), i, if i < 9_000 { 100 } else { 200 });
+        }
+        let used = table
+            .shards
+            .iter()
+            .filter(|s| !s.read().unwrap().is_empty())
+            .count();
+        assert_eq!(used, SHARDS, "every shard takes part");
+        let capacity = |t: &MemoryTable<u32>| {
+            t.shards
+                .iter()
+                .map(|s| s.read().unwrap().capacity())
+                .sum::<usize>()
+        };
+        let before = capacity(&table);
+        assert_eq!(table.purge_expired(150), 9_000);
+        assert_eq!(table.len(), 1_000);
+        assert!(
+            capacity(&table) * 4 <= before,
+            "purged shards give memory back: {} -> {}",
+            before,
+            capacity(&table)
+        );
+        assert_eq!(table.get("token-9500", 150), Some(9_500));
+        assert_eq!(table.get("token-5", 99), None, "purged");
+    }
+
+    #[test]
+    fn concurrent_writers_and_readers_see_every_entry() {
+        let table: Arc<MemoryTable<usize>> = Arc::new(MemoryTable::default());
+        let writers: Vec<_> = (0..4)
+            .map(|w| {
+                let table = Arc::clone(&table);
+                std::thread::spawn(move || {
+                    for i in 0..2_000 {
+                        let key = format!("{w}-{i}");
+                        table.insert(&key, i, NEVER);
+                        assert_eq!(table.get(&key, 0), Some(i));
+                        if i % 2 == 0 {
+                            assert!(table.remove(&key));
+                        }
+                    }
+                })
+            })
+            .collect();
+        for w in writers {
+            w.join().unwrap();
+        }
+        assert_eq!(table.len(), 4 * 1_000);
+        assert_eq!(table.remove_where(&|v| *v % 4 == 1), 4 * 500);
     }
 }
