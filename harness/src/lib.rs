@@ -8,7 +8,9 @@
 //! * [`runner`]: running features with reports (`gatecheck run`, the `features` test target).
 #![warn(missing_docs)]
 
-pub mod browser;
+/// The scripted browser (the `gatecheck-browser` crate, shared with every crate's tests).
+pub use gatecheck_browser as browser;
+
 pub mod runner;
 pub mod scenario;
 pub mod stack;

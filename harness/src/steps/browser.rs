@@ -5,10 +5,10 @@ use cucumber::{then, when};
 use scraper::{Html, Selector};
 
 use super::check;
-use crate::browser::{Browser, Page};
+use crate::browser::{driver, Browser, Page};
 use crate::world::{GateWorld, STEP_HTTP_TIMEOUT};
 
-fn page(w: &GateWorld) -> anyhow::Result<&Page> {
+fn page(w: &GateWorld) -> anyhow::Result<Page> {
     Ok(w.browser
         .as_ref()
         .ok_or_else(|| anyhow::anyhow!("the browser has not opened anything yet"))?
@@ -88,22 +88,16 @@ async fn not_sent_to_op(w: &mut GateWorld) -> anyhow::Result<()> {
 async fn asks_for_password(w: &mut GateWorld) -> anyhow::Result<()> {
     let p = page(w)?;
     check!(
-        p.form(Some("loginForm")).is_ok(),
+        p.form(Some(driver::LOGIN_FORM)).is_ok(),
         "no login form: {}",
-        describe(p)
+        describe(&p)
     );
     Ok(())
 }
 
 #[when(expr = "the user logs in as {string} with password {string}")]
 async fn log_in(w: &mut GateWorld, user: String, password: String) -> anyhow::Result<()> {
-    w.browser()?
-        .submit(
-            Some("loginForm"),
-            &[("username", &user), ("password", &password)],
-            None,
-        )
-        .await?;
+    driver::log_in(w.browser()?, &user, &password).await?;
     Ok(())
 }
 
@@ -111,9 +105,9 @@ async fn log_in(w: &mut GateWorld, user: String, password: String) -> anyhow::Re
 async fn asks_consent(w: &mut GateWorld, scopes: String) -> anyhow::Result<()> {
     let p = page(w)?;
     check!(
-        p.form(Some("consentForm")).is_ok(),
+        p.form(Some(driver::CONSENT_FORM)).is_ok(),
         "no consent form: {}",
-        describe(p)
+        describe(&p)
     );
     let listed = p.text_of("#scopes")?.unwrap_or_default();
     for scope in scopes.split_whitespace() {
@@ -127,17 +121,13 @@ async fn asks_consent(w: &mut GateWorld, scopes: String) -> anyhow::Result<()> {
 
 #[when("the user allows the requested permissions")]
 async fn allow(w: &mut GateWorld) -> anyhow::Result<()> {
-    w.browser()?
-        .submit(Some("consentForm"), &[], Some("allow"))
-        .await?;
+    driver::consent(w.browser()?, true).await?;
     Ok(())
 }
 
 #[when("the user denies the requested permissions")]
 async fn deny(w: &mut GateWorld) -> anyhow::Result<()> {
-    w.browser()?
-        .submit(Some("consentForm"), &[], Some("deny"))
-        .await?;
+    driver::consent(w.browser()?, false).await?;
     Ok(())
 }
 
@@ -145,25 +135,22 @@ async fn deny(w: &mut GateWorld) -> anyhow::Result<()> {
 async fn asks_enrollment(w: &mut GateWorld) -> anyhow::Result<()> {
     let p = page(w)?;
     check!(
-        p.form(Some("enrollForm")).is_ok(),
+        p.form(Some(driver::ENROLL_FORM)).is_ok(),
         "no enrollment form: {}",
-        describe(p)
+        describe(&p)
     );
     check!(
-        p.attr_of("img#otp_qr", "src")?.is_some(),
+        p.attr_of(driver::QR_IMAGE, "src")?.is_some(),
         "no QR code image: {}",
-        describe(p)
+        describe(&p)
     );
     Ok(())
 }
 
 #[when("the user enrolls an authenticator from the QR code")]
 async fn enroll(w: &mut GateWorld) -> anyhow::Result<()> {
-    let auth = w.browser()?.scan_qr_code("img#otp_qr")?;
+    let (auth, _) = driver::enroll(w.browser()?).await?;
     w.authenticator = Some(auth);
-    w.browser()?
-        .submit(Some("enrollForm"), &[], Some("Finish"))
-        .await?;
     Ok(())
 }
 
@@ -190,18 +177,16 @@ async fn enrolled_for(w: &mut GateWorld, user: String, issuer: String) -> anyhow
 async fn asks_otp(w: &mut GateWorld) -> anyhow::Result<()> {
     let p = page(w)?;
     check!(
-        p.form(Some("otpForm")).is_ok(),
+        p.form(Some(driver::OTP_FORM)).is_ok(),
         "no one-time password form: {}",
-        describe(p)
+        describe(&p)
     );
     Ok(())
 }
 
 async fn enter_code(w: &mut GateWorld, code: String) -> anyhow::Result<()> {
     w.last_otp = Some(code.clone());
-    w.browser()?
-        .submit(Some("otpForm"), &[("otp_code", &code)], None)
-        .await?;
+    driver::enter_code(w.browser()?, &code).await?;
     Ok(())
 }
 
@@ -235,11 +220,11 @@ async fn replay_otp(w: &mut GateWorld) -> anyhow::Result<()> {
 #[then(expr = "the OP says {string}")]
 async fn op_says(w: &mut GateWorld, message: String) -> anyhow::Result<()> {
     let p = page(w)?;
-    let error = p.text_of("#error")?.unwrap_or_default();
+    let error = p.text_of(driver::ERROR)?.unwrap_or_default();
     check!(
         error.contains(&message),
         "the OP's error is {error:?}; page: {}",
-        describe(p)
+        describe(&p)
     );
     Ok(())
 }
@@ -250,7 +235,7 @@ async fn sees(w: &mut GateWorld, text: String) -> anyhow::Result<()> {
     check!(
         p.text().contains(&text),
         "{text:?} is not on the page: {}",
-        describe(p)
+        describe(&p)
     );
     Ok(())
 }
@@ -261,7 +246,7 @@ async fn does_not_see(w: &mut GateWorld, text: String) -> anyhow::Result<()> {
     check!(
         !p.text().contains(&text),
         "{text:?} is on the page: {}",
-        describe(p)
+        describe(&p)
     );
     Ok(())
 }
@@ -270,7 +255,7 @@ async fn does_not_see(w: &mut GateWorld, text: String) -> anyhow::Result<()> {
 async fn on_page(w: &mut GateWorld, path: String) -> anyhow::Result<()> {
     let proxy = w.stack()?.proxy_url();
     let p = page(w)?;
-    check!(p.status == 200, "status {}: {}", p.status, describe(p));
+    check!(p.status == 200, "status {}: {}", p.status, describe(&p));
     check!(
         p.url.as_str() == format!("{proxy}{path}"),
         "the browser is at {}, not {proxy}{path}",
@@ -286,7 +271,7 @@ async fn gets_message(w: &mut GateWorld, status: u16, message: String) -> anyhow
         p.status == status,
         "status is {}, not {status}: {}",
         p.status,
-        describe(p)
+        describe(&p)
     );
     let json: serde_json::Value = serde_json::from_str(&p.body)
         .map_err(|e| anyhow::anyhow!("body is not JSON ({e}): {}", p.body))?;
@@ -316,7 +301,7 @@ fn identity(p: &Page) -> anyhow::Result<Vec<(String, String)>> {
 #[then(expr = "the website received the header {string} with {string}")]
 async fn website_header(w: &mut GateWorld, name: String, value: String) -> anyhow::Result<()> {
     let p = page(w)?;
-    let ids = identity(p)?;
+    let ids = identity(&p)?;
     let got = ids.iter().find(|(n, _)| n.eq_ignore_ascii_case(&name));
     check!(
         got.is_some_and(|(_, v)| v == &value),
@@ -328,7 +313,7 @@ async fn website_header(w: &mut GateWorld, name: String, value: String) -> anyho
 #[then(expr = "the website received the header {string}")]
 async fn website_header_present(w: &mut GateWorld, name: String) -> anyhow::Result<()> {
     let p = page(w)?;
-    let ids = identity(p)?;
+    let ids = identity(&p)?;
     check!(
         ids.iter()
             .any(|(n, v)| n.eq_ignore_ascii_case(&name) && !v.is_empty()),
@@ -359,7 +344,7 @@ async fn gets_header(
         p.status == status,
         "status is {}, not {status}: {}",
         p.status,
-        describe(p)
+        describe(&p)
     );
     let value = p
         .headers

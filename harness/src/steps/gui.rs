@@ -22,7 +22,7 @@ fn gui(w: &mut GateWorld) -> anyhow::Result<&mut Browser> {
         .ok_or_else(|| anyhow::anyhow!("no GUI browser"))
 }
 
-fn page(w: &GateWorld) -> anyhow::Result<&Page> {
+fn page(w: &GateWorld) -> anyhow::Result<Page> {
     Ok(w.gui_browser
         .as_ref()
         .ok_or_else(|| anyhow::anyhow!("the administrator has not opened the Admin GUI yet"))?
@@ -81,7 +81,7 @@ async fn log_in(w: &mut GateWorld) -> anyhow::Result<()> {
     check!(
         p.status == 200 && p.heading().as_deref() == Some("Dashboard"),
         "the login did not reach the Dashboard: {}",
-        describe(p)
+        describe(&p)
     );
     Ok(())
 }
@@ -102,7 +102,7 @@ async fn click_panel(w: &mut GateWorld, text: String) -> anyhow::Result<()> {
         html.select(&links)
             .find(|a| squash(&a.text().collect::<String>()).eq_ignore_ascii_case(&text))
             .and_then(|a| a.value().attr("href").map(str::to_owned))
-            .ok_or_else(|| anyhow::anyhow!("no {text:?} on the left panel: {}", describe(p)))?
+            .ok_or_else(|| anyhow::anyhow!("no {text:?} on the left panel: {}", describe(&p)))?
     };
     w.gui_fills.clear();
     w.gui_ticks.clear();
@@ -134,7 +134,7 @@ async fn click(w: &mut GateWorld, text: String) -> anyhow::Result<()> {
                     })
                     .and_then(|f| f.id)
                     .ok_or_else(|| {
-                        anyhow::anyhow!("no link or button {text:?} on {}", describe(p))
+                        anyhow::anyhow!("no link or button {text:?} on {}", describe(&p))
                     })?,
             ),
         };
@@ -186,7 +186,7 @@ async fn accept_value(w: &mut GateWorld) -> anyhow::Result<()> {
             .into_iter()
             .find(|f| f.buttons.iter().any(|b| b.value == "refresh"))
             .and_then(|f| f.id)
-            .ok_or_else(|| anyhow::anyhow!("no form with a tag input on {}", describe(p)))?
+            .ok_or_else(|| anyhow::anyhow!("no form with a tag input on {}", describe(&p)))?
     };
     submit(w, &form_id, Some("refresh")).await
 }
@@ -199,7 +199,7 @@ async fn fill(w: &mut GateWorld, label: String, value: String) -> anyhow::Result
         check!(
             field_name(&html, &label)?.is_some(),
             "no field labelled {label:?} on {}",
-            describe(page(w)?)
+            describe(&page(w)?)
         );
     }
     w.gui_fills.push((label, value));
@@ -213,7 +213,7 @@ fn builder_prefix(p: &Page) -> anyhow::Result<&'static str> {
     } else if p.body.contains("id=\"acr-expression\"") {
         Ok("acr")
     } else {
-        anyhow::bail!("no expression builder on {}", describe(p))
+        anyhow::bail!("no expression builder on {}", describe(&p))
     }
 }
 
@@ -226,7 +226,7 @@ fn condition(p: &Page, path: usize) -> anyhow::Result<String> {
 async fn fill_path(w: &mut GateWorld, path: usize, value: String) -> anyhow::Result<()> {
     let name = format!(
         "{}.{}.path",
-        builder_prefix(page(w)?)?,
+        builder_prefix(&page(w)?)?,
         path.saturating_sub(1)
     );
     w.gui_fills.push((name, value));
@@ -235,7 +235,7 @@ async fn fill_path(w: &mut GateWorld, path: usize, value: String) -> anyhow::Res
 
 #[when(expr = "the administrator ticks the methods {string} of path {int}")]
 async fn tick_methods(w: &mut GateWorld, methods: String, path: usize) -> anyhow::Result<()> {
-    let c = condition(page(w)?, path)?;
+    let c = condition(&page(w)?, path)?;
     for m in methods.split(',').map(str::trim).filter(|m| !m.is_empty()) {
         w.gui_ticks.push((format!("{c}.methods"), m.to_owned()));
     }
@@ -244,7 +244,7 @@ async fn tick_methods(w: &mut GateWorld, methods: String, path: usize) -> anyhow
 
 #[when(expr = "the administrator chooses {string} for the scopes of path {int}")]
 async fn choose_op(w: &mut GateWorld, op: String, path: usize) -> anyhow::Result<()> {
-    let c = condition(page(w)?, path)?;
+    let c = condition(&page(w)?, path)?;
     w.gui_ticks
         .push((format!("{c}.g.op"), op.to_ascii_lowercase()));
     Ok(())
@@ -252,14 +252,14 @@ async fn choose_op(w: &mut GateWorld, op: String, path: usize) -> anyhow::Result
 
 #[when(expr = "the administrator enters the scope {string} for path {int}")]
 async fn enter_scope(w: &mut GateWorld, scope: String, path: usize) -> anyhow::Result<()> {
-    let c = condition(page(w)?, path)?;
+    let c = condition(&page(w)?, path)?;
     w.gui_fills.push((format!("{c}.g.new"), scope));
     Ok(())
 }
 
 #[when(expr = "the administrator enters the ACR {string} for path {int}")]
 async fn enter_acr(w: &mut GateWorld, acr: String, path: usize) -> anyhow::Result<()> {
-    let c = condition(page(w)?, path)?;
+    let c = condition(&page(w)?, path)?;
     w.gui_fills.push((format!("{c}.acrs.new"), acr));
     Ok(())
 }
@@ -282,7 +282,7 @@ async fn click_plus(w: &mut GateWorld, title: String) -> anyhow::Result<()> {
             .and_then(|c| c.select(&plus).next())
             .and_then(|a| a.value().attr("href").map(str::to_owned))
             .ok_or_else(|| {
-                anyhow::anyhow!("no plugin titled {title:?} with a +: {}", describe(p))
+                anyhow::anyhow!("no plugin titled {title:?} with a +: {}", describe(&p))
             })?
     };
     gui(w)?.open_relative(&href).await?;
@@ -292,11 +292,11 @@ async fn click_plus(w: &mut GateWorld, title: String) -> anyhow::Result<()> {
 #[then(expr = "the Admin GUI says {string}")]
 async fn says(w: &mut GateWorld, text: String) -> anyhow::Result<()> {
     let p = page(w)?;
-    check!(p.status < 400, "the GUI answered {}", describe(p));
+    check!(p.status < 400, "the GUI answered {}", describe(&p));
     check!(
         p.text().contains(&text),
         "{text:?} is not on the page: {}",
-        describe(p)
+        describe(&p)
     );
     Ok(())
 }
@@ -315,7 +315,7 @@ async fn error_next_to(w: &mut GateWorld, message: String, label: String) -> any
     check!(
         shown.as_deref() == Some(message.as_str()),
         "the error next to {name} is {shown:?}: {}",
-        describe(p)
+        describe(&p)
     );
     Ok(())
 }
@@ -329,7 +329,7 @@ async fn copy_client(w: &mut GateWorld, name: String) -> anyhow::Result<()> {
         let secret = p.text_of("#client_secret")?.filter(|s| !s.is_empty());
         match (id, secret) {
             (Some(i), Some(s)) => (i, s),
-            _ => anyhow::bail!("no client details on {}", describe(p)),
+            _ => anyhow::bail!("no client details on {}", describe(&p)),
         }
     };
     w.copied_clients.retain(|(n, _, _)| n != &name);

@@ -30,7 +30,7 @@ async fn step_up_tutorial() {
         Some("auth_ldap_server")
     );
     assert_eq!(param(to_op, "prompt"), None);
-    assert!(first.has("form#loginForm"), "{}", first.body);
+    assert!(first.has("form#loginForm").unwrap(), "{}", first.body);
 
     // Login and consent, back at the original URL.
     let page = browser
@@ -133,7 +133,7 @@ async fn failed_otp_never_reaches_the_upstream() {
             "{}",
             page.url
         );
-        if !page.has("form#otpForm") {
+        if !page.has("form#otpForm").unwrap() {
             break;
         }
         page = browser
@@ -167,7 +167,7 @@ async fn loop_breaker_when_the_op_cannot_deliver_the_acr() {
         .await;
     assert_eq!(page.status, 403, "{}", page.body);
     assert_eq!(
-        page.json()["message"],
+        page.json().unwrap()["message"],
         "The resource requires one of the [u2f] acr(s), you have [auth_ldap_server]"
     );
 }
@@ -264,7 +264,7 @@ async fn auth_age_expiry_asks_for_a_new_login() {
         param(first_op_hop(&page, &stack), "prompt").as_deref(),
         Some("login")
     );
-    assert!(page.has("form#loginForm"));
+    assert!(page.has("form#loginForm").unwrap());
     let page = browser
         .complete_login(page, &ADMIN, &mut app, stack.op_now())
         .await;
@@ -302,7 +302,7 @@ async fn logout_and_post_logout_page() {
     assert!(seen["headers"].get("kong-openidc-userinfo-email").is_none());
     // The session is gone here and at the OP: a page needs a new login.
     let page = browser.open(&stack.url("/")).await;
-    assert!(page.has("form#loginForm"));
+    assert!(page.has("form#loginForm").unwrap());
     // Logging out without a session is a 400.
     let r = Browser::default()
         .send(Method::GET, &stack.url("/logout"), &[], None)
@@ -323,7 +323,7 @@ async fn post_that_triggered_the_login_is_replayed() {
             Some(("text", "qwerty1234567")),
         )
         .await;
-    assert!(page.has("form#loginForm"));
+    assert!(page.has("form#loginForm").unwrap());
     let page = browser
         .complete_login(page, &ADMIN, &mut app, stack.op_now())
         .await;

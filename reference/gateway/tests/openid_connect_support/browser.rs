@@ -1,78 +1,14 @@
-//! A scripted browser: a cookie store, redirects followed by hand (every hop is recorded), HTML
-//! read with scraper, TOTP codes computed with totp-rs like an authenticator app would.
+//! The workspace's scripted browser (`gatecheck-browser`) with the panicking calls these tests
+//! read best with, and the user they script at the reference OP's pages.
 
 use std::sync::Arc;
 
+use gatecheck_browser::driver::{self, Code};
 use reqwest::cookie::Jar;
-use reqwest::header::HeaderMap;
-use reqwest::redirect::Policy;
 use reqwest::Method;
-use scraper::{Html, Selector};
 use url::Url;
 
-/// A response the browser stopped at (anything but a redirect).
-#[derive(Debug, Clone)]
-pub struct Page {
-    pub status: u16,
-    pub url: Url,
-    pub headers: HeaderMap,
-    pub body: String,
-    /// Every `Location` followed to get here, in order.
-    pub hops: Vec<Url>,
-}
-
-impl Page {
-    fn doc(&self) -> Html {
-        Html::parse_document(&self.body)
-    }
-
-    pub fn has(&self, selector: &str) -> bool {
-        let sel = Selector::parse(selector).unwrap();
-        self.doc().select(&sel).next().is_some()
-    }
-
-    pub fn text_of(&self, selector: &str) -> Option<String> {
-        let sel = Selector::parse(selector).unwrap();
-        self.doc()
-            .select(&sel)
-            .next()
-            .map(|e| e.text().collect::<String>().trim().to_owned())
-    }
-
-    /// The JSON body (the echo upstream's description of what it received).
-    pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {} {}", self.status, self.body))
-    }
-
-    /// Action (absolute) and hidden inputs of form `#id`.
-    pub fn form(&self, id: &str) -> (Url, Vec<(String, String)>) {
-        let doc = self.doc();
-        let form = doc
-            .select(&Selector::parse(&format!("form#{id}")).unwrap())
-            .next()
-            .unwrap_or_else(|| panic!("no form #{id} in {} {}", self.url, self.body));
-        let action = self.url.join(form.value().attr("action").unwrap()).unwrap();
-        let hidden = form
-            .select(&Selector::parse("input[type=hidden]").unwrap())
-            .map(|i| {
-                (
-                    i.value().attr("name").unwrap().to_owned(),
-                    i.value().attr("value").unwrap_or_default().to_owned(),
-                )
-            })
-            .collect();
-        (action, hidden)
-    }
-
-    /// The hops that left for `origin`.
-    pub fn hops_to(&self, origin: &str) -> Vec<&Url> {
-        self.hops
-            .iter()
-            .filter(|u| u.as_str().starts_with(origin))
-            .collect()
-    }
-}
+pub use gatecheck_browser::Page;
 
 /// Query parameter `name` of `url`.
 pub fn param(url: &Url, name: &str) -> Option<String> {
@@ -81,9 +17,10 @@ pub fn param(url: &Url, name: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
+/// One user's browser; clones are the same browser.
 #[derive(Clone)]
 pub struct Browser {
-    pub http: reqwest::Client,
+    pub inner: gatecheck_browser::Browser,
     pub jar: Arc<Jar>,
 }
 
@@ -95,15 +32,14 @@ impl Default for Browser {
 
 impl Browser {
     /// A browser using `jar` (two browsers sharing a jar are one user on two connections).
+    /// A fresh connection per request, so a test-side balancer sees every request.
     pub fn with_jar(jar: Arc<Jar>) -> Self {
-        let http = reqwest::Client::builder()
-            .cookie_provider(jar.clone())
-            .redirect(Policy::none())
-            // A fresh connection per request, so a test-side balancer sees every request.
-            .pool_max_idle_per_host(0)
+        let inner = gatecheck_browser::Browser::builder()
+            .jar(jar.clone())
+            .fresh_connections()
             .build()
             .unwrap();
-        Self { http, jar }
+        Self { inner, jar }
     }
 
     /// One request, no redirect following.
@@ -114,7 +50,7 @@ impl Browser {
         headers: &[(&str, &str)],
         body: Option<(&str, &str)>,
     ) -> reqwest::Response {
-        let mut request = self.http.request(method, url);
+        let mut request = self.inner.http().request(method, url);
         for (k, v) in headers {
             request = request.header(*k, *v);
         }
@@ -128,8 +64,7 @@ impl Browser {
 
     /// GETs `url` and follows every redirect.
     pub async fn open(&self, url: &str) -> Page {
-        let response = self.send(Method::GET, url, &[], None).await;
-        self.follow(response, Vec::new()).await
+        self.inner.open(url).await.unwrap()
     }
 
     /// Sends a request and follows the redirects that result (as GETs, like a browser after 302).
@@ -140,66 +75,69 @@ impl Browser {
         headers: &[(&str, &str)],
         body: Option<(&str, &str)>,
     ) -> Page {
-        let response = self.send(method, url, headers, body).await;
-        self.follow(response, Vec::new()).await
+        let body = body.map(|(content_type, body)| gatecheck_browser::Body::Raw {
+            content_type: content_type.into(),
+            bytes: body.as_bytes().to_vec(),
+        });
+        self.inner
+            .request(method.as_str(), url, headers, body)
+            .await
+            .unwrap()
     }
 
-    /// Submits form `#id` of `page` with its hidden fields plus `fields`; follows redirects.
+    /// Submits form `#id` of `page` with `fields` typed in; follows redirects.
     pub async fn submit(&self, page: &Page, id: &str, fields: &[(&str, &str)]) -> Page {
-        let (action, mut values) = page.form(id);
-        values.extend(fields.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-        let response = self.http.post(action).form(&values).send().await.unwrap();
-        self.follow(response, page.hops.clone()).await
+        self.inner
+            .submit_on(page, Some(id), fields, None)
+            .await
+            .unwrap()
     }
 
-    async fn follow(&self, mut response: reqwest::Response, mut hops: Vec<Url>) -> Page {
-        loop {
-            let status = response.status().as_u16();
-            if (300..400).contains(&status) {
-                let location = response.headers()["location"].to_str().unwrap().to_owned();
-                let next = response.url().join(&location).unwrap();
-                hops.push(next.clone());
-                assert!(hops.len() < 30, "redirect loop: {hops:?}");
-                response = self.http.get(next).send().await.unwrap();
-                continue;
-            }
-            let url = response.url().clone();
-            let headers = response.headers().clone();
-            let body = response.text().await.unwrap();
-            return Page {
-                status,
-                url,
-                headers,
-                body,
-                hops,
-            };
-        }
+    /// Walks the OP's pages (login, OTP enrollment, OTP code, consent) from `page` until the
+    /// browser is sent back and stops at a page outside them. `op_now` gives the OP's clock
+    /// for TOTP.
+    pub async fn complete_login(
+        &self,
+        page: Page,
+        user: &User<'_>,
+        app: &mut Authenticator,
+        op_now: impl Fn() -> u64,
+    ) -> Page {
+        assert_eq!(
+            self.inner.page().unwrap().url,
+            page.url,
+            "complete_login starts on the browser's current page"
+        );
+        let code = match user.otp_override {
+            Some(code) => Code::Typed(code),
+            None => Code::At(&op_now),
+        };
+        let page = driver::complete_login(
+            &self.inner,
+            user.username,
+            user.password,
+            &mut app.enrolled,
+            code,
+        )
+        .await
+        .unwrap();
+        app.secret = app.enrolled.as_ref().map(|a| a.secret());
+        page
     }
 }
 
-/// The user's authenticator app: remembers the secret enrolled from the QR page.
+/// The user's authenticator app, enrolled from the QR code of the OP's enrolment page.
 #[derive(Debug, Default, Clone)]
 pub struct Authenticator {
+    /// The enrolled secret (base32), once enrolled.
     pub secret: Option<String>,
+    enrolled: Option<gatecheck_browser::Authenticator>,
 }
 
 impl Authenticator {
     /// The TOTP code at Unix time `now`.
     pub fn code(&self, now: u64) -> String {
-        let secret = totp_rs::Secret::Encoded(self.secret.clone().expect("enrolled"))
-            .to_bytes()
-            .unwrap();
-        totp_rs::TOTP::new(
-            totp_rs::Algorithm::SHA1,
-            6,
-            1,
-            30,
-            secret,
-            None,
-            String::new(),
-        )
-        .unwrap()
-        .generate(now)
+        self.enrolled.as_ref().expect("enrolled").code_at(now)
     }
 }
 
@@ -209,48 +147,4 @@ pub struct User<'a> {
     pub password: &'a str,
     /// The OTP code to type; `None` types the authenticator's current code.
     pub otp_override: Option<&'a str>,
-}
-
-impl Browser {
-    /// Walks the OP's pages (login, OTP enrollment, OTP code, consent) until the browser is
-    /// sent back and stops at a page outside them. `op_now` gives the OP's clock for TOTP.
-    pub async fn complete_login(
-        &self,
-        mut page: Page,
-        user: &User<'_>,
-        app: &mut Authenticator,
-        op_now: impl Fn() -> u64,
-    ) -> Page {
-        for _ in 0..10 {
-            if page.has("form#loginForm") {
-                page = self
-                    .submit(
-                        &page,
-                        "loginForm",
-                        &[("username", user.username), ("password", user.password)],
-                    )
-                    .await;
-            } else if page.has("form#enrollForm") {
-                app.secret = Some(page.text_of("#otp_secret").expect("secret on the page"));
-                page = self.submit(&page, "enrollForm", &[]).await;
-            } else if page.has("form#otpForm") {
-                let code = match user.otp_override {
-                    Some(code) => code.to_string(),
-                    None => app.code(op_now()),
-                };
-                let next = self.submit(&page, "otpForm", &[("otp_code", &code)]).await;
-                if user.otp_override.is_some() {
-                    return next;
-                }
-                page = next;
-            } else if page.has("form#consentForm") {
-                page = self
-                    .submit(&page, "consentForm", &[("decision", "allow")])
-                    .await;
-            } else {
-                return page;
-            }
-        }
-        panic!("login did not finish: {} {}", page.url, page.body)
-    }
 }

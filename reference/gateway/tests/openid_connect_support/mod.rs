@@ -265,7 +265,7 @@ pub async fn register_site(
 /// What the echo upstream received, from a page it served.
 pub fn echoed(page: &Page) -> Value {
     assert_eq!(page.status, 200, "{} {}", page.url, page.body);
-    page.json()
+    page.json().unwrap()
 }
 
 /// A TCP balancer: every connection goes to the instance currently selected, so several

@@ -4,9 +4,9 @@
 
 use std::sync::Arc;
 
+use gatecheck_browser::driver;
 use gatecheck_op::{Config, Handle, ManualClock};
 use reqwest::redirect::Policy;
-use scraper::{Html, Selector};
 
 pub const RP_CALLBACK: &str = "http://localhost:4400/callback";
 
@@ -65,51 +65,36 @@ pub struct Page {
 }
 
 impl Page {
-    pub fn doc(&self) -> Html {
-        Html::parse_document(&self.html)
+    /// The page as the browser crate reads it.
+    fn page(&self) -> gatecheck_browser::Page {
+        gatecheck_browser::Page {
+            url: url::Url::parse(&self.url).unwrap_or_else(|_| "about:blank".parse().unwrap()),
+            status: self.status,
+            headers: Default::default(),
+            body: self.html.clone(),
+            hops: Vec::new(),
+        }
     }
 
     pub fn text_of(&self, selector: &str) -> Option<String> {
-        let sel = Selector::parse(selector).unwrap();
-        self.doc()
-            .select(&sel)
-            .next()
-            .map(|e| e.text().collect::<String>().trim().to_owned())
+        self.page().text_of(selector).unwrap()
     }
 
     pub fn attr_of(&self, selector: &str, attr: &str) -> Option<String> {
-        let sel = Selector::parse(selector).unwrap();
-        self.doc()
-            .select(&sel)
-            .next()
-            .and_then(|e| e.value().attr(attr).map(str::to_owned))
+        self.page().attr_of(selector, attr).unwrap()
     }
 
     pub fn has(&self, selector: &str) -> bool {
-        let sel = Selector::parse(selector).unwrap();
-        self.doc().select(&sel).next().is_some()
+        self.page().has(selector).unwrap()
     }
 
-    /// Form action and its hidden inputs.
+    /// Form action (its path) and its hidden inputs.
     pub fn form(&self, form_id: &str) -> (String, Vec<(String, String)>) {
-        let doc = self.doc();
-        let form_sel = Selector::parse(&format!("form#{form_id}")).unwrap();
-        let form = doc
-            .select(&form_sel)
-            .next()
-            .unwrap_or_else(|| panic!("no form #{form_id} in {}", self.html));
-        let action = form.value().attr("action").unwrap().to_owned();
-        let input = Selector::parse("input[type=hidden]").unwrap();
-        let hidden = form
-            .select(&input)
-            .map(|i| {
-                (
-                    i.value().attr("name").unwrap().to_owned(),
-                    i.value().attr("value").unwrap_or_default().to_owned(),
-                )
-            })
-            .collect();
-        (action, hidden)
+        let form = self.page().form(Some(form_id)).unwrap();
+        (
+            form.action[url::Position::BeforePath..].to_owned(),
+            form.hidden,
+        )
     }
 }
 
@@ -138,69 +123,68 @@ impl Nav {
     }
 }
 
-/// A scripted browser: cookie store, follows redirects only within the OP.
+impl From<gatecheck_browser::Page> for Nav {
+    fn from(page: gatecheck_browser::Page) -> Self {
+        match page.location() {
+            Some(away) => Nav::Left(away.to_string()),
+            None => Nav::Page(Page {
+                status: page.status,
+                url: page.url.to_string(),
+                html: page.body,
+            }),
+        }
+    }
+}
+
+/// The workspace's scripted browser (`gatecheck-browser`), following redirects only within
+/// the OP: a redirect to the relying party ends the navigation.
 #[derive(Clone)]
 pub struct Agent {
+    /// The browser's own client (its cookies, no redirects).
     pub http: reqwest::Client,
+    browser: gatecheck_browser::Browser,
     op: String,
 }
 
 impl Agent {
     pub fn new(op: &TestOp) -> Self {
+        let browser = gatecheck_browser::Browser::builder()
+            .stay_on(&op.issuer())
+            .unwrap()
+            .build()
+            .unwrap();
         Self {
-            http: reqwest::Client::builder()
-                .cookie_store(true)
-                .redirect(Policy::none())
-                .build()
-                .unwrap(),
+            http: browser.http().clone(),
+            browser,
             op: op.issuer(),
         }
     }
 
-    async fn follow(&self, mut response: reqwest::Response) -> Nav {
-        loop {
-            let status = response.status().as_u16();
-            if (300..400).contains(&status) {
-                let location = response.headers()["location"].to_str().unwrap().to_owned();
-                let absolute = if location.starts_with('/') {
-                    format!("{}{}", self.op, location)
-                } else {
-                    location
-                };
-                if !absolute.starts_with(&self.op) {
-                    return Nav::Left(absolute);
-                }
-                response = self.http.get(&absolute).send().await.unwrap();
-                continue;
-            }
-            let url = response.url().to_string();
-            let html = response.text().await.unwrap();
-            return Nav::Page(Page { status, url, html });
-        }
-    }
-
     pub async fn open(&self, url: &str) -> Nav {
-        let response = self.http.get(url).send().await.unwrap();
-        self.follow(response).await
+        self.browser.open(url).await.unwrap().into()
     }
 
-    /// Submits form `form_id` of `page` with its hidden fields plus `fields`.
+    /// Submits form `form_id` of `page` with `fields` typed in (hidden fields carried over).
     pub async fn submit(&self, page: &Page, form_id: &str, fields: &[(&str, &str)]) -> Nav {
-        let (action, mut values) = page.form(form_id);
-        for (k, v) in fields {
-            values.push((k.to_string(), v.to_string()));
-        }
-        self.post(&action, &values).await
+        self.browser
+            .submit_on(&page.page(), Some(form_id), fields, None)
+            .await
+            .unwrap()
+            .into()
     }
 
+    /// POSTs exactly `values` to `action` (a path at the OP, or a URL).
     pub async fn post(&self, action: &str, values: &[(String, String)]) -> Nav {
         let url = if action.starts_with('/') {
             format!("{}{}", self.op, action)
         } else {
             action.to_owned()
         };
-        let response = self.http.post(url).form(values).send().await.unwrap();
-        self.follow(response).await
+        self.browser
+            .post_form(&url, values.to_vec())
+            .await
+            .unwrap()
+            .into()
     }
 
     /// Logs in on the login page and returns where that leads.
@@ -212,7 +196,7 @@ impl Agent {
         );
         self.submit(
             page,
-            "loginForm",
+            driver::LOGIN_FORM,
             &[("username", username), ("password", password)],
         )
         .await
@@ -225,12 +209,12 @@ impl Agent {
             "not a consent page: {}",
             page.html
         );
-        self.submit(
-            page,
-            "consentForm",
-            &[("decision", if allow { "allow" } else { "deny" })],
-        )
-        .await
+        let button = if allow { "allow" } else { "deny" };
+        self.browser
+            .submit_on(&page.page(), Some(driver::CONSENT_FORM), &[], Some(button))
+            .await
+            .unwrap()
+            .into()
     }
 }
 

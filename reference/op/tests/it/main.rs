@@ -1,6 +1,6 @@
 //! Integration tests: the OP in-process on an ephemeral port, driven over HTTP by the
-//! `openidconnect` crate (an independent relying party) and a scripted browser (reqwest with a
-//! cookie store + scraper).
+//! `openidconnect` crate (an independent relying party) and the workspace's scripted browser
+//! (`gatecheck-browser`).
 
 mod common;
 

@@ -22,15 +22,10 @@ fn code_for(op: &TestOp, secret_b32: &str) -> String {
 
 /// Decodes a base64 PNG QR code the way an authenticator app's camera would.
 fn decode_qr(png_base64: &str) -> String {
-    use base64::Engine;
-    let png = base64::engine::general_purpose::STANDARD
-        .decode(png_base64)
-        .unwrap();
-    let image = image::load_from_memory(&png).unwrap().to_luma8();
-    let mut prepared = rqrr::PreparedImage::prepare(image);
-    let grids = prepared.detect_grids();
-    assert_eq!(grids.len(), 1, "one QR code");
-    grids[0].decode().unwrap().1
+    let png =
+        gatecheck_browser::decode_png_data_url(&format!("data:image/png;base64,{png_base64}"))
+            .unwrap();
+    gatecheck_browser::decode_qr_png(&png).unwrap()
 }
 
 async fn id_token_claims(op: &TestOp, callback: &url::Url) -> serde_json::Value {

@@ -2,9 +2,8 @@
 
 #![allow(dead_code)]
 
+use gatecheck_browser::driver::{self, Code};
 use gatecheck_oxd::{Config, Handle};
-use reqwest::redirect::Policy;
-use scraper::{Html, Selector};
 use serde_json::{json, Value};
 
 pub const CALLBACK: &str = "http://localhost:4400/callback";
@@ -108,82 +107,20 @@ pub async fn site(oxd: &Handle, op_host: &str) -> TestSite {
     }
 }
 
-/// A scripted browser at the OP: cookie store, follows redirects only within the OP.
+/// The workspace's scripted browser (`gatecheck-browser`) at the OP: a redirect leaving the OP
+/// (to the relying party) ends the navigation.
 pub struct Agent {
-    http: reqwest::Client,
-    op: String,
-}
-
-pub enum Nav {
-    Page(String),
-    Left(url::Url),
+    browser: gatecheck_browser::Browser,
 }
 
 impl Agent {
     pub fn new(op: &str) -> Self {
-        Self {
-            http: reqwest::Client::builder()
-                .cookie_store(true)
-                .redirect(Policy::none())
-                .build()
-                .unwrap(),
-            op: op.to_owned(),
-        }
-    }
-
-    async fn follow(&self, mut response: reqwest::Response) -> Nav {
-        loop {
-            if response.status().is_redirection() {
-                let location = response.headers()["location"].to_str().unwrap().to_owned();
-                let absolute = if location.starts_with('/') {
-                    format!("{}{}", self.op, location)
-                } else {
-                    location
-                };
-                if !absolute.starts_with(&self.op) {
-                    return Nav::Left(url::Url::parse(&absolute).unwrap());
-                }
-                response = self.http.get(&absolute).send().await.unwrap();
-                continue;
-            }
-            return Nav::Page(response.text().await.unwrap());
-        }
-    }
-
-    pub async fn open(&self, url: &str) -> Nav {
-        let response = self.http.get(url).send().await.unwrap();
-        self.follow(response).await
-    }
-
-    pub async fn submit(&self, html: &str, form_id: &str, fields: &[(&str, &str)]) -> Nav {
-        let (action, mut values) = {
-            let doc = Html::parse_document(html);
-            let form = doc
-                .select(&Selector::parse(&format!("form#{form_id}")).unwrap())
-                .next()
-                .unwrap_or_else(|| panic!("no form #{form_id} in {html}"));
-            let action = form.value().attr("action").unwrap().to_owned();
-            let hidden: Vec<(String, String)> = form
-                .select(&Selector::parse("input[type=hidden]").unwrap())
-                .map(|i| {
-                    (
-                        i.value().attr("name").unwrap().to_owned(),
-                        i.value().attr("value").unwrap_or_default().to_owned(),
-                    )
-                })
-                .collect();
-            (action, hidden)
-        };
-        for (k, v) in fields {
-            values.push((k.to_string(), v.to_string()));
-        }
-        let url = if action.starts_with('/') {
-            format!("{}{}", self.op, action)
-        } else {
-            action
-        };
-        let response = self.http.post(url).form(&values).send().await.unwrap();
-        self.follow(response).await
+        let browser = gatecheck_browser::Browser::builder()
+            .stay_on(op)
+            .unwrap()
+            .build()
+            .unwrap();
+        Self { browser }
     }
 
     /// Logs in as `user` and consents if asked; returns the redirect back to the RP.
@@ -193,27 +130,17 @@ impl Agent {
         user: &str,
         password: &str,
     ) -> url::Url {
-        let Nav::Page(login) = self.open(authorization_url).await else {
-            panic!("expected the login page");
-        };
-        let mut nav = self
-            .submit(
-                &login,
-                "loginForm",
-                &[("username", user), ("password", password)],
-            )
-            .await;
-        loop {
-            match nav {
-                Nav::Left(url) => return url,
-                Nav::Page(html) if html.contains("consentForm") => {
-                    nav = self
-                        .submit(&html, "consentForm", &[("decision", "allow")])
-                        .await;
-                }
-                Nav::Page(html) => panic!("unexpected page: {html}"),
-            }
-        }
+        let login = self.browser.open(authorization_url).await.unwrap();
+        assert!(
+            login.has("form#loginForm").unwrap(),
+            "expected the login page: {}",
+            login.body
+        );
+        let back = driver::complete_login(&self.browser, user, password, &mut None, Code::Now)
+            .await
+            .unwrap();
+        back.location()
+            .unwrap_or_else(|| panic!("not sent back: {} {}", back.status, back.body))
     }
 }
 

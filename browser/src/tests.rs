@@ -10,7 +10,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use std::collections::HashMap;
 
-use super::*;
+use crate::*;
 
 fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
@@ -199,7 +199,7 @@ fn browser() -> Browser {
 #[tokio::test]
 async fn logs_in_across_two_hosts_carrying_hidden_fields_and_cookies() {
     let (u, _tasks) = start().await;
-    let mut b = browser();
+    let b = browser();
     let page = b.open(&format!("{}/", u.site)).await.unwrap();
     assert_eq!(page.status, 200);
     assert_eq!(page.heading().as_deref(), Some("Sign in"));
@@ -233,7 +233,7 @@ async fn logs_in_across_two_hosts_carrying_hidden_fields_and_cookies() {
 #[tokio::test]
 async fn a_wrong_password_shows_the_error_and_buttons_are_chosen_by_id() {
     let (u, _tasks) = start().await;
-    let mut b = browser();
+    let b = browser();
     b.open(&format!("{}/", u.site)).await.unwrap();
     let page = b
         .submit(None, &[("username", "alice"), ("password", "nope")], None)
@@ -251,7 +251,7 @@ async fn a_wrong_password_shows_the_error_and_buttons_are_chosen_by_id() {
 #[tokio::test]
 async fn unknown_fields_forms_and_buttons_are_errors() {
     let (u, _tasks) = start().await;
-    let mut b = browser();
+    let b = browser();
     assert!(matches!(b.page(), Err(BrowserError::NoPage)));
     b.open(&format!("{}/", u.site)).await.unwrap();
     let err = b.submit(None, &[("usr", "x")], None).await.unwrap_err();
@@ -267,7 +267,7 @@ async fn unknown_fields_forms_and_buttons_are_errors() {
 #[tokio::test]
 async fn form_post_pages_are_submitted_automatically() {
     let (u, _tasks) = start().await;
-    let mut b = browser();
+    let b = browser();
     let page = b.open(&format!("{}/form_post", u.idp)).await.unwrap();
     assert_eq!(page.body, "posted code=fp1");
     let hops = b.last_navigation();
@@ -288,12 +288,13 @@ async fn form_post_pages_are_submitted_automatically() {
 #[tokio::test]
 async fn temporary_redirects_keep_method_and_body() {
     let (u, _tasks) = start().await;
-    let mut b = browser();
+    let b = browser();
     let page = b
         .request(
             "POST",
             &format!("{}/keep", u.site),
-            Some(vec![("a".into(), "1".into())]),
+            &[],
+            Some(Body::Form(vec![("a".into(), "1".into())])),
         )
         .await
         .unwrap();
@@ -303,7 +304,7 @@ async fn temporary_redirects_keep_method_and_body() {
 #[tokio::test]
 async fn redirect_loops_stop_with_the_last_hops() {
     let (u, _tasks) = start().await;
-    let mut b = browser();
+    let b = browser();
     let err = b.open(&format!("{}/loop", u.site)).await.unwrap_err();
     assert!(matches!(err, BrowserError::TooManyRedirects(_)));
     assert!(err.to_string().contains("/loop -> 303"), "{err}");
@@ -312,7 +313,7 @@ async fn redirect_loops_stop_with_the_last_hops() {
 #[tokio::test]
 async fn enrolls_from_the_qr_image_not_the_page_text() {
     let (u, _tasks) = start().await;
-    let mut b = browser();
+    let b = browser();
     b.open(&format!("{}/qr", u.idp)).await.unwrap();
     let auth = b.scan_qr_code("img#otp_qr").unwrap();
     assert_eq!(auth.account(), "alice");
@@ -334,6 +335,7 @@ fn page_text_skips_scripts_and_reads_non_html_bodies() {
         status: 200,
         headers,
         body: "<html><head><title>T</title><script>var a=1;</script></head><body><h1>Hi</h1>\n<p>there   you</p></body></html>".into(),
+        hops: Vec::new(),
     };
     assert_eq!(page.text(), "Hi there you");
     let json = Page {
@@ -341,6 +343,234 @@ fn page_text_skips_scripts_and_reads_non_html_bodies() {
         status: 200,
         headers: HeaderMap::new(),
         body: "{\"a\":1}".into(),
+        hops: Vec::new(),
     };
     assert_eq!(json.text(), "{\"a\":1}");
+}
+
+#[tokio::test]
+async fn a_page_knows_the_redirects_that_led_to_it() {
+    let (u, _tasks) = start().await;
+    let b = browser();
+    let page = b.open(&format!("{}/", u.site)).await.unwrap();
+    assert_eq!(page.hops.len(), 1);
+    assert_eq!(page.hops[0].status, 302);
+    assert_eq!(page.hops_to(&u.idp).len(), 1);
+    assert!(page.hops_to(&u.site).is_empty());
+    let direct = b.open(&format!("{}/qr", u.idp)).await.unwrap();
+    assert!(direct.hops.is_empty());
+}
+
+#[tokio::test]
+async fn stay_on_ends_the_navigation_at_a_redirect_elsewhere() {
+    let (u, _tasks) = start().await;
+    let b = Browser::builder().stay_on(&u.idp).unwrap().build().unwrap();
+    let page = b
+        .open(&format!(
+            "{}/login?redirect_uri={}/callback&state=s",
+            u.idp, u.site
+        ))
+        .await
+        .unwrap();
+    let page = b
+        .submit_on(
+            &page,
+            None,
+            &[("username", "alice"), ("password", "pw")],
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.status, 303);
+    let back = page.location().unwrap();
+    assert_eq!(
+        back.as_str(),
+        format!("{}/callback?code=c1&state=s", u.site)
+    );
+    assert!(Browser::builder().stay_on("not a url").is_err());
+}
+
+#[tokio::test]
+async fn a_value_for_a_named_button_presses_that_button() {
+    let (u, _tasks) = start().await;
+    let b = browser();
+    b.open(&format!("{}/", u.site)).await.unwrap();
+    let page = b
+        .submit(None, &[("decision", "cancel")], None)
+        .await
+        .unwrap();
+    assert_eq!(page.heading().as_deref(), Some("Cancelled"));
+    b.open(&format!("{}/", u.site)).await.unwrap();
+    let err = b
+        .submit(None, &[("decision", "explode")], None)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("no button decision=\"explode\""),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn clones_and_shared_jars_are_one_user() {
+    let (u, _tasks) = start().await;
+    let b = browser();
+    let tab = b.clone();
+    tab.open(&format!("{}/", u.site)).await.unwrap();
+    tab.submit(None, &[("username", "alice"), ("password", "pw")], None)
+        .await
+        .unwrap();
+    assert_eq!(
+        b.page().unwrap().heading().as_deref(),
+        Some("Welcome alice")
+    );
+    let other = Browser::builder()
+        .jar(b.jar().clone())
+        .fresh_connections()
+        .build()
+        .unwrap();
+    let page = other.open(&format!("{}/", u.site)).await.unwrap();
+    assert_eq!(page.heading().as_deref(), Some("Welcome alice"));
+    let site = Url::parse(&u.site).unwrap();
+    assert!(b.cookies_for(&site).unwrap().contains("site_session=alice"));
+}
+
+#[tokio::test]
+async fn raw_bodies_keep_their_content_type_through_temporary_redirects() {
+    let (u, _tasks) = start().await;
+    let b = browser();
+    let page = b
+        .request(
+            "POST",
+            &format!("{}/keep", u.site),
+            &[("x-test", "1")],
+            Some(Body::Raw {
+                content_type: "text/plain".into(),
+                bytes: b"hello".to_vec(),
+            }),
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.body, "POST hello");
+    let err = b
+        .request("BAD METHOD", &u.site, &[], None)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("bad method"), "{err}");
+    let err = b
+        .request("GET", &u.site, &[("bad header", "x")], None)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("bad header name"), "{err}");
+}
+
+const OP_URI: &str =
+    "otpauth://totp/Gluu%20Inc:admin?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=Gluu%20Inc";
+/// The fake OP's clock for one-time passwords.
+const OP_NOW: u64 = 1_000_000;
+
+fn form(id: &str, action: &str, inner: &str) -> String {
+    format!("<form id=\"{id}\" method=\"post\" action=\"{action}\"><input type=\"hidden\" name=\"csrf_token\" value=\"t\">{inner}</form>")
+}
+
+/// The reference OP's page shapes: login, enrolment (QR), code, consent.
+fn fake_op() -> Router {
+    let login = || {
+        Html(form("loginForm", "/op/login", "<input name=\"username\"><input type=\"password\" name=\"password\"><button>Login</button>"))
+    };
+    Router::new()
+        .route("/op/login", get(move || async move { login() }).post(|AxForm(f): AxForm<HashMap<String, String>>| async move {
+            if f.get("password").map(String::as_str) != Some("secret") || f.get("csrf_token").map(String::as_str) != Some("t") {
+                return Html(format!("<p id=\"error\">Wrong username or password.</p>{}", form("loginForm", "/op/login", "<input name=\"username\"><input type=\"password\" name=\"password\">"))).into_response();
+            }
+            let next = if f.get("username").map(String::as_str) == Some("enrolled") { "/op/otp" } else { "/op/enroll" };
+            Redirect::to(next).into_response()
+        }))
+        .route("/op/enroll", get(|| async {
+            let b64 = totp_rs::TOTP::from_url(OP_URI).unwrap().get_qr_base64().unwrap();
+            Html(format!("<img id=\"otp_qr\" src=\"data:image/png;base64,{b64}\">{}", form("enrollForm", "/op/enroll", "<button>Finish</button>")))
+        }).post(|| async { Redirect::to("/op/otp") }))
+        .route("/op/otp", get(|| async { Html(form("otpForm", "/op/otp", "<input name=\"otp_code\">")) }).post(|AxForm(f): AxForm<HashMap<String, String>>| async move {
+            let expected = totp_rs::TOTP::from_url(OP_URI).unwrap().generate(OP_NOW);
+            if f.get("otp_code") != Some(&expected) {
+                return Html(format!("<p id=\"error\">Wrong or already used one-time password.</p>{}", form("otpForm", "/op/otp", "<input name=\"otp_code\">"))).into_response();
+            }
+            Redirect::to("/op/consent").into_response()
+        }))
+        .route("/op/consent", get(|| async { Html(form("consentForm", "/op/consent", "<button name=\"decision\" value=\"allow\">Allow</button><button name=\"decision\" value=\"deny\">Deny</button>")) })
+            .post(|AxForm(f): AxForm<HashMap<String, String>>| async move { Html(format!("<h1>Done: {}</h1>", f["decision"])) }))
+}
+
+async fn op_url() -> String {
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", l.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(l, fake_op()).await.unwrap() });
+    url
+}
+
+#[tokio::test]
+async fn the_driver_walks_login_enrolment_code_and_consent() {
+    let op = op_url().await;
+    let b = browser();
+    b.open(&format!("{op}/op/login")).await.unwrap();
+    assert_eq!(
+        driver::Prompt::of(&b.page().unwrap()).unwrap(),
+        driver::Prompt::Login
+    );
+    let mut app = None;
+    let now = || OP_NOW;
+    let page = driver::complete_login(&b, "admin", "secret", &mut app, driver::Code::At(&now))
+        .await
+        .unwrap();
+    assert_eq!(page.heading().as_deref(), Some("Done: allow"));
+    assert_eq!(app.unwrap().account(), "admin");
+}
+
+#[tokio::test]
+async fn a_typed_code_stops_on_the_answer_and_a_missing_authenticator_is_an_error() {
+    let op = op_url().await;
+    let b = browser();
+    b.open(&format!("{op}/op/login")).await.unwrap();
+    let mut app = None;
+    let page = driver::complete_login(
+        &b,
+        "admin",
+        "secret",
+        &mut app,
+        driver::Code::Typed("000000"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(driver::Prompt::of(&page).unwrap(), driver::Prompt::Otp);
+    assert!(page
+        .text_of(driver::ERROR)
+        .unwrap()
+        .unwrap()
+        .contains("Wrong"));
+    assert!(app.is_some(), "enrolled on the way");
+
+    b.open(&format!("{op}/op/login")).await.unwrap();
+    let err = driver::complete_login(&b, "enrolled", "secret", &mut None, driver::Code::Now)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("no authenticator is enrolled"),
+        "{err}"
+    );
+    let page = driver::consent(&b, false).await;
+    assert!(page.is_err(), "the code page has no consent form");
+}
+
+#[tokio::test]
+async fn a_wrong_password_repeats_the_login_page_until_the_walk_gives_up() {
+    let op = op_url().await;
+    let b = browser();
+    b.open(&format!("{op}/op/login")).await.unwrap();
+    let err = driver::complete_login(&b, "admin", "nope", &mut None, driver::Code::Now)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("the login did not finish"),
+        "{err}"
+    );
 }

@@ -5,7 +5,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use base64::Engine;
 use totp_rs::TOTP;
 
-use super::BrowserError;
+use crate::BrowserError;
 
 /// A TOTP authenticator enrolled from an `otpauth://totp/...` URI.
 #[derive(Debug, Clone)]
@@ -41,6 +41,11 @@ impl Authenticator {
     /// The otpauth URI read at enrollment.
     pub fn uri(&self) -> &str {
         &self.uri
+    }
+
+    /// The shared secret, base32 as in the URI.
+    pub fn secret(&self) -> String {
+        self.totp.get_secret_base32()
     }
 
     /// The account name of the enrollment (the user the OP enrolled).

@@ -4,9 +4,9 @@ use reqwest::header::HeaderMap;
 use scraper::{ElementRef, Html, Selector};
 use url::Url;
 
-use super::BrowserError;
+use crate::{BrowserError, Hop};
 
-/// The last response the browser landed on (after following redirects).
+/// The response a navigation ended on (after following redirects), and how it got there.
 #[derive(Debug, Clone)]
 pub struct Page {
     /// The URL of the response.
@@ -17,6 +17,9 @@ pub struct Page {
     pub headers: HeaderMap,
     /// Its body as text.
     pub body: String,
+    /// The requests of the same navigation before this one, in order: the redirects followed
+    /// and auto-submitted form_post pages. Empty when the first request answered.
+    pub hops: Vec<Hop>,
 }
 
 /// A form found on a page, with the values a browser would submit by default.
@@ -31,6 +34,8 @@ pub struct Form {
     /// Successful controls in document order: hidden, text, password, checked boxes, textareas,
     /// selected options. Submit buttons are not included; see [`Form::buttons`].
     pub fields: Vec<(String, String)>,
+    /// The hidden inputs alone (CSRF tokens, state): what the page carries for the user.
+    pub hidden: Vec<(String, String)>,
     /// Named submit buttons: (id, name, value, label).
     pub buttons: Vec<Button>,
     /// Every control name in the form (including buttons and unchecked boxes).
@@ -62,6 +67,42 @@ impl Page {
     /// Whether the response is a redirect (3xx).
     pub fn is_redirect(&self) -> bool {
         (300..400).contains(&self.status)
+    }
+
+    /// Where a redirect response points, resolved against the page URL.
+    pub fn location(&self) -> Option<Url> {
+        if !self.is_redirect() {
+            return None;
+        }
+        self.headers
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|l| self.url.join(l).ok())
+    }
+
+    /// The redirect targets of this navigation that start with `prefix` (an origin or a URL).
+    pub fn hops_to(&self, prefix: &str) -> Vec<&Url> {
+        self.hops
+            .iter()
+            .filter_map(|h| h.location.as_ref())
+            .filter(|l| l.as_str().starts_with(prefix))
+            .collect()
+    }
+
+    /// Whether an element matches a CSS selector.
+    pub fn has(&self, css: &str) -> Result<bool, BrowserError> {
+        let sel = selector(css)?;
+        Ok(self.html().select(&sel).next().is_some())
+    }
+
+    /// The body as JSON.
+    pub fn json(&self) -> Result<serde_json::Value, BrowserError> {
+        serde_json::from_str(&self.body).map_err(|e| {
+            BrowserError::Page(format!(
+                "{} (status {}) is not JSON ({e}): {:.300}",
+                self.url, self.status, self.body
+            ))
+        })
     }
 
     /// The parsed HTML document.
@@ -122,6 +163,21 @@ impl Page {
             .select(&sel)
             .next()
             .and_then(|e| e.value().attr(attr).map(str::to_owned)))
+    }
+
+    /// The `href` of the link whose visible text is `text` (case-insensitive).
+    pub fn link(&self, text: &str) -> Result<String, BrowserError> {
+        let sel = selector("a[href]")?;
+        self.html()
+            .select(&sel)
+            .find(|a| {
+                a.text()
+                    .collect::<String>()
+                    .trim()
+                    .eq_ignore_ascii_case(text)
+            })
+            .and_then(|a| a.value().attr("href").map(str::to_owned))
+            .ok_or_else(|| self.missing(&format!("link {text:?}")))
     }
 
     /// The page's `<h1>` text, if any.
@@ -205,6 +261,7 @@ impl Page {
         let controls = selector("input, textarea, select, button")?;
         let option = selector("option")?;
         let mut fields = Vec::new();
+        let mut hidden = Vec::new();
         let mut buttons = Vec::new();
         let mut names = Vec::new();
         let mut checkables = Vec::new();
@@ -247,7 +304,11 @@ impl Page {
                 "input" if kind == "reset" || kind == "file" => {}
                 "input" => {
                     if let Some(n) = name {
-                        fields.push((n, v.attr("value").unwrap_or("").to_owned()));
+                        let value = v.attr("value").unwrap_or("").to_owned();
+                        if kind == "hidden" {
+                            hidden.push((n.clone(), value.clone()));
+                        }
+                        fields.push((n, value));
                     }
                 }
                 "textarea" => {
@@ -280,6 +341,7 @@ impl Page {
             method,
             action,
             fields,
+            hidden,
             buttons,
             names,
             checkables,
@@ -325,7 +387,26 @@ impl Form {
         button: Option<&str>,
     ) -> Result<Vec<(String, String)>, BrowserError> {
         let mut fields = self.fields.clone();
+        let mut pressed: Option<&Button> = None;
         for (name, value) in values {
+            let is_field = self.fields.iter().any(|(n, _)| n == name);
+            if !is_field {
+                // A named submit button given a value is the button a user presses.
+                let named: Vec<&Button> = self
+                    .buttons
+                    .iter()
+                    .filter(|b| b.name.as_deref() == Some(*name))
+                    .collect();
+                if !named.is_empty() {
+                    pressed = Some(named.iter().find(|b| b.value == *value).ok_or_else(|| {
+                        BrowserError::Page(format!(
+                            "form {} has no button {name}={value:?}",
+                            self.id.as_deref().unwrap_or("(unnamed)")
+                        ))
+                    })?);
+                    continue;
+                }
+            }
             if !self.names.iter().any(|n| n == name) {
                 return Err(BrowserError::Page(format!(
                     "form {} has no field {name:?} (fields: {})",
@@ -339,6 +420,7 @@ impl Form {
             }
         }
         let chosen = match button {
+            None if pressed.is_some() => pressed,
             Some(b) => Some(
                 self.buttons
                     .iter()

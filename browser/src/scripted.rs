@@ -1,0 +1,480 @@
+//! The scripted browser: reqwest with a cookie jar, redirects followed by hand.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use reqwest::cookie::{CookieStore, Jar};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
+use reqwest::Method;
+use url::{Origin, Url};
+
+use crate::{Authenticator, BrowserError, Form, Hop, Page, BROWSER_ACCEPT, MAX_REDIRECTS};
+
+/// The timeout of every request when none is given.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// A request body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Body {
+    /// `application/x-www-form-urlencoded` fields, as a form submits them.
+    Form(Vec<(String, String)>),
+    /// Any body with its content type, as a page's script would send it.
+    Raw {
+        /// The `Content-Type` header.
+        content_type: String,
+        /// The bytes sent.
+        bytes: Vec<u8>,
+    },
+}
+
+/// Options of a [`Browser`].
+#[derive(Debug)]
+pub struct BrowserBuilder {
+    timeout: Duration,
+    stay_on: Vec<Origin>,
+    fresh_connections: bool,
+    jar: Option<Arc<Jar>>,
+}
+
+impl BrowserBuilder {
+    /// Bounds every request (connect and whole response).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Follows redirects only to these origins: a redirect elsewhere (to a relying party's
+    /// callback that is not running, say) ends the navigation on the redirect response, whose
+    /// [`Page::location`] says where it points. Without this, every redirect is followed.
+    pub fn stay_on(mut self, origin: &str) -> Result<Self, BrowserError> {
+        let url = Url::parse(origin).map_err(|e| BrowserError::Url(format!("{origin}: {e}")))?;
+        self.stay_on.push(url.origin());
+        Ok(self)
+    }
+
+    /// Opens a new connection for every request, so a TCP balancer in front of several
+    /// servers sees each request.
+    pub fn fresh_connections(mut self) -> Self {
+        self.fresh_connections = true;
+        self
+    }
+
+    /// Uses this cookie jar: two browsers sharing a jar are one user on two connections.
+    pub fn jar(mut self, jar: Arc<Jar>) -> Self {
+        self.jar = Some(jar);
+        self
+    }
+
+    /// The browser.
+    pub fn build(self) -> Result<Browser, BrowserError> {
+        let jar = self.jar.unwrap_or_default();
+        let mut client = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(self.timeout)
+            .connect_timeout(self.timeout)
+            .user_agent("gatecheck-browser/0.1");
+        if self.fresh_connections {
+            client = client.pool_max_idle_per_host(0);
+        }
+        let client = client.build().map_err(|source| BrowserError::Http {
+            method: "BUILD".into(),
+            url: String::new(),
+            source,
+        })?;
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            reqwest::header::ACCEPT,
+            HeaderValue::from_static(BROWSER_ACCEPT),
+        );
+        Ok(Browser {
+            inner: Arc::new(Inner {
+                client,
+                jar,
+                stay_on: self.stay_on,
+                state: Mutex::new(State {
+                    headers,
+                    history: Vec::new(),
+                    page: None,
+                    auto_submit: true,
+                }),
+            }),
+        })
+    }
+}
+
+/// A browser session: one cookie jar, the page it is on, the hops it made.
+///
+/// Clones are the same session (tabs of one browser): they share cookies, history and the
+/// current page, so concurrent requests from one user can be scripted.
+#[derive(Debug, Clone)]
+pub struct Browser {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    client: reqwest::Client,
+    jar: Arc<Jar>,
+    stay_on: Vec<Origin>,
+    state: Mutex<State>,
+}
+
+#[derive(Debug)]
+struct State {
+    headers: HeaderMap,
+    history: Vec<Hop>,
+    page: Option<Page>,
+    auto_submit: bool,
+}
+
+/// One request of a navigation.
+struct Request {
+    method: Method,
+    url: Url,
+    headers: Vec<(HeaderName, HeaderValue)>,
+    body: Option<Body>,
+}
+
+impl Browser {
+    /// A new browser with an empty cookie jar; `timeout` bounds every request.
+    pub fn new(timeout: Duration) -> Result<Self, BrowserError> {
+        Self::builder().timeout(timeout).build()
+    }
+
+    /// A browser with options.
+    pub fn builder() -> BrowserBuilder {
+        BrowserBuilder {
+            timeout: DEFAULT_TIMEOUT,
+            stay_on: Vec::new(),
+            fresh_connections: false,
+            jar: None,
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // The lock is never held across an await; a panic while holding it left valid data.
+        self.inner.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Sets a header sent with every request (e.g. `Accept`).
+    pub fn set_header(&self, name: &str, value: &str) -> Result<(), BrowserError> {
+        let (name, value) = header(name, value)?;
+        self.state().headers.insert(name, value);
+        Ok(())
+    }
+
+    /// Whether form_post pages (a single form submitted by `<body onload>`) are submitted
+    /// automatically, as a browser with JavaScript would. Default true.
+    pub fn set_auto_submit(&self, on: bool) {
+        self.state().auto_submit = on;
+    }
+
+    /// The page the browser is on.
+    pub fn page(&self) -> Result<Page, BrowserError> {
+        self.state().page.clone().ok_or(BrowserError::NoPage)
+    }
+
+    /// Every hop made so far.
+    pub fn history(&self) -> Vec<Hop> {
+        self.state().history.clone()
+    }
+
+    /// The hops of the last navigation (open, submit or follow), ending with the page's own.
+    pub fn last_navigation(&self) -> Vec<Hop> {
+        let state = self.state();
+        match &state.page {
+            Some(page) => {
+                let mut hops = page.hops.clone();
+                hops.extend(state.history.last().cloned());
+                hops
+            }
+            None => Vec::new(),
+        }
+    }
+
+    /// The cookie jar.
+    pub fn jar(&self) -> &Arc<Jar> {
+        &self.inner.jar
+    }
+
+    /// The browser's HTTP client (its cookie jar, no redirects followed), for a request a
+    /// page's script would make outside any navigation.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.inner.client
+    }
+
+    /// The cookies the jar would send to `url`, as a `Cookie` header value.
+    pub fn cookies_for(&self, url: &Url) -> Option<String> {
+        self.inner
+            .jar
+            .cookies(url)
+            .and_then(|v| v.to_str().ok().map(str::to_owned))
+    }
+
+    /// Opens a URL (GET) and follows redirects.
+    pub async fn open(&self, url: &str) -> Result<Page, BrowserError> {
+        let url = parse(url)?;
+        self.navigate(Request {
+            method: Method::GET,
+            url,
+            headers: Vec::new(),
+            body: None,
+        })
+        .await
+    }
+
+    /// Opens a URL relative to the current page.
+    pub async fn open_relative(&self, href: &str) -> Result<Page, BrowserError> {
+        let url = self
+            .page()?
+            .url
+            .join(href)
+            .map_err(|e| BrowserError::Url(format!("{href}: {e}")))?;
+        self.open(url.as_str()).await
+    }
+
+    /// Makes a request with any method, extra headers and body, following redirects.
+    pub async fn request(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: Option<Body>,
+    ) -> Result<Page, BrowserError> {
+        let method = Method::from_bytes(method.as_bytes())
+            .map_err(|e| BrowserError::Page(format!("bad method {method:?}: {e}")))?;
+        let headers = headers
+            .iter()
+            .map(|(n, v)| header(n, v))
+            .collect::<Result<_, _>>()?;
+        self.navigate(Request {
+            method,
+            url: parse(url)?,
+            headers,
+            body,
+        })
+        .await
+    }
+
+    /// POSTs form fields to `action` (absolute, or relative to the current page) and follows
+    /// the response: what a crafted form would send, with exactly these fields.
+    pub async fn post_form(
+        &self,
+        action: &str,
+        fields: Vec<(String, String)>,
+    ) -> Result<Page, BrowserError> {
+        let url = match Url::parse(action) {
+            Ok(url) => url,
+            Err(_) => self
+                .page()?
+                .url
+                .join(action)
+                .map_err(|e| BrowserError::Url(format!("{action}: {e}")))?,
+        };
+        self.navigate(Request {
+            method: Method::POST,
+            url,
+            headers: Vec::new(),
+            body: Some(Body::Form(fields)),
+        })
+        .await
+    }
+
+    /// Fills the form (by `id`, or the only form) of the current page with `values` by field
+    /// name, clicks `button` (by id, value or label; default the first submit button) and
+    /// follows the response. Hidden fields (CSRF tokens, state) are submitted as the page set
+    /// them.
+    pub async fn submit(
+        &self,
+        form_id: Option<&str>,
+        values: &[(&str, &str)],
+        button: Option<&str>,
+    ) -> Result<Page, BrowserError> {
+        let page = self.page()?;
+        self.submit_on(&page, form_id, values, button).await
+    }
+
+    /// Like [`Browser::submit`], on a page the browser saw earlier (a second tab still showing
+    /// it, or a form submitted twice).
+    pub async fn submit_on(
+        &self,
+        page: &Page,
+        form_id: Option<&str>,
+        values: &[(&str, &str)],
+        button: Option<&str>,
+    ) -> Result<Page, BrowserError> {
+        let form = page.form(form_id)?;
+        let fields = form.submission(values, button)?;
+        self.navigate(form_request(&form, fields)).await
+    }
+
+    /// [`Browser::submit`] that also ticks checkboxes / chooses radio buttons (name, value).
+    pub async fn submit_ticking(
+        &self,
+        form_id: Option<&str>,
+        values: &[(&str, &str)],
+        ticks: &[(&str, &str)],
+        button: Option<&str>,
+    ) -> Result<Page, BrowserError> {
+        let form = self.page()?.form(form_id)?;
+        let fields = form.submission_ticking(values, ticks, button)?;
+        self.navigate(form_request(&form, fields)).await
+    }
+
+    /// Follows a link of the current page by its visible text.
+    pub async fn click_link(&self, text: &str) -> Result<Page, BrowserError> {
+        let page = self.page()?;
+        let href = page.link(text)?;
+        self.open_relative(&href).await
+    }
+
+    /// Enrolls an authenticator from the QR code image (`img` matched by `css`) on the current
+    /// page: the image is decoded, never the page's text.
+    pub fn scan_qr_code(&self, css: &str) -> Result<Authenticator, BrowserError> {
+        let page = self.page()?;
+        let src = page
+            .attr_of(css, "src")?
+            .ok_or_else(|| page.missing(&format!("QR code image {css}")))?;
+        Authenticator::from_qr_data_url(&src)
+    }
+
+    fn leaves(&self, url: &Url) -> bool {
+        !self.inner.stay_on.is_empty() && !self.inner.stay_on.contains(&url.origin())
+    }
+
+    async fn navigate(&self, first: Request) -> Result<Page, BrowserError> {
+        let mut request = first;
+        let mut hops: Vec<Hop> = Vec::new();
+        let mut auto_submits = 0;
+        for _ in 0..=MAX_REDIRECTS {
+            let mut page = self.fetch(&request).await?;
+            let hop = Hop {
+                method: request.method.to_string(),
+                url: request.url.clone(),
+                status: page.status,
+                location: page.location(),
+            };
+            self.state().history.push(hop.clone());
+            let next = match &hop.location {
+                Some(next) if !self.leaves(next) => {
+                    // 307/308 keep method and body; 301/302/303 become GET (as browsers do).
+                    if matches!(page.status, 307 | 308) {
+                        Some(Request {
+                            url: next.clone(),
+                            ..request
+                        })
+                    } else {
+                        Some(Request {
+                            method: Method::GET,
+                            url: next.clone(),
+                            headers: Vec::new(),
+                            body: None,
+                        })
+                    }
+                }
+                Some(_) => None,
+                None => {
+                    let auto = self.state().auto_submit && auto_submits < 3;
+                    match if auto { page.auto_submit_form()? } else { None } {
+                        Some(form) if !self.leaves(&form.action) => {
+                            auto_submits += 1;
+                            let fields = form.submission(&[], None)?;
+                            Some(form_request(&form, fields))
+                        }
+                        _ => None,
+                    }
+                }
+            };
+            match next {
+                Some(next) => {
+                    hops.push(Hop {
+                        location: Some(next.url.clone()),
+                        ..hop
+                    });
+                    request = next;
+                }
+                None => {
+                    page.hops = hops;
+                    self.state().page = Some(page.clone());
+                    return Ok(page);
+                }
+            }
+        }
+        let last: Vec<String> = hops
+            .iter()
+            .rev()
+            .take(5)
+            .map(|h| format!("{} {} -> {}", h.method, h.url, h.status))
+            .collect();
+        Err(BrowserError::TooManyRedirects(last.join("; ")))
+    }
+
+    async fn fetch(&self, request: &Request) -> Result<Page, BrowserError> {
+        let headers = self.state().headers.clone();
+        let mut req = self
+            .inner
+            .client
+            .request(request.method.clone(), request.url.clone())
+            .headers(headers);
+        for (name, value) in &request.headers {
+            req = req.header(name, value);
+        }
+        match &request.body {
+            Some(Body::Form(fields)) => req = req.form(fields),
+            Some(Body::Raw {
+                content_type,
+                bytes,
+            }) => req = req.header(CONTENT_TYPE, content_type).body(bytes.clone()),
+            None => {}
+        }
+        let http_err = |source| BrowserError::Http {
+            method: request.method.to_string(),
+            url: request.url.to_string(),
+            source,
+        };
+        let resp = req.send().await.map_err(http_err)?;
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let body = resp.text().await.map_err(http_err)?;
+        Ok(Page {
+            url: request.url.clone(),
+            status,
+            headers,
+            body,
+            hops: Vec::new(),
+        })
+    }
+}
+
+fn parse(url: &str) -> Result<Url, BrowserError> {
+    Url::parse(url).map_err(|e| BrowserError::Url(format!("{url}: {e}")))
+}
+
+fn header(name: &str, value: &str) -> Result<(HeaderName, HeaderValue), BrowserError> {
+    let n = HeaderName::from_bytes(name.as_bytes())
+        .map_err(|e| BrowserError::Page(format!("bad header name {name:?}: {e}")))?;
+    let v = HeaderValue::from_str(value)
+        .map_err(|e| BrowserError::Page(format!("bad header value {value:?}: {e}")))?;
+    Ok((n, v))
+}
+
+fn form_request(form: &Form, fields: Vec<(String, String)>) -> Request {
+    if form.method == "GET" {
+        let mut url = form.action.clone();
+        url.query_pairs_mut().clear().extend_pairs(&fields);
+        Request {
+            method: Method::GET,
+            url,
+            headers: Vec::new(),
+            body: None,
+        }
+    } else {
+        Request {
+            method: Method::POST,
+            url: form.action.clone(),
+            headers: Vec::new(),
+            body: Some(Body::Form(fields)),
+        }
+    }
+}
