@@ -213,7 +213,7 @@ fn builder_prefix(p: &Page) -> anyhow::Result<&'static str> {
     } else if p.body.contains("id=\"acr-expression\"") {
         Ok("acr")
     } else {
-        anyhow::bail!("no expression builder on {}", describe(&p))
+        anyhow::bail!("no expression builder on {}", describe(p))
     }
 }
 
