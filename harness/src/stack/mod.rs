@@ -4,6 +4,7 @@
 //! then filled in stage by stage (see [`crate::scenario`]). Teardown runs in reverse order.
 
 mod describe;
+mod passwords;
 
 use std::time::Duration;
 
@@ -127,8 +128,9 @@ impl Stack {
         }
 
         // OP
-        let op_doc = vars.fill(&scenario.op, "op")?;
+        let mut op_doc = vars.fill(&scenario.op, "op")?;
         let users = describe::users(&op_doc);
+        passwords::prehash(&mut op_doc).context("op: users")?;
         let mut op_config: gatecheck_op::Config =
             serde_json::from_value(op_doc).context("op: not a valid gatecheck-op config")?;
         if op_config.base_dir.is_none() {

@@ -40,6 +40,37 @@ fn hash(password: &str) -> anyhow::Result<String> {
         .map_err(|e| anyhow::anyhow!("password hashing failed: {e}"))
 }
 
+/// The hash an unknown username is checked against, with the algorithm and parameters of the
+/// configured users' hashes, so a known and an unknown username cost the same even when the
+/// configuration gives hashes of its own (the harness's test stacks use light parameters).
+/// Without users nobody can log in; the default-cost dummy is then computed once per process.
+fn dummy_hash(users: &HashMap<String, User>) -> anyhow::Result<String> {
+    const DUMMY: &str = "dummy password for unknown users";
+    let Some(user) = users.values().next() else {
+        static DEFAULT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        if let Some(h) = DEFAULT.get() {
+            return Ok(h.clone());
+        }
+        let h = hash(DUMMY)?;
+        return Ok(DEFAULT.get_or_init(|| h).clone());
+    };
+    let parsed = PasswordHash::new(&user.password_hash)
+        .map_err(|e| anyhow::anyhow!("bad argon2 hash: {e}"))?;
+    let algorithm = argon2::Algorithm::try_from(parsed.algorithm)
+        .map_err(|e| anyhow::anyhow!("bad argon2 hash: {e}"))?;
+    let version = match parsed.version {
+        Some(v) => argon2::Version::try_from(v).map_err(|e| anyhow::anyhow!("{e}"))?,
+        None => argon2::Version::default(),
+    };
+    let params =
+        argon2::Params::try_from(&parsed).map_err(|e| anyhow::anyhow!("bad argon2 hash: {e}"))?;
+    let salt = SaltString::generate(&mut rand::rngs::OsRng);
+    Argon2::new(algorithm, version, params)
+        .hash_password(DUMMY.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| anyhow::anyhow!("password hashing failed: {e}"))
+}
+
 impl UserStore {
     /// Hashes clear-text passwords (PHC strings starting with `$argon2` are taken as hashes).
     pub fn load(users: &[UserConfig]) -> anyhow::Result<Self> {
@@ -63,8 +94,8 @@ impl UserStore {
             );
         }
         Ok(Self {
+            dummy_hash: dummy_hash(&map)?,
             users: map,
-            dummy_hash: hash("dummy password for unknown users")?,
             verifications: AtomicU64::new(0),
         })
     }

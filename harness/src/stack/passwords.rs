@@ -1,0 +1,69 @@
+//! The stacks' users get their passwords hashed here, with light argon2 parameters, before the
+//! OP sees them: argon2's defaults (19 MiB, 2 passes) made hashing most of a stack's start time,
+//! and `gatecheck run` starts a stack per scenario. These stacks are test and tutorial stacks on
+//! loopback with published passwords; `gatecheck op` still hashes clear-text passwords with the
+//! defaults. The OP takes `$argon2…` PHC strings as given and checks unknown usernames against
+//! a dummy of the same parameters, so both still cost the same.
+
+use argon2::password_hash::{PasswordHasher, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use serde_json::Value;
+
+/// 1 MiB, one pass: about a millisecond.
+const MEMORY_KIB: u32 = 1024;
+const PASSES: u32 = 1;
+
+/// Replaces each clear-text `users[].password` of an OP config with its PHC string.
+pub(super) fn prehash(op: &mut Value) -> anyhow::Result<()> {
+    let params = Params::new(MEMORY_KIB, PASSES, 1, None)
+        .map_err(|e| anyhow::anyhow!("argon2 parameters: {e}"))?;
+    let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+    let users = op.get_mut("users").and_then(Value::as_array_mut);
+    for user in users.into_iter().flatten() {
+        let Some(password) = user.get_mut("password") else {
+            continue;
+        };
+        let Some(clear) = password.as_str().filter(|p| !p.starts_with("$argon2")) else {
+            continue;
+        };
+        let salt = SaltString::generate(&mut rand::rngs::OsRng);
+        let hash = argon2
+            .hash_password(clear.as_bytes(), &salt)
+            .map_err(|e| anyhow::anyhow!("password hashing failed: {e}"))?;
+        *password = Value::String(hash.to_string());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+
+    #[test]
+    fn clear_passwords_become_light_hashes_that_still_verify() {
+        let mut op = serde_json::json!({"users": [
+            {"username": "admin", "password": "secret"},
+            {"username": "pre", "password": "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$AAAA"},
+            {"username": "none"}
+        ]});
+        prehash(&mut op).unwrap();
+        let hashed = op["users"][0]["password"].as_str().unwrap();
+        assert!(
+            hashed.starts_with("$argon2id$v=19$m=1024,t=1,p=1$"),
+            "{hashed}"
+        );
+        let parsed = PasswordHash::new(hashed).unwrap();
+        assert!(Argon2::default()
+            .verify_password(b"secret", &parsed)
+            .is_ok());
+        assert!(Argon2::default()
+            .verify_password(b"wrong", &parsed)
+            .is_err());
+        assert_eq!(
+            op["users"][1]["password"], "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$AAAA",
+            "hashes are kept"
+        );
+        assert!(op["users"][2].get("password").is_none());
+    }
+}
