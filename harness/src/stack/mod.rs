@@ -314,7 +314,7 @@ async fn start_gui(
         url(op.issuer())?,
         vec![gatecheck_gui::AdminUser {
             username: user.username.clone(),
-            password_hash: gatecheck_gui::hash_password(&user.password)?,
+            password_hash: passwords::light_hash(&user.password)?,
         }],
     );
     config.proxy_url = Some(url(gateway.proxy_url())?);

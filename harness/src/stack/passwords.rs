@@ -13,11 +13,24 @@ use serde_json::Value;
 const MEMORY_KIB: u32 = 1024;
 const PASSES: u32 = 1;
 
-/// Replaces each clear-text `users[].password` of an OP config with its PHC string.
-pub(super) fn prehash(op: &mut Value) -> anyhow::Result<()> {
+fn light() -> anyhow::Result<Argon2<'static>> {
     let params = Params::new(MEMORY_KIB, PASSES, 1, None)
         .map_err(|e| anyhow::anyhow!("argon2 parameters: {e}"))?;
-    let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+}
+
+/// The PHC string of one password with the light parameters (the Admin GUI's login).
+pub(super) fn light_hash(clear: &str) -> anyhow::Result<String> {
+    let salt = SaltString::generate(&mut rand::rngs::OsRng);
+    light()?
+        .hash_password(clear.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| anyhow::anyhow!("password hashing failed: {e}"))
+}
+
+/// Replaces each clear-text `users[].password` of an OP config with its PHC string.
+pub(super) fn prehash(op: &mut Value) -> anyhow::Result<()> {
+    let argon2 = light()?;
     let users = op.get_mut("users").and_then(Value::as_array_mut);
     for user in users.into_iter().flatten() {
         let Some(password) = user.get_mut("password") else {

@@ -49,10 +49,31 @@ impl App {
             kong: Kong::new(http.clone(), config.admin_url.clone()),
             oxd: Oxd::new(http, config.oxd_url.clone()),
             sessions,
-            dummy_hash: crate::config::hash_password("gatecheck-gui-dummy-password")?,
+            dummy_hash: dummy_hash(&config)?,
             config,
         })
     }
+}
+
+/// A hash for unknown usernames with the first user's argon2 parameters, so an unknown user
+/// costs what a known one does.
+fn dummy_hash(config: &Config) -> anyhow::Result<String> {
+    use argon2::password_hash::{PasswordHash, PasswordHasher, SaltString};
+    let first = config
+        .users
+        .first()
+        .map(|u| u.password_hash.as_str())
+        .unwrap_or_default();
+    let params = PasswordHash::new(first)
+        .ok()
+        .and_then(|h| argon2::Params::try_from(&h).ok())
+        .unwrap_or_default();
+    let argon2 = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+    let salt = SaltString::generate(&mut rand::rngs::OsRng);
+    argon2
+        .hash_password(b"gatecheck-gui-dummy-password", &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| anyhow::anyhow!("password hashing failed: {e}"))
 }
 
 /// The GUI's router (every page behind [`session::gate`]).
