@@ -55,9 +55,9 @@ use serde_json::Value;
 
 pub mod context;
 pub mod custom_headers;
-pub mod oauth_auth;
-pub mod oauth_pep;
-pub mod openid_connect;
+pub mod gluu_oauth_auth;
+pub mod gluu_oauth_pep;
+pub mod gluu_openid_connect;
 pub mod oxd;
 mod request;
 mod response;
@@ -114,17 +114,17 @@ impl fmt::Debug for PluginEnv {
 
 /// Names of the plugins this gateway can run, with their priorities.
 pub const KNOWN: &[(&str, i32)] = &[
-    (oauth_auth::NAME, oauth_auth::PRIORITY),
-    (oauth_pep::NAME, oauth_pep::PRIORITY),
-    (openid_connect::NAME, openid_connect::PRIORITY),
+    (gluu_oauth_auth::NAME, gluu_oauth_auth::PRIORITY),
+    (gluu_oauth_pep::NAME, gluu_oauth_pep::PRIORITY),
+    (gluu_openid_connect::NAME, gluu_openid_connect::PRIORITY),
 ];
 
 /// Validates `config` for the plugin `name` and builds an instance.
 pub fn configure(name: &str, config: &Value, env: &PluginEnv) -> Result<Configured, ConfigError> {
     match name {
-        oauth_auth::NAME => oauth_auth::configure(config, env),
-        oauth_pep::NAME => oauth_pep::configure(config, env),
-        openid_connect::NAME => openid_connect::configure(config, env),
+        gluu_oauth_auth::NAME => gluu_oauth_auth::configure(config, env),
+        gluu_oauth_pep::NAME => gluu_oauth_pep::configure(config, env),
+        gluu_openid_connect::NAME => gluu_openid_connect::configure(config, env),
         _ => Err(ConfigError::UnknownPlugin(name.to_owned())),
     }
 }

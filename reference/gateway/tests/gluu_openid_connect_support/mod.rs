@@ -7,7 +7,7 @@ pub mod browser;
 
 use std::sync::Arc;
 
-use gatecheck_gateway::plugins::openid_connect;
+use gatecheck_gateway::plugins::gluu_openid_connect;
 use gatecheck_op::Clock as _;
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
@@ -146,8 +146,8 @@ impl Stack {
         gateway
             .write(move |state| {
                 for record in &mut state.plugins {
-                    if record.entity.name == openid_connect::NAME {
-                        let configured = openid_connect::configure_with_clock(
+                    if record.entity.name == gluu_openid_connect::NAME {
+                        let configured = gluu_openid_connect::configure_with_clock(
                             &record.entity.config,
                             &gateway_env(gw),
                             Arc::new(clock.clone()),
@@ -208,7 +208,7 @@ impl Stack {
 #[derive(Debug, Clone)]
 pub struct SharedClock(pub gatecheck_op::ManualClock);
 
-impl openid_connect::Clock for SharedClock {
+impl gluu_openid_connect::Clock for SharedClock {
     fn now(&self) -> i64 {
         self.0.now()
     }

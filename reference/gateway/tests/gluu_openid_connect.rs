@@ -1,7 +1,7 @@
 //! gluu-openid-connect end to end: the step-up tutorial (seed 000) with the reference OP, oxd, the
 //! echo upstream and the gateway in process, driven by a scripted browser.
 
-#[path = "openid_connect_support/mod.rs"]
+#[path = "gluu_openid_connect_support/mod.rs"]
 mod support;
 
 use reqwest::cookie::CookieStore;

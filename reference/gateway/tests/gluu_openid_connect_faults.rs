@@ -1,7 +1,7 @@
 //! gluu-openid-connect through the gateway with wiremock standing in for oxd: what the OP (via
 //! oxd) returns that the gateway must refuse, and oxd failures.
 
-#[path = "openid_connect_support/mod.rs"]
+#[path = "gluu_openid_connect_support/mod.rs"]
 mod support;
 
 use reqwest::Method;

@@ -1,5 +1,5 @@
 //! The per-request algorithm against a wiremock oxd, one behaviour per test. End-to-end runs
-//! through the gateway with the reference OP and oxd are in `tests/openid_connect*.rs`.
+//! through the gateway with the reference OP and oxd are in `tests/gluu_openid_connect*.rs`.
 
 use std::sync::Arc;
 
