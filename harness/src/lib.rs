@@ -3,6 +3,7 @@
 //!
 //! * [`scenario`]: the stack files in `scenarios/` and their `${...}` placeholders;
 //! * [`stack`]: starting and stopping a stack in-process (OP → oxd → sites → upstreams → gateway);
+//! * [`target`]: what steps talk to (URLs, credentials, users, capabilities), however produced;
 //! * [`browser`]: the scripted browser and the authenticator app;
 //! * [`world`] and [`steps`]: the cucumber world and the step library;
 //! * [`runner`]: running features with reports (`gatecheck run`, the `features` test target).
@@ -15,4 +16,5 @@ pub mod runner;
 pub mod scenario;
 pub mod stack;
 pub mod steps;
+pub mod target;
 pub mod world;

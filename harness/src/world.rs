@@ -18,6 +18,7 @@ use serde_json::Value;
 use crate::browser::{Authenticator, Browser};
 use crate::scenario::{PortMode, Scenario};
 use crate::stack::Stack;
+use crate::target::Target;
 
 /// Feature tag that makes its scenarios share one stack.
 pub const SHARED_STACK_TAG: &str = "stack-per-feature";
@@ -127,7 +128,14 @@ impl GateWorld {
         })
     }
 
-    /// The running stack.
+    /// What the scenario's steps talk to: every URL, client and user, however the stack was
+    /// produced. Steps use this, not [`Self::stack`].
+    pub fn target(&self) -> anyhow::Result<&Target> {
+        Ok(&self.stack()?.target)
+    }
+
+    /// The in-process stack, for steps that reach into the reference components themselves
+    /// (scenarios tagged `@reference-only`).
     pub fn stack(&self) -> anyhow::Result<&Stack> {
         self.stack
             .as_deref()
@@ -183,9 +191,9 @@ impl GateWorld {
         self.browser.as_mut().context("browser")
     }
 
-    /// Fills `${...}` placeholders of a step argument with the stack's values.
+    /// Fills `${...}` placeholders of a step argument with the target's values.
     pub fn fill(&self, text: &str) -> anyhow::Result<String> {
-        Ok(self.stack()?.vars.fill_str(text, "step")?)
+        self.target()?.fill(text)
     }
 }
 

@@ -14,27 +14,18 @@ use tokio::net::TcpListener;
 
 use crate::scenario::{PortMode, Scenario, Vars};
 
+pub use crate::target::RegisteredSite;
 pub use describe::{Client, Description, RouteInfo, User};
+
+use crate::target::{
+    Capabilities, Discovery, GatewayProduct, GatewayTarget, GuiTarget, OpProduct, OpTarget, Target,
+    TargetUser,
+};
 
 /// How long `register-site` and other setup calls may take.
 const SETUP_TIMEOUT: Duration = Duration::from_secs(15);
 /// How long a graceful shutdown may take before the servers are aborted.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
-
-/// A site registered through oxd at start.
-#[derive(Debug, Clone)]
-pub struct RegisteredSite {
-    /// Name in the scenario file.
-    pub name: String,
-    /// oxd's id of the site.
-    pub oxd_id: String,
-    /// The OP client id.
-    pub client_id: String,
-    /// The OP client secret.
-    pub client_secret: String,
-    /// Redirect URIs registered.
-    pub redirect_uris: Vec<String>,
-}
 
 /// A running upstream.
 #[derive(Debug)]
@@ -73,6 +64,8 @@ pub struct Stack {
     pub gui: gatecheck_gui::Handle,
     /// Its administrator (clear-text password).
     pub gui_user: User,
+    /// The description steps use.
+    pub target: Target,
 }
 
 impl std::fmt::Debug for Stack {
@@ -130,6 +123,7 @@ impl Stack {
         // OP
         let mut op_doc = vars.fill(&scenario.op, "op")?;
         let users = describe::users(&op_doc);
+        let target_users = target_users(&op_doc);
         passwords::prehash(&mut op_doc).context("op: users")?;
         let mut op_config: gatecheck_op::Config =
             serde_json::from_value(op_doc).context("op: not a valid gatecheck-op config")?;
@@ -222,7 +216,39 @@ impl Stack {
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
 
+        let discovery = Discovery::fetch(&http, &op.issuer())
+            .await
+            .context("the OpenID Provider's discovery document")?;
+        let target = Target {
+            name: scenario.name.clone(),
+            op: OpTarget {
+                issuer: op.issuer(),
+                discovery,
+                product: OpProduct::Gatecheck,
+            },
+            oxd: Some(oxd.url()),
+            gateway: Some(GatewayTarget {
+                proxy: gateway.proxy_url(),
+                admin: Some(gateway.admin_url()),
+                product: GatewayProduct::Gatecheck,
+            }),
+            upstreams: upstreams
+                .iter()
+                .map(|u| (u.name.clone(), u.handle.url()))
+                .collect(),
+            sites: sites.clone(),
+            users: target_users,
+            gui: Some(GuiTarget {
+                url: gui.url(),
+                username: gui_user.username.clone(),
+                password: gui_user.password.clone(),
+            }),
+            vars: vars.clone(),
+            capabilities: Capabilities::all(),
+        };
+
         Ok(Stack {
+            target,
             name: scenario.name.clone(),
             op,
             oxd,
@@ -291,6 +317,36 @@ impl Stack {
         // Dropping the handles on timeout aborts the remaining server tasks.
         let _ = tokio::time::timeout(SHUTDOWN_GRACE, graceful).await;
     }
+}
+
+/// The OP config's users as target users: each plays itself.
+fn target_users(op: &Value) -> Vec<TargetUser> {
+    let users = op.get("users").and_then(Value::as_array);
+    users
+        .into_iter()
+        .flatten()
+        .filter_map(|u| {
+            let username = u.get("username")?.as_str()?.to_owned();
+            let password = u.get("password")?.as_str()?.to_owned();
+            let claims = u
+                .get("claims")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default();
+            Some(TargetUser {
+                plays: username.clone(),
+                feature_password: Some(password.clone()),
+                feature_claims: claims.clone(),
+                username,
+                password,
+                claims,
+                otp_secret: u
+                    .get("otp_secret")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+            })
+        })
+        .collect()
 }
 
 fn random_password() -> String {

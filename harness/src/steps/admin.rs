@@ -19,7 +19,7 @@ async fn admin(
     path: &str,
     body: Option<Body>,
 ) -> anyhow::Result<()> {
-    let url = format!("{}{}", w.stack()?.admin_url(), path);
+    let url = format!("{}{}", w.target()?.admin_url()?, path);
     let mut req = w.http.request(method.clone(), &url);
     match &body {
         Some(Body::Form(fields)) => req = req.form(fields),
@@ -127,7 +127,7 @@ async fn try_add_plugin(
 
 #[when(expr = "the administrator adds the consumer {string} for the {string} client")]
 async fn add_consumer(w: &mut GateWorld, username: String, site: String) -> anyhow::Result<()> {
-    let custom_id = w.stack()?.site(&site)?.client_id.clone();
+    let custom_id = w.target()?.site(&site)?.client_id.clone();
     admin(
         w,
         reqwest::Method::POST,

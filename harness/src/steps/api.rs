@@ -23,19 +23,19 @@ fn scopes(list: &str) -> Vec<String> {
 /// A client token from oxd for the scenario's site `site`, or for a client the administrator
 /// copied from the Admin GUI under that name.
 async fn client_token_from_oxd(w: &mut GateWorld, site: &str, scope: &str) -> anyhow::Result<()> {
-    let stack = w.stack()?;
+    let target = w.target()?;
     let (client_id, client_secret) = match w.copied_clients.iter().find(|(n, _, _)| n == site) {
         Some((_, id, secret)) => (id.clone(), secret.clone()),
         None => {
-            let s = stack.site(site)?;
+            let s = target.site(site)?;
             (s.client_id.clone(), s.client_secret.clone())
         }
     };
-    let url = format!("{}/get-client-token", stack.oxd.url());
+    let url = format!("{}/get-client-token", target.oxd_url()?);
     let body = json!({
         "client_id": client_id,
         "client_secret": client_secret,
-        "op_host": stack.op.issuer(),
+        "op_host": target.op.issuer,
         "scope": scopes(scope),
     });
     let resp = w.http.post(&url).json(&body).send().await?;
@@ -59,9 +59,9 @@ async fn named_token_from_oxd(
 
 #[when(expr = "the requesting party gets a client token with scope {string} directly from the OP")]
 async fn token_from_op(w: &mut GateWorld, scope: String) -> anyhow::Result<()> {
-    let stack = w.stack()?;
-    let s = stack.site("consumer")?;
-    let url = format!("{}/oxauth/restv1/token", stack.op.issuer());
+    let target = w.target()?;
+    let s = target.site("consumer")?;
+    let url = target.op.discovery.token_endpoint()?.to_owned();
     let resp = w
         .http
         .post(&url)
@@ -162,7 +162,7 @@ async fn call(
     host: &str,
     auth: Option<String>,
 ) -> anyhow::Result<()> {
-    let url = format!("{}{}", w.stack()?.proxy_url(), path);
+    let url = format!("{}{}", w.target()?.proxy_url()?, path);
     let method = reqwest::Method::from_bytes(method.as_bytes())?;
     let mut req = w.http.request(method.clone(), &url).header("host", host);
     if let Some(a) = auth {
@@ -310,9 +310,9 @@ async fn upstream_no_header(w: &mut GateWorld, name: String) -> anyhow::Result<(
 #[when("the OP revokes the token")]
 async fn revoke(w: &mut GateWorld) -> anyhow::Result<()> {
     let token = access_token(w)?;
-    let stack = w.stack()?;
-    let s = stack.site("consumer")?;
-    let url = format!("{}/oxauth/restv1/revoke", stack.op.issuer());
+    let target = w.target()?;
+    let s = target.site("consumer")?;
+    let url = target.op.discovery.revocation_endpoint()?.to_owned();
     let resp = w
         .http
         .post(&url)
@@ -334,16 +334,16 @@ async fn revoke(w: &mut GateWorld) -> anyhow::Result<()> {
 #[when("the gateway's client introspects the token through oxd")]
 async fn introspect(w: &mut GateWorld) -> anyhow::Result<()> {
     let token = access_token(w)?;
-    let stack = w.stack()?;
-    let gw = stack.site("gateway")?;
-    let oxd = stack.oxd.url();
+    let target = w.target()?;
+    let gw = target.site("gateway")?;
+    let oxd = target.oxd_url()?;
     // oxd commands other than get-client-token need a protection token (scope oxd).
     let pt: Value = w
         .http
         .post(format!("{oxd}/get-client-token"))
         .json(
             &json!({"client_id": gw.client_id, "client_secret": gw.client_secret,
-                      "op_host": stack.op.issuer(), "scope": ["openid", "oxd"]}),
+                      "op_host": target.op.issuer, "scope": ["openid", "oxd"]}),
         )
         .send()
         .await?
@@ -371,7 +371,7 @@ async fn introspection_active(
     scope: String,
     site: String,
 ) -> anyhow::Result<()> {
-    let client_id = w.stack()?.site(&site)?.client_id.clone();
+    let client_id = w.target()?.site(&site)?.client_id.clone();
     let r = w
         .oxd
         .as_ref()

@@ -27,7 +27,7 @@ fn describe(p: &Page) -> String {
 
 #[when(expr = "the browser opens {string} through the gateway")]
 async fn open_through_gateway(w: &mut GateWorld, path: String) -> anyhow::Result<()> {
-    let url = format!("{}{}", w.stack()?.proxy_url(), path);
+    let url = format!("{}{}", w.target()?.proxy_url()?, path);
     w.browser()?.open(&url).await?;
     Ok(())
 }
@@ -49,7 +49,12 @@ async fn redirected_to_op_with(w: &mut GateWorld, param: String) -> anyhow::Resu
     let (key, value) = param
         .split_once('=')
         .ok_or_else(|| anyhow::anyhow!("expected name=value, got {param:?}"))?;
-    let authorize = format!("{}/oxauth/restv1/authorize", w.stack()?.op.issuer());
+    let authorize = w
+        .target()?
+        .op
+        .discovery
+        .authorization_endpoint()?
+        .to_owned();
     let b = w.browser()?;
     let hops = b.last_navigation();
     let hop = hops
@@ -72,12 +77,17 @@ async fn redirected_to_op_with(w: &mut GateWorld, param: String) -> anyhow::Resu
 
 #[then("the browser was not sent to the OP")]
 async fn not_sent_to_op(w: &mut GateWorld) -> anyhow::Result<()> {
-    let issuer = w.stack()?.op.issuer();
+    let authorize = w
+        .target()?
+        .op
+        .discovery
+        .authorization_endpoint()?
+        .to_owned();
     let b = w.browser()?;
     let to_op: Vec<_> = b
         .last_navigation()
         .iter()
-        .filter(|h| h.url.as_str().starts_with(&issuer))
+        .filter(|h| h.url.as_str().starts_with(&authorize))
         .map(|h| h.url.to_string())
         .collect();
     check!(to_op.is_empty(), "the browser went to the OP: {to_op:?}");
@@ -97,6 +107,7 @@ async fn asks_for_password(w: &mut GateWorld) -> anyhow::Result<()> {
 
 #[when(expr = "the user logs in as {string} with password {string}")]
 async fn log_in(w: &mut GateWorld, user: String, password: String) -> anyhow::Result<()> {
+    let (user, password) = w.target()?.login(&user, &password)?;
     driver::log_in(w.browser()?, &user, &password).await?;
     Ok(())
 }
@@ -253,7 +264,7 @@ async fn does_not_see(w: &mut GateWorld, text: String) -> anyhow::Result<()> {
 
 #[then(expr = "the browser is on the website's {string} page")]
 async fn on_page(w: &mut GateWorld, path: String) -> anyhow::Result<()> {
-    let proxy = w.stack()?.proxy_url();
+    let proxy = w.target()?.proxy_url()?.to_owned();
     let p = page(w)?;
     check!(p.status == 200, "status {}: {}", p.status, describe(&p));
     check!(
@@ -300,6 +311,7 @@ fn identity(p: &Page) -> anyhow::Result<Vec<(String, String)>> {
 
 #[then(expr = "the website received the header {string} with {string}")]
 async fn website_header(w: &mut GateWorld, name: String, value: String) -> anyhow::Result<()> {
+    let value = w.target()?.translate_claim(&value);
     let p = page(w)?;
     let ids = identity(&p)?;
     let got = ids.iter().find(|(n, _)| n.eq_ignore_ascii_case(&name));
@@ -324,7 +336,7 @@ async fn website_header_present(w: &mut GateWorld, name: String) -> anyhow::Resu
 
 #[when(expr = "the page's script fetches {string} through the gateway asking for JSON")]
 async fn fetch_json(w: &mut GateWorld, path: String) -> anyhow::Result<()> {
-    let url = format!("{}{}", w.stack()?.proxy_url(), path);
+    let url = format!("{}{}", w.target()?.proxy_url()?, path);
     let b = w.browser()?;
     b.set_header("accept", "application/json")?;
     let result = b.open(&url).await.map(|_| ());

@@ -62,11 +62,11 @@ fn field_name(html: &Html, label: &str) -> anyhow::Result<Option<String>> {
 #[when("the administrator logs in to the Admin GUI")]
 async fn log_in(w: &mut GateWorld) -> anyhow::Result<()> {
     let (url, user, password) = {
-        let s = w.stack()?;
+        let g = w.target()?.gui()?;
         (
-            format!("{}/", s.gui.url()),
-            s.gui_user.username.clone(),
-            s.gui_user.password.clone(),
+            format!("{}/", g.url),
+            g.username.clone(),
+            g.password.clone(),
         )
     };
     let b = gui(w)?;
@@ -88,7 +88,7 @@ async fn log_in(w: &mut GateWorld) -> anyhow::Result<()> {
 
 #[when(expr = "the administrator opens the Admin GUI at {string}")]
 async fn open(w: &mut GateWorld, path: String) -> anyhow::Result<()> {
-    let url = format!("{}{path}", w.stack()?.gui.url());
+    let url = format!("{}{path}", w.target()?.gui()?.url);
     gui(w)?.open(&url).await?;
     Ok(())
 }

@@ -7,18 +7,18 @@ use super::check;
 use crate::world::{gatecheck_exe, GateWorld};
 
 async fn run_rqp(w: &mut GateWorld, scope: &str, direct: bool) -> anyhow::Result<()> {
-    let stack = w.stack()?;
-    let s = stack.site("consumer")?;
+    let target = w.target()?;
+    let s = target.site("consumer")?;
     let exe = gatecheck_exe()
         .ok_or_else(|| anyhow::anyhow!("the gatecheck executable is not known to this run"))?;
     let mut cmd = tokio::process::Command::new(exe);
     cmd.arg("rqp")
-        .args(["--oxd-server-url", &stack.oxd.url()])
+        .args(["--oxd-server-url", target.oxd_url()?])
         .args(["--consumer-client-id", &s.client_id])
         .args(["--consumer-client-secret", &s.client_secret])
-        .args(["--kong-proxy-url", &stack.proxy_url()])
+        .args(["--kong-proxy-url", target.proxy_url()?])
         .args(["--kong-route-host", "oauth-demo.example.com"])
-        .args(["--op-server", &stack.op.issuer()])
+        .args(["--op-server", &target.op.issuer])
         .args(["--scope", scope])
         .kill_on_drop(true);
     if direct {

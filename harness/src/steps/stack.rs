@@ -40,10 +40,7 @@ async fn stack_with_acr_disabled(
 }
 
 async fn discovery(w: &GateWorld) -> anyhow::Result<Value> {
-    let url = format!(
-        "{}/.well-known/openid-configuration",
-        w.stack()?.op.issuer()
-    );
+    let url = w.target()?.op.discovery.url.clone();
     let resp = w.http.get(&url).send().await?;
     check!(
         resp.status().is_success(),
