@@ -6,7 +6,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State as AxumState};
+use axum::extract::{
+    DefaultBodyLimit, FromRequest, FromRequestParts, Path, Request, State as AxumState,
+};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -21,7 +24,6 @@ use crate::gateway::Gateway;
 use crate::store::{Kind, Scope};
 
 type Shared = AxumState<Arc<Gateway>>;
-type Params = Query<HashMap<String, String>>;
 
 /// The Admin API router.
 pub fn router(gateway: Arc<Gateway>) -> Router {
@@ -43,6 +45,8 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
             get(list_nested).post(create_nested),
         )
         .fallback(|| async { AdminError::NotFound })
+        .method_not_allowed_fallback(|| async { AdminError::MethodNotAllowed })
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(gateway)
 }
 
@@ -91,6 +95,74 @@ async fn enabled_plugins() -> Json<Value> {
     Json(json!({ "enabled_plugins": plugins }))
 }
 
+/// Most arguments a form body or query string may carry: Kong answers 400 `Too many arguments`
+/// past `lua_max_post_args`/`lua_max_uri_args` (1000).
+pub const MAX_ARGUMENTS: usize = 1000;
+/// Deepest nesting a form argument name may ask for (`a.b[1].c` is 4 levels). Kong sets none;
+/// here the nesting is bounded so that no client chooses how deep anything recurses.
+pub const MAX_FORM_DEPTH: usize = 32;
+/// Most values a form body may expand to, array padding included (`a[1000]` creates 1000).
+const MAX_FORM_VALUES: usize = 20 * MAX_ARGUMENTS;
+/// Largest Admin API body, as Kong's `nginx_admin_client_max_body_size` (10m).
+pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
+
+fn too_many_arguments() -> AdminError {
+    AdminError::BadBody("Too many arguments".into())
+}
+
+/// A request body read whole; past [`MAX_BODY_BYTES`] it is 413 in Kong's format, and any
+/// other read failure a 400, never axum's plain-text rejection.
+pub struct Body(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for Body {
+    type Rejection = AdminError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, AdminError> {
+        match Bytes::from_request(req, state).await {
+            Ok(bytes) => Ok(Body(bytes)),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(AdminError::TooLarge),
+            Err(e) => Err(AdminError::BadBody(format!(
+                "Cannot read the request body: {}",
+                e.body_text()
+            ))),
+        }
+    }
+}
+
+/// The query arguments (last value wins for a repeated name), at most [`MAX_ARGUMENTS`].
+pub struct QueryArgs(pub HashMap<String, String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for QueryArgs {
+    type Rejection = AdminError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, AdminError> {
+        let query = parts.uri.query().unwrap_or("");
+        let mut args = HashMap::new();
+        for (i, (k, v)) in url::form_urlencoded::parse(query.as_bytes()).enumerate() {
+            if i == MAX_ARGUMENTS {
+                return Err(too_many_arguments());
+            }
+            args.insert(k.into_owned(), v.into_owned());
+        }
+        Ok(QueryArgs(args))
+    }
+}
+
+/// Path parameters. One that does not decode (invalid UTF-8) names no entity: 404 in Kong's
+/// format rather than axum's plain-text rejection.
+pub struct Keys<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned + Send> FromRequestParts<S> for Keys<T> {
+    type Rejection = AdminError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AdminError> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(t)| Keys(t))
+            .map_err(|_| AdminError::NotFound)
+    }
+}
+
 /// Reads a JSON or form-encoded body into an object.
 pub fn parse_body(
     headers: &HeaderMap,
@@ -108,9 +180,11 @@ pub fn parse_body(
         ));
     }
     if content_type.starts_with("application/x-www-form-urlencoded") {
-        return Ok((parse_form(body), true));
+        return Ok((parse_form(body)?, true));
     }
     if content_type.starts_with("application/json") || content_type.is_empty() {
+        // serde_json refuses nesting past 128 levels, so the value is shallow enough for every
+        // recursive walk after it (validation, cloning, dropping).
         return match serde_json::from_slice::<Value>(body) {
             Ok(Value::Object(map)) => Ok((map, false)),
             Ok(_) => Err(AdminError::BadBody(
@@ -131,7 +205,7 @@ enum Token {
     Index(usize),
 }
 
-fn tokens(key: &str) -> Vec<Token> {
+fn tokens(key: &str) -> Result<Vec<Token>, AdminError> {
     let mut out = Vec::new();
     for part in key.split('.') {
         let (name, mut rest) = match part.find('[') {
@@ -153,59 +227,102 @@ fn tokens(key: &str) -> Vec<Token> {
             }
             rest = &stripped[end + 1..];
         }
+        if out.len() > MAX_FORM_DEPTH {
+            let shown: String = key.chars().take(40).collect();
+            return Err(AdminError::BadBody(format!(
+                "argument '{shown}...' is nested deeper than {MAX_FORM_DEPTH} levels"
+            )));
+        }
     }
-    out
+    Ok(out)
 }
 
-fn insert(target: &mut Value, toks: &[Token], value: String) {
-    let Some((first, rest)) = toks.split_first() else {
-        match target {
-            Value::Null => *target = Value::String(value),
-            Value::Array(items) => items.push(Value::String(value)),
-            other => {
-                let old = std::mem::take(other);
-                *other = Value::Array(vec![old, Value::String(value)]);
+/// Takes `n` values from the budget of one form body.
+fn spend(budget: &mut usize, n: usize) -> Result<(), AdminError> {
+    *budget = budget.checked_sub(n).ok_or_else(too_many_arguments)?;
+    Ok(())
+}
+
+/// `target` as an object (replacing any other value).
+fn object(target: &mut Value) -> &mut Map<String, Value> {
+    if !target.is_object() {
+        *target = Value::Object(Map::new());
+    }
+    match target {
+        Value::Object(map) => map,
+        _ => unreachable!("just made an object"),
+    }
+}
+
+/// `target` as an array (replacing any other value).
+fn array(target: &mut Value) -> &mut Vec<Value> {
+    if !target.is_array() {
+        *target = Value::Array(Vec::new());
+    }
+    match target {
+        Value::Array(items) => items,
+        _ => unreachable!("just made an array"),
+    }
+}
+
+/// Walks (creating) the path `toks` below `root` and sets or appends `value` there. A loop,
+/// not recursion: the depth is the client's, bounded by [`MAX_FORM_DEPTH`] anyway.
+fn insert(
+    root: &mut Value,
+    toks: &[Token],
+    value: String,
+    budget: &mut usize,
+) -> Result<(), AdminError> {
+    let mut target = root;
+    for tok in toks {
+        target = match tok {
+            Token::Key(k) => {
+                let map = object(target);
+                if !map.contains_key(k) {
+                    spend(budget, 1)?;
+                }
+                map.entry(k.clone()).or_insert(Value::Null)
             }
-        }
-        return;
-    };
-    match first {
-        Token::Key(k) => {
-            if !target.is_object() {
-                *target = Value::Object(Map::new());
-            }
-            if let Value::Object(map) = target {
-                insert(map.entry(k.clone()).or_insert(Value::Null), rest, value);
-            }
-        }
-        Token::Push | Token::Index(_) => {
-            if !target.is_array() {
-                *target = Value::Array(Vec::new());
-            }
-            if let Value::Array(items) = target {
-                let i = match first {
+            Token::Push | Token::Index(_) => {
+                let items = array(target);
+                let i = match tok {
                     // Kong's form indexes are 1-based.
-                    Token::Index(n) => n.saturating_sub(1).min(1000),
+                    Token::Index(n) => n.saturating_sub(1).min(MAX_ARGUMENTS),
                     _ => items.len(),
                 };
                 if items.len() <= i {
+                    spend(budget, i + 1 - items.len())?;
                     items.resize(i + 1, Value::Null);
                 }
-                insert(&mut items[i], rest, value);
+                &mut items[i]
             }
+        };
+    }
+    match target {
+        Value::Null => *target = Value::String(value),
+        Value::Array(items) => items.push(Value::String(value)),
+        other => {
+            let old = std::mem::take(other);
+            *other = Value::Array(vec![old, Value::String(value)]);
         }
     }
+    Ok(())
 }
 
-/// Parses `a.b=1&paths[]=/x&paths[2]=/y` into nested JSON (all leaves are strings).
-pub fn parse_form(body: &[u8]) -> Map<String, Value> {
+/// Parses `a.b=1&paths[]=/x&paths[2]=/y` into nested JSON (all leaves are strings). At most
+/// [`MAX_ARGUMENTS`] arguments nested at most [`MAX_FORM_DEPTH`] levels, else a 400.
+pub fn parse_form(body: &[u8]) -> Result<Map<String, Value>, AdminError> {
     let mut root = Value::Object(Map::new());
-    for (k, v) in url::form_urlencoded::parse(body) {
-        insert(&mut root, &tokens(&k), v.into_owned());
+    let mut budget = MAX_FORM_VALUES;
+    for (i, (k, v)) in url::form_urlencoded::parse(body).enumerate() {
+        if i == MAX_ARGUMENTS {
+            return Err(too_many_arguments());
+        }
+        insert(&mut root, &tokens(&k)?, v.into_owned(), &mut budget)?;
     }
     match root {
-        Value::Object(map) => map,
-        _ => Map::new(),
+        Value::Object(map) => Ok(map),
+        _ => Ok(Map::new()),
     }
 }
 
@@ -239,18 +356,30 @@ fn paginate(
     };
     let start = match params.get("offset") {
         None => 0,
-        Some(o) => URL_SAFE_NO_PAD
-            .decode(o)
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok())
-            .and_then(|s| s.parse::<usize>().ok())
-            .ok_or_else(|| AdminError::InvalidOffset(o.clone()))?,
+        Some(o) => {
+            let text = URL_SAFE_NO_PAD
+                .decode(o)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .ok_or_else(|| AdminError::InvalidOffset {
+                    offset: o.clone(),
+                    reason: "bad base64 encoding",
+                })?;
+            // The offsets this API issues are positions below `usize::MAX - 1000`: anything
+            // else was made up, and adding the page size to it must not wrap.
+            text.parse::<usize>()
+                .ok()
+                .filter(|n| n.checked_add(size).is_some())
+                .ok_or_else(|| AdminError::InvalidOffset {
+                    offset: o.clone(),
+                    reason: "out of range",
+                })?
+        }
     };
-    let end = (start + size).min(items.len());
-    let page: Vec<Value> = items
-        .get(start..end)
-        .map(<[Value]>::to_vec)
-        .unwrap_or_default();
+    // An offset past the end (the list shrank since it was issued) is an empty last page.
+    let start = start.min(items.len());
+    let end = start.saturating_add(size).min(items.len());
+    let page: Vec<Value> = items[start..end].to_vec();
     if end < items.len() {
         let offset = URL_SAFE_NO_PAD.encode(end.to_string());
         let mut next = format!("{path}?offset={offset}");
@@ -271,8 +400,8 @@ fn paginate(
 
 async fn list_top(
     AxumState(gw): Shared,
-    Path(collection): Path<String>,
-    Query(q): Params,
+    Keys(collection): Keys<String>,
+    QueryArgs(q): QueryArgs,
     uri: Uri,
 ) -> Result<Json<Value>, AdminError> {
     let kind = kind(&collection)?;
@@ -282,8 +411,8 @@ async fn list_top(
 
 async fn list_nested(
     AxumState(gw): Shared,
-    Path((parent, key, child)): Path<(String, String, String)>,
-    Query(q): Params,
+    Keys((parent, key, child)): Keys<(String, String, String)>,
+    QueryArgs(q): QueryArgs,
     uri: Uri,
 ) -> Result<Json<Value>, AdminError> {
     let (parent, child) = nested(&parent, &child)?;
@@ -295,9 +424,9 @@ async fn list_nested(
 
 async fn create_top(
     AxumState(gw): Shared,
-    Path(collection): Path<String>,
+    Keys(collection): Keys<String>,
     headers: HeaderMap,
-    body: Bytes,
+    Body(body): Body,
 ) -> Result<Response, AdminError> {
     let kind = kind(&collection)?;
     let (input, lenient) = parse_body(&headers, &body)?;
@@ -310,9 +439,9 @@ async fn create_top(
 
 async fn create_nested(
     AxumState(gw): Shared,
-    Path((parent, key, child)): Path<(String, String, String)>,
+    Keys((parent, key, child)): Keys<(String, String, String)>,
     headers: HeaderMap,
-    body: Bytes,
+    Body(body): Body,
 ) -> Result<Response, AdminError> {
     let (parent, child) = nested(&parent, &key_child(&child))?;
     let (input, lenient) = parse_body(&headers, &body)?;
@@ -332,7 +461,7 @@ fn key_child(child: &str) -> String {
 
 async fn get_one(
     AxumState(gw): Shared,
-    Path((collection, key)): Path<(String, String)>,
+    Keys((collection, key)): Keys<(String, String)>,
 ) -> Result<Json<Value>, AdminError> {
     let kind = kind(&collection)?;
     gw.read(|s| s.get(kind, &key))
@@ -343,9 +472,9 @@ async fn get_one(
 
 async fn patch_one(
     AxumState(gw): Shared,
-    Path((collection, key)): Path<(String, String)>,
+    Keys((collection, key)): Keys<(String, String)>,
     headers: HeaderMap,
-    body: Bytes,
+    Body(body): Body,
 ) -> Result<Json<Value>, AdminError> {
     let kind = kind(&collection)?;
     let (input, lenient) = parse_body(&headers, &body)?;
@@ -357,9 +486,9 @@ async fn patch_one(
 
 async fn put_one(
     AxumState(gw): Shared,
-    Path((collection, key)): Path<(String, String)>,
+    Keys((collection, key)): Keys<(String, String)>,
     headers: HeaderMap,
-    body: Bytes,
+    Body(body): Body,
 ) -> Result<Json<Value>, AdminError> {
     let kind = kind(&collection)?;
     let (input, lenient) = parse_body(&headers, &body)?;
@@ -371,7 +500,7 @@ async fn put_one(
 
 async fn delete_one(
     AxumState(gw): Shared,
-    Path((collection, key)): Path<(String, String)>,
+    Keys((collection, key)): Keys<(String, String)>,
 ) -> Result<StatusCode, AdminError> {
     let kind = kind(&collection)?;
     gw.write(|s| s.delete(kind, &key)).await?;
@@ -387,36 +516,46 @@ async fn get_config(AxumState(gw): Shared) -> Json<Value> {
 async fn post_config(
     AxumState(gw): Shared,
     headers: HeaderMap,
-    body: Bytes,
+    Body(body): Body,
 ) -> Result<Response, AdminError> {
-    let content_type = headers
+    let form = headers
         .get(http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
-        .to_ascii_lowercase();
-    let doc = if content_type.starts_with("application/x-www-form-urlencoded") {
-        let form = parse_form(&body);
-        match form.get("config") {
-            Some(Value::String(text)) => declarative::parse_text(text)?,
-            _ => {
-                return Err(AdminError::BadBody(
-                    "expected a declarative configuration".into(),
-                ))
-            }
-        }
-    } else {
-        let text = std::str::from_utf8(&body)
-            .map_err(|_| AdminError::BadBody("body is not UTF-8".into()))?;
-        let doc = declarative::parse_text(text)?;
-        match doc.get("config") {
-            Some(Value::String(inner)) => declarative::parse_text(inner)?,
-            _ => doc,
-        }
-    };
-    let state = declarative::load(&doc, &gw.env)?;
+        .to_ascii_lowercase()
+        .starts_with("application/x-www-form-urlencoded");
+    let env = gw.env.clone();
+    // Parsing and validating megabytes of YAML, and building every plugin, is seconds of CPU:
+    // off the async workers, so the proxy keeps answering meanwhile.
+    let state = tokio::task::spawn_blocking(move || {
+        let doc = config_document(&body, form)?;
+        declarative::load(&doc, &env)
+    })
+    .await
+    .map_err(|e| AdminError::BadBody(format!("declarative configuration not loaded: {e}")))??;
     let summary = declarative::export(&state);
     gw.replace(state).await;
     Ok((StatusCode::CREATED, Json(summary)).into_response())
+}
+
+/// The declarative document of a `POST /config` body: YAML/JSON text, `{"config": "<text>"}`,
+/// or the form field `config`.
+fn config_document(body: &[u8], form: bool) -> Result<Value, AdminError> {
+    if form {
+        return match parse_form(body)?.get("config") {
+            Some(Value::String(text)) => declarative::parse_text(text),
+            _ => Err(AdminError::BadBody(
+                "expected a declarative configuration".into(),
+            )),
+        };
+    }
+    let text =
+        std::str::from_utf8(body).map_err(|_| AdminError::BadBody("body is not UTF-8".into()))?;
+    let doc = declarative::parse_text(text)?;
+    match doc.get("config") {
+        Some(Value::String(inner)) => declarative::parse_text(inner),
+        _ => Ok(doc),
+    }
 }
 
 #[cfg(test)]
@@ -427,7 +566,8 @@ mod tests {
     fn form_keys_nest() {
         let m = parse_form(
             b"name=x&paths[]=/a&paths[]=/b&service.id=42&config.c[1].h=v&hosts=h1&hosts=h2",
-        );
+        )
+        .unwrap();
         assert_eq!(
             Value::Object(m),
             json!({"name": "x", "paths": ["/a", "/b"], "service": {"id": "42"},
@@ -450,7 +590,7 @@ mod tests {
         q.insert("offset".to_string(), "!!".to_string());
         assert!(matches!(
             paginate(items.clone(), &q, "/s"),
-            Err(AdminError::InvalidOffset(_))
+            Err(AdminError::InvalidOffset { .. })
         ));
         q.insert("size".to_string(), "0".to_string());
         assert_eq!(paginate(items, &q, "/s"), Err(AdminError::InvalidSize));

@@ -20,11 +20,21 @@ const TOP_LEVEL: &[&str] = &[
     "plugins",
 ];
 
+/// Deepest nesting a declarative document may have: serde's recursion limit, checked on YAML
+/// before parsing (see `yaml_depth`).
+const MAX_DEPTH: usize = 128;
+
 /// Parses YAML or JSON text into a JSON value.
 pub fn parse_text(text: &str) -> Result<Value, AdminError> {
     if let Ok(v) = serde_json::from_str::<Value>(text) {
         return Ok(v);
     }
+    crate::yaml_depth::check(text, MAX_DEPTH).map_err(|why| {
+        declarative_error(
+            "@entity",
+            format!("failed parsing declarative configuration: {why}"),
+        )
+    })?;
     serde_yaml::from_str::<Value>(text).map_err(|e| {
         declarative_error(
             "@entity",

@@ -41,7 +41,12 @@ pub enum AdminError {
         fields: Value,
     },
     /// 400 code 7.
-    InvalidOffset(String),
+    InvalidOffset {
+        /// The offset as given.
+        offset: String,
+        /// Why it is not one this API issued, e.g. `bad base64 encoding`.
+        reason: &'static str,
+    },
     /// 400 code 9.
     InvalidSize,
     /// 400 code 14: a declarative config was refused.
@@ -53,6 +58,8 @@ pub enum AdminError {
     },
     /// 400 for a body that cannot be parsed.
     BadBody(String),
+    /// 413 for a body over the Admin API's size limit.
+    TooLarge,
     /// 405.
     MethodNotAllowed,
 }
@@ -146,10 +153,10 @@ impl IntoResponse for AdminError {
                 StatusCode::CONFLICT,
                 json!({"code": 5, "name": "unique constraint violation", "message": message, "fields": fields}),
             ),
-            AdminError::InvalidOffset(offset) => (
+            AdminError::InvalidOffset { offset, reason } => (
                 StatusCode::BAD_REQUEST,
                 json!({"code": 7, "name": "invalid offset",
-                       "message": format!("'{offset}' is not a valid offset: bad base64 encoding")}),
+                       "message": format!("'{offset}' is not a valid offset: {reason}")}),
             ),
             AdminError::InvalidSize => (
                 StatusCode::BAD_REQUEST,
@@ -169,6 +176,10 @@ impl IntoResponse for AdminError {
                 )
             }
             AdminError::BadBody(msg) => (StatusCode::BAD_REQUEST, json!({"message": msg})),
+            AdminError::TooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                json!({"message": "Payload too large"}),
+            ),
             AdminError::MethodNotAllowed => (
                 StatusCode::METHOD_NOT_ALLOWED,
                 json!({"message": "Method not allowed"}),

@@ -33,6 +33,7 @@ pub mod proxy;
 pub mod router;
 pub mod runtime;
 pub mod store;
+mod yaml_depth;
 
 /// Gateway configuration (what `gatecheck gateway` and scenario files give).
 #[derive(Debug, Clone, Deserialize)]

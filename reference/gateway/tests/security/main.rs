@@ -1,0 +1,12 @@
+//! The gateway's security corpus: generated attacks on the Admin API and the proxy, each class
+//! asserting the property that must hold for every case (the counts are printed per class).
+//!
+//! - `admin_bodies`: deep, wide and huge bodies on every Admin API endpoint that parses one;
+//!   overflowing pagination offsets.
+//! - `admin_fuzz`: arbitrary Admin API requests never panic and never get a 5xx.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod admin_bodies;
+mod admin_fuzz;
