@@ -8,44 +8,44 @@
 
 use std::mem::MaybeUninit;
 
-use unsafe_libyaml as libyaml;
+use unsafe_libyaml as unsafe_yaml;
 
 /// Refuses `text` when collections nest deeper than `max` levels. Syntax errors are left to
 /// serde_yaml, which reports them with their position.
 pub fn check(text: &str, max: usize) -> Result<(), String> {
-    let mut parser = MaybeUninit::<libyaml::yaml_parser_t>::uninit();
+    let mut parser = MaybeUninit::<unsafe_yaml::yaml_parser_t>::uninit();
     let parser = parser.as_mut_ptr();
     // SAFETY: the parser is initialised before use and deleted once, after the last event; the
     // input outlives it (borrowed for this whole function); each event is deleted after its
     // type was read, and never touched again.
     unsafe {
-        if libyaml::yaml_parser_initialize(parser).fail {
+        if unsafe_yaml::yaml_parser_initialize(parser).fail {
             return Err("the YAML parser could not start".into());
         }
-        libyaml::yaml_parser_set_input_string(parser, text.as_ptr(), text.len() as u64);
+        unsafe_yaml::yaml_parser_set_input_string(parser, text.as_ptr(), text.len() as u64);
         let mut depth = 0usize;
         let verdict = loop {
-            let mut event = MaybeUninit::<libyaml::yaml_event_t>::uninit();
-            if libyaml::yaml_parser_parse(parser, event.as_mut_ptr()).fail {
+            let mut event = MaybeUninit::<unsafe_yaml::yaml_event_t>::uninit();
+            if unsafe_yaml::yaml_parser_parse(parser, event.as_mut_ptr()).fail {
                 break Ok(());
             }
             let kind = (*event.as_ptr()).type_;
-            libyaml::yaml_event_delete(event.as_mut_ptr());
+            unsafe_yaml::yaml_event_delete(event.as_mut_ptr());
             match kind {
-                libyaml::YAML_SEQUENCE_START_EVENT | libyaml::YAML_MAPPING_START_EVENT => {
+                unsafe_yaml::YAML_SEQUENCE_START_EVENT | unsafe_yaml::YAML_MAPPING_START_EVENT => {
                     depth += 1;
                     if depth > max {
                         break Err(format!("nested deeper than {max} levels"));
                     }
                 }
-                libyaml::YAML_SEQUENCE_END_EVENT | libyaml::YAML_MAPPING_END_EVENT => {
+                unsafe_yaml::YAML_SEQUENCE_END_EVENT | unsafe_yaml::YAML_MAPPING_END_EVENT => {
                     depth = depth.saturating_sub(1);
                 }
-                libyaml::YAML_STREAM_END_EVENT => break Ok(()),
+                unsafe_yaml::YAML_STREAM_END_EVENT => break Ok(()),
                 _ => {}
             }
         };
-        libyaml::yaml_parser_delete(parser);
+        unsafe_yaml::yaml_parser_delete(parser);
         verdict
     }
 }
