@@ -22,6 +22,7 @@ use serde::Deserialize;
 use tokio::net::TcpListener;
 
 pub mod admin;
+mod client_body;
 pub mod declarative;
 pub mod entities;
 pub mod error;

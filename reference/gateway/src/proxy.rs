@@ -39,6 +39,10 @@ fn kong_error(status: StatusCode, message: &str) -> Response {
     PluginResponse::message(status, message).into_response()
 }
 
+/// Removes the fields of one hop (RFC 9110 §7.6.1): the standard set and every name listed in
+/// `Connection`, except `Host`, which names the request's target and is the gateway's to set
+/// upstream. Applied to the client's request before any plugin runs, so a client can remove
+/// its own fields but never one a plugin sets; and to the upstream's response.
 fn strip_hop_by_hop(headers: &mut HeaderMap) {
     let listed: Vec<HeaderName> = headers
         .get_all(http::header::CONNECTION)
@@ -46,6 +50,7 @@ fn strip_hop_by_hop(headers: &mut HeaderMap) {
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .filter_map(|name| HeaderName::from_bytes(name.trim().as_bytes()).ok())
+        .filter(|name| name != HOST)
         .collect();
     for name in listed {
         headers.remove(name);
@@ -53,6 +58,30 @@ fn strip_hop_by_hop(headers: &mut HeaderMap) {
     for name in HOP_BY_HOP {
         headers.remove(*name);
     }
+}
+
+/// The host a request is for (RFC 9112 §3.2): an absolute-form target's authority, which then
+/// replaces any `Host` field (§3.2.2), else the `Host` field. More than one `Host`, one that is
+/// not a valid `host[:port]`, or none on HTTP/1.1 is a client error (`None`).
+fn request_host(parts: &mut http::request::Parts) -> Option<Option<String>> {
+    let mut fields = parts.headers.get_all(HOST).iter();
+    let field = fields.next().cloned();
+    if fields.next().is_some() {
+        return None;
+    }
+    let host = match (parts.uri.authority(), field) {
+        (Some(authority), _) => {
+            let value = HeaderValue::from_str(authority.as_str()).ok()?;
+            parts.headers.insert(HOST, value);
+            authority.as_str().to_owned()
+        }
+        (None, Some(field)) => field.to_str().ok()?.to_owned(),
+        (None, None) if parts.version == http::Version::HTTP_11 => return None,
+        (None, None) => return Some(None),
+    };
+    let valid =
+        !host.is_empty() && !host.contains('@') && host.parse::<http::uri::Authority>().is_ok();
+    valid.then_some(Some(host))
 }
 
 fn ms(d: Duration) -> HeaderValue {
@@ -69,15 +98,13 @@ async fn handle(
     let (mut parts, body) = req.into_parts();
     drop_underscored_headers(&mut parts.headers);
     let client_version = parts.version;
+    let Some(client_host) = request_host(&mut parts) else {
+        return kong_error(StatusCode::BAD_REQUEST, "Bad request");
+    };
+    strip_hop_by_hop(&mut parts.headers);
     let Ok(path) = crate::path::normalize(parts.uri.path()) else {
         return kong_error(StatusCode::BAD_REQUEST, "Bad request");
     };
-    let client_host = parts
-        .headers
-        .get(HOST)
-        .and_then(|h| h.to_str().ok())
-        .map(str::to_owned)
-        .or_else(|| parts.uri.authority().map(|a| a.to_string()));
     let Some(found) = runtime.router.find(
         parts.method.as_str(),
         client_host.as_deref(),
@@ -146,7 +173,6 @@ async fn handle(
         target.push_str(q);
     }
     let mut headers = up.headers;
-    strip_hop_by_hop(&mut headers);
     forwarded_headers(
         &mut headers,
         client,
@@ -183,7 +209,8 @@ async fn handle(
     if let Some(h) = builder.headers_mut() {
         *h = headers;
     }
-    let Ok(upstream_req) = builder.body(up.body) else {
+    let (body, client_body_broken) = crate::client_body::watch(up.body);
+    let Ok(upstream_req) = builder.body(body) else {
         return kong_error(
             StatusCode::BAD_GATEWAY,
             "An invalid response was received from the upstream server",
@@ -201,6 +228,11 @@ async fn handle(
                 StatusCode::GATEWAY_TIMEOUT,
                 "The upstream server is timing out",
             )
+        }
+        // The client's body broke while it was forwarded (a chunk size that overflows, a bad
+        // chunk line): the client's framing error, not the upstream's.
+        Ok(Err(_)) if client_body_broken.load(std::sync::atomic::Ordering::Relaxed) => {
+            return kong_error(StatusCode::BAD_REQUEST, "Bad request")
         }
         Ok(Err(e)) => {
             tracing::info!(error = %e, target = %target, "upstream request failed");

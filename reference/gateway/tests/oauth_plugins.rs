@@ -2,16 +2,14 @@
 
 mod common;
 
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
 use base64::Engine;
+use common::jwt::*;
 use common::*;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use rsa::pkcs1::EncodeRsaPrivateKey;
-use rsa::traits::PublicKeyParts;
-use rsa::RsaPrivateKey;
 use serde_json::{json, Value};
 use wiremock::matchers::{body_partial_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -71,22 +69,6 @@ async fn setup(auth: Value, consumers: Value) -> Setup {
 
 fn consumer_for(client_id: &str) -> Value {
     json!([{"username": "demo", "custom_id": client_id, "id": "0b4c5fd2-9ad7-4c2e-9f5c-0a3d8e1e5f10"}])
-}
-
-async fn introspects(oxd: &MockServer, token: &str, response: Value) {
-    Mock::given(method("POST"))
-        .and(path("/introspect-access-token"))
-        .and(header("authorization", "Bearer protection-token"))
-        .and(body_partial_json(
-            json!({"oxd_id": "oxd-id-1", "access_token": token}),
-        ))
-        .respond_with(ResponseTemplate::new(200).set_body_json(response))
-        .mount(oxd)
-        .await;
-}
-
-fn active(client_id: &str, scopes: &[&str]) -> Value {
-    json!({"active": true, "client_id": client_id, "scope": scopes, "exp": now() + 3600, "iat": now(), "token_type": "bearer"})
 }
 
 async fn upstream_view(resp: reqwest::Response) -> Value {
@@ -421,48 +403,6 @@ async fn protection_token_is_requested_with_oxd_scope_and_reused() {
 
 // ---------------------------------------------------------------------------------------------
 // JWT access tokens
-
-struct Keys {
-    good: RsaPrivateKey,
-    other: RsaPrivateKey,
-}
-
-fn keys() -> &'static Keys {
-    static KEYS: OnceLock<Keys> = OnceLock::new();
-    KEYS.get_or_init(|| {
-        let mut rng = rsa::rand_core::OsRng;
-        Keys {
-            good: RsaPrivateKey::new(&mut rng, 2048).unwrap(),
-            other: RsaPrivateKey::new(&mut rng, 2048).unwrap(),
-        }
-    })
-}
-
-fn jwk(key: &RsaPrivateKey, kid: &str) -> Value {
-    json!({"kid": kid, "kty": "RSA", "use": "sig", "alg": "RS256",
-           "n": URL_SAFE_NO_PAD.encode(key.n().to_bytes_be()),
-           "e": URL_SAFE_NO_PAD.encode(key.e().to_bytes_be())})
-}
-
-fn sign(key: &RsaPrivateKey, kid: Option<&str>, claims: &Value) -> String {
-    let pem = key.to_pkcs1_pem(rsa::pkcs1::LineEnding::LF).unwrap();
-    let mut header = Header::new(Algorithm::RS256);
-    header.kid = kid.map(str::to_owned);
-    jsonwebtoken::encode(
-        &header,
-        claims,
-        &EncodingKey::from_rsa_pem(pem.as_bytes()).unwrap(),
-    )
-    .unwrap()
-}
-
-fn claims(client_id: Option<&str>, exp: i64) -> Value {
-    let mut c = json!({"iss": "https://op.example", "sub": "s", "exp": exp, "iat": now(), "scope": "read write"});
-    if let Some(id) = client_id {
-        c["client_id"] = json!(id);
-    }
-    c
-}
 
 async fn jwt_setup(jwks_calls: u64) -> Setup {
     let oxd = oxd().await;

@@ -3,8 +3,10 @@
 
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
-use wiremock::matchers::{method, path};
+use wiremock::matchers::{body_partial_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
+
+pub mod jwt;
 
 pub async fn listener() -> TcpListener {
     TcpListener::bind("127.0.0.1:0").await.unwrap()
@@ -87,4 +89,23 @@ pub async fn expect_message(resp: reqwest::Response, status: u16, message: &str)
     );
     let body = resp.text().await.unwrap();
     assert_eq!(body, json!({ "message": message }).to_string());
+}
+
+/// oxd answers `/introspect-access-token` for `token` (asked with the protection token of
+/// [`oxd`] for the site of [`plugin_base`]) with `response`.
+pub async fn introspects(oxd: &MockServer, token: &str, response: Value) {
+    Mock::given(method("POST"))
+        .and(path("/introspect-access-token"))
+        .and(header("authorization", "Bearer protection-token"))
+        .and(body_partial_json(
+            json!({"oxd_id": "oxd-id-1", "access_token": token}),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(response))
+        .mount(oxd)
+        .await;
+}
+
+/// An active bearer token's introspection response, valid for an hour.
+pub fn active(client_id: &str, scopes: &[&str]) -> Value {
+    json!({"active": true, "client_id": client_id, "scope": scopes, "exp": now() + 3600, "iat": now(), "token_type": "bearer"})
 }

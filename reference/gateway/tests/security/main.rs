@@ -4,9 +4,15 @@
 //! - `admin_bodies`: deep, wide and huge bodies on every Admin API endpoint that parses one;
 //!   overflowing pagination offsets.
 //! - `admin_fuzz`: arbitrary Admin API requests never panic and never get a 5xx.
+//! - `headers`: spoofed and `Connection`-listed headers against what the plugins vouch for.
+//! - `wire`: raw bytes on TCP: `Host` rules, absolute-form targets, chunked framing errors,
+//!   request smuggling (the upstream gets exactly the requests the plugins judged).
 
 #[path = "../common/mod.rs"]
 mod common;
 
 mod admin_bodies;
 mod admin_fuzz;
+mod headers;
+mod support;
+mod wire;
