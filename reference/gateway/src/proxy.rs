@@ -123,6 +123,13 @@ async fn handle(
             .unwrap_or(StatusCode::UPGRADE_REQUIRED);
         return kong_error(status, "Please use HTTPS protocol");
     }
+    // Refused before any plugin runs: forwarding would serve another path than they judge.
+    let Some(upstream_path) =
+        router::upstream_path(service.path.as_deref(), route, &path, &found.remaining)
+    else {
+        tracing::info!(%path, route = %route.id, "prefix strip or join would cut a path segment");
+        return kong_error(StatusCode::NOT_FOUND, "no Route matched with those values");
+    };
     let path_and_query = parts
         .uri
         .path_and_query()
@@ -160,8 +167,6 @@ async fn handle(
             return kong_error(StatusCode::BAD_REQUEST, "Bad request")
         }
     };
-    let upstream_path =
-        router::upstream_path(service.path.as_deref(), route, &up.path, &found.remaining);
     let mut target = format!(
         "http://{}:{}{}",
         service.host,

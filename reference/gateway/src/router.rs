@@ -278,18 +278,42 @@ fn strip_port(host: &str) -> &str {
     }
 }
 
-/// The path sent upstream: the service path joined with the request path (after `strip_path`)
-/// the way Kong's `path_handling` says.
+/// The path sent upstream: the service path joined with the request path (after
+/// `strip_path`) the way Kong's `path_handling` says; `None` when forwarding would change the
+/// path the plugins judged.
+///
+/// Kong's prefixes are plain string prefixes, so `/api` matches `/apiadmin/users`; stripping
+/// it would send `/admin/users`, a path no plugin judged. So the stripped prefix must end at a
+/// segment boundary, and a `v1` join must not glue the service path's last segment to the
+/// request's first (`/s` + `x` → `/sx`); otherwise the request is refused.
 pub fn upstream_path(
     service_path: Option<&str>,
     route: &Route,
     path: &str,
     remaining: &str,
-) -> String {
+) -> Option<String> {
+    let stripped = &path[..path.len() - remaining.len()];
     let rest = if route.strip_path { remaining } else { path };
+    let whole_segments = !route.strip_path
+        || remaining.is_empty()
+        || remaining.starts_with('/')
+        || stripped.ends_with('/');
+    if !whole_segments {
+        return None;
+    }
     let base = service_path.unwrap_or("/");
     if rest.is_empty() {
-        return base.to_owned();
+        // As Kong: the request's trailing slash decides the service path's.
+        let slash = path.ends_with('/');
+        return Some(if base == "/" {
+            base.to_owned()
+        } else if base.ends_with('/') && !slash {
+            base[..base.len() - 1].to_owned()
+        } else if !base.ends_with('/') && slash && path.len() > 1 {
+            format!("{base}/")
+        } else {
+            base.to_owned()
+        });
     }
     let mut out = String::with_capacity(base.len() + rest.len() + 1);
     match (base.ends_with('/'), rest.starts_with('/')) {
@@ -302,12 +326,13 @@ pub fn upstream_path(
             out.push('/');
             out.push_str(rest);
         }
+        (false, false) => return None,
         _ => {
             out.push_str(base);
             out.push_str(rest);
         }
     }
-    out
+    Some(out)
 }
 
 #[cfg(test)]
@@ -397,18 +422,42 @@ mod tests {
             .find("GET", None, "/api/x", &HeaderMap::new())
             .unwrap();
         assert_eq!(m.remaining, "/x");
-        assert_eq!(upstream_path(None, &r, "/api/x", &m.remaining), "/x");
-        assert_eq!(upstream_path(Some("/svc"), &r, "/api/x", "/x"), "/svc/x");
-        assert_eq!(upstream_path(Some("/svc/"), &r, "/api/x", "/x"), "/svc/x");
-        assert_eq!(upstream_path(Some("/svc"), &r, "/api", ""), "/svc");
-        assert_eq!(upstream_path(None, &r, "/api", ""), "/");
-        assert_eq!(upstream_path(Some("/s"), &r, "/apireq", "req"), "/s/req");
+        let up = |service, route: &Route, path, remaining| {
+            upstream_path(service, route, path, remaining)
+        };
+        assert_eq!(up(None, &r, "/api/x", &m.remaining).as_deref(), Some("/x"));
+        assert_eq!(
+            up(Some("/svc"), &r, "/api/x", "/x").as_deref(),
+            Some("/svc/x")
+        );
+        assert_eq!(
+            up(Some("/svc/"), &r, "/api/x", "/x").as_deref(),
+            Some("/svc/x")
+        );
+        assert_eq!(up(Some("/svc"), &r, "/api", "").as_deref(), Some("/svc"));
+        assert_eq!(up(Some("/svc"), &r, "/api/", "/").as_deref(), Some("/svc/"));
+        assert_eq!(up(None, &r, "/api", "").as_deref(), Some("/"));
+        // Kong forwards `/apireq` as `/s/req`: a path no plugin judged.
+        assert_eq!(up(Some("/s"), &r, "/apireq", "req"), None);
+        let slash = route(json!({"paths": ["/api/"]}));
+        assert_eq!(
+            up(Some("/s"), &slash, "/api/req", "req").as_deref(),
+            Some("/s/req")
+        );
+        assert_eq!(up(Some("/s/"), &slash, "/api/", "").as_deref(), Some("/s/"));
         let mut keep = route(json!({"paths": ["/api"], "strip_path": false}));
-        assert_eq!(upstream_path(None, &keep, "/api/x", "/x"), "/api/x");
+        assert_eq!(up(None, &keep, "/api/x", "/x").as_deref(), Some("/api/x"));
         keep.path_handling = "v1".into();
         assert_eq!(
-            upstream_path(Some("/s"), &keep, "/apireq", "req"),
-            "/s/apireq"
+            up(Some("/s"), &keep, "/apireq", "req").as_deref(),
+            Some("/s/apireq")
+        );
+        let mut glue = route(json!({"paths": ["/api/"]}));
+        glue.path_handling = "v1".into();
+        assert_eq!(
+            up(Some("/s"), &glue, "/api/req", "req"),
+            None,
+            "v1 would send /sreq"
         );
         let _ = Map::<String, Value>::new();
     }

@@ -245,7 +245,6 @@ impl AccessRequest {
         };
         Ok(UpstreamParts {
             method: self.method,
-            path: self.path,
             query: self.query,
             headers: self.headers,
             body,
@@ -254,10 +253,10 @@ impl AccessRequest {
     }
 }
 
-/// What the proxy sends upstream after the access phase.
+/// What the proxy sends upstream after the access phase (the path is the one the plugins
+/// judged: they cannot change it).
 pub(crate) struct UpstreamParts {
     pub method: Method,
-    pub path: String,
     pub query: Option<String>,
     pub headers: HeaderMap,
     pub body: Body,

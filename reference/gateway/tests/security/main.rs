@@ -5,6 +5,8 @@
 //!   overflowing pagination offsets.
 //! - `admin_fuzz`: arbitrary Admin API requests never panic and never get a 5xx.
 //! - `headers`: spoofed and `Connection`-listed headers against what the plugins vouch for.
+//! - `paths`: route prefixes × request paths: the upstream receives the path the plugins
+//!   judged, or the request is refused before any plugin runs.
 //! - `wire`: raw bytes on TCP: `Host` rules, absolute-form targets, chunked framing errors,
 //!   request smuggling (the upstream gets exactly the requests the plugins judged).
 
@@ -14,5 +16,6 @@ mod common;
 mod admin_bodies;
 mod admin_fuzz;
 mod headers;
+mod paths;
 mod support;
 mod wire;

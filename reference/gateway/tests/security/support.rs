@@ -47,10 +47,17 @@ impl Log {
 
     /// The records of one case.
     pub fn of(&self, case: &str) -> Vec<Seen> {
-        self.sorted()
-            .into_iter()
-            .filter(|s| s.case == case)
-            .collect()
+        let all = self.0.lock().unwrap();
+        all.iter().filter(|s| s.case == case).cloned().collect()
+    }
+
+    /// Every record by case, for checking many cases at once.
+    pub fn by_case(&self) -> std::collections::HashMap<String, Vec<Seen>> {
+        let mut out: std::collections::HashMap<String, Vec<Seen>> = Default::default();
+        for seen in self.0.lock().unwrap().iter() {
+            out.entry(seen.case.clone()).or_default().push(seen.clone());
+        }
+        out
     }
 }
 
