@@ -85,6 +85,12 @@ impl OxdClient {
         &self.oxd_id
     }
 
+    /// The OP this site belongs to (`op_url` without a trailing slash): the issuer its tokens
+    /// must name.
+    pub fn op_host(&self) -> &str {
+        &self.op_host
+    }
+
     fn endpoint_url(&self, endpoint: &str) -> Result<Url, OxdError> {
         let mut base = self.base.clone();
         if !base.path().ends_with('/') {

@@ -5,6 +5,7 @@
 //!   overflowing pagination offsets.
 //! - `admin_fuzz`: arbitrary Admin API requests never panic and never get a 5xx.
 //! - `headers`: spoofed and `Connection`-listed headers against what the plugins vouch for.
+//! - `jwt`: forged and unacceptable JWT access tokens against `gluu-oauth-auth`.
 //! - `paths`: route prefixes × request paths: the upstream receives the path the plugins
 //!   judged, or the request is refused before any plugin runs.
 //! - `wire`: raw bytes on TCP: `Host` rules, absolute-form targets, chunked framing errors,
@@ -16,6 +17,7 @@ mod common;
 mod admin_bodies;
 mod admin_fuzz;
 mod headers;
+mod jwt;
 mod paths;
 mod support;
 mod wire;

@@ -167,13 +167,57 @@ fn reason(e: &jsonwebtoken::errors::Error) -> String {
     }
 }
 
-/// Verifies `token` (whose header is `header`) and returns its payload.
+/// Whether the header's `typ` allows an access token: absent, `JWT` (what Gluu's OP sends) or
+/// RFC 9068's `at+jwt` (any case, `application/` optional). An ID token, logout token, DPoP
+/// proof or security event (`id_token+jwt`, `logout+jwt`, ...) is not one (RFC 8725 §3.11).
+fn typ_is_access_token(header: &Value) -> bool {
+    match header.get("typ") {
+        None => true,
+        Some(Value::String(typ)) => {
+            let typ = typ.to_ascii_lowercase();
+            let typ = typ.strip_prefix("application/").unwrap_or(&typ);
+            typ == "jwt" || typ == "at+jwt"
+        }
+        Some(_) => false,
+    }
+}
+
+/// Whether a `token_type` claim, if any, names a bearer access token (the OP's JWT access
+/// tokens carry `"token_type": "bearer"`).
+fn claims_are_access_token(claims: &Value) -> bool {
+    match claims.get("token_type") {
+        None => true,
+        Some(Value::String(t)) => t.eq_ignore_ascii_case("bearer"),
+        Some(_) => false,
+    }
+}
+
+/// Whether `iss` is the OP the plugin is configured for (`op_url`; a trailing slash on either
+/// side does not matter, anything else does).
+fn issued_by(claims: &Value, op: &str) -> bool {
+    claims
+        .get("iss")
+        .and_then(Value::as_str)
+        .is_some_and(|iss| iss.trim_end_matches('/') == op.trim_end_matches('/'))
+}
+
+/// Verifies `token` (whose header is `header`) and returns its payload: signed by one of the
+/// OP's keys, an access token (`typ`, `token_type`), issued by the plugin's OP, within `nbf`
+/// and `exp` (no leeway), and no `crit` extension (none is understood; RFC 7515 §4.1.11).
 pub async fn verify(
     token: &str,
     header: &Value,
     jwks: &Jwks,
     oxd: &OxdClient,
 ) -> Result<Value, AuthError> {
+    if header.get("crit").is_some() {
+        return Err(AuthError::NotVerified(
+            "unsupported critical header parameters".into(),
+        ));
+    }
+    if !typ_is_access_token(header) {
+        return Err(AuthError::NotVerified("not an access token (typ)".into()));
+    }
     let alg = header
         .get("alg")
         .and_then(Value::as_str)
@@ -194,11 +238,21 @@ pub async fn verify(
     let mut validation = Validation::new(alg);
     validation.leeway = 0;
     validation.validate_aud = false;
-    validation.validate_nbf = false;
+    validation.validate_nbf = true;
     validation.set_required_spec_claims(&["exp"]);
     let data = jsonwebtoken::decode::<Value>(token, &key.key, &validation)
         .map_err(|e| AuthError::NotVerified(reason(&e)))?
         .claims;
+    if !issued_by(&data, oxd.op_host()) {
+        return Err(AuthError::NotVerified(
+            "issuer is not the configured OP".into(),
+        ));
+    }
+    if !claims_are_access_token(&data) {
+        return Err(AuthError::NotVerified(
+            "not an access token (token_type)".into(),
+        ));
+    }
     if data.get("client_id").and_then(Value::as_str).is_none()
         || data.get("exp").and_then(Value::as_i64).is_none()
     {
@@ -210,6 +264,31 @@ pub async fn verify(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_counts_as_an_access_token() {
+        use serde_json::json;
+        for typ in ["JWT", "jwt", "at+jwt", "application/at+JWT"] {
+            assert!(typ_is_access_token(&json!({"typ": typ})), "{typ}");
+        }
+        assert!(typ_is_access_token(&json!({})));
+        for typ in [
+            json!("id_token+jwt"),
+            json!("JOSE"),
+            json!("dpop+jwt"),
+            json!(1),
+        ] {
+            assert!(!typ_is_access_token(&json!({"typ": typ})), "{typ}");
+        }
+        assert!(claims_are_access_token(&json!({"token_type": "Bearer"})));
+        assert!(claims_are_access_token(&json!({})));
+        assert!(!claims_are_access_token(
+            &json!({"token_type": "refresh_token"})
+        ));
+        assert!(issued_by(&json!({"iss": "https://op/"}), "https://op"));
+        assert!(!issued_by(&json!({"iss": "https://op.evil"}), "https://op"));
+        assert!(!issued_by(&json!({}), "https://op"));
+    }
 
     #[test]
     fn jws_shape_detection() {
