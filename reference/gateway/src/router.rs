@@ -305,14 +305,11 @@ pub fn upstream_path(
     if rest.is_empty() {
         // As Kong: the request's trailing slash decides the service path's.
         let slash = path.ends_with('/');
-        return Some(if base == "/" {
-            base.to_owned()
-        } else if base.ends_with('/') && !slash {
-            base[..base.len() - 1].to_owned()
-        } else if !base.ends_with('/') && slash && path.len() > 1 {
-            format!("{base}/")
-        } else {
-            base.to_owned()
+        return Some(match base.strip_suffix('/') {
+            _ if base == "/" => base.to_owned(),
+            Some(bare) if !slash => bare.to_owned(),
+            None if slash && path.len() > 1 => format!("{base}/"),
+            _ => base.to_owned(),
         });
     }
     let mut out = String::with_capacity(base.len() + rest.len() + 1);

@@ -253,13 +253,40 @@ fn format_value(v: &Value, format: Option<Format>, sep: &str) -> Option<String> 
         Format::Base64 => Some(STANDARD.encode(string_form(v))),
         Format::Urlencoded => Some(utf8_percent_encode(&string_form(v), URI_ESCAPE).to_string()),
         Format::List => match v {
-            Value::Array(items) if !items.is_empty() => {
-                Some(items.iter().map(string_form).collect::<Vec<_>>().join(sep))
-            }
+            Value::Array(items) if !items.is_empty() => Some(
+                items
+                    .iter()
+                    .map(|item| list_item(string_form(item), sep))
+                    .collect::<Vec<_>>()
+                    .join(sep),
+            ),
             _ => None,
         },
         Format::Jwt => table.then(|| unsigned_jwt(v)),
     }
+}
+
+/// One item of a `list` header. An item containing a character of the separator (a spontaneous
+/// scope `transactions:1,admin` allowed by `^transactions:.+$`) would read as two items
+/// upstream, one of them `admin`; such an item has those characters and `%` percent-encoded
+/// (`transactions:1%2Cadmin`), so it stays one item and decodes back to itself. Other items are
+/// sent as Gluu Gateway sends them.
+fn list_item(text: String, sep: &str) -> String {
+    if sep.is_empty() || !text.chars().any(|c| sep.contains(c)) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 6);
+    for c in text.chars() {
+        if c == '%' || sep.contains(c) {
+            let mut utf8 = [0u8; 4];
+            for b in c.encode_utf8(&mut utf8).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn header_name(name: &str) -> String {
@@ -526,6 +553,35 @@ mod tests {
         assert_eq!(get("x-missing"), None);
         assert_eq!(get("x-int-k-1").as_deref(), Some("v"));
         assert_eq!(get("x-int-n").as_deref(), Some("2"));
+    }
+
+    #[test]
+    fn a_list_item_never_becomes_two() {
+        let h = headers(json!([
+            {"header_name": "x-scope", "value_lua_exp": "introspect_data.scope", "format": "list"},
+            {"header_name": "x-spaced", "value_lua_exp": "introspect_data.scope", "format": "list", "sep": " "},
+            {"header_name": "x-multi", "value_lua_exp": "introspect_data.scope", "format": "list", "sep": ", "},
+        ]));
+        let data = json!({"scope": ["transactions:1,admin", "read", "50%", "a b", "x%2Cy,z"]});
+        let got = eval(&h, &data, &Value::Null);
+        let get = |n: &str| got.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
+        assert_eq!(
+            get("x-scope").as_deref(),
+            Some("transactions:1%2Cadmin,read,50%,a b,x%252Cy%2Cz")
+        );
+        assert_eq!(
+            get("x-spaced").as_deref(),
+            Some("transactions:1,admin read 50% a%20b x%2Cy,z")
+        );
+        // Every character of a multi-character separator counts.
+        assert_eq!(
+            get("x-multi").as_deref(),
+            Some("transactions:1%2Cadmin, read, 50%, a%20b, x%252Cy%2Cz")
+        );
+        for (name, sep) in [("x-scope", ','), ("x-spaced", ' ')] {
+            let value = get(name).unwrap();
+            assert_eq!(value.split(sep).count(), 5, "{name}: one item per scope");
+        }
     }
 
     #[test]

@@ -228,3 +228,32 @@ async fn hop_by_hop_fields_are_removed_before_the_plugins_run() {
         );
     }
 }
+
+/// A spontaneous scope `transactions:1,admin` (allowed by `^transactions:.+$`) in a `list`
+/// header must not read as the two scopes `transactions:1` and `admin` upstream.
+#[tokio::test]
+async fn a_scope_containing_the_list_separator_stays_one_item() {
+    let s = setup(false).await;
+    introspects(
+        &s._oxd,
+        "spontaneous",
+        active("client-1", &["transactions:1,admin", "read"]),
+    )
+    .await;
+    let h = upstream_headers(
+        client()
+            .get(format!("{}/x", s.gw.proxy_url()))
+            .header("authorization", "Bearer spontaneous")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let scopes: Vec<&str> = h["x-authenticated-scope"]
+        .as_str()
+        .unwrap()
+        .split(',')
+        .collect();
+    assert_eq!(scopes, ["transactions:1%2Cadmin", "read"]);
+    assert!(!scopes.contains(&"admin"));
+}

@@ -99,11 +99,11 @@ impl Route {
             let slash = judged.ends_with('/');
             return Some(if base == "/" {
                 base.to_owned()
-            } else if base.ends_with('/') {
+            } else if let Some(bare) = base.strip_suffix('/') {
                 if slash {
                     base.to_owned()
                 } else {
-                    base[..base.len() - 1].to_owned()
+                    bare.to_owned()
                 }
             } else if slash && judged.len() > 1 {
                 format!("{base}/")
