@@ -11,6 +11,7 @@
 mod authenticator;
 pub mod driver;
 mod page;
+pub mod record;
 mod scripted;
 
 pub use authenticator::{decode_png_data_url, decode_qr_png, Authenticator};

@@ -8,6 +8,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
 use reqwest::Method;
 use url::{Origin, Url};
 
+use crate::record::{Pending, Record, Recorder};
 use crate::{Authenticator, BrowserError, Form, Hop, Page, BROWSER_ACCEPT, MAX_REDIRECTS};
 
 /// The timeout of every request when none is given.
@@ -34,9 +35,17 @@ pub struct BrowserBuilder {
     stay_on: Vec<Origin>,
     fresh_connections: bool,
     jar: Option<Arc<Jar>>,
+    recorder: Option<Recorder>,
 }
 
 impl BrowserBuilder {
+    /// Records every exchange (each hop of a navigation under one navigation id) into
+    /// `recorder`.
+    pub fn recorder(mut self, recorder: Recorder) -> Self {
+        self.recorder = Some(recorder);
+        self
+    }
+
     /// Bounds every request (connect and whole response).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
@@ -92,6 +101,7 @@ impl BrowserBuilder {
                 client,
                 jar,
                 stay_on: self.stay_on,
+                recorder: self.recorder,
                 state: Mutex::new(State {
                     headers,
                     history: Vec::new(),
@@ -117,6 +127,7 @@ struct Inner {
     client: reqwest::Client,
     jar: Arc<Jar>,
     stay_on: Vec<Origin>,
+    recorder: Option<Recorder>,
     state: Mutex<State>,
 }
 
@@ -149,6 +160,7 @@ impl Browser {
             stay_on: Vec::new(),
             fresh_connections: false,
             jar: None,
+            recorder: None,
         }
     }
 
@@ -345,10 +357,11 @@ impl Browser {
 
     async fn navigate(&self, first: Request) -> Result<Page, BrowserError> {
         let mut request = first;
+        let navigation = self.inner.recorder.as_ref().map(Recorder::next_navigation);
         let mut hops: Vec<Hop> = Vec::new();
         let mut auto_submits = 0;
         for _ in 0..=MAX_REDIRECTS {
-            let mut page = self.fetch(&request).await?;
+            let mut page = self.fetch(&request, navigation).await?;
             let hop = Hop {
                 method: request.method.to_string(),
                 url: request.url.clone(),
@@ -410,7 +423,11 @@ impl Browser {
         Err(BrowserError::TooManyRedirects(last.join("; ")))
     }
 
-    async fn fetch(&self, request: &Request) -> Result<Page, BrowserError> {
+    async fn fetch(
+        &self,
+        request: &Request,
+        navigation: Option<u64>,
+    ) -> Result<Page, BrowserError> {
         let headers = self.state().headers.clone();
         let mut req = self
             .inner
@@ -433,15 +450,42 @@ impl Browser {
             url: request.url.to_string(),
             source,
         };
-        let resp = req.send().await.map_err(http_err)?;
-        let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
-        let body = resp.text().await.map_err(http_err)?;
+        let req = req.build().map_err(http_err)?;
+        // The jar adds its cookies inside the client; the record shows them as sent.
+        let cookies = self
+            .cookies_for(&request.url)
+            .map(|c| vec![("cookie".to_owned(), c)])
+            .unwrap_or_default();
+        let pending = self
+            .inner
+            .recorder
+            .as_ref()
+            .map(|_| Pending::start("browser", navigation, &req, cookies));
+        let result = async {
+            let resp = self.inner.client.execute(req).await?;
+            let status = resp.status().as_u16();
+            let headers = resp.headers().clone();
+            let body = resp.bytes().await?;
+            Ok((status, headers, body))
+        }
+        .await;
+        let (status, headers, body) = match result {
+            Ok(ok) => ok,
+            Err(e) => {
+                if let (Some(rec), Some(p)) = (&self.inner.recorder, pending) {
+                    rec.push(Record::Exchange(p.fail(&e)));
+                }
+                return Err(http_err(e));
+            }
+        };
+        if let (Some(rec), Some(p)) = (&self.inner.recorder, pending) {
+            rec.push(Record::Exchange(p.finish(status, &headers, &body)));
+        }
         Ok(Page {
             url: request.url.clone(),
             status,
             headers,
-            body,
+            body: String::from_utf8_lossy(&body).into_owned(),
             hops: Vec::new(),
         })
     }

@@ -574,3 +574,97 @@ async fn a_wrong_password_repeats_the_login_page_until_the_walk_gives_up() {
         "{err}"
     );
 }
+
+fn exchanges(rec: &record::Recorder) -> Vec<record::Exchange> {
+    rec.drain()
+        .into_iter()
+        .filter_map(|r| match r {
+            record::Record::Exchange(e) => Some(e),
+            record::Record::Screenshot(_) => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_browser_records_every_hop_of_a_navigation_as_one_chain() {
+    let (u, _tasks) = start().await;
+    let rec = record::Recorder::default();
+    let b = Browser::builder().recorder(rec.clone()).build().unwrap();
+    b.open(&format!("{}/", u.site)).await.unwrap();
+    b.submit(None, &[("username", "alice"), ("password", "pw")], None)
+        .await
+        .unwrap();
+    let all = exchanges(&rec);
+    // GET / -> 302, GET /login -> 200; POST /login -> 303, GET /callback -> 302, GET / -> 200
+    let statuses: Vec<_> = all.iter().map(|e| e.status.unwrap()).collect();
+    assert_eq!(statuses, vec![302, 200, 303, 302, 200]);
+    assert_eq!(all[0].navigation, all[1].navigation);
+    assert_ne!(all[1].navigation, all[2].navigation);
+    assert!(all
+        .iter()
+        .all(|e| e.source == "browser" && e.duration_ms >= 0.0));
+    let post = &all[2];
+    assert_eq!(post.method, "POST");
+    assert!(post
+        .request_body
+        .as_deref()
+        .unwrap()
+        .contains("password=pw"));
+    assert!(post
+        .request_headers
+        .iter()
+        .any(|(n, v)| n == "cookie" && v.contains("idp_csrf=tok123")));
+    assert!(all[1].response_body.as_deref().unwrap().contains("Sign in"));
+    assert!(all[0]
+        .response_headers
+        .iter()
+        .any(|(n, v)| n == "location" && v.contains("/login")));
+    assert!(rec.drain().is_empty(), "drained");
+}
+
+#[tokio::test]
+async fn the_step_client_records_and_still_hands_back_the_response() {
+    let (u, _tasks) = start().await;
+    let rec = record::Recorder::default();
+    let client = record::Client::new(reqwest::Client::new(), rec.clone());
+    let resp = client
+        .post(format!("{}/echo", u.site))
+        .header("x-test", "1")
+        .body("payload")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.url().as_str(), format!("{}/echo", u.site));
+    assert_eq!(resp.text().await.unwrap(), "POST payload");
+    let gone = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = gone.local_addr().unwrap();
+    drop(gone);
+    assert!(client.get(format!("http://{addr}/")).send().await.is_err());
+    let all = exchanges(&rec);
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[0].source, "http");
+    assert_eq!(all[0].request_body.as_deref(), Some("payload"));
+    assert!(all[0]
+        .request_headers
+        .contains(&("x-test".into(), "1".into())));
+    assert_eq!(all[0].response_body.as_deref(), Some("POST payload"));
+    assert!(all[1].status.is_none() && all[1].error.is_some());
+}
+
+#[test]
+fn long_bodies_are_cut_with_a_marker_and_records_serialize() {
+    let long = vec![b'a'; record::MAX_RECORDED_BODY + 10];
+    let text = record::body_text(&long);
+    assert!(
+        text.ends_with("(10 more bytes not recorded)"),
+        "{}",
+        &text[text.len() - 40..]
+    );
+    let rec = record::Recorder::default();
+    rec.screenshot("http://x/", b"\x89PNG");
+    let json = serde_json::to_string(&rec.drain()).unwrap();
+    assert!(json.contains("\"kind\":\"screenshot\""), "{json}");
+    let back: Vec<record::Record> = serde_json::from_str(&json).unwrap();
+    assert!(back[0].at_ms() > 0.0);
+}

@@ -6,12 +6,14 @@
 //! * [`target`]: what steps talk to (URLs, credentials, users, capabilities), however produced;
 //! * [`browser`]: the scripted browser and the authenticator app;
 //! * [`world`] and [`steps`]: the cucumber world and the step library;
-//! * [`runner`]: running features with reports (`gatecheck run`, the `features` test target).
+//! * [`runner`]: running features with reports (`gatecheck run`, the `features` test target);
+//! * [`report`]: the HTML report and the recorded exchanges in the Cucumber JSON.
 #![warn(missing_docs)]
 
 /// The scripted browser (the `gatecheck-browser` crate, shared with every crate's tests).
 pub use gatecheck_browser as browser;
 
+pub mod report;
 pub mod runner;
 pub mod scenario;
 pub mod stack;

@@ -17,6 +17,9 @@ use futures::FutureExt as _;
 
 use crate::world::{shutdown_shared_stacks, GateWorld};
 
+/// Scenario tag that lets a scenario stop at an undefined step as skipped, not failed.
+pub const ALLOW_SKIPPED_TAG: &str = "allow.skipped";
+
 /// Tag expression used when none is given: everything but work in progress.
 pub const DEFAULT_TAGS: &str = "not @wip";
 
@@ -33,6 +36,10 @@ pub struct RunOptions {
     pub json: Option<PathBuf>,
     /// Scenarios run at the same time (default: cucumber's 64).
     pub concurrency: Option<usize>,
+    /// Write the HTML report into this directory.
+    pub html: Option<PathBuf>,
+    /// Show secrets in the HTML report and the JSON embeddings instead of masking them.
+    pub reveal_secrets: bool,
 }
 
 /// Scenario counts of a run.
@@ -42,6 +49,8 @@ pub struct Summary {
     pub passed: usize,
     /// Scenarios with a failed or undefined step, or a failed hook.
     pub failed: usize,
+    /// Scenarios tagged `@allow.skipped` that stopped at a step no definition matches.
+    pub skipped: usize,
     /// Feature files that could not be parsed.
     pub parse_errors: usize,
 }
@@ -54,11 +63,15 @@ impl Summary {
 
     /// The closing line.
     pub fn line(&self) -> String {
-        format!(
+        let line = format!(
             "{} passed, {} failed",
             self.passed,
             self.failed + self.parse_errors
-        )
+        );
+        match self.skipped {
+            0 => line,
+            n => format!("{line}, {n} skipped"),
+        }
     }
 }
 
@@ -125,14 +138,7 @@ impl cucumber::Parser<Vec<PathBuf>> for FileList {
     }
 }
 
-/// Identifies a feature (its file) for shared stacks.
-fn feature_key(feature: &cucumber::gherkin::Feature) -> String {
-    feature
-        .path
-        .as_ref()
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|| feature.name.clone())
-}
+use crate::report::collect::feature_key;
 
 fn report_file(path: &Option<PathBuf>) -> anyhow::Result<Box<dyn Write>> {
     Ok(match path {
@@ -162,7 +168,9 @@ pub async fn run(options: RunOptions) -> anyhow::Result<Summary> {
 
     let passed = Arc::new(AtomicUsize::new(0));
     let failed = Arc::new(AtomicUsize::new(0));
-    let (p, f) = (passed.clone(), failed.clone());
+    let skipped = Arc::new(AtomicUsize::new(0));
+    let (p, f, sk) = (passed.clone(), failed.clone(), skipped.clone());
+    let collector = crate::report::collect::Collector::default();
 
     let junit = report_file(&options.junit)?;
     let json = report_file(&options.json)?;
@@ -170,6 +178,12 @@ pub async fn run(options: RunOptions) -> anyhow::Result<Summary> {
         .summarized()
         .tee::<GateWorld, _>(writer::JUnit::for_tee(junit, 0))
         .tee::<GateWorld, _>(writer::Json::for_tee(json))
+        .tee::<GateWorld, _>(
+            collector
+                .clone()
+                .discard_stats_writes()
+                .discard_arbitrary_writes(),
+        )
         .normalized::<GateWorld>();
 
     let cli = cucumber::cli::Opts::<
@@ -189,7 +203,11 @@ pub async fn run(options: RunOptions) -> anyhow::Result<Summary> {
     let writer = GateWorld::cucumber::<PathBuf>()
         .with_parser::<FileList, Vec<PathBuf>>(FileList)
         .with_writer(out)
-        .fail_on_skipped()
+        // A scenario tagged @allow.skipped may stop at a step nobody wrote; it is counted as
+        // skipped, not failed (cucumber's convention).
+        .fail_on_skipped_with(|_, _, scenario| {
+            !scenario.tags.iter().any(|t| t == ALLOW_SKIPPED_TAG)
+        })
         .before(|feature, _rule, _scenario, world| {
             async move {
                 world.feature_tags = feature.tags.clone();
@@ -205,16 +223,22 @@ pub async fn run(options: RunOptions) -> anyhow::Result<Summary> {
             }
             .boxed_local()
         })
-        .after(move |feature, _rule, _scenario, finished, world| {
-            let ok = matches!(finished, event::ScenarioFinished::StepPassed);
-            let (p, f) = (p.clone(), f.clone());
-            async move {
-                if ok {
-                    p.fetch_add(1, Ordering::Relaxed);
-                } else {
-                    f.fetch_add(1, Ordering::Relaxed);
+        .after(move |feature, _rule, scenario, finished, world| {
+            let outcome = match finished {
+                event::ScenarioFinished::StepPassed => &p,
+                event::ScenarioFinished::StepSkipped
+                    if scenario.tags.iter().any(|t| t == ALLOW_SKIPPED_TAG) =>
+                {
+                    &sk
                 }
+                _ => &f,
+            }
+            .clone();
+            let key = (feature_key(feature), scenario.position.line);
+            async move {
+                outcome.fetch_add(1, Ordering::Relaxed);
                 if let Some(world) = world {
+                    crate::report::collect::keep_records(key, world.recorder.drain());
                     world.teardown().await;
                 }
                 crate::world::scenario_finished(&feature_key(feature)).await;
@@ -226,10 +250,26 @@ pub async fn run(options: RunOptions) -> anyhow::Result<Summary> {
         .await;
     shutdown_shared_stacks().await;
 
+    let report = collector.finish();
+    if let Some(dir) = &options.html {
+        let index = crate::report::html::write(
+            &report,
+            dir,
+            crate::report::html::HtmlOptions {
+                reveal_secrets: options.reveal_secrets,
+            },
+        )?;
+        println!("report: {}", index.display());
+    }
+    if let Some(json) = &options.json {
+        crate::report::embed_into_json(&report, json, options.reveal_secrets)?;
+    }
+
     use cucumber::writer::Stats as _;
     let summary = Summary {
         passed: passed.load(Ordering::Relaxed),
         failed: failed.load(Ordering::Relaxed),
+        skipped: skipped.load(Ordering::Relaxed),
         parse_errors: writer.parsing_errors(),
     };
     // Undefined steps are failures too (`fail_on_skipped`), as are failed hooks.

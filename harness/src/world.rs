@@ -15,7 +15,7 @@ use std::time::Duration;
 use anyhow::Context;
 use serde_json::Value;
 
-use crate::browser::{Authenticator, Browser};
+use crate::browser::{record, Authenticator, Browser};
 use crate::scenario::{PortMode, Scenario};
 use crate::stack::Stack;
 use crate::target::Target;
@@ -88,8 +88,10 @@ pub struct GateWorld {
     pub oxd: Option<Response>,
     /// Output of the requesting party: (success, stdout, stderr).
     pub rqp: Option<(bool, String, String)>,
-    /// Plain HTTP client for API calls (no cookies, no redirects).
-    pub http: reqwest::Client,
+    /// Plain HTTP client for API calls (no cookies, no redirects); every exchange is recorded.
+    pub http: record::Client,
+    /// Everything the scenario's clients and browsers exchanged, drained by the runner.
+    pub recorder: record::Recorder,
     /// The administrator's browser at the Admin GUI (a session of its own).
     pub gui_browser: Option<Browser>,
     /// What the administrator typed into the current GUI form (field label or name → value),
@@ -107,6 +109,8 @@ impl GateWorld {
             .timeout(STEP_HTTP_TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
+        let recorder = record::Recorder::default();
+        let http = record::Client::new(http, recorder.clone());
         Ok(Self {
             feature_tags: Vec::new(),
             feature_key: String::new(),
@@ -121,6 +125,7 @@ impl GateWorld {
             oxd: None,
             rqp: None,
             http,
+            recorder,
             gui_browser: None,
             gui_fills: Vec::new(),
             gui_ticks: Vec::new(),
@@ -186,9 +191,17 @@ impl GateWorld {
     /// The browser, opened on first use.
     pub fn browser(&mut self) -> anyhow::Result<&mut Browser> {
         if self.browser.is_none() {
-            self.browser = Some(Browser::new(STEP_HTTP_TIMEOUT)?);
+            self.browser = Some(self.new_browser()?);
         }
         self.browser.as_mut().context("browser")
+    }
+
+    /// A new browser (a new user) whose exchanges are recorded with the scenario's.
+    pub fn new_browser(&self) -> anyhow::Result<Browser> {
+        Ok(Browser::builder()
+            .timeout(STEP_HTTP_TIMEOUT)
+            .recorder(self.recorder.clone())
+            .build()?)
     }
 
     /// Fills `${...}` placeholders of a step argument with the target's values.

@@ -21,6 +21,13 @@ pub struct RunArgs {
     /// How many scenarios run at the same time [default: 64].
     #[arg(long, value_name = "N")]
     pub concurrency: Option<usize>,
+    /// Write a static HTML report (every step's HTTP exchanges and screenshots) into DIR.
+    #[arg(long, value_name = "DIR")]
+    pub html: Option<PathBuf>,
+    /// Show passwords, client secrets, tokens and cookies in the HTML report and the JSON
+    /// embeddings instead of masking them.
+    #[arg(long)]
+    pub reveal_secrets: bool,
 }
 
 /// Runs the features; exit status 0 only when every selected scenario passed.
@@ -41,6 +48,8 @@ pub fn run(args: RunArgs) -> ExitCode {
         junit: args.junit,
         json: args.json,
         concurrency: args.concurrency,
+        html: args.html,
+        reveal_secrets: args.reveal_secrets,
     };
     match runtime.block_on(gatecheck_harness::runner::run(options)) {
         Ok(summary) if summary.success() => ExitCode::SUCCESS,

@@ -5,8 +5,8 @@ use cucumber::{then, when};
 use scraper::{Html, Selector};
 
 use super::check;
-use crate::browser::{driver, Browser, Page};
-use crate::world::{GateWorld, STEP_HTTP_TIMEOUT};
+use crate::browser::{driver, Page};
+use crate::world::GateWorld;
 
 fn page(w: &GateWorld) -> anyhow::Result<Page> {
     Ok(w.browser
@@ -34,7 +34,7 @@ async fn open_through_gateway(w: &mut GateWorld, path: String) -> anyhow::Result
 
 #[when(expr = "a new browser opens {string} through the gateway")]
 async fn new_browser_opens(w: &mut GateWorld, path: String) -> anyhow::Result<()> {
-    w.browser = Some(Browser::new(STEP_HTTP_TIMEOUT)?);
+    w.browser = Some(w.new_browser()?);
     open_through_gateway(w, path).await
 }
 

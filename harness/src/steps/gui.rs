@@ -11,11 +11,11 @@ use scraper::{Html, Selector};
 
 use super::check;
 use crate::browser::{Browser, Page};
-use crate::world::{GateWorld, STEP_HTTP_TIMEOUT};
+use crate::world::GateWorld;
 
 fn gui(w: &mut GateWorld) -> anyhow::Result<&mut Browser> {
     if w.gui_browser.is_none() {
-        w.gui_browser = Some(Browser::new(STEP_HTTP_TIMEOUT)?);
+        w.gui_browser = Some(w.new_browser()?);
     }
     w.gui_browser
         .as_mut()
