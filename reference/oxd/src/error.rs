@@ -23,6 +23,10 @@ pub enum OxdError {
     /// The body is not a JSON object (400 `invalid_request`).
     #[error("request body is not a JSON object: {0}")]
     MalformedBody(String),
+    /// The body is larger than [`crate::request::MAX_BODY_BYTES`] (413 `invalid_request`,
+    /// RFC 9110 §15.5.14); nothing of it was parsed.
+    #[error("request body is larger than {} bytes", crate::request::MAX_BODY_BYTES)]
+    BodyTooLarge,
     /// `oxd_id` names no registered site (400 `invalid_oxd_id`).
     #[error("Invalid oxd_id {0:?}. Unable to find site for oxd_id. It does not exist or has been removed from the server.")]
     UnknownOxdId(String),
@@ -72,6 +76,7 @@ impl OxdError {
             | Self::UnknownOxdId(_)
             | Self::BadState
             | Self::OpRejected { .. } => StatusCode::BAD_REQUEST,
+            Self::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::MissingProtectionToken => StatusCode::UNAUTHORIZED,
             Self::InvalidProtectionToken(_) | Self::ProtectionTokenClientMismatch { .. } => {
                 StatusCode::FORBIDDEN
@@ -86,7 +91,9 @@ impl OxdError {
     pub fn code(&self) -> String {
         match self {
             Self::MissingField(field) => format!("bad_request_no_{field}"),
-            Self::InvalidField { .. } | Self::MalformedBody(_) => "invalid_request".into(),
+            Self::InvalidField { .. } | Self::MalformedBody(_) | Self::BodyTooLarge => {
+                "invalid_request".into()
+            }
             Self::UnknownOxdId(_) => "invalid_oxd_id".into(),
             Self::BadState => "bad_state".into(),
             Self::OpRejected { code, .. } => code.clone(),

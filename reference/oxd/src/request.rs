@@ -1,22 +1,33 @@
 //! Request bodies: JSON parsed with the offending field named, and helpers for required fields.
 
 use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use crate::error::OxdError;
 
-/// A JSON command body. An empty body counts as `{}` so the missing field gets named.
+/// The largest command body read (2 MiB; the biggest real command, `register-site` with its
+/// URI lists, is a few KiB). A larger one is 413 before any of it is parsed.
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+/// A JSON command body. An empty body counts as `{}` so the missing field gets named. JSON
+/// nested deeper than serde_json's limit (128) is an `invalid_request`, so no body can exhaust
+/// the stack.
 pub struct Command<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Command<T> {
     type Rejection = OxdError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|e| OxdError::MalformedBody(e.to_string()))?;
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                OxdError::BodyTooLarge
+            } else {
+                OxdError::MalformedBody(e.to_string())
+            }
+        })?;
         parse(&bytes).map(Command)
     }
 }

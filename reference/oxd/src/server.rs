@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
@@ -12,7 +13,7 @@ use crate::config::Config;
 use crate::error::OxdError;
 use crate::protection::ProtectionTokens;
 use crate::provider::{normalise_op_host, Providers};
-use crate::request::required;
+use crate::request::{required, MAX_BODY_BYTES};
 use crate::store::{MemoryStore, Site, SiteStore};
 
 /// Everything a command handler needs.
@@ -97,6 +98,7 @@ fn router(state: AppState) -> Router {
         .route("/get-logout-uri", post(api::logout::get_logout_uri))
         .fallback(|| async { OxdError::NotFound })
         .method_not_allowed_fallback(|| async { OxdError::MethodNotAllowed })
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }
 

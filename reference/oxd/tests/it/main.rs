@@ -5,4 +5,5 @@ mod common;
 mod errors;
 mod id_token;
 mod op_faults;
+mod security;
 mod with_op;
