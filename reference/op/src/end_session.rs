@@ -1,12 +1,19 @@
 //! RP-initiated logout (`GET`/`POST /oxauth/restv1/end_session`).
 //!
-//! With a valid `id_token_hint` (signed by this OP, for a known client) and a
-//! `post_logout_redirect_uri` registered exactly for that client, the session ends and the browser
-//! is redirected there with `state`. Without a hint the OP never redirects (OIDF suite behaviour,
-//! `docs/differences.md#no-logout-redirect-without-a-hint`): it ends the browser's session and
-//! shows a logged-out page. A bad hint or an unregistered URI is a 400 JSON error and the session
-//! is kept. Logout ends both the browser's session and the session named by the hint's `sid` (an RP
-//! may hold an ID token of an earlier session of the same browser, e.g. from before a step-up).
+//! The OP logs the user out without asking only when the request carries an `id_token_hint`
+//! that is an ID token this OP issued ([`crate::id_token::verify_hint`]: not a JWT access token,
+//! not a forgery) whose `sub` is the browser's signed-in user (or the browser has no session).
+//! Otherwise (no hint, a hint that is not such an ID token, or one about another user) it shows
+//! a confirmation page whose form (`#logoutForm`) carries the session's CSRF token and posts back
+//! here; only that POST, with the session's token, ends the session. A third-party page can
+//! therefore not log a user out by linking or posting here.
+//!
+//! After logout the browser is redirected, with `state`, to `post_logout_redirect_uri` only when
+//! the hint is valid and the URI is registered exactly for the hint's client; otherwise a
+//! logged-out page is shown (the OIDF suite's expectation). A valid hint with an unregistered URI
+//! is a 400 `post_logout_uri_not_associated_with_client` JSON error and the session is kept.
+//! Logout ends the browser's session and the session named by a valid hint's `sid` (an RP may
+//! hold an ID token of an earlier session of the same browser, e.g. from before a step-up).
 
 use std::collections::HashMap;
 
@@ -18,8 +25,18 @@ use axum_extra::extract::cookie::CookieJar;
 
 use crate::authorize::{append_query, redirect};
 use crate::error::OAuthError;
-use crate::server::{parse_form, AppState};
+use crate::id_token::{self, Hint};
+use crate::server::{parse_form, paths, AppState};
 use crate::sessions;
+use crate::util::secure_eq;
+
+/// Parameters the confirmation form carries back to the endpoint.
+const CARRIED: &[&str] = &[
+    "id_token_hint",
+    "post_logout_redirect_uri",
+    "state",
+    "client_id",
+];
 
 /// `GET /end_session`.
 pub async fn get_handler(
@@ -27,24 +44,22 @@ pub async fn get_handler(
     jar: CookieJar,
     RawQuery(query): RawQuery,
 ) -> Response {
-    respond(
-        &state,
-        jar,
-        parse_form(query.unwrap_or_default().as_bytes()),
-    )
+    let params = parse_form(query.unwrap_or_default().as_bytes());
+    respond(&state, jar, params, false)
 }
 
-/// `POST /end_session` (form).
+/// `POST /end_session` (form): an RP's request, or the confirmation form.
 pub async fn post_handler(State(state): State<AppState>, jar: CookieJar, body: Bytes) -> Response {
-    respond(&state, jar, parse_form(&body))
+    respond(&state, jar, parse_form(&body), true)
 }
 
 fn respond(
     state: &AppState,
     jar: CookieJar,
     params: Result<HashMap<String, String>, OAuthError>,
+    posted: bool,
 ) -> Response {
-    match end_session(state, jar, params) {
+    match params.and_then(|p| end_session(state, jar, &p, posted)) {
         Ok(response) => response,
         Err(err) => err.into_response(),
     }
@@ -53,48 +68,54 @@ fn respond(
 fn end_session(
     state: &AppState,
     jar: CookieJar,
-    params: Result<HashMap<String, String>, OAuthError>,
+    params: &HashMap<String, String>,
+    posted: bool,
 ) -> Result<Response, OAuthError> {
-    let params = params?;
     let get = |k: &str| params.get(k).map(String::as_str).filter(|v| !v.is_empty());
-    let redirect_uri = get("post_logout_redirect_uri");
-    let mut target = None;
-    let mut hinted_sid = None;
-    if let Some(hint) = get("id_token_hint") {
-        let claims = state
-            .keys
-            .verify(hint, &state.issuer)
-            .map_err(|e| OAuthError::InvalidGrantAndSession(format!("id_token_hint: {e}")))?;
-        let client_id = match &claims["aud"] {
-            serde_json::Value::String(s) => Some(s.clone()),
-            serde_json::Value::Array(a) => a.first().and_then(|v| v.as_str()).map(str::to_owned),
-            _ => None,
-        }
-        .ok_or_else(|| OAuthError::InvalidGrantAndSession("id_token_hint has no aud".into()))?;
-        if get("client_id").is_some_and(|c| c != client_id) {
-            return Err(OAuthError::InvalidRequest(
-                "client_id does not match the id_token_hint".into(),
+    let (hint, refused) = match get("id_token_hint") {
+        None => (None, None),
+        Some(raw) => match id_token::verify_hint(state, raw) {
+            Ok(hint) => (Some(hint), None),
+            Err(reason) => {
+                tracing::info!("end_session: id_token_hint not accepted: {reason}");
+                (None, Some(reason))
+            }
+        },
+    };
+    let target = match &hint {
+        Some(hint) => redirect_target(
+            state,
+            hint,
+            get("client_id"),
+            get("post_logout_redirect_uri"),
+        )?,
+        None => None,
+    };
+    let session = sessions::current(state, &jar).map(|(_, s)| s);
+    if let Some(session) = &session {
+        let silent = hint.as_ref().is_some_and(|h| h.sub == session.auth.sub);
+        let confirmed =
+            posted && get("csrf_token").is_some_and(|t| secure_eq(t, &session.logout_csrf));
+        if !silent && !confirmed {
+            let warning = match (&hint, &refused) {
+                (Some(_), _) => Some("The application asked to log out another user.".to_owned()),
+                (None, Some(_)) => Some(
+                    "The application's logout request could not be verified: you will not be sent back to it."
+                        .to_owned(),
+                ),
+                (None, None) => None,
+            };
+            return Ok(confirmation(
+                state,
+                params,
+                &session.auth.username,
+                &session.logout_csrf,
+                warning,
             ));
         }
-        let client = state
-            .storage
-            .clients
-            .get(&client_id, state.now())
-            .ok_or_else(|| OAuthError::InvalidGrantAndSession("unknown client".into()))?;
-        hinted_sid = claims["sid"].as_str().map(str::to_owned);
-        if let Some(uri) = redirect_uri {
-            if !client.post_logout_redirect_uris.iter().any(|r| r == uri) {
-                return Err(OAuthError::PostLogoutUriNotAssociatedWithClient(format!(
-                    "post_logout_redirect_uri `{uri}` is not registered for client `{client_id}`"
-                )));
-            }
-            target = Some(uri.to_owned());
-        }
-    } else if redirect_uri.is_some() {
-        tracing::info!("post_logout_redirect_uri without id_token_hint: not redirecting");
     }
-    if let Some(sid) = &hinted_sid {
-        state.storage.sessions.remove_where(&|s| s.sid == *sid);
+    if let Some(sid) = hint.as_ref().and_then(|h| h.sid.as_deref()) {
+        state.storage.sessions.remove_where(&|s| s.sid == sid);
     }
     let jar = sessions::end(state, jar);
     let response = match target {
@@ -113,4 +134,53 @@ fn end_session(
         ),
     };
     Ok((jar, response).into_response())
+}
+
+/// Where to send the browser after logout: `post_logout_redirect_uri` if it is registered for
+/// the hint's client. A URI the client did not register is an error (the session is kept).
+fn redirect_target(
+    state: &AppState,
+    hint: &Hint,
+    client_id: Option<&str>,
+    uri: Option<&str>,
+) -> Result<Option<String>, OAuthError> {
+    if client_id.is_some_and(|c| c != hint.client_id) {
+        return Err(OAuthError::InvalidRequest(
+            "client_id does not match the id_token_hint".into(),
+        ));
+    }
+    let Some(uri) = uri else { return Ok(None) };
+    let registered = state
+        .storage
+        .clients
+        .get(&hint.client_id, state.now())
+        .is_some_and(|c| c.post_logout_redirect_uris.iter().any(|r| r == uri));
+    if !registered {
+        return Err(OAuthError::PostLogoutUriNotAssociatedWithClient(format!(
+            "post_logout_redirect_uri `{uri}` is not registered for client `{}`",
+            hint.client_id
+        )));
+    }
+    Ok(Some(uri.to_owned()))
+}
+
+fn confirmation(
+    state: &AppState,
+    params: &HashMap<String, String>,
+    username: &str,
+    csrf_token: &str,
+    warning: Option<String>,
+) -> Response {
+    let carried: Vec<(&str, &str)> = CARRIED
+        .iter()
+        .filter_map(|k| params.get(*k).map(|v| (*k, v.as_str())))
+        .collect();
+    state.pages.render(
+        StatusCode::OK,
+        "logout.html",
+        minijinja::context! {
+            username, csrf_token, warning, carried,
+            action => paths::END_SESSION,
+        },
+    )
 }

@@ -3,13 +3,20 @@
 //! and `at_hash`/`c_hash` when issued alongside an access token/code.
 
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::clients::Client;
 use crate::error::OAuthError;
-use crate::model::AuthContext;
+use crate::model::{AuthContext, IssuedIdToken};
 use crate::server::AppState;
-use crate::util::half_hash;
+use crate::util::{b64, half_hash};
+
+/// An `id_token_hint` the OP recognised as one of its ID tokens.
+pub type Hint = IssuedIdToken;
+
+fn digest(token: &str) -> String {
+    use sha2::Digest;
+    b64(&sha2::Sha256::digest(token.as_bytes()))
+}
 
 #[derive(Serialize)]
 struct Claims<'a> {
@@ -65,31 +72,33 @@ pub fn issue(
         at_hash: with.access_token.map(half_hash),
         c_hash: with.code.map(half_hash),
     };
-    state
+    let token = state
         .keys
         .sign(client.id_token_signed_response_alg, "JWT", &claims)
-        .map_err(|e| OAuthError::server("ID token signing failed", e))
+        .map_err(|e| OAuthError::server("ID token signing failed", e))?;
+    // Kept one session lifetime past expiry: RPs log out with the ID token they hold, and
+    // RP-Initiated Logout lets an OP accept an expired one as a hint.
+    let remembered_until = claims.exp.saturating_add(state.config.lifetimes.session);
+    state.storage.id_tokens.insert(
+        &digest(&token),
+        IssuedIdToken {
+            client_id: client.client_id.clone(),
+            sub: auth.sub.clone(),
+            sid: auth.sid.clone(),
+        },
+        remembered_until,
+    );
+    Ok(token)
 }
 
-/// Whether the `aud` claim (string or array) contains `client_id`.
-pub fn audience_contains(claims: &Value, client_id: &str) -> bool {
-    match &claims["aud"] {
-        Value::String(aud) => aud == client_id,
-        Value::Array(auds) => auds.iter().any(|a| a.as_str() == Some(client_id)),
-        _ => false,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn audience_forms() {
-        assert!(audience_contains(&json!({"aud": "a"}), "a"));
-        assert!(audience_contains(&json!({"aud": ["b", "a"]}), "a"));
-        assert!(!audience_contains(&json!({"aud": ["b"]}), "a"));
-        assert!(!audience_contains(&json!({}), "a"));
-    }
+/// Recognises an `id_token_hint`: a JWT signed by this OP (key by `kid`, its algorithm, our
+/// `iss`) that is exactly an ID token the OP issued and still remembers. A JWT access token, a
+/// token re-signed or re-encoded in any way, or one of another OP is refused with the reason.
+pub fn verify_hint(state: &AppState, hint: &str) -> Result<Hint, String> {
+    state.keys.verify(hint, &state.issuer)?;
+    state
+        .storage
+        .id_tokens
+        .get(&digest(hint), state.now())
+        .ok_or_else(|| "not an ID token this OP issued (or too old to be a hint)".to_owned())
 }

@@ -92,8 +92,23 @@ pub struct RefreshTokenRecord {
 pub struct Session {
     /// Public session id (`sid` claim); distinct from the cookie value.
     pub sid: String,
+    /// CSRF token of the logout confirmation form: only a page the OP showed this session can
+    /// end it without an `id_token_hint`.
+    pub logout_csrf: String,
     /// The authentication.
     pub auth: AuthContext,
+}
+
+/// An ID token the OP issued, remembered (by a digest of the token) so that an
+/// `id_token_hint` can be recognised as one: not a JWT access token, not a forgery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedIdToken {
+    /// The client it was issued to (its `aud`).
+    pub client_id: String,
+    /// Its subject.
+    pub sub: String,
+    /// The OP session it was issued in (`sid`), absent for the password grant.
+    pub sid: Option<String>,
 }
 
 /// Scopes a user allowed for a client.

@@ -28,6 +28,7 @@ impl Pages {
             ("otp.html", include_str!("../templates/otp.html")),
             ("consent.html", include_str!("../templates/consent.html")),
             ("message.html", include_str!("../templates/message.html")),
+            ("logout.html", include_str!("../templates/logout.html")),
         ] {
             env.add_template(name, source)?;
         }
@@ -104,6 +105,7 @@ mod tests {
             "otp.html",
             "consent.html",
             "message.html",
+            "logout.html",
         ] {
             let response = pages.render(
                 StatusCode::OK,

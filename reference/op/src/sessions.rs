@@ -59,6 +59,7 @@ pub fn establish(
         &value,
         Session {
             sid,
+            logout_csrf: random_token(32),
             auth: auth.clone(),
         },
         state.now().saturating_add(lifetime),

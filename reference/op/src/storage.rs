@@ -11,8 +11,8 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use crate::clients::Client;
 use crate::interaction::Interaction;
 use crate::model::{
-    AccessTokenRecord, AuthCode, ConsentRecord, OtpEnrollment, RefreshTokenRecord, Session,
-    SpontaneousScopeRecord, UsedCode,
+    AccessTokenRecord, AuthCode, ConsentRecord, IssuedIdToken, OtpEnrollment, RefreshTokenRecord,
+    Session, SpontaneousScopeRecord, UsedCode,
 };
 
 /// Expiry meaning "never".
@@ -209,6 +209,8 @@ pub struct Storage {
     pub access_tokens: Arc<dyn Table<AccessTokenRecord>>,
     /// Refresh tokens, by token string.
     pub refresh_tokens: Arc<dyn Table<RefreshTokenRecord>>,
+    /// ID tokens issued, by a digest of the token (recognising `id_token_hint`s).
+    pub id_tokens: Arc<dyn Table<IssuedIdToken>>,
     /// Rotated refresh tokens (replay detection), value = grant id.
     pub used_refresh_tokens: Arc<dyn Table<String>>,
     /// OP browser sessions, by session cookie value.
@@ -236,6 +238,7 @@ impl Storage {
             used_codes: Arc::new(MemoryTable::default()),
             access_tokens: Arc::new(MemoryTable::default()),
             refresh_tokens: Arc::new(MemoryTable::default()),
+            id_tokens: Arc::new(MemoryTable::default()),
             used_refresh_tokens: Arc::new(MemoryTable::default()),
             sessions: Arc::new(MemoryTable::default()),
             interactions: Arc::new(MemoryTable::default()),
@@ -254,6 +257,7 @@ impl Storage {
             + self.used_codes.purge_expired(now)
             + self.access_tokens.purge_expired(now)
             + self.refresh_tokens.purge_expired(now)
+            + self.id_tokens.purge_expired(now)
             + self.used_refresh_tokens.purge_expired(now)
             + self.sessions.purge_expired(now)
             + self.interactions.purge_expired(now)

@@ -1,4 +1,5 @@
-//! `id_token_hint`: must be an ID token this OP signed for this client; yields its subject.
+//! `id_token_hint`: must be an ID token this OP issued to this client (not a JWT access token;
+//! [`crate::id_token::verify_hint`]); yields its subject.
 
 use super::{param, Params};
 use crate::clients::Client;
@@ -14,17 +15,12 @@ pub fn check(
     let Some(hint) = param(params, "id_token_hint") else {
         return Ok(None);
     };
-    let claims = state
-        .keys
-        .verify(hint, &state.issuer)
+    let hint = crate::id_token::verify_hint(state, hint)
         .map_err(|e| OAuthError::InvalidRequest(format!("id_token_hint: {e}")))?;
-    if !crate::id_token::audience_contains(&claims, &client.client_id) {
+    if hint.client_id != client.client_id {
         return Err(OAuthError::InvalidRequest(
             "id_token_hint was not issued to this client".into(),
         ));
     }
-    claims["sub"]
-        .as_str()
-        .map(|s| Some(s.to_owned()))
-        .ok_or_else(|| OAuthError::InvalidRequest("id_token_hint has no sub".into()))
+    Ok(Some(hint.sub))
 }
