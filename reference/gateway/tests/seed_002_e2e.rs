@@ -53,12 +53,15 @@ async fn stack() -> Stack {
         .unwrap();
     let gw = gateway(Default::default()).await;
 
-    // The gateway's own OP client (what the GG UI registers through oxd).
+    // The gateway's own OP client, adopted by oxd: the OP lets it introspect every consumer's
+    // token (a dynamically registered client would only see its own).
     let site = oxd_call(
         &oxd,
         "register-site",
         json!({
             "op_host": op.issuer(),
+            "client_id": "gg-gateway",
+            "client_secret": "gg-gateway-secret",
             "redirect_uris": ["https://gateway.example/callback"],
             "scope": ["openid", "oxd"],
             "grant_types": ["client_credentials"],

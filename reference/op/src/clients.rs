@@ -66,8 +66,12 @@ pub struct Client {
     pub default_max_age: Option<i64>,
     /// Registered post-logout redirect URIs.
     pub post_logout_redirect_uris: Vec<String>,
-    /// May introspect any token.
-    pub allow_introspection: bool,
+    /// Audiences of its access tokens after its own id.
+    pub additional_audience: Vec<String>,
+    /// Resource servers it serves (introspection of tokens naming them).
+    pub resource_servers: Vec<String>,
+    /// May introspect every token.
+    pub introspect_any_token: bool,
     /// Refused everywhere.
     pub disabled: bool,
     /// Present for dynamically registered clients.
@@ -106,7 +110,9 @@ impl Client {
                 .collect(),
             default_max_age: c.default_max_age,
             post_logout_redirect_uris: c.post_logout_redirect_uris.clone(),
-            allow_introspection: c.allow_introspection,
+            additional_audience: c.additional_audience.clone(),
+            resource_servers: c.resource_servers.clone(),
+            introspect_any_token: c.introspect_any_token,
             disabled: c.disabled,
             registration: None,
         })
@@ -120,6 +126,17 @@ impl Client {
     /// Whether the client may use `grant`.
     pub fn allows_grant(&self, grant: GrantType) -> bool {
         self.grant_types.contains(&grant)
+    }
+
+    /// `aud` of its access tokens: its own id, then each additional audience (no repeats).
+    pub fn audience(&self) -> Vec<String> {
+        let mut audience = vec![self.client_id.clone()];
+        for a in &self.additional_audience {
+            if !audience.contains(a) {
+                audience.push(a.clone());
+            }
+        }
+        audience
     }
 
     /// The pattern matching a spontaneous scope, if the client allows spontaneous scopes.

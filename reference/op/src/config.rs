@@ -43,6 +43,9 @@ pub struct Config {
     /// Scopes published in discovery (clients may additionally hold any other scope string).
     #[serde(default = "default_scopes")]
     pub scopes: Vec<String>,
+    /// Who may introspect which tokens, beyond each client's own settings.
+    #[serde(default)]
+    pub introspection: IntrospectionConfig,
     /// Whether `/oxauth/restv1/register` accepts dynamic registrations. Default true.
     #[serde(default = "yes")]
     pub dynamic_registration: bool,
@@ -172,6 +175,33 @@ impl Default for PasswordLockout {
     }
 }
 
+/// OP-wide introspection rules ([`crate::introspection`]).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IntrospectionConfig {
+    /// Which callers may introspect every token, whatever their client's settings. Default
+    /// `none`.
+    pub any_token: AnyTokenCallers,
+    /// A bearer caller's token must carry this scope (Gluu's
+    /// `introspectionAccessTokenMustHaveUmaProtectionScope` is `uma_protection`). Default none.
+    pub bearer_scope: Option<String>,
+}
+
+/// Callers that may introspect every token regardless of their client's settings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnyTokenCallers {
+    /// Nobody: each client's `introspect_any_token`, `resource_servers` and audiences decide.
+    #[default]
+    None,
+    /// Gluu 4.2's rule: a caller presenting any valid access token as `Authorization: Bearer`.
+    Bearer,
+    /// Any authenticated caller, by client credentials or bearer token: how the Gluu Gateway
+    /// tutorials' stacks run with gatecheck's oxd, which introspects with the site's client
+    /// credentials where Gluu's oxd presents a protection token.
+    Authenticated,
+}
+
 /// A user of the OP's store.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -249,10 +279,19 @@ pub struct ClientConfig {
     /// Where RP-initiated logout may send the user afterwards.
     #[serde(default)]
     pub post_logout_redirect_uris: Vec<String>,
-    /// Whether this client (by credentials, or by a bearer token issued to it) may introspect any
-    /// token; when false it may only introspect its own. Default true.
-    #[serde(default = "yes")]
-    pub allow_introspection: bool,
+    /// Audiences added to this client's access tokens after its own id (Gluu's
+    /// `additional_audience`, Keycloak's audience mapper): resource servers that may introspect
+    /// them.
+    #[serde(default)]
+    pub additional_audience: Vec<String>,
+    /// Resource servers this client serves: it may introspect tokens whose `aud` names one.
+    #[serde(default)]
+    pub resource_servers: Vec<String>,
+    /// May introspect every token of the OP (a gateway in front of every client's APIs; what
+    /// Gluu 4.2 allows any bearer caller). Default false: its own tokens, and those whose `aud`
+    /// names it or one of its `resource_servers`.
+    #[serde(default)]
+    pub introspect_any_token: bool,
     /// Refuse every request of this client.
     #[serde(default)]
     pub disabled: bool,
@@ -285,7 +324,9 @@ impl Default for ClientConfig {
             default_acr_values: Vec::new(),
             default_max_age: None,
             post_logout_redirect_uris: Vec::new(),
-            allow_introspection: true,
+            additional_audience: Vec::new(),
+            resource_servers: Vec::new(),
+            introspect_any_token: false,
             disabled: false,
         }
     }
@@ -336,6 +377,7 @@ impl Default for Config {
             acr: AcrConfig::default(),
             otp: OtpConfig::default(),
             password_lockout: PasswordLockout::default(),
+            introspection: IntrospectionConfig::default(),
             scopes: default_scopes(),
             dynamic_registration: true,
             users: Vec::new(),
@@ -551,6 +593,14 @@ impl Config {
             if let Some(age) = client.default_max_age {
                 if age < 0 {
                     bail!("{}: must not be negative", at("default_max_age"));
+                }
+            }
+            for (field, names) in [
+                ("additional_audience", &client.additional_audience),
+                ("resource_servers", &client.resource_servers),
+            ] {
+                if let Some(j) = names.iter().position(|n| n.trim().is_empty()) {
+                    bail!("{}: must not be empty", at(&format!("{field}[{j}]")));
                 }
             }
             if client

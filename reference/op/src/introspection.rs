@@ -1,11 +1,23 @@
 //! Token introspection (RFC 7662) at `/oxauth/restv1/introspection`, GET or POST.
 //!
 //! The caller authenticates with client credentials (Basic or form) or with
-//! `Authorization: Bearer <access token>` of an enabled client. A caller whose client has
-//! `allow_introspection` (the default) may introspect any token; otherwise only tokens issued to
-//! itself (others read as inactive). Unknown, expired and revoked tokens are `{"active": false}`.
-//! Errors follow Gluu: no caller authentication or no `token` → 400 `invalid_request`; bad caller
-//! credentials → 401 `access_denied`.
+//! `Authorization: Bearer <access token>` (the caller is then that token's client). A caller
+//! sees a token as active only when it may serve it: the token was issued to the caller, or its
+//! `aud` names the caller or one of the caller's `resource_servers`, or the caller is configured
+//! with `introspect_any_token` (a gateway that serves every client's tokens). Any other token
+//! reads `{"active": false}`, exactly like an unknown, expired or revoked one, so a caller learns
+//! nothing about other clients' tokens.
+//!
+//! `introspection.any_token: bearer` restores Gluu 4.2's rule: a caller presenting any valid
+//! access token as Bearer (carrying `introspection.bearer_scope` when set; Gluu's
+//! `introspectionAccessTokenMustHaveUmaProtectionScope` means `uma_protection`) may introspect
+//! every token. `any_token: authenticated` lets every authenticated caller do so (the Gluu
+//! Gateway tutorials' stacks, whose gateway client is registered dynamically).
+//!
+//! Errors follow Gluu: no caller authentication or no `token` → 400 `invalid_request`; bad
+//! caller credentials (or a bearer token without `bearer_scope`) → 401 `access_denied`.
+//! Fields: `active, scope, client_id, username, token_type, exp, iat, sub, aud, iss, jti,
+//! acr_values`, then the client's extra access-token claims (`token_claims`).
 
 use std::collections::HashMap;
 
@@ -17,8 +29,10 @@ use serde_json::{json, Value};
 
 use crate::bearer;
 use crate::clients::{self, Client};
+use crate::config::AnyTokenCallers;
 use crate::error::OAuthError;
 use crate::server::{parse_form, AppState};
+use crate::tokens::audience_value;
 
 /// `GET /introspection?token=...`.
 pub async fn get_handler(
@@ -68,37 +82,64 @@ fn respond(
     }
 }
 
+/// Who is asking, and whether Gluu's bearer rule lets it see every token.
+struct Caller {
+    client: Client,
+    sees_every_token: bool,
+}
+
+impl Caller {
+    /// Whether the caller may learn about a token of `client_id` for `audience`.
+    fn may_see(&self, client_id: &str, audience: &[String]) -> bool {
+        let c = &self.client;
+        self.sees_every_token
+            || c.introspect_any_token
+            || c.client_id == client_id
+            || audience
+                .iter()
+                .any(|a| *a == c.client_id || c.resource_servers.contains(a))
+    }
+}
+
 fn caller(
     state: &AppState,
     headers: &HeaderMap,
     form: &HashMap<String, String>,
-) -> Result<Client, OAuthError> {
+) -> Result<Caller, OAuthError> {
     let denied = |e: OAuthError| OAuthError::AccessDenied(e.description());
+    let policy = &state.config.introspection;
     if let Some(token) = bearer::from_header(headers)? {
         let record = crate::tokens::lookup_access_token(state, &token).ok_or_else(|| {
             OAuthError::AccessDenied("the bearer token is unknown, expired or revoked".into())
         })?;
-        let client = clients::find_enabled(state, &record.client_id).map_err(denied)?;
-        if !client.allow_introspection {
-            return Err(OAuthError::AccessDenied(
-                "the bearer token's client may not introspect".into(),
-            ));
+        if let Some(scope) = &policy.bearer_scope {
+            if !record.scopes.contains(scope) {
+                return Err(OAuthError::AccessDenied(format!(
+                    "the bearer token lacks the `{scope}` scope"
+                )));
+            }
         }
-        return Ok(client);
+        let client = clients::find_enabled(state, &record.client_id).map_err(denied)?;
+        return Ok(Caller {
+            client,
+            sees_every_token: policy.any_token != AnyTokenCallers::None,
+        });
     }
     match clients::presented_credentials(headers, form)? {
         None => Err(OAuthError::InvalidRequest(
             "introspection requires client credentials or a bearer token".into(),
         )),
-        Some(presented) => clients::authenticate(state, Some(presented)).map_err(denied),
+        Some(presented) => Ok(Caller {
+            client: clients::authenticate(state, Some(presented)).map_err(denied)?,
+            sees_every_token: policy.any_token == AnyTokenCallers::Authenticated,
+        }),
     }
 }
 
-fn introspect(state: &AppState, caller: &Client, token: &str) -> Value {
+fn introspect(state: &AppState, caller: &Caller, token: &str) -> Value {
     let now = state.now();
-    let visible = |client_id: &str| caller.allow_introspection || caller.client_id == client_id;
     if let Some(t) = state.storage.access_tokens.get(token, now) {
-        if !visible(&t.client_id) {
+        if !caller.may_see(&t.client_id, &t.audience) {
             return json!({"active": false});
         }
         let mut body = json!({
@@ -110,7 +151,7 @@ fn introspect(state: &AppState, caller: &Client, token: &str) -> Value {
             "exp": t.exp,
             "iat": t.iat,
             "sub": t.auth.as_ref().map_or(t.client_id.clone(), |a| a.sub.clone()),
-            "aud": t.client_id,
+            "aud": audience_value(&t.audience),
             "iss": &*state.issuer,
             "acr_values": t.auth.as_ref().map(|a| a.acr.as_str()),
         });
@@ -120,7 +161,7 @@ fn introspect(state: &AppState, caller: &Client, token: &str) -> Value {
         return strip_nulls(body);
     }
     if let Some(t) = state.storage.refresh_tokens.get(token, now) {
-        if !visible(&t.client_id) {
+        if !caller.may_see(&t.client_id, std::slice::from_ref(&t.client_id)) {
             return json!({"active": false});
         }
         return strip_nulls(json!({

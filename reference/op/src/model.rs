@@ -60,6 +60,8 @@ pub struct AccessTokenRecord {
     pub client_id: String,
     /// Granted scopes.
     pub scopes: ScopeSet,
+    /// `aud`: the client, then its additional audiences.
+    pub audience: Vec<String>,
     /// The user, absent for client_credentials.
     pub auth: Option<AuthContext>,
     /// Issued at.

@@ -255,7 +255,9 @@ fn build_client(state: &AppState, body: &[u8]) -> Result<(Client, Map<String, Va
         default_acr_values,
         default_max_age: meta.default_max_age,
         post_logout_redirect_uris: meta.post_logout_redirect_uris,
-        allow_introspection: true,
+        additional_audience: Vec::new(),
+        resource_servers: Vec::new(),
+        introspect_any_token: false,
         disabled: false,
         registration: None,
     };

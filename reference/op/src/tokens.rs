@@ -21,7 +21,7 @@ use crate::util::random_token;
 #[derive(Serialize)]
 struct JwtClaims<'a> {
     iss: &'a str,
-    aud: &'a str,
+    aud: serde_json::Value,
     sub: &'a str,
     client_id: &'a str,
     scope: String,
@@ -31,6 +31,14 @@ struct JwtClaims<'a> {
     jti: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     username: Option<&'a str>,
+}
+
+/// `aud` as Gluu writes it: the client id alone as a string, several audiences as an array.
+pub fn audience_value(audience: &[String]) -> serde_json::Value {
+    match audience {
+        [one] => json!(one),
+        many => json!(many),
+    }
 }
 
 /// Issues (and stores) an access token; returns it with its lifetime.
@@ -48,7 +56,7 @@ pub fn issue_access_token(
         let jti = random_token(16);
         let claims = JwtClaims {
             iss: &state.issuer,
-            aud: &client.client_id,
+            aud: audience_value(&client.audience()),
             sub: auth.map_or(client.client_id.as_str(), |a| a.sub.as_str()),
             client_id: &client.client_id,
             scope: scopes.to_string(),
@@ -72,6 +80,7 @@ pub fn issue_access_token(
             grant_id: grant_id.to_owned(),
             client_id: client.client_id.clone(),
             scopes: scopes.clone(),
+            audience: client.audience(),
             auth: auth.cloned(),
             iat: now,
             exp,

@@ -57,6 +57,7 @@ fn bytes_per_token(tokens: usize, key: impl Fn(usize) -> String) -> (usize, usiz
             grant_id: format!("{:08x}-5b1c-4c3e-9f0e-7a1d2c3b4a59", i),
             client_id: "api-consumer".into(),
             scopes: ScopeSet::parse("openid read"),
+            audience: vec!["api-consumer".into()],
             auth: None,
             iat: 1_700_000_000,
             exp: 1_700_000_300,

@@ -9,6 +9,7 @@ mod code_flow;
 mod discovery;
 mod end_session;
 mod errors;
+mod introspection;
 mod otp;
 mod password_lockout;
 mod redirect_schemes;

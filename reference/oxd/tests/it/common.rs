@@ -72,6 +72,39 @@ pub struct TestSite {
     pub protection: String,
 }
 
+/// The gateway's site: oxd adopts the OP's `gg-gateway` client, which may introspect every
+/// token (a dynamically registered site only sees its own at the OP).
+pub async fn gateway_site(oxd: &Handle, op_host: &str) -> TestSite {
+    let reg = call(
+        oxd,
+        "register-site",
+        None,
+        json!({
+            "op_host": op_host,
+            "client_id": "gg-gateway",
+            "client_secret": "gg-gateway-secret",
+            "redirect_uris": [CALLBACK],
+        }),
+    )
+    .await
+    .ok();
+    let token = call(
+        oxd,
+        "get-client-token",
+        None,
+        json!({"client_id": "gg-gateway", "client_secret": "gg-gateway-secret",
+               "op_host": op_host, "scope": ["openid", "oxd"]}),
+    )
+    .await
+    .ok();
+    TestSite {
+        oxd_id: reg["oxd_id"].as_str().unwrap().to_owned(),
+        client_id: "gg-gateway".into(),
+        client_secret: "gg-gateway-secret".into(),
+        protection: token["access_token"].as_str().unwrap().to_owned(),
+    }
+}
+
 pub async fn site(oxd: &Handle, op_host: &str) -> TestSite {
     let reg = call(
         oxd,

@@ -8,7 +8,8 @@ use crate::common::*;
 async fn spontaneous_scope_token_of_the_tutorial_is_issued_and_introspected() {
     let op = op().await;
     let oxd = oxd().await;
-    let site = site(&oxd, &op.issuer()).await;
+    // The gateway's site introspects the consumer's token: the OP lets its client see it.
+    let site = gateway_site(&oxd, &op.issuer()).await;
 
     // Seed 002, step 1: the tutorial's own request, without Authorization.
     let token = call(
@@ -425,9 +426,24 @@ async fn protection_token_from_the_op_directly_is_verified_by_introspection() {
         reply.body
     );
 
-    // Another client's oxd token: refused for this site.
+    // Another client's oxd token: the OP does not even show it to this site's client...
     let foreign = op_token(&op, ("api-consumer", "api-consumer-secret"), "oxd").await;
     let reply = call(&oxd, "introspect-access-token", Some(&foreign), body("x")).await;
+    assert_eq!(reply.status, 403);
+    assert!(
+        reply.description().contains("not active"),
+        "{:?}",
+        reply.body
+    );
+    // ...and a site whose client sees every token refuses it as another client's.
+    let gateway = gateway_site(&oxd, &op.issuer()).await;
+    let reply = call(
+        &oxd,
+        "introspect-access-token",
+        Some(&foreign),
+        json!({"oxd_id": gateway.oxd_id, "access_token": "x"}),
+    )
+    .await;
     assert_eq!(reply.status, 403);
     assert!(
         reply.description().contains("api-consumer"),
