@@ -25,6 +25,8 @@ pub struct Registration {
     pub issued_at: i64,
     /// Metadata echoed back but not interpreted (client_uri, logo_uri, contacts, ...).
     pub extra: serde_json::Map<String, serde_json::Value>,
+    /// What the registration was allowed to ask for; updates are held to it.
+    pub allowance: crate::registration_policy::Allowance,
 }
 
 /// A client as the OP uses it.

@@ -40,9 +40,13 @@ pub struct Config {
     /// Limits on guessing one user's password.
     #[serde(default)]
     pub password_lockout: PasswordLockout,
-    /// Scopes published in discovery (clients may additionally hold any other scope string).
+    /// Scopes published in discovery, each `name` or `{name, dynamic_registration}`
+    /// (statically configured clients may additionally hold any other scope string).
     #[serde(default = "default_scopes")]
-    pub scopes: Vec<String>,
+    pub scopes: Vec<ScopeConfig>,
+    /// What dynamic registration may ask for ([`crate::registration_policy`]).
+    #[serde(default)]
+    pub registration: RegistrationConfig,
     /// Who may introspect which tokens, beyond each client's own settings.
     #[serde(default)]
     pub introspection: IntrospectionConfig,
@@ -173,6 +177,119 @@ impl Default for PasswordLockout {
             lockout_seconds: 900,
         }
     }
+}
+
+/// A published scope. In the file either its name (`openid`: allowed for dynamic registration)
+/// or `{name: admin, dynamic_registration: false}` (Gluu's "Allow for dynamic registration"
+/// unticked: only clients configured here, or registered with an initial access token that
+/// names it, may hold it).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ScopeConfig {
+    /// The scope token.
+    pub name: String,
+    /// Whether a dynamically registered client may ask for it. Default true.
+    pub dynamic_registration: bool,
+}
+
+impl ScopeConfig {
+    /// A scope allowed for dynamic registration.
+    pub fn new(name: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            dynamic_registration: true,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScopeFields {
+    name: String,
+    #[serde(default = "yes")]
+    dynamic_registration: bool,
+}
+
+impl<'de> Deserialize<'de> for ScopeConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ScopeConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a scope name or {name, dynamic_registration}")
+            }
+            fn visit_str<E: serde::de::Error>(self, name: &str) -> Result<ScopeConfig, E> {
+                Ok(ScopeConfig::new(name))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<ScopeConfig, A::Error> {
+                let fields =
+                    ScopeFields::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(ScopeConfig {
+                    name: fields.name,
+                    dynamic_registration: fields.dynamic_registration,
+                })
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+/// The dynamic registration policy: what any registration may ask for besides the published
+/// scopes marked `dynamic_registration`, and initial access tokens (RFC 7591 §3) that allow
+/// more.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RegistrationConfig {
+    /// Grant types any registration may ask for. Default authorization_code, refresh_token,
+    /// client_credentials (not password: Gluu's `dynamicRegistrationPasswordGrantTypeEnabled`
+    /// is off by default).
+    pub grant_types: Vec<GrantType>,
+    /// Scopes beyond the published ones that any registration may ask for. Default none.
+    pub scopes: Vec<String>,
+    /// Spontaneous-scope patterns any registration may ask for, exactly as the client writes
+    /// them (e.g. `^transactions:.+$`). Default none.
+    pub spontaneous_scopes: Vec<String>,
+    /// Refuse registrations that present no initial access token. Default false.
+    pub require_initial_access_token: bool,
+    /// Initial access tokens (`Authorization: Bearer` at the registration endpoint), each
+    /// allowing more than the above.
+    pub initial_access_tokens: Vec<InitialAccessToken>,
+}
+
+impl Default for RegistrationConfig {
+    fn default() -> Self {
+        Self {
+            grant_types: vec![
+                GrantType::AuthorizationCode,
+                GrantType::RefreshToken,
+                GrantType::ClientCredentials,
+            ],
+            scopes: Vec::new(),
+            spontaneous_scopes: Vec::new(),
+            require_initial_access_token: false,
+            initial_access_tokens: Vec::new(),
+        }
+    }
+}
+
+/// An initial access token and what a registration presenting it may ask for, on top of the
+/// open policy.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InitialAccessToken {
+    /// The token (compared in constant time).
+    pub token: String,
+    /// Additional grant types (e.g. `password`).
+    #[serde(default)]
+    pub grant_types: Vec<GrantType>,
+    /// Additional scopes, published or not.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// Additional spontaneous-scope patterns.
+    #[serde(default)]
+    pub spontaneous_scopes: Vec<String>,
 }
 
 /// OP-wide introspection rules ([`crate::introspection`]).
@@ -347,7 +464,7 @@ fn default_keys() -> Vec<KeyConfig> {
     ]
 }
 
-fn default_scopes() -> Vec<String> {
+fn default_scopes() -> Vec<ScopeConfig> {
     [
         "openid",
         "profile",
@@ -356,7 +473,7 @@ fn default_scopes() -> Vec<String> {
         "phone",
         "offline_access",
     ]
-    .map(String::from)
+    .map(ScopeConfig::new)
     .to_vec()
 }
 
@@ -379,6 +496,7 @@ impl Default for Config {
             password_lockout: PasswordLockout::default(),
             introspection: IntrospectionConfig::default(),
             scopes: default_scopes(),
+            registration: RegistrationConfig::default(),
             dynamic_registration: true,
             users: Vec::new(),
             clients: Vec::new(),
@@ -507,6 +625,34 @@ impl Config {
         }
         if self.otp.user_lockout_seconds < 1 {
             bail!("otp.user_lockout_seconds: must be at least 1");
+        }
+        let mut names = std::collections::HashSet::new();
+        for (i, scope) in self.scopes.iter().enumerate() {
+            if scope.name.is_empty() || scope.name.contains(' ') {
+                bail!("scopes[{i}].name: must be non-empty and contain no spaces");
+            }
+            if !names.insert(&scope.name) {
+                bail!("scopes[{i}].name: duplicate `{}`", scope.name);
+            }
+        }
+        let registration = &self.registration;
+        for (j, pattern) in registration.spontaneous_scopes.iter().enumerate() {
+            crate::scopes::compile_pattern(pattern)
+                .map_err(|e| anyhow::anyhow!("registration.spontaneous_scopes[{j}]: {e}"))?;
+        }
+        let mut tokens = std::collections::HashSet::new();
+        for (i, iat) in registration.initial_access_tokens.iter().enumerate() {
+            let at = format!("registration.initial_access_tokens[{i}]");
+            if iat.token.len() < 16 {
+                bail!("{at}.token: must be at least 16 characters");
+            }
+            if !tokens.insert(&iat.token) {
+                bail!("{at}.token: duplicate");
+            }
+            for (j, pattern) in iat.spontaneous_scopes.iter().enumerate() {
+                crate::scopes::compile_pattern(pattern)
+                    .map_err(|e| anyhow::anyhow!("{at}.spontaneous_scopes[{j}]: {e}"))?;
+            }
         }
         if self.password_lockout.max_failures == 0 {
             bail!("password_lockout.max_failures: must be at least 1");
@@ -698,6 +844,17 @@ clients:
             ),
             ("issuer: not a url\n", "issuer"),
             ("otp:\n  issuer: 'a:b'\n", "otp.issuer"),
+            ("scopes: [openid, openid]\n", "scopes[1].name"),
+            ("scopes: [{name: a, colour: red}]\n", "colour"),
+            (
+                "registration:\n  spontaneous_scopes: ['(']\n",
+                "registration.spontaneous_scopes[0]",
+            ),
+            (
+                "registration:\n  initial_access_tokens: [{token: short}]\n",
+                "registration.initial_access_tokens[0].token",
+            ),
+            ("registration:\n  grant_types: [implicit]\n", "implicit"),
             ("otp:\n  user_max_failures: 0\n", "otp.user_max_failures"),
             ("otp:\n  user_lockout_seconds: 0\n", "otp.user_lockout_seconds"),
             (
@@ -735,6 +892,29 @@ clients:
             ..Default::default()
         };
         assert_eq!(format!("{from_file:?}"), format!("{in_code:?}"));
+    }
+
+    #[test]
+    fn scopes_are_names_or_entries() {
+        let config = Config::from_yaml_str(
+            "scopes: [openid, {name: admin, dynamic_registration: false}, {name: oxd}]\n",
+        )
+        .unwrap();
+        assert_eq!(
+            config.scopes,
+            vec![
+                ScopeConfig::new("openid"),
+                ScopeConfig {
+                    name: "admin".into(),
+                    dynamic_registration: false
+                },
+                ScopeConfig::new("oxd"),
+            ]
+        );
+        let json: Config =
+            serde_json::from_value(serde_json::json!({"scopes": ["openid", {"name": "x"}]}))
+                .unwrap();
+        assert_eq!(json.scopes.len(), 2);
     }
 
     #[test]

@@ -38,7 +38,7 @@ pub fn document(state: &AppState) -> Value {
         "revocation_endpoint": state.url(paths::REVOKE),
         "token_revocation_endpoint": state.url(paths::REVOKE),
         "end_session_endpoint": state.url(paths::END_SESSION),
-        "scopes_supported": state.config.scopes,
+        "scopes_supported": state.config.scopes.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "grant_types_supported": GrantType::ALL.iter().map(|g| g.as_str()).collect::<Vec<_>>(),

@@ -58,6 +58,7 @@ pub mod passwords;
 pub mod protocol;
 pub mod redirect_uris;
 pub mod registration;
+pub mod registration_policy;
 pub mod revocation;
 pub mod scopes;
 pub mod server;

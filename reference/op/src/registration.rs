@@ -8,8 +8,9 @@
 //! the registration. Besides the standard metadata, Gluu's `allow_spontaneous_scopes`,
 //! `spontaneous_scopes` (array or space-separated string), `access_token_as_jwt` and
 //! `access_token_signing_alg` are understood. Unknown metadata is ignored (RFC 7591 §2).
-//! `scope` may name any scope; the client is granted exactly those (default: the OP's published
-//! scopes).
+//! What a registration may ask for (scopes, grant types, spontaneous-scope patterns) is decided
+//! by [`crate::registration_policy`]; without `scope` the client gets the published scopes
+//! allowed for dynamic registration.
 
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
@@ -24,6 +25,7 @@ use crate::clients::{Client, Registration};
 use crate::error::OAuthError;
 use crate::protocol::{ApplicationType, GrantType, SigningAlg, TokenEndpointAuthMethod};
 use crate::redirect_uris::{self, Origin};
+use crate::registration_policy::{self, Allowance};
 use crate::scopes::{compile_pattern, ScopeSet};
 use crate::server::{paths, AppState};
 use crate::storage::NEVER;
@@ -94,6 +96,9 @@ const ECHOED: &[&str] = &[
     "software_version",
 ];
 
+/// The most `redirect_uris` (and `post_logout_redirect_uris`) one registration may list.
+pub const MAX_REDIRECT_URIS: usize = 100;
+
 fn metadata_error(message: impl Into<String>) -> OAuthError {
     OAuthError::InvalidClientMetadata(message.into())
 }
@@ -107,8 +112,13 @@ fn parse_alg(field: &str, value: Option<&str>, state: &AppState) -> Result<Signi
     }
 }
 
-/// Validates registration metadata into a client (without id/secret/registration).
-fn build_client(state: &AppState, body: &[u8]) -> Result<(Client, Map<String, Value>), OAuthError> {
+/// Validates registration metadata into a client (without id/secret/registration), within what
+/// `allowance` lets it ask for.
+fn build_client(
+    state: &AppState,
+    body: &[u8],
+    allowance: &Allowance,
+) -> Result<(Client, Map<String, Value>), OAuthError> {
     let raw: Value = serde_json::from_slice(body)
         .map_err(|e| metadata_error(format!("the body is not JSON: {e}")))?;
     let Value::Object(object) = &raw else {
@@ -151,6 +161,18 @@ fn build_client(state: &AppState, body: &[u8]) -> Result<(Client, Map<String, Va
             ))
         })?,
     };
+    // Every authorization request searches the list: an anonymous client must not make that
+    // (and its own record) arbitrarily large.
+    if meta.redirect_uris.len() > MAX_REDIRECT_URIS {
+        return Err(OAuthError::InvalidRedirectUri(format!(
+            "redirect_uris: at most {MAX_REDIRECT_URIS} entries"
+        )));
+    }
+    if meta.post_logout_redirect_uris.len() > MAX_REDIRECT_URIS {
+        return Err(metadata_error(format!(
+            "post_logout_redirect_uris: at most {MAX_REDIRECT_URIS} entries"
+        )));
+    }
     for uri in &meta.redirect_uris {
         redirect_uris::check(uri, application_type, Origin::Registration)
             .map_err(|e| OAuthError::InvalidRedirectUri(format!("redirect_uris: {e}")))?;
@@ -209,21 +231,29 @@ fn build_client(state: &AppState, body: &[u8]) -> Result<(Client, Map<String, Va
     if meta.default_max_age.is_some_and(|a| a < 0) {
         return Err(metadata_error("default_max_age must not be negative"));
     }
-    let mut spontaneous_scopes = Vec::new();
-    for pattern in meta
+    let patterns = meta
         .spontaneous_scopes
         .map(StringOrList::into_vec)
-        .unwrap_or_default()
-    {
+        .unwrap_or_default();
+    let scopes: ScopeSet = match (meta.scope, meta.scopes) {
+        (Some(s), _) => s.into_vec().into_iter().collect(),
+        (None, Some(list)) => list.into_iter().collect(),
+        (None, None) => state
+            .config
+            .scopes
+            .iter()
+            .filter(|s| s.dynamic_registration)
+            .map(|s| s.name.clone())
+            .collect(),
+    };
+    // Before compiling anything a client wrote: only patterns the policy lists get that far.
+    allowance.check(&state.config, &grant_types, &scopes, &patterns)?;
+    let mut spontaneous_scopes = Vec::new();
+    for pattern in patterns {
         let re = compile_pattern(&pattern)
             .map_err(|e| metadata_error(format!("spontaneous_scopes: {e}")))?;
         spontaneous_scopes.push((pattern, re));
     }
-    let scopes: ScopeSet = match (meta.scope, meta.scopes) {
-        (Some(s), _) => s.into_vec().into_iter().collect(),
-        (None, Some(list)) => list.into_iter().collect(),
-        (None, None) => state.config.scopes.iter().cloned().collect(),
-    };
     let client_name = meta.client_name.clone().unwrap_or_else(|| {
         meta.redirect_uris
             .first()
@@ -320,12 +350,18 @@ fn json_status(status: StatusCode, body: Value) -> Response {
         .into_response()
 }
 
-/// `POST /register`.
-pub async fn create(State(state): State<AppState>, body: Bytes) -> Response {
+/// `POST /register`, optionally with `Authorization: Bearer <initial access token>`.
+pub async fn create(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     if !state.config.dynamic_registration {
         return OAuthError::AccessDenied("dynamic registration is disabled".into()).into_response();
     }
-    let (mut client, extra) = match build_client(&state, &body) {
+    let allowance = match bearer::from_header(&headers)
+        .and_then(|token| registration_policy::allowance(&state.config, token.as_deref()))
+    {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
+    };
+    let (mut client, extra) = match build_client(&state, &body, &allowance) {
         Ok(c) => c,
         Err(e) => return e.into_response(),
     };
@@ -335,6 +371,7 @@ pub async fn create(State(state): State<AppState>, body: Bytes) -> Response {
         access_token: random_token(32),
         issued_at: state.now(),
         extra,
+        allowance,
     });
     state
         .storage
@@ -395,7 +432,12 @@ pub async fn update(
         Ok(c) => c,
         Err(e) => return e.into_response(),
     };
-    let (mut client, extra) = match build_client(&state, &body) {
+    let allowance = existing
+        .registration
+        .as_ref()
+        .map(|r| r.allowance.clone())
+        .unwrap_or_default();
+    let (mut client, extra) = match build_client(&state, &body, &allowance) {
         Ok(c) => c,
         Err(e) => return e.into_response(),
     };

@@ -14,4 +14,5 @@ mod otp;
 mod password_lockout;
 mod redirect_schemes;
 mod registration;
+mod registration_policy;
 mod tokens;

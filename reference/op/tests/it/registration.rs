@@ -89,7 +89,7 @@ async fn registration_management_with_the_registration_token() {
         json!({
             "redirect_uris": ["https://rp.example.org/cb"],
             "grant_types": ["client_credentials"],
-            "scope": "oxd transactions",
+            "scope": "oxd",
             "allow_spontaneous_scopes": true,
             "spontaneous_scopes": ["^transactions:.+$"],
             "access_token_as_jwt": true,
@@ -257,6 +257,14 @@ async fn registration_errors() {
             "invalid_client_metadata",
         ),
         (json!(["not", "an", "object"]), "invalid_client_metadata"),
+        (
+            json!({"redirect_uris": vec!["https://rp/cb"; 101]}),
+            "invalid_redirect_uri",
+        ),
+        (
+            json!({"redirect_uris": ["https://rp/cb"], "post_logout_redirect_uris": vec!["https://rp/"; 101]}),
+            "invalid_client_metadata",
+        ),
     ];
     for (body, error) in cases {
         let (status, response) = register(&op, body.clone()).await;
