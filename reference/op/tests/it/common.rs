@@ -303,3 +303,50 @@ pub async fn introspect(op: &TestOp, caller: (&str, &str), token: &str) -> serde
         .await
         .unwrap()
 }
+
+/// Registers `body` dynamically, presenting `initial_access_token` if given.
+pub async fn register_as(
+    op: &TestOp,
+    initial_access_token: Option<&str>,
+    body: serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let mut request = http().post(op.url("/oxauth/restv1/register")).json(&body);
+    if let Some(token) = initial_access_token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.unwrap();
+    (
+        response.status().as_u16(),
+        response.json().await.unwrap_or(serde_json::Value::Null),
+    )
+}
+
+/// Registers `body` dynamically, anonymously.
+pub async fn register(op: &TestOp, body: serde_json::Value) -> (u16, serde_json::Value) {
+    register_as(op, None, body).await
+}
+
+/// The end-session URL with `params`.
+pub fn end_session_url(op: &TestOp, params: &[(&str, &str)]) -> String {
+    let mut url = url::Url::parse(&op.url("/oxauth/restv1/end_session")).unwrap();
+    url.query_pairs_mut().extend_pairs(params);
+    url.to_string()
+}
+
+/// Logs jdoe in through demo-rp in `agent` and returns the ID token of that login.
+pub async fn id_token_after_login(op: &TestOp, agent: &Agent) -> String {
+    let callback = code_via_login(op, agent, &[]).await;
+    let code = query_param(&callback, "code").unwrap();
+    let (status, body, _) = token_request(
+        op,
+        DEMO,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", RP_CALLBACK),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    body["id_token"].as_str().unwrap().to_owned()
+}

@@ -2,25 +2,8 @@ use crate::common::*;
 
 async fn logged_in(op: &TestOp) -> (Agent, String) {
     let agent = Agent::new(op);
-    let callback = code_via_login(op, &agent, &[]).await;
-    let code = query_param(&callback, "code").unwrap();
-    let (_, body, _) = token_request(
-        op,
-        DEMO,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", RP_CALLBACK),
-        ],
-    )
-    .await;
-    (agent, body["id_token"].as_str().unwrap().to_owned())
-}
-
-fn end_session_url(op: &TestOp, params: &[(&str, &str)]) -> String {
-    let mut url = url::Url::parse(&op.url("/oxauth/restv1/end_session")).unwrap();
-    url.query_pairs_mut().extend_pairs(params);
-    url.to_string()
+    let id_token = id_token_after_login(op, &agent).await;
+    (agent, id_token)
 }
 
 #[tokio::test]

@@ -2,22 +2,9 @@
 //! any scheme the client's `application_type` does not allow are refused at registration and in
 //! the config, for `redirect_uris` and `post_logout_redirect_uris`.
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::common::*;
-
-async fn register(op: &TestOp, body: Value) -> (u16, Value) {
-    let response = http()
-        .post(op.url("/oxauth/restv1/register"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    (
-        response.status().as_u16(),
-        response.json().await.unwrap_or(Value::Null),
-    )
-}
 
 const DANGEROUS: &[&str] = &[
     "javascript:alert(document.domain)",

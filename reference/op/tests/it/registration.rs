@@ -68,19 +68,6 @@ async fn openidconnect_rp_registers_dynamically_and_logs_in() {
     assert_eq!(claims.audiences()[0].as_str(), client_id.as_str());
 }
 
-async fn register(op: &TestOp, body: Value) -> (u16, Value) {
-    let response = http()
-        .post(op.url("/oxauth/restv1/register"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    (
-        response.status().as_u16(),
-        response.json().await.unwrap_or(Value::Null),
-    )
-}
-
 #[tokio::test]
 async fn registration_management_with_the_registration_token() {
     let op = TestOp::start().await;

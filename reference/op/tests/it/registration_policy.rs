@@ -8,18 +8,6 @@ use serde_json::{json, Value};
 
 use crate::common::*;
 
-async fn register(op: &TestOp, token: Option<&str>, body: Value) -> (u16, Value) {
-    let mut request = http().post(op.url("/oxauth/restv1/register")).json(&body);
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    let response = request.send().await.unwrap();
-    (
-        response.status().as_u16(),
-        response.json().await.unwrap_or(Value::Null),
-    )
-}
-
 fn refused_naming(status: u16, body: &Value, field: &str) {
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["error"], "invalid_client_metadata", "{body}");
@@ -41,18 +29,18 @@ async fn an_anonymous_client_cannot_give_itself_admin_password_or_any_scope() {
             .extend(extra.as_object().unwrap().clone());
         body
     };
-    let (status, body) = register(&op, None, with(json!({"scope": "openid admin"}))).await;
+    let (status, body) = register_as(&op, None, with(json!({"scope": "openid admin"}))).await;
     refused_naming(status, &body, "scope");
-    let (status, body) = register(&op, None, with(json!({"scopes": ["openid", "admin"]}))).await;
+    let (status, body) = register_as(&op, None, with(json!({"scopes": ["openid", "admin"]}))).await;
     refused_naming(status, &body, "scope");
-    let (status, body) = register(
+    let (status, body) = register_as(
         &op,
         None,
         with(json!({"grant_types": ["authorization_code", "password"]})),
     )
     .await;
     refused_naming(status, &body, "grant_types");
-    let (status, body) = register(
+    let (status, body) = register_as(
         &op,
         None,
         with(
@@ -65,7 +53,7 @@ async fn an_anonymous_client_cannot_give_itself_admin_password_or_any_scope() {
 
     // What the policy allows still registers, and a client asking nothing gets the published
     // scopes marked for dynamic registration.
-    let (status, body) = register(
+    let (status, body) = register_as(
         &op,
         None,
         with(
@@ -76,7 +64,7 @@ async fn an_anonymous_client_cannot_give_itself_admin_password_or_any_scope() {
     )
     .await;
     assert_eq!(status, 201, "{body}");
-    let (status, body) = register(&op, None, base.clone()).await;
+    let (status, body) = register_as(&op, None, base.clone()).await;
     assert_eq!(status, 201, "{body}");
     assert_eq!(
         body["scope"],
@@ -95,14 +83,14 @@ async fn scopes_follow_their_dynamic_registration_flag() {
         },
     ];
     let op = TestOp::with_config(config).await;
-    let (status, body) = register(
+    let (status, body) = register_as(
         &op,
         None,
         json!({"redirect_uris": ["https://rp/cb"], "scope": "openid payments"}),
     )
     .await;
     refused_naming(status, &body, "scope");
-    let (status, body) = register(&op, None, json!({"redirect_uris": ["https://rp/cb"]})).await;
+    let (status, body) = register_as(&op, None, json!({"redirect_uris": ["https://rp/cb"]})).await;
     assert_eq!((status, body["scope"].as_str()), (201, Some("openid")));
 }
 
@@ -119,14 +107,15 @@ async fn an_initial_access_token_allows_more() {
     let body = json!({"redirect_uris": ["https://rp/cb"], "scope": "openid admin",
                       "grant_types": ["authorization_code", "password"],
                       "allow_spontaneous_scopes": true, "spontaneous_scopes": ["^accounts:.+$"]});
-    let (status, created) = register(&op, Some("installer-token-0123456789"), body.clone()).await;
+    let (status, created) =
+        register_as(&op, Some("installer-token-0123456789"), body.clone()).await;
     assert_eq!(status, 201, "{created}");
-    let (status, refused) = register(&op, Some("wrong-token"), body.clone()).await;
+    let (status, refused) = register_as(&op, Some("wrong-token"), body.clone()).await;
     assert_eq!(
         (status, refused["error"].as_str()),
         (401, Some("invalid_token"))
     );
-    let (status, refused) = register(&op, None, body).await;
+    let (status, refused) = register_as(&op, None, body).await;
     refused_naming(status, &refused, "grant_types");
 
     // An update (RFC 7592) is held to what the registration was allowed: this one keeps its
@@ -141,7 +130,7 @@ async fn an_initial_access_token_allows_more() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    let (_, plain) = register(&op, None, json!({"redirect_uris": ["https://rp/cb"]})).await;
+    let (_, plain) = register_as(&op, None, json!({"redirect_uris": ["https://rp/cb"]})).await;
     let response = http()
         .put(plain["registration_client_uri"].as_str().unwrap())
         .bearer_auth(plain["registration_access_token"].as_str().unwrap())
@@ -159,7 +148,7 @@ async fn registration_can_require_an_initial_access_token() {
     let mut config = fixture_config();
     config.registration.require_initial_access_token = true;
     let op = TestOp::with_config(config).await;
-    let (status, body) = register(&op, None, json!({"redirect_uris": ["https://rp/cb"]})).await;
+    let (status, body) = register_as(&op, None, json!({"redirect_uris": ["https://rp/cb"]})).await;
     assert_eq!(
         (status, body["error"].as_str()),
         (401, Some("invalid_token"))
@@ -170,7 +159,7 @@ async fn registration_can_require_an_initial_access_token() {
 async fn a_self_registered_client_mints_no_token_a_gateway_would_accept_for_admin() {
     // The attack of the issue: register with admin + password + `.*`, then ask for tokens.
     let op = TestOp::start().await;
-    let (status, body) = register(
+    let (status, body) = register_as(
         &op,
         None,
         json!({"redirect_uris": ["https://rp/cb"], "grant_types": ["client_credentials"],
@@ -179,7 +168,7 @@ async fn a_self_registered_client_mints_no_token_a_gateway_would_accept_for_admi
     .await;
     assert_eq!(status, 400, "{body}");
     // Registering what is allowed and asking for more gets nothing more.
-    let (_, created) = register(
+    let (_, created) = register_as(
         &op,
         None,
         json!({"redirect_uris": ["https://rp/cb"], "grant_types": ["client_credentials"],

@@ -255,39 +255,16 @@ async fn forgeries(op: &TestOp, genuine: &str, access_token_jwt: &str) -> Vec<(S
     out
 }
 
-async fn genuine_id_token(op: &TestOp, agent: &Agent) -> String {
-    let callback = code_via_login(op, agent, &[]).await;
-    let code = query_param(&callback, "code").unwrap();
-    let (status, body, _) = token_request(
-        op,
-        DEMO,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", RP_CALLBACK),
-        ],
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
-    body["id_token"].as_str().unwrap().to_owned()
-}
-
 async fn jwt_access_token(op: &TestOp) -> String {
     let (_, body, _) = token_request(op, JWT, &[("grant_type", "client_credentials")]).await;
     body["access_token"].as_str().unwrap().to_owned()
-}
-
-fn end_session_url(op: &TestOp, params: &[(&str, &str)]) -> String {
-    let mut url = url::Url::parse(&op.url("/oxauth/restv1/end_session")).unwrap();
-    url.query_pairs_mut().extend_pairs(params);
-    url.to_string()
 }
 
 #[tokio::test]
 async fn forged_id_token_hints_are_refused_everywhere() {
     let op = TestOp::start().await;
     let agent = Agent::new(&op);
-    let genuine = genuine_id_token(&op, &agent).await;
+    let genuine = id_token_after_login(&op, &agent).await;
     let access = jwt_access_token(&op).await;
     let cases = forgeries(&op, &genuine, &access).await;
     assert!(cases.len() > 50, "{}", cases.len());
@@ -359,7 +336,7 @@ async fn another_clients_id_token_is_no_hint_for_this_one() {
     config.clients.push(other);
     let op = TestOp::with_config(config).await;
     let agent = Agent::new(&op);
-    let genuine = genuine_id_token(&op, &agent).await;
+    let genuine = id_token_after_login(&op, &agent).await;
     let url = authorize_url(
         &op,
         &demo_params(&[
@@ -379,7 +356,7 @@ async fn another_clients_id_token_is_no_hint_for_this_one() {
 async fn request_objects_and_client_assertions_are_never_accepted() {
     let op = TestOp::start().await;
     let agent = Agent::new(&op);
-    let genuine = genuine_id_token(&op, &agent).await;
+    let genuine = id_token_after_login(&op, &agent).await;
     let access = jwt_access_token(&op).await;
     let cases = forgeries(&op, &genuine, &access).await;
     let mut checked = 0;

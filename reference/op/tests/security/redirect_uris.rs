@@ -1,7 +1,7 @@
 //! Redirect URI matching: only the exact registered string is accepted; every near miss gets an
 //! error page and no `Location` at all (the OP must not redirect an error to an unverified URI).
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::common::*;
 use crate::report;
@@ -159,19 +159,6 @@ async fn only_the_exact_registered_redirect_uri_is_used() {
         }
     }
     report("redirect URI matching", cases);
-}
-
-async fn register(op: &TestOp, body: Value) -> (u16, Value) {
-    let response = http()
-        .post(op.url("/oxauth/restv1/register"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    (
-        response.status().as_u16(),
-        response.json().await.unwrap_or(Value::Null),
-    )
 }
 
 /// Scheme spellings of the never-allowed schemes.
