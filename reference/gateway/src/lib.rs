@@ -22,7 +22,9 @@ use serde::Deserialize;
 use tokio::net::TcpListener;
 
 pub mod admin;
+pub mod cache;
 mod client_body;
+pub mod clock;
 pub mod declarative;
 pub mod entities;
 pub mod error;
@@ -72,7 +74,7 @@ impl Default for Config {
 }
 
 impl Config {
-    fn env(&self) -> plugins::PluginEnv {
+    fn env(&self, clock: clock::SharedClock) -> plugins::PluginEnv {
         let session_key = match &self.session_secret {
             Some(secret) => {
                 use sha2::Digest;
@@ -84,6 +86,7 @@ impl Config {
         plugins::PluginEnv {
             http_timeout: Duration::from_millis(self.plugin_http_timeout_ms.max(1)),
             session_key,
+            clock,
         }
     }
 
@@ -174,7 +177,18 @@ pub async fn start(
     proxy_listener: TcpListener,
     admin_listener: TcpListener,
 ) -> anyhow::Result<Handle> {
-    let env = config.env();
+    start_with_clock(config, proxy_listener, admin_listener, clock::system()).await
+}
+
+/// [`start`] with the clock every plugin reads (tests move a [`clock::ManualClock`] to watch
+/// cached tokens, grants and sessions expire).
+pub async fn start_with_clock(
+    config: Config,
+    proxy_listener: TcpListener,
+    admin_listener: TcpListener,
+    clock: clock::SharedClock,
+) -> anyhow::Result<Handle> {
+    let env = config.env(clock);
     let state = config.initial_state(&env)?;
     let gateway = Arc::new(gateway::Gateway::new(state, env));
     let proxy_addr = proxy_listener.local_addr()?;

@@ -102,6 +102,19 @@ pub struct PluginEnv {
     pub http_timeout: Duration,
     /// Key sealing session cookies (`gluu-openid-connect`); same secret → same key.
     pub session_key: cookie::Key,
+    /// The clock every plugin reads (token ages, cache expiry, refresh intervals).
+    pub clock: crate::clock::SharedClock,
+}
+
+impl PluginEnv {
+    /// Settings with the system clock.
+    pub fn new(http_timeout: Duration, session_key: cookie::Key) -> Self {
+        Self {
+            http_timeout,
+            session_key,
+            clock: crate::clock::system(),
+        }
+    }
 }
 
 impl fmt::Debug for PluginEnv {

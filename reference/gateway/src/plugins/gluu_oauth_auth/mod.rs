@@ -5,12 +5,10 @@
 //! to the PEP through [`crate::plugins::context`].
 
 use std::sync::{Arc, LazyLock, OnceLock};
-use std::time::Duration;
 
 use futures::future::BoxFuture;
 use http::header::{HeaderName, HeaderValue, AUTHORIZATION};
 use http::StatusCode;
-use moka::future::Cache;
 use regex::Regex;
 use serde_json::Value;
 
@@ -21,6 +19,7 @@ use super::custom_headers::{unsigned_jwt, CustomHeaders};
 use super::oxd::OxdClient;
 use super::schema::{ConfigError, ConfigReader};
 use super::{AccessRequest, Configured, Flow, Plugin, PluginEnv, PluginResponse};
+use crate::cache::ExpiringCache;
 use crate::entities::{Consumer, Consumers};
 
 pub mod jwt;
@@ -114,29 +113,10 @@ fn is_access_token(introspection: &Value) -> bool {
     }
 }
 
-fn now_secs() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
-}
-
-/// Cache lifetime of a token: `exp - now - 5 s` (zero when unknown or past).
-fn ttl(exp: Option<i64>) -> Duration {
-    match exp {
-        Some(exp) => Duration::from_secs(u64::try_from(exp - now_secs() - 5).unwrap_or(0)),
-        None => Duration::ZERO,
-    }
-}
-
-struct TokenExpiry;
-
-impl moka::Expiry<Arc<str>, Arc<TokenData>> for TokenExpiry {
-    fn expire_after_create(
-        &self,
-        _k: &Arc<str>,
-        v: &Arc<TokenData>,
-        _now: std::time::Instant,
-    ) -> Option<Duration> {
-        Some(ttl(v.exp))
-    }
+/// Until when a token's authentication may be served from the cache: GG's `exp - 5 s`; a
+/// token without `exp` is not cached.
+fn cached_until(exp: Option<i64>) -> i64 {
+    exp.map_or(i64::MIN, |exp| exp.saturating_sub(5))
 }
 
 /// Effective configuration.
@@ -153,7 +133,7 @@ pub struct OAuthAuth {
     oxd: OxdClient,
     jwks: jwt::Jwks,
     headers: CustomHeaders,
-    tokens: Cache<Arc<str>, Arc<TokenData>>,
+    tokens: ExpiringCache<Arc<str>, Arc<TokenData>>,
 }
 
 impl std::fmt::Debug for OAuthAuth {
@@ -226,10 +206,7 @@ pub fn configure(config: &Value, env: &PluginEnv) -> Result<Configured, ConfigEr
         oxd,
         jwks: jwt::Jwks::default(),
         headers,
-        tokens: Cache::builder()
-            .max_capacity(TOKEN_CACHE_SIZE)
-            .expire_after(TokenExpiry)
-            .build(),
+        tokens: ExpiringCache::new(TOKEN_CACHE_SIZE, env.clock.clone()),
     };
     Ok(Configured {
         config: effective,
@@ -421,7 +398,11 @@ impl OAuthAuth {
         let consumers = req.consumers().clone();
         let result = self
             .tokens
-            .try_get_with(token.clone(), self.authenticate(token.clone(), consumers))
+            .get_or_try_insert(token.clone(), async {
+                let data = self.authenticate(token.clone(), consumers).await?;
+                let until = cached_until(data.exp);
+                Ok((data, until))
+            })
             .await;
         match result {
             Ok(data) => self.authenticated(req, token, data),
@@ -458,6 +439,7 @@ impl Plugin for OAuthAuth {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn bearer_extraction_matches_gg() {
@@ -494,18 +476,13 @@ mod tests {
     }
 
     #[test]
-    fn ttl_is_exp_minus_five_seconds() {
-        assert_eq!(ttl(None), Duration::ZERO);
-        assert_eq!(ttl(Some(now_secs() - 10)), Duration::ZERO);
-        let t = ttl(Some(now_secs() + 100));
-        assert!(t <= Duration::from_secs(95) && t >= Duration::from_secs(93));
+    fn cached_until_five_seconds_before_exp() {
+        assert_eq!(cached_until(None), i64::MIN);
+        assert_eq!(cached_until(Some(1_000)), 995);
     }
 
     fn env() -> PluginEnv {
-        PluginEnv {
-            http_timeout: Duration::from_secs(1),
-            session_key: cookie::Key::generate(),
-        }
+        PluginEnv::new(Duration::from_secs(1), cookie::Key::generate())
     }
 
     #[test]

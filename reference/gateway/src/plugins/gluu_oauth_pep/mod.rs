@@ -5,17 +5,16 @@
 //! token scopes.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use futures::future::BoxFuture;
 use gatecheck_policy::Expression;
 use http::{Method, StatusCode};
-use moka::future::Cache;
 use serde_json::Value;
 
 use super::context::RequestToken;
 use super::schema::{ConfigError, ConfigReader};
 use super::{AccessRequest, Configured, Flow, Plugin, PluginEnv, PluginResponse};
+use crate::cache::ExpiringCache;
 
 /// Plugin name in the Admin API.
 pub const NAME: &str = "gluu-oauth-pep";
@@ -41,27 +40,12 @@ pub struct DecisionKey {
     scopes: Arc<[String]>,
 }
 
-struct GrantExpiry;
-
-impl moka::Expiry<DecisionKey, i64> for GrantExpiry {
-    fn expire_after_create(
-        &self,
-        _k: &DecisionKey,
-        exp: &i64,
-        _now: std::time::Instant,
-    ) -> Option<Duration> {
-        let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        Some(Duration::from_secs(
-            u64::try_from(exp - now - 5).unwrap_or(0),
-        ))
-    }
-}
-
 /// One configured `gluu-oauth-pep`.
 pub struct OAuthPep {
     deny_by_default: bool,
     expression: Option<Expression>,
-    grants: Cache<DecisionKey, i64>,
+    /// Granted decisions, kept until 5 s before the token expires (as GG caches them).
+    grants: ExpiringCache<DecisionKey, ()>,
 }
 
 impl std::fmt::Debug for OAuthPep {
@@ -96,7 +80,7 @@ pub fn parse_expression(value: &Value) -> Result<Option<Expression>, String> {
 }
 
 /// Validates the config (`docs/gluu-gateway.md#pep-configuration`) and builds an instance.
-pub fn configure(config: &Value, _env: &PluginEnv) -> Result<Configured, ConfigError> {
+pub fn configure(config: &Value, env: &PluginEnv) -> Result<Configured, ConfigError> {
     let mut r = ConfigReader::new(config)?;
     r.required_string("oxd_id");
     r.url("oxd_url");
@@ -119,10 +103,7 @@ pub fn configure(config: &Value, _env: &PluginEnv) -> Result<Configured, ConfigE
         plugin: Arc::new(OAuthPep {
             deny_by_default,
             expression,
-            grants: Cache::builder()
-                .max_capacity(10_000)
-                .expire_after(GrantExpiry)
-                .build(),
+            grants: ExpiringCache::new(10_000, env.clock.clone()),
         }),
     })
 }
@@ -170,7 +151,7 @@ impl OAuthPep {
             return deny(StatusCode::FORBIDDEN, NOT_AUTHORIZED);
         }
         if let Some(exp) = token.exp {
-            self.grants.insert(key, exp).await;
+            self.grants.insert(key, (), exp.saturating_sub(5)).await;
         }
         Flow::Continue
     }

@@ -8,7 +8,7 @@ use http::header::{CONTENT_ENCODING, CONTENT_TYPE, SET_COOKIE};
 use serde_json::Value;
 
 use super::config::Config;
-use super::request::{BodyInput, Clock, Outcome, RequestView, SystemClock};
+use super::request::{BodyInput, Clock, Outcome, RequestView};
 use super::session::COOKIE_NAME;
 use super::store::MAX_REPLAY_BODY;
 use super::{Authenticated, OpenIdConnect, NAME, PRIORITY};
@@ -23,9 +23,9 @@ pub struct GluuOpenIdConnect {
     headers: CustomHeaders,
 }
 
-/// Validates `config` and builds the instance (system clock).
+/// Validates `config` and builds the instance (on the gateway's clock).
 pub fn configure(config: &Value, env: &PluginEnv) -> Result<Configured, ConfigError> {
-    configure_with_clock(config, env, Arc::new(SystemClock))
+    configure_with_clock(config, env, env.clock.clone())
 }
 
 /// [`configure`] with an explicit clock (tests move time instead of waiting).

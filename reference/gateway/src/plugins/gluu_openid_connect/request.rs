@@ -66,41 +66,7 @@ pub struct Authenticated {
     pub set_cookie: Option<HeaderValue>,
 }
 
-/// The current time in Unix seconds; injectable so token ages are testable without waiting.
-pub trait Clock: Send + Sync + std::fmt::Debug {
-    /// Seconds since the Unix epoch.
-    fn now(&self) -> i64;
-}
-
-/// The system clock.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> i64 {
-        time::OffsetDateTime::now_utc().unix_timestamp()
-    }
-}
-
-/// A clock tests move by hand; clones share the time.
-#[derive(Debug, Clone, Default)]
-pub struct ManualClock {
-    offset: Arc<std::sync::atomic::AtomicI64>,
-}
-
-impl ManualClock {
-    /// Moves the clock forward by `seconds` from the system time it follows.
-    pub fn advance(&self, seconds: i64) {
-        self.offset
-            .fetch_add(seconds, std::sync::atomic::Ordering::SeqCst);
-    }
-}
-
-impl Clock for ManualClock {
-    fn now(&self) -> i64 {
-        SystemClock.now() + self.offset.load(std::sync::atomic::Ordering::SeqCst)
-    }
-}
+pub use crate::clock::{Clock, ManualClock, SystemClock};
 
 /// Whether a browser says the request came from a page of `origin` (`scheme://host[:port]`):
 /// `Sec-Fetch-Site` when sent (`same-origin`, or `none` for a user's own navigation), else
