@@ -11,7 +11,9 @@ use regex::Regex;
 use crate::acr::AcrMethod;
 use crate::config::ClientConfig;
 use crate::error::OAuthError;
-use crate::protocol::{ApplicationType, GrantType, SigningAlg, TokenEndpointAuthMethod};
+use crate::protocol::{
+    ApplicationType, GrantType, ResponseType, SigningAlg, TokenEndpointAuthMethod,
+};
 use crate::scopes::{compile_pattern, ScopeSet};
 use crate::server::AppState;
 use crate::util::secure_eq;
@@ -123,6 +125,14 @@ impl Client {
     /// Whether the client is public (no secret).
     pub fn is_public(&self) -> bool {
         self.token_endpoint_auth_method == TokenEndpointAuthMethod::None
+    }
+
+    /// The response types its grant types allow (the registration response echoes these).
+    pub fn response_types(&self) -> Vec<ResponseType> {
+        ResponseType::ALL
+            .into_iter()
+            .filter(|r| r.grant_types().iter().all(|g| self.allows_grant(*g)))
+            .collect()
     }
 
     /// Whether the client may use `grant`.

@@ -242,8 +242,8 @@ impl<'de> Deserialize<'de> for ScopeConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RegistrationConfig {
-    /// Grant types any registration may ask for. Default authorization_code, refresh_token,
-    /// client_credentials (not password: Gluu's `dynamicRegistrationPasswordGrantTypeEnabled`
+    /// Grant types any registration may ask for. Default authorization_code, implicit,
+    /// refresh_token, client_credentials (not password: Gluu's `dynamicRegistrationPasswordGrantTypeEnabled`
     /// is off by default).
     pub grant_types: Vec<GrantType>,
     /// Scopes beyond the published ones that any registration may ask for. Default none.
@@ -263,6 +263,7 @@ impl Default for RegistrationConfig {
         Self {
             grant_types: vec![
                 GrantType::AuthorizationCode,
+                GrantType::Implicit,
                 GrantType::RefreshToken,
                 GrantType::ClientCredentials,
             ],
@@ -715,12 +716,16 @@ impl Config {
                         .map_err(|e| anyhow::anyhow!("{}: {e}", at(&format!("{field}[{j}]"))))?;
                 }
             }
-            if client.grant_types.contains(&GrantType::AuthorizationCode)
-                && client.redirect_uris.is_empty()
+            if let Some(g) = client
+                .grant_types
+                .iter()
+                .find(|g| matches!(g, GrantType::AuthorizationCode | GrantType::Implicit))
+                .filter(|_| client.redirect_uris.is_empty())
             {
                 bail!(
-                    "{}: the authorization_code grant needs at least one redirect URI",
-                    at("redirect_uris")
+                    "{}: the {} grant needs at least one redirect URI",
+                    at("redirect_uris"),
+                    g.as_str()
                 );
             }
             for (j, pattern) in client.spontaneous_scopes.iter().enumerate() {
@@ -828,7 +833,11 @@ clients:
             ),
             (
                 "clients:\n  - client_id: a\n    client_secret: b\n    grant_types: [implicit]\n",
-                "implicit",
+                "the implicit grant needs at least one redirect URI",
+            ),
+            (
+                "clients:\n  - client_id: a\n    client_secret: b\n    grant_types: [device_code]\n",
+                "device_code",
             ),
             (
                 "clients:\n  - client_id: a\n    client_secret: b\n    redirect_uris: [https://x/cb]\n    default_acr_values: [fido]\n",
@@ -854,7 +863,7 @@ clients:
                 "registration:\n  initial_access_tokens: [{token: short}]\n",
                 "registration.initial_access_tokens[0].token",
             ),
-            ("registration:\n  grant_types: [implicit]\n", "implicit"),
+            ("registration:\n  grant_types: [device_code]\n", "device_code"),
             ("otp:\n  user_max_failures: 0\n", "otp.user_max_failures"),
             ("otp:\n  user_lockout_seconds: 0\n", "otp.user_lockout_seconds"),
             (

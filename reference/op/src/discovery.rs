@@ -6,7 +6,7 @@ use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
-use crate::protocol::{GrantType, TokenEndpointAuthMethod};
+use crate::protocol::{GrantType, ResponseMode, ResponseType, TokenEndpointAuthMethod};
 use crate::server::{paths, AppState};
 use crate::userinfo::claims_supported;
 
@@ -39,8 +39,8 @@ pub fn document(state: &AppState) -> Value {
         "token_revocation_endpoint": state.url(paths::REVOKE),
         "end_session_endpoint": state.url(paths::END_SESSION),
         "scopes_supported": state.config.scopes.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
-        "response_types_supported": ["code"],
-        "response_modes_supported": ["query"],
+        "response_types_supported": ResponseType::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+        "response_modes_supported": ResponseMode::ALL.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
         "grant_types_supported": GrantType::ALL.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
         "acr_values_supported": acrs,
         "auth_level_mapping": levels,

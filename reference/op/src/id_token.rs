@@ -1,6 +1,8 @@
 //! ID tokens (OIDC Core §2): signed with the client's `id_token_signed_response_alg` (RS256 by
 //! default), with `auth_time`, `acr`, `amr` and `sid` always, `nonce` when the request had one,
-//! and `at_hash`/`c_hash` when issued alongside an access token/code.
+//! `at_hash`/`c_hash` when issued alongside an access token/code, `s_hash` (as Gluu does) when
+//! issued from the authorization endpoint with a `state`, and the scopes' user claims when no
+//! access token comes with it (response type `id_token`).
 
 use serde::Serialize;
 
@@ -37,16 +39,42 @@ struct Claims<'a> {
     at_hash: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     c_hash: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    s_hash: Option<String>,
+    #[serde(flatten)]
+    user_claims: serde_json::Map<String, serde_json::Value>,
 }
 
 /// What the ID token accompanies.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone)]
 pub struct Accompanying<'a> {
     /// Access token issued with it (`at_hash`).
     pub access_token: Option<&'a str>,
     /// Code issued with it (`c_hash`).
     pub code: Option<&'a str>,
+    /// `state` of the authorization response carrying it (`s_hash`).
+    pub state: Option<&'a str>,
+    /// User claims to include (never `sub` or a registered claim name).
+    pub user_claims: Option<serde_json::Map<String, serde_json::Value>>,
 }
+
+/// Claims an ID token sets itself; user claims of these names are dropped.
+const OWN_CLAIMS: &[&str] = &[
+    "iss",
+    "sub",
+    "aud",
+    "azp",
+    "exp",
+    "iat",
+    "auth_time",
+    "nonce",
+    "acr",
+    "amr",
+    "sid",
+    "at_hash",
+    "c_hash",
+    "s_hash",
+];
 
 /// Signs an ID token for `client` about `auth`.
 pub fn issue(
@@ -71,6 +99,13 @@ pub fn issue(
         sid: auth.sid.as_deref(),
         at_hash: with.access_token.map(half_hash),
         c_hash: with.code.map(half_hash),
+        s_hash: with.state.map(half_hash),
+        user_claims: with
+            .user_claims
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(name, _)| !OWN_CLAIMS.contains(&name.as_str()))
+            .collect(),
     };
     let token = state
         .keys

@@ -1,6 +1,7 @@
 //! Server-side HTML pages (minijinja templates embedded in the binary).
 //!
-//! Plain HTML, no JavaScript. Every form carries a hidden `csrf_token`; field names are stable
+//! Plain HTML, no JavaScript (but the `form_post` response page, see `authorize::response`).
+//! Every form carries a hidden `csrf_token`; field names are stable
 //! (see the crate docs and `reference/op/README.md`).
 
 use axum::http::{header, HeaderValue, StatusCode};
@@ -29,6 +30,10 @@ impl Pages {
             ("consent.html", include_str!("../templates/consent.html")),
             ("message.html", include_str!("../templates/message.html")),
             ("logout.html", include_str!("../templates/logout.html")),
+            (
+                "form_post.html",
+                include_str!("../templates/form_post.html"),
+            ),
         ] {
             env.add_template(name, source)?;
         }

@@ -15,12 +15,16 @@ pub enum GrantType {
     ClientCredentials,
     /// RFC 6749 §4.3 (resource owner password credentials).
     Password,
+    /// RFC 6749 §4.2: tokens from the authorization endpoint (response types with `id_token`
+    /// or `token`); never presented at the token endpoint.
+    Implicit,
 }
 
 impl GrantType {
     /// All grant types, in discovery order.
-    pub const ALL: [GrantType; 4] = [
+    pub const ALL: [GrantType; 5] = [
         GrantType::AuthorizationCode,
+        GrantType::Implicit,
         GrantType::RefreshToken,
         GrantType::ClientCredentials,
         GrantType::Password,
@@ -33,12 +37,149 @@ impl GrantType {
             GrantType::RefreshToken => "refresh_token",
             GrantType::ClientCredentials => "client_credentials",
             GrantType::Password => "password",
+            GrantType::Implicit => "implicit",
         }
     }
 
     /// Parses a wire name.
     pub fn parse(value: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|g| g.as_str() == value)
+    }
+}
+
+/// An authorization endpoint `response_type` (OAuth 2.0 Multiple Response Type Encoding
+/// Practices §3-5): which of a code, an ID token and an access token the authorization response
+/// carries. The values are space-separated and their order does not matter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ResponseType {
+    /// `code`: an authorization code.
+    pub code: bool,
+    /// `id_token`: an ID token from the authorization endpoint.
+    pub id_token: bool,
+    /// `token`: an access token from the authorization endpoint.
+    pub token: bool,
+}
+
+impl ResponseType {
+    const fn of(code: bool, id_token: bool, token: bool) -> Self {
+        Self {
+            code,
+            id_token,
+            token,
+        }
+    }
+
+    /// The code flow.
+    pub const CODE: ResponseType = ResponseType::of(true, false, false);
+
+    /// Every response type the authorization endpoint implements, in discovery order.
+    pub const ALL: [ResponseType; 7] = [
+        ResponseType::CODE,
+        ResponseType::of(false, true, false),
+        ResponseType::of(false, true, true),
+        ResponseType::of(true, true, false),
+        ResponseType::of(true, false, true),
+        ResponseType::of(true, true, true),
+        ResponseType::of(false, false, true),
+    ];
+
+    /// The canonical wire value (`code id_token token` order).
+    pub fn as_str(self) -> &'static str {
+        match (self.code, self.id_token, self.token) {
+            (true, false, false) => "code",
+            (false, true, false) => "id_token",
+            (false, true, true) => "id_token token",
+            (true, true, false) => "code id_token",
+            (true, false, true) => "code token",
+            (true, true, true) => "code id_token token",
+            (false, false, true) => "token",
+            (false, false, false) => "none",
+        }
+    }
+
+    /// Parses a wire value: space-separated `code`, `id_token`, `token` in any order, each at
+    /// most once. (`none` is not implemented.)
+    pub fn parse(value: &str) -> Option<Self> {
+        let mut parsed = Self::of(false, false, false);
+        for word in value.split(' ') {
+            let flag = match word {
+                "code" => &mut parsed.code,
+                "id_token" => &mut parsed.id_token,
+                "token" => &mut parsed.token,
+                _ => return None,
+            };
+            if std::mem::replace(flag, true) {
+                return None;
+            }
+        }
+        Self::ALL.contains(&parsed).then_some(parsed)
+    }
+
+    /// Whether the authorization response carries a token (an ID token or an access token).
+    pub fn issues_tokens(self) -> bool {
+        self.id_token || self.token
+    }
+
+    /// The grant types a client needs for this response type (RFC 7591 §2.1).
+    pub fn grant_types(self) -> Vec<GrantType> {
+        let mut grants = Vec::new();
+        if self.code {
+            grants.push(GrantType::AuthorizationCode);
+        }
+        if self.issues_tokens() {
+            grants.push(GrantType::Implicit);
+        }
+        grants
+    }
+
+    /// The response mode used when the request names none: `query` for `code`, `fragment`
+    /// whenever tokens are in the response (Multiple Response Types §5).
+    pub fn default_mode(self) -> ResponseMode {
+        if self.issues_tokens() {
+            ResponseMode::Fragment
+        } else {
+            ResponseMode::Query
+        }
+    }
+
+    /// Whether `mode` may carry this response: tokens never go in a query string (Multiple
+    /// Response Types §5: they would end up in logs and `Referer` headers).
+    pub fn allows_mode(self, mode: ResponseMode) -> bool {
+        mode != ResponseMode::Query || !self.issues_tokens()
+    }
+}
+
+/// How the authorization response reaches the redirect URI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ResponseMode {
+    /// Parameters in the redirect URI's query (a 302).
+    Query,
+    /// Parameters in the redirect URI's fragment (a 302).
+    Fragment,
+    /// An auto-submitting HTML form POSTing the parameters (OAuth 2.0 Form Post Response Mode).
+    FormPost,
+}
+
+impl ResponseMode {
+    /// Every response mode, in discovery order.
+    pub const ALL: [ResponseMode; 3] = [
+        ResponseMode::Query,
+        ResponseMode::Fragment,
+        ResponseMode::FormPost,
+    ];
+
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResponseMode::Query => "query",
+            ResponseMode::Fragment => "fragment",
+            ResponseMode::FormPost => "form_post",
+        }
+    }
+
+    /// Parses a wire name.
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == value)
     }
 }
 
@@ -190,8 +331,55 @@ mod tests {
         for a in SigningAlg::ALL {
             assert_eq!(SigningAlg::parse(a.as_str()), Some(a));
         }
-        assert_eq!(GrantType::parse("implicit"), None);
+        for r in ResponseType::ALL {
+            assert_eq!(ResponseType::parse(r.as_str()), Some(r));
+        }
+        for m in ResponseMode::ALL {
+            assert_eq!(ResponseMode::parse(m.as_str()), Some(m));
+        }
+        assert_eq!(GrantType::parse("device_code"), None);
         assert_eq!(SigningAlg::parse("none"), None);
+    }
+
+    #[test]
+    fn response_types_are_sets_of_words() {
+        assert_eq!(
+            ResponseType::parse("token id_token code").map(ResponseType::as_str),
+            Some("code id_token token")
+        );
+        assert_eq!(
+            ResponseType::parse("id_token code").map(ResponseType::as_str),
+            Some("code id_token")
+        );
+        for bad in [
+            "",
+            "code code",
+            "code  token",
+            "none",
+            "code none",
+            "Code",
+            "id-token",
+        ] {
+            assert_eq!(ResponseType::parse(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn tokens_never_default_to_or_use_the_query() {
+        for r in ResponseType::ALL {
+            let mode = r.default_mode();
+            assert!(r.allows_mode(mode), "{}", r.as_str());
+            assert_eq!(r.allows_mode(ResponseMode::Query), r == ResponseType::CODE);
+            assert!(r.allows_mode(ResponseMode::FormPost));
+            assert!(r.allows_mode(ResponseMode::Fragment));
+        }
+        assert_eq!(ResponseType::CODE.default_mode(), ResponseMode::Query);
+        let hybrid = ResponseType::parse("code id_token").unwrap();
+        assert_eq!(hybrid.default_mode(), ResponseMode::Fragment);
+        assert_eq!(
+            hybrid.grant_types(),
+            vec![GrantType::AuthorizationCode, GrantType::Implicit]
+        );
     }
 
     #[test]

@@ -23,7 +23,9 @@ use crate::acr::AcrMethod;
 use crate::bearer;
 use crate::clients::{Client, Registration};
 use crate::error::OAuthError;
-use crate::protocol::{ApplicationType, GrantType, SigningAlg, TokenEndpointAuthMethod};
+use crate::protocol::{
+    ApplicationType, GrantType, ResponseType, SigningAlg, TokenEndpointAuthMethod,
+};
 use crate::redirect_uris::{self, Origin};
 use crate::registration_policy::{self, Allowance};
 use crate::scopes::{compile_pattern, ScopeSet};
@@ -126,8 +128,32 @@ fn build_client(
     };
     let meta: Metadata = serde_json::from_value(raw.clone())
         .map_err(|e| metadata_error(format!("malformed metadata: {e}")))?;
+    // RFC 7591 §2.1: response types and grant types must agree; each defaults to what the
+    // other needs (`code` and `authorization_code` when neither is given).
+    let response_types = match &meta.response_types {
+        None => None,
+        Some(list) => Some(
+            list.iter()
+                .map(|t| {
+                    ResponseType::parse(t).ok_or_else(|| {
+                        metadata_error(format!("response_types: `{t}` is not supported"))
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+        ),
+    };
     let grant_types = match meta.grant_types {
-        None => vec![GrantType::AuthorizationCode],
+        None => {
+            let mut grants = Vec::new();
+            for r in response_types.as_deref().unwrap_or(&[ResponseType::CODE]) {
+                for g in r.grant_types() {
+                    if !grants.contains(&g) {
+                        grants.push(g);
+                    }
+                }
+            }
+            grants
+        }
         Some(list) => list
             .iter()
             .map(|g| {
@@ -136,16 +162,17 @@ fn build_client(
             })
             .collect::<Result<Vec<_>, _>>()?,
     };
-    if let Some(types) = &meta.response_types {
-        if let Some(bad) = types.iter().find(|t| t.as_str() != "code") {
+    for r in response_types.iter().flatten() {
+        if let Some(g) = r
+            .grant_types()
+            .into_iter()
+            .find(|g| !grant_types.contains(g))
+        {
             return Err(metadata_error(format!(
-                "response_type `{bad}` is not supported; only `code`"
+                "response_types: `{}` needs the {} grant type in grant_types",
+                r.as_str(),
+                g.as_str()
             )));
-        }
-        if !types.is_empty() && !grant_types.contains(&GrantType::AuthorizationCode) {
-            return Err(metadata_error(
-                "response_type `code` needs the authorization_code grant type",
-            ));
         }
     }
     if grant_types.contains(&GrantType::AuthorizationCode) && meta.redirect_uris.is_empty() {
@@ -301,7 +328,7 @@ fn describe(state: &AppState, client: &Client) -> Value {
         "client_name": client.client_name,
         "application_type": client.application_type.as_str(),
         "redirect_uris": client.redirect_uris,
-        "response_types": if client.allows_grant(GrantType::AuthorizationCode) { vec!["code"] } else { vec![] },
+        "response_types": client.response_types().iter().map(|r| r.as_str()).collect::<Vec<_>>(),
         "grant_types": client.grant_types.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
         "token_endpoint_auth_method": client.token_endpoint_auth_method.as_str(),
         "scope": client.scopes.to_string(),

@@ -107,6 +107,23 @@ fn userinfo(
     ))
 }
 
+/// The claims `scopes` release about the user of `auth`, without `sub` (for an ID token that
+/// has its own); `None` if the user no longer exists.
+pub fn claims_for(
+    state: &AppState,
+    scopes: &ScopeSet,
+    auth: &crate::model::AuthContext,
+) -> Option<Map<String, Value>> {
+    let user = state.users.get(&auth.username)?;
+    match release(scopes, &user.sub, &user.username, &user.claims) {
+        Value::Object(mut claims) => {
+            claims.remove("sub");
+            Some(claims)
+        }
+        _ => None,
+    }
+}
+
 /// The claims `scopes` release for a user.
 pub fn release(
     scopes: &ScopeSet,

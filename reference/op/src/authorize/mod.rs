@@ -3,26 +3,32 @@
 //! A pipeline of small named checks ([`checks`]) turns the parameters into an
 //! [`AuthorizationRequest`]; [`decide`] then compares it with the browser's session and either
 //! answers at once (code, `login_required`, `consent_required`) or starts an interaction (login,
-//! OTP, consent pages) that ends in [`complete`].
+//! OTP, consent pages) that ends in [`complete`], which issues what the response type asks for
+//! (code, ID token, access token) and delivers it in the response mode ([`response`]).
 
 pub mod checks;
 pub mod request;
+pub mod response;
 
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::CookieJar;
 
-use crate::clients::Client;
+use crate::clients::{self, Client};
 use crate::error::OAuthError;
+use crate::id_token::{self, Accompanying};
 use crate::interaction::{self, Step};
 use crate::model::{AuthCode, AuthContext};
+use crate::protocol::ResponseMode;
 use crate::server::{parse_form, AppState};
 use crate::sessions;
+use crate::tokens;
 use crate::util::random_token;
 use checks::{param, Params};
 pub use request::{AuthorizationRequest, Prompt};
+pub use response::{append_query, redirect};
 
 /// `GET /authorize`.
 pub async fn get_handler(
@@ -64,7 +70,10 @@ fn handle(state: AppState, jar: CookieJar, params: Result<Params, OAuthError>) -
     let state_param = param(&params, "state").map(str::to_owned);
     match validate(&state, &client, &params, redirect_uri.clone(), in_request) {
         Ok(request) => decide(&state, jar, &client, request),
-        Err(err) => error_redirect(&state, &redirect_uri, state_param.as_deref(), &err),
+        Err(err) => {
+            let mode = checks::response_mode::for_errors(&params);
+            error_redirect(&state, &redirect_uri, mode, state_param.as_deref(), &err)
+        }
     }
 }
 
@@ -77,16 +86,24 @@ pub fn validate(
     redirect_uri_in_request: bool,
 ) -> Result<AuthorizationRequest, OAuthError> {
     checks::request_object::check(params)?;
-    checks::response_type::check(params)?;
-    checks::response_mode::check(params)?;
+    let response_type = checks::response_type::check(client, params)?;
+    let response_mode = checks::response_mode::check(params, response_type)?;
     let code_challenge = checks::pkce::check(client, params)?;
     let prompt = checks::prompt::check(params)?;
     let max_age = checks::max_age::check(client, params)?;
     let hinted_sub = checks::id_token_hint::check(state, client, params)?;
     let scopes = checks::scope::check(state, client, params)?;
+    if response_type.id_token && !scopes.contains("openid") {
+        return Err(OAuthError::InvalidScope(format!(
+            "response_type `{}` needs the openid scope",
+            response_type.as_str()
+        )));
+    }
     let acr = checks::acr::check(state, client, params);
     Ok(AuthorizationRequest {
         client_id: client.client_id.clone(),
+        response_type,
+        response_mode,
         redirect_uri,
         redirect_uri_in_request,
         scopes,
@@ -126,7 +143,7 @@ pub fn decide(
         }
         if request.prompt.none {
             let err = OAuthError::LoginRequired("the user must authenticate".into());
-            return error_redirect(state, &request.redirect_uri, request.state.as_deref(), &err);
+            return request.error(state, &err);
         }
         return interaction::begin(state, jar, request, Step::Login, None);
     };
@@ -134,7 +151,7 @@ pub fn decide(
     if needs_consent(state, client, &request, &auth.username) {
         if request.prompt.none {
             let err = OAuthError::ConsentRequired("the user must consent".into());
-            return error_redirect(state, &request.redirect_uri, request.state.as_deref(), &err);
+            return request.error(state, &err);
         }
         return interaction::begin(state, jar, request, Step::Consent, Some(auth));
     }
@@ -193,37 +210,92 @@ pub fn remember_consent(
     );
 }
 
-/// Issues the code and redirects to the client.
+/// Issues what the response type asks for and delivers it to the client.
 pub fn complete(state: &AppState, request: &AuthorizationRequest, auth: AuthContext) -> Response {
-    let code = random_token(32);
-    let now = state.now();
-    state.storage.codes.insert(
-        &code,
-        AuthCode {
-            client_id: request.client_id.clone(),
-            redirect_uri: request.redirect_uri.clone(),
-            redirect_uri_in_request: request.redirect_uri_in_request,
-            scopes: request.scopes.clone(),
-            nonce: request.nonce.clone(),
-            code_challenge: request.code_challenge.clone(),
-            auth,
-            grant_id: random_token(16),
-        },
-        now.saturating_add(state.config.lifetimes.authorization_code),
-    );
-    let scope = request.scopes.to_string();
-    let mut params = vec![("code", code.as_str()), ("scope", scope.as_str())];
-    if let Some(s) = &request.state {
-        params.push(("state", s));
+    match issue(state, request, auth) {
+        Ok(params) => {
+            let pairs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            response::deliver(state, &request.redirect_uri, request.response_mode, &pairs)
+        }
+        Err(err) => request.error(state, &err),
     }
-    params.push(("iss", &state.issuer));
-    redirect(&append_query(&request.redirect_uri, &params))
 }
 
-/// Redirects an error to the client (OIDC Core §3.1.2.6).
+/// The authorization response's parameters: `code`, `access_token` (with `token_type` and
+/// `expires_in`), `id_token` (with `c_hash`, `at_hash` and `s_hash` for what it accompanies),
+/// `scope`, `state`, `iss` (RFC 9207). One grant id ties the code and the tokens together, so a
+/// replayed code revokes the front-channel access token too.
+fn issue(
+    state: &AppState,
+    request: &AuthorizationRequest,
+    auth: AuthContext,
+) -> Result<Vec<(&'static str, String)>, OAuthError> {
+    let client = clients::find_enabled(state, &request.client_id)?;
+    let response_type = request.response_type;
+    let grant_id = random_token(16);
+    let now = state.now();
+    let mut params = Vec::new();
+    let code = response_type.code.then(|| random_token(32));
+    if let Some(code) = &code {
+        state.storage.codes.insert(
+            code,
+            AuthCode {
+                client_id: request.client_id.clone(),
+                redirect_uri: request.redirect_uri.clone(),
+                redirect_uri_in_request: request.redirect_uri_in_request,
+                scopes: request.scopes.clone(),
+                nonce: request.nonce.clone(),
+                code_challenge: request.code_challenge.clone(),
+                auth: auth.clone(),
+                grant_id: grant_id.clone(),
+            },
+            now.saturating_add(state.config.lifetimes.authorization_code),
+        );
+        params.push(("code", code.clone()));
+    }
+    let access_token = if response_type.token {
+        let (token, expires_in) =
+            tokens::issue_access_token(state, &client, &grant_id, &request.scopes, Some(&auth))?;
+        params.push(("access_token", token.clone()));
+        params.push(("token_type", "Bearer".to_owned()));
+        params.push(("expires_in", expires_in.to_string()));
+        Some(token)
+    } else {
+        None
+    };
+    if response_type.id_token {
+        // With no access token the RP cannot call userinfo: the scopes' claims go in the ID
+        // token (OIDC Core §5.4).
+        let user_claims = (!response_type.token && !response_type.code)
+            .then(|| crate::userinfo::claims_for(state, &request.scopes, &auth))
+            .flatten();
+        let id_token = id_token::issue(
+            state,
+            &client,
+            &auth,
+            request.nonce.as_deref(),
+            Accompanying {
+                access_token: access_token.as_deref(),
+                code: code.as_deref(),
+                state: request.state.as_deref(),
+                user_claims,
+            },
+        )?;
+        params.push(("id_token", id_token));
+    }
+    params.push(("scope", request.scopes.to_string()));
+    if let Some(s) = &request.state {
+        params.push(("state", s.clone()));
+    }
+    params.push(("iss", state.issuer.to_string()));
+    Ok(params)
+}
+
+/// Sends an error to the client's redirect URI in `mode` (OIDC Core §3.1.2.6).
 pub fn error_redirect(
     state: &AppState,
     redirect_uri: &str,
+    mode: ResponseMode,
     state_param: Option<&str>,
     err: &OAuthError,
 ) -> Response {
@@ -236,68 +308,18 @@ pub fn error_redirect(
         params.push(("state", s));
     }
     params.push(("iss", &state.issuer));
-    redirect(&append_query(redirect_uri, &params))
+    response::deliver(state, redirect_uri, mode, &params)
 }
 
-/// A 302 to `location`, not cached. A `Location` with a scheme that runs code in the browser
-/// (`javascript:`, `data:`, ...; see [`crate::redirect_uris::is_safe_location`]) is never sent,
-/// whatever let it through: the browser gets a 400 instead.
-pub fn redirect(location: &str) -> Response {
-    if !crate::redirect_uris::is_safe_location(location) {
-        tracing::error!("refused to redirect to an unsafe location");
-        return (
-            StatusCode::BAD_REQUEST,
-            [(header::CACHE_CONTROL, "no-store")],
-            "The OpenID Provider refuses to redirect to this address.",
+impl AuthorizationRequest {
+    /// Sends `err` back to this request's client, where and how it expects its response.
+    pub fn error(&self, state: &AppState, err: &OAuthError) -> Response {
+        error_redirect(
+            state,
+            &self.redirect_uri,
+            self.response_mode,
+            self.state.as_deref(),
+            err,
         )
-            .into_response();
-    }
-    (
-        StatusCode::FOUND,
-        [
-            (header::LOCATION, location.to_owned()),
-            (header::CACHE_CONTROL, "no-store".to_owned()),
-        ],
-    )
-        .into_response()
-}
-
-/// Appends form-encoded parameters to a URI, keeping its existing query.
-pub fn append_query(uri: &str, params: &[(&str, &str)]) -> String {
-    let mut serializer = url::form_urlencoded::Serializer::new(String::new());
-    for (k, v) in params {
-        serializer.append_pair(k, v);
-    }
-    let query = serializer.finish();
-    let separator = if uri.contains('?') { '&' } else { '?' };
-    format!("{uri}{separator}{query}")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn unsafe_locations_are_never_sent() {
-        for location in ["javascript:alert(1)", "data:text/html,x", "//evil.example/"] {
-            let response = redirect(location);
-            assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{location}");
-            assert!(response.headers().get(header::LOCATION).is_none());
-        }
-        let response = redirect("https://rp/cb?code=1");
-        assert_eq!(response.status(), StatusCode::FOUND);
-        assert_eq!(response.headers()[header::LOCATION], "https://rp/cb?code=1");
-    }
-
-    #[test]
-    fn append_query_keeps_existing_parameters() {
-        assert_eq!(
-            append_query("https://rp/cb?x=1", &[("code", "a b"), ("state", "s&t")]),
-            "https://rp/cb?x=1&code=a+b&state=s%26t"
-        );
-        assert_eq!(
-            append_query("https://rp/cb", &[("a", "1")]),
-            "https://rp/cb?a=1"
-        );
     }
 }

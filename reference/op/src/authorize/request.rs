@@ -1,7 +1,7 @@
 //! A validated authorization request, as the pipeline of checks produces it.
 
 use crate::acr::AcrMethod;
-use crate::protocol::CodeChallengeMethod;
+use crate::protocol::{CodeChallengeMethod, ResponseMode, ResponseType};
 use crate::scopes::ScopeSet;
 
 /// `prompt` values (OIDC Core §3.1.2.1); `select_account` is accepted and treated like no prompt
@@ -21,6 +21,10 @@ pub struct Prompt {
 pub struct AuthorizationRequest {
     /// Client.
     pub client_id: String,
+    /// What the response carries.
+    pub response_type: ResponseType,
+    /// How it is delivered.
+    pub response_mode: ResponseMode,
     /// Redirect URI (exactly a registered one).
     pub redirect_uri: String,
     /// Whether the request carried `redirect_uri`.

@@ -104,6 +104,7 @@ pub(super) fn exchange(
             Accompanying {
                 access_token: Some(&access_token),
                 code: None,
+                ..Default::default()
             },
         )?)
     } else {

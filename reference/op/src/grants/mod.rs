@@ -37,9 +37,12 @@ async fn token(
     let grant_type = required(&form, "grant_type")?;
     let presented = clients::presented_credentials(headers, &form)?;
     let client = clients::authenticate(state, presented)?;
-    let grant = GrantType::parse(grant_type).ok_or_else(|| {
-        OAuthError::UnsupportedGrantType(format!("grant_type `{grant_type}` is not supported"))
-    })?;
+    // The implicit grant has no token request (RFC 6749 §4.2).
+    let grant = GrantType::parse(grant_type)
+        .filter(|g| *g != GrantType::Implicit)
+        .ok_or_else(|| {
+            OAuthError::UnsupportedGrantType(format!("grant_type `{grant_type}` is not supported"))
+        })?;
     if !client.allows_grant(grant) {
         return Err(OAuthError::UnauthorizedClient(format!(
             "client `{}` may not use the {} grant",
@@ -52,6 +55,10 @@ async fn token(
         GrantType::RefreshToken => refresh_token::exchange(state, &client, &form),
         GrantType::ClientCredentials => client_credentials::exchange(state, &client, &form),
         GrantType::Password => password::exchange(state, &client, &form).await,
+        GrantType::Implicit => Err(OAuthError::UnsupportedGrantType(
+            "the implicit grant is used at the authorization endpoint, not the token endpoint"
+                .into(),
+        )),
     }
 }
 

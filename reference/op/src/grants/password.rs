@@ -64,6 +64,7 @@ pub(super) async fn exchange(
             Accompanying {
                 access_token: Some(&access_token),
                 code: None,
+                ..Default::default()
             },
         )?)
     } else {

@@ -77,6 +77,7 @@ pub(super) fn exchange(
             Accompanying {
                 access_token: Some(&access_token),
                 code: None,
+                ..Default::default()
             },
         )?),
         _ => None,

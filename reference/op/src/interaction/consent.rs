@@ -45,12 +45,7 @@ pub async fn submit(
         Some("deny") => {
             state.storage.interactions.remove(&interaction.id);
             let err = OAuthError::AccessDenied("the user denied the request".into());
-            authorize::error_redirect(
-                &state,
-                &request.redirect_uri,
-                request.state.as_deref(),
-                &err,
-            )
+            request.error(&state, &err)
         }
         _ => state.pages.message(
             StatusCode::BAD_REQUEST,

@@ -76,6 +76,14 @@ impl Page {
         }
     }
 
+    /// The auto-submitting form of a `form_post` response page, if this is one.
+    pub fn form_post(&self) -> Option<gatecheck_browser::Form> {
+        if !self.html.contains(".submit()") {
+            return None;
+        }
+        self.page().form(Some("responseForm")).ok()
+    }
+
     pub fn text_of(&self, selector: &str) -> Option<String> {
         self.page().text_of(selector).unwrap()
     }
@@ -225,6 +233,21 @@ pub fn query_param(url: &url::Url, name: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
+/// Parameter of an authorization response delivered by redirect: in the query (`query` mode)
+/// or the fragment (`fragment` mode), never both.
+pub fn response_param(url: &url::Url, name: &str) -> Option<String> {
+    let fragment = url.fragment().unwrap_or_default();
+    let in_fragment = url::form_urlencoded::parse(fragment.as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned());
+    let in_query = query_param(url, name);
+    assert!(
+        in_fragment.is_none() || in_query.is_none(),
+        "{name} in both query and fragment"
+    );
+    in_fragment.or(in_query)
+}
+
 /// Builds an authorization URL by hand.
 pub fn authorize_url(op: &TestOp, params: &[(&str, &str)]) -> String {
     let mut url = url::Url::parse(&op.url("/oxauth/restv1/authorize")).unwrap();
@@ -349,4 +372,16 @@ pub async fn id_token_after_login(op: &TestOp, agent: &Agent) -> String {
     .await;
     assert_eq!(status, 200, "{body}");
     body["id_token"].as_str().unwrap().to_owned()
+}
+
+/// GETs `path` at the OP and parses the JSON answer.
+pub async fn get_json<T: serde::de::DeserializeOwned>(op: &TestOp, path: &str) -> T {
+    http()
+        .get(op.url(path))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }

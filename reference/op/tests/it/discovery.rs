@@ -51,7 +51,23 @@ async fn discovery_lists_what_the_op_supports() {
         list("acr_values_supported"),
         ["auth_ldap_server", "basic", "otp"]
     );
-    assert_eq!(list("response_types_supported"), ["code"]);
+    assert_eq!(
+        list("response_types_supported"),
+        [
+            "code",
+            "id_token",
+            "id_token token",
+            "code id_token",
+            "code token",
+            "code id_token token",
+            "token"
+        ]
+    );
+    assert_eq!(
+        list("response_modes_supported"),
+        ["query", "fragment", "form_post"]
+    );
+    assert!(list("grant_types_supported").contains(&"implicit".to_string()));
     assert_eq!(list("code_challenge_methods_supported"), ["S256", "plain"]);
     assert_eq!(
         list("id_token_signing_alg_values_supported"),

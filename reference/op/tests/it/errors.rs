@@ -66,15 +66,24 @@ async fn request_errors_are_redirected_with_state() {
     let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
         (demo_params(&[("response_type", "")]), "invalid_request"),
         (
-            demo_params(&[("response_type", "token")]),
+            demo_params(&[("response_type", "code code")]),
             "unsupported_response_type",
+        ),
+        (
+            demo_params(&[("response_type", "none")]),
+            "unsupported_response_type",
+        ),
+        // demo-rp has no implicit grant
+        (
+            demo_params(&[("response_type", "token")]),
+            "unauthorized_client",
         ),
         (
             demo_params(&[("response_type", "code id_token")]),
-            "unsupported_response_type",
+            "unauthorized_client",
         ),
         (
-            demo_params(&[("response_mode", "form_post")]),
+            demo_params(&[("response_mode", "web_message")]),
             "invalid_request",
         ),
         (
@@ -133,13 +142,13 @@ async fn request_errors_are_redirected_with_state() {
         let location = url::Url::parse(response.headers()["location"].to_str().unwrap()).unwrap();
         assert!(location.as_str().starts_with(RP_CALLBACK));
         assert_eq!(
-            query_param(&location, "error").as_deref(),
+            response_param(&location, "error").as_deref(),
             Some(error),
             "{params:?}"
         );
-        assert_eq!(query_param(&location, "state").as_deref(), Some("st-1"));
-        assert!(query_param(&location, "error_description").is_some());
-        assert!(query_param(&location, "code").is_none());
+        assert_eq!(response_param(&location, "state").as_deref(), Some("st-1"));
+        assert!(response_param(&location, "error_description").is_some());
+        assert!(response_param(&location, "code").is_none());
     }
 }
 

@@ -15,4 +15,5 @@ mod password_lockout;
 mod redirect_schemes;
 mod registration;
 mod registration_policy;
+mod response_types;
 mod tokens;

@@ -208,7 +208,7 @@ async fn registration_errors() {
             "invalid_client_metadata",
         ),
         (
-            json!({"redirect_uris": ["https://rp/cb"], "response_types": ["token"]}),
+            json!({"redirect_uris": ["https://rp/cb"], "response_types": ["token"], "grant_types": ["authorization_code"]}),
             "invalid_client_metadata",
         ),
         (
@@ -244,6 +244,14 @@ async fn registration_errors() {
             "invalid_client_metadata",
         ),
         (json!(["not", "an", "object"]), "invalid_client_metadata"),
+        (
+            json!({"redirect_uris": ["https://rp/cb"], "response_types": ["code id_token"], "grant_types": ["implicit"]}),
+            "invalid_client_metadata",
+        ),
+        (
+            json!({"redirect_uris": ["https://rp/cb"], "response_types": ["code token code"]}),
+            "invalid_client_metadata",
+        ),
         (
             json!({"redirect_uris": vec!["https://rp/cb"; 101]}),
             "invalid_redirect_uri",

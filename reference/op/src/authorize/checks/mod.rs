@@ -26,3 +26,12 @@ pub fn param<'a>(params: &'a Params, name: &str) -> Option<&'a str> {
         .map(String::as_str)
         .filter(|v| !v.is_empty())
 }
+
+/// Parameters from pairs (for the checks' unit tests).
+#[cfg(test)]
+pub fn params_of(pairs: &[(&str, &str)]) -> Params {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
