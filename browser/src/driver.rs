@@ -95,7 +95,7 @@ pub async fn consent(browser: &Browser, allow: bool) -> Result<Page, BrowserErro
 
 /// Scans the QR code of the enrolment page into an authenticator and clicks Finish.
 pub async fn enroll(browser: &Browser) -> Result<(Authenticator, Page), BrowserError> {
-    let authenticator = browser.scan_qr_code(QR_IMAGE)?;
+    let authenticator = browser.scan_qr_code(QR_IMAGE).await?;
     let page = browser.submit(Some(ENROLL_FORM), &[], None).await?;
     Ok((authenticator, page))
 }

@@ -6,9 +6,14 @@
 //! enrolls an [`Authenticator`] from a QR code image. [`driver`] walks the reference OP's login,
 //! enrolment, one-time password and consent pages by their field names.
 //!
+//! With [`BrowserBuilder::chromium`] the same [`Browser`] runs in a real headless Chromium
+//! ([`chromium`]): the same calls, the pages and hops read from what went over the wire, and a
+//! screenshot of every page the user sees.
+//!
 //! The crate depends on no gatecheck crate, so any of them can use it as a dev-dependency.
 
 mod authenticator;
+pub mod chromium;
 pub mod driver;
 mod page;
 pub mod record;
@@ -50,6 +55,9 @@ pub enum BrowserError {
     /// The authenticator could not enroll or compute a code.
     #[error("{0}")]
     Otp(String),
+    /// Chromium or chromedriver failed, or is missing.
+    #[error("chromium: {0}")]
+    Chromium(String),
     /// No page has been opened yet.
     #[error("the browser has not opened a page yet")]
     NoPage,

@@ -8,6 +8,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
 use reqwest::Method;
 use url::{Origin, Url};
 
+use crate::chromium::{Chromium, Outcome, Session};
 use crate::record::{Pending, Record, Recorder};
 use crate::{Authenticator, BrowserError, Form, Hop, Page, BROWSER_ACCEPT, MAX_REDIRECTS};
 
@@ -36,9 +37,20 @@ pub struct BrowserBuilder {
     fresh_connections: bool,
     jar: Option<Arc<Jar>>,
     recorder: Option<Recorder>,
+    chromium: Option<Arc<Chromium>>,
 }
 
 impl BrowserBuilder {
+    /// Runs the browser in a headless Chromium session of `driver` (opened on first use)
+    /// instead of the scripted client. Navigations, links and forms are a user's clicks and
+    /// keystrokes in the window; pages, statuses and hops come from the recording proxy every
+    /// request goes through; every page the user sees is screenshotted into the recorder.
+    /// The cookie jar and [`Browser::http`] are the scripted client's and stay empty.
+    pub fn chromium(mut self, driver: Arc<Chromium>) -> Self {
+        self.chromium = Some(driver);
+        self
+    }
+
     /// Records every exchange (each hop of a navigation under one navigation id) into
     /// `recorder`.
     pub fn recorder(mut self, recorder: Recorder) -> Self {
@@ -102,6 +114,11 @@ impl BrowserBuilder {
                 jar,
                 stay_on: self.stay_on,
                 recorder: self.recorder,
+                chromium: self.chromium.map(|driver| Engine {
+                    driver,
+                    session: tokio::sync::OnceCell::new(),
+                    timeout: self.timeout,
+                }),
                 state: Mutex::new(State {
                     headers,
                     history: Vec::new(),
@@ -128,7 +145,16 @@ struct Inner {
     jar: Arc<Jar>,
     stay_on: Vec<Origin>,
     recorder: Option<Recorder>,
+    chromium: Option<Engine>,
     state: Mutex<State>,
+}
+
+/// A Chromium session standing in for the scripted client.
+#[derive(Debug)]
+struct Engine {
+    driver: Arc<Chromium>,
+    session: tokio::sync::OnceCell<Session>,
+    timeout: Duration,
 }
 
 #[derive(Debug)]
@@ -161,7 +187,64 @@ impl Browser {
             fresh_connections: false,
             jar: None,
             recorder: None,
+            chromium: None,
         }
+    }
+
+    /// Whether the browser is a Chromium session.
+    pub fn is_chromium(&self) -> bool {
+        self.inner.chromium.is_some()
+    }
+
+    /// Closes the Chromium session, if one was opened (a scripted browser has nothing to
+    /// close). Dropping the last clone closes it too, in the background.
+    pub async fn close(&self) {
+        if let Some(session) = self.inner.chromium.as_ref().and_then(|e| e.session.get()) {
+            session.close().await;
+        }
+    }
+
+    async fn session(&self) -> Result<Option<&Session>, BrowserError> {
+        let Some(engine) = &self.inner.chromium else {
+            return Ok(None);
+        };
+        let session = engine
+            .session
+            .get_or_try_init(|| {
+                engine
+                    .driver
+                    .session(self.inner.recorder.clone(), engine.timeout)
+            })
+            .await?;
+        Ok(Some(session))
+    }
+
+    /// Keeps what a Chromium action ended on, as [`Browser::navigate`] does.
+    fn arrived(&self, outcome: Outcome) -> Page {
+        let mut state = self.state();
+        state.history.extend(outcome.hops);
+        state.page = Some(outcome.page.clone());
+        outcome.page
+    }
+
+    fn auto_submit(&self) -> bool {
+        self.state().auto_submit
+    }
+
+    /// The headers set with [`Browser::set_header`] beyond the default `Accept`: a request that
+    /// carries them in Chromium is a script's fetch, not a navigation.
+    fn custom_headers(&self) -> Vec<(String, String)> {
+        self.state()
+            .headers
+            .iter()
+            .filter(|(n, v)| !(*n == reqwest::header::ACCEPT && *v == BROWSER_ACCEPT))
+            .map(|(n, v)| {
+                (
+                    n.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect()
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -177,7 +260,9 @@ impl Browser {
     }
 
     /// Whether form_post pages (a single form submitted by `<body onload>`) are submitted
-    /// automatically, as a browser with JavaScript would. Default true.
+    /// automatically, as a browser with JavaScript would. Default true. Chromium always runs
+    /// the page's script: off, a navigation ends on the form_post page while Chromium goes
+    /// on submitting it.
     pub fn set_auto_submit(&self, on: bool) {
         self.state().auto_submit = on;
     }
@@ -226,6 +311,15 @@ impl Browser {
 
     /// Opens a URL (GET) and follows redirects.
     pub async fn open(&self, url: &str) -> Result<Page, BrowserError> {
+        if let Some(session) = self.session().await? {
+            let headers = self.custom_headers();
+            let outcome = if headers.is_empty() {
+                session.goto(url, self.auto_submit()).await?
+            } else {
+                session.fetch("GET", url, &headers, None).await?
+            };
+            return Ok(self.arrived(outcome));
+        }
         let url = parse(url)?;
         self.navigate(Request {
             method: Method::GET,
@@ -254,6 +348,32 @@ impl Browser {
         headers: &[(&str, &str)],
         body: Option<Body>,
     ) -> Result<Page, BrowserError> {
+        if let Some(session) = self.session().await? {
+            if method == "GET" && headers.is_empty() && body.is_none() {
+                return self.open(url).await;
+            }
+            let mut all = self.custom_headers();
+            all.extend(
+                headers
+                    .iter()
+                    .map(|(n, v)| ((*n).to_owned(), (*v).to_owned())),
+            );
+            let body = body.map(|b| match b {
+                Body::Form(fields) => (
+                    "application/x-www-form-urlencoded".to_owned(),
+                    url::form_urlencoded::Serializer::new(String::new())
+                        .extend_pairs(&fields)
+                        .finish()
+                        .into_bytes(),
+                ),
+                Body::Raw {
+                    content_type,
+                    bytes,
+                } => (content_type, bytes),
+            });
+            let outcome = session.fetch(method, url, &all, body).await?;
+            return Ok(self.arrived(outcome));
+        }
         let method = Method::from_bytes(method.as_bytes())
             .map_err(|e| BrowserError::Page(format!("bad method {method:?}: {e}")))?;
         let headers = headers
@@ -284,6 +404,12 @@ impl Browser {
                 .join(action)
                 .map_err(|e| BrowserError::Url(format!("{action}: {e}")))?,
         };
+        if let Some(session) = self.session().await? {
+            let outcome = session
+                .post(&url, "POST", fields, self.auto_submit())
+                .await?;
+            return Ok(self.arrived(outcome));
+        }
         self.navigate(Request {
             method: Method::POST,
             url,
@@ -303,6 +429,12 @@ impl Browser {
         values: &[(&str, &str)],
         button: Option<&str>,
     ) -> Result<Page, BrowserError> {
+        if let Some(session) = self.session().await? {
+            let outcome = session
+                .submit(form_id, values, &[], button, self.auto_submit())
+                .await?;
+            return Ok(self.arrived(outcome));
+        }
         let page = self.page()?;
         self.submit_on(&page, form_id, values, button).await
     }
@@ -318,6 +450,13 @@ impl Browser {
     ) -> Result<Page, BrowserError> {
         let form = page.form(form_id)?;
         let fields = form.submission(values, button)?;
+        if let Some(session) = self.session().await? {
+            // The form as that page had it, posted from the window as it is now.
+            let outcome = session
+                .post(&form.action, &form.method, fields, self.auto_submit())
+                .await?;
+            return Ok(self.arrived(outcome));
+        }
         self.navigate(form_request(&form, fields)).await
     }
 
@@ -329,6 +468,12 @@ impl Browser {
         ticks: &[(&str, &str)],
         button: Option<&str>,
     ) -> Result<Page, BrowserError> {
+        if let Some(session) = self.session().await? {
+            let outcome = session
+                .submit(form_id, values, ticks, button, self.auto_submit())
+                .await?;
+            return Ok(self.arrived(outcome));
+        }
         let form = self.page()?.form(form_id)?;
         let fields = form.submission_ticking(values, ticks, button)?;
         self.navigate(form_request(&form, fields)).await
@@ -336,14 +481,22 @@ impl Browser {
 
     /// Follows a link of the current page by its visible text.
     pub async fn click_link(&self, text: &str) -> Result<Page, BrowserError> {
+        if let Some(session) = self.session().await? {
+            let outcome = session.click_link(text, self.auto_submit()).await?;
+            return Ok(self.arrived(outcome));
+        }
         let page = self.page()?;
         let href = page.link(text)?;
         self.open_relative(&href).await
     }
 
     /// Enrolls an authenticator from the QR code image (`img` matched by `css`) on the current
-    /// page: the image is decoded, never the page's text.
-    pub fn scan_qr_code(&self, css: &str) -> Result<Authenticator, BrowserError> {
+    /// page: the image is decoded, never the page's text. Chromium decodes a screenshot of the
+    /// image as the window shows it.
+    pub async fn scan_qr_code(&self, css: &str) -> Result<Authenticator, BrowserError> {
+        if let Some(session) = self.session().await? {
+            return session.scan_qr_code(css).await;
+        }
         let page = self.page()?;
         let src = page
             .attr_of(css, "src")?

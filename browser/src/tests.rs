@@ -315,14 +315,14 @@ async fn enrolls_from_the_qr_image_not_the_page_text() {
     let (u, _tasks) = start().await;
     let b = browser();
     b.open(&format!("{}/qr", u.idp)).await.unwrap();
-    let auth = b.scan_qr_code("img#otp_qr").unwrap();
+    let auth = b.scan_qr_code("img#otp_qr").await.unwrap();
     assert_eq!(auth.account(), "alice");
     let reference = totp_rs::TOTP::from_url(
         "otpauth://totp/Test:alice?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=Test",
     )
     .unwrap();
     assert_eq!(auth.code_at(1_000_000), reference.generate(1_000_000));
-    let err = b.scan_qr_code("img#missing").unwrap_err();
+    let err = b.scan_qr_code("img#missing").await.unwrap_err();
     assert!(err.to_string().contains("QR code image"), "{err}");
 }
 

@@ -8,7 +8,7 @@ use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use cucumber::gherkin::tagexpr::TagOperation;
@@ -40,6 +40,47 @@ pub struct RunOptions {
     pub html: Option<PathBuf>,
     /// Show secrets in the HTML report and the JSON embeddings instead of masking them.
     pub reveal_secrets: bool,
+    /// The browser of the browser steps.
+    pub browser: BrowserKind,
+}
+
+/// Which browser runs the browser steps.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum BrowserKind {
+    /// gatecheck's scripted browser (no JavaScript, no rendering).
+    #[default]
+    Scripted,
+    /// Headless Chromium through chromedriver; a screenshot of every page.
+    Chromium,
+}
+
+/// Scenarios at the same time in Chromium mode unless `--concurrency` says otherwise: each
+/// scenario's browser is a Chromium of its own.
+pub const CHROMIUM_CONCURRENCY: usize = 2;
+
+fn chromium_slot() -> &'static Mutex<Option<Arc<gatecheck_browser::chromium::Chromium>>> {
+    static SLOT: Mutex<Option<Arc<gatecheck_browser::chromium::Chromium>>> = Mutex::new(None);
+    &SLOT
+}
+
+/// The chromedriver of the run in progress, when it runs the browser steps in Chromium.
+pub fn chromium() -> Option<Arc<gatecheck_browser::chromium::Chromium>> {
+    chromium_slot()
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone()
+}
+
+/// Stops the run's chromedriver when the run ends, however it ends.
+struct ChromiumForRun;
+
+impl Drop for ChromiumForRun {
+    fn drop(&mut self) {
+        chromium_slot()
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+    }
 }
 
 /// Scenario counts of a run.
@@ -166,6 +207,21 @@ pub async fn run(options: RunOptions) -> anyhow::Result<Summary> {
         .parse()
         .map_err(|e| anyhow::anyhow!("bad tag expression {tags_text:?}: {e:?}"))?;
 
+    let _chromium = match options.browser {
+        BrowserKind::Scripted => None,
+        BrowserKind::Chromium => {
+            let driver = gatecheck_browser::chromium::Chromium::start()
+                .await
+                .context("--browser chromium")?;
+            *chromium_slot().lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(driver));
+            Some(ChromiumForRun)
+        }
+    };
+    let concurrency = match options.browser {
+        BrowserKind::Chromium => options.concurrency.or(Some(CHROMIUM_CONCURRENCY)),
+        BrowserKind::Scripted => options.concurrency,
+    };
+
     let passed = Arc::new(AtomicUsize::new(0));
     let failed = Arc::new(AtomicUsize::new(0));
     let skipped = Arc::new(AtomicUsize::new(0));
@@ -194,7 +250,7 @@ pub async fn run(options: RunOptions) -> anyhow::Result<Summary> {
     > {
         tags_filter: Some(tags),
         runner: cucumber::runner::basic::Cli {
-            concurrency: options.concurrency,
+            concurrency,
             ..Default::default()
         },
         ..Default::default()

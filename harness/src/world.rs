@@ -177,7 +177,9 @@ impl GateWorld {
 
     /// Shuts down the scenario's own stack (shared stacks stay up for the feature).
     pub async fn teardown(&mut self) {
-        self.browser = None;
+        if let Some(browser) = self.browser.take() {
+            browser.close().await;
+        }
         self.gui_browser = None;
         if let Some(stack) = self.stack.take() {
             if !self.shared {
@@ -196,8 +198,23 @@ impl GateWorld {
         self.browser.as_mut().context("browser")
     }
 
-    /// A new browser (a new user) whose exchanges are recorded with the scenario's.
+    /// A new browser (a new user) whose exchanges are recorded with the scenario's: a
+    /// headless Chromium session when the run uses Chromium (`--browser chromium`).
     pub fn new_browser(&self) -> anyhow::Result<Browser> {
+        let builder = Browser::builder()
+            .timeout(STEP_HTTP_TIMEOUT)
+            .recorder(self.recorder.clone());
+        let builder = match crate::runner::chromium() {
+            Some(driver) => builder.chromium(driver),
+            None => builder,
+        };
+        Ok(builder.build()?)
+    }
+
+    /// A new scripted browser whatever the run's browser, recorded with the scenario's: the
+    /// administrator's at the Admin GUI (whose headless-Chromium run is the GUI crate's own
+    /// test).
+    pub fn new_scripted_browser(&self) -> anyhow::Result<Browser> {
         Ok(Browser::builder()
             .timeout(STEP_HTTP_TIMEOUT)
             .recorder(self.recorder.clone())

@@ -28,6 +28,10 @@ pub struct RunArgs {
     /// embeddings instead of masking them.
     #[arg(long)]
     pub reveal_secrets: bool,
+    /// Which browser runs the browser steps: the scripted one, or headless Chromium (Debian's
+    /// `chromium` and `chromium-driver`), which also screenshots every page into the report.
+    #[arg(long, value_enum, default_value_t = gatecheck_harness::runner::BrowserKind::Scripted)]
+    pub browser: gatecheck_harness::runner::BrowserKind,
 }
 
 /// Runs the features; exit status 0 only when every selected scenario passed.
@@ -50,6 +54,7 @@ pub fn run(args: RunArgs) -> ExitCode {
         concurrency: args.concurrency,
         html: args.html,
         reveal_secrets: args.reveal_secrets,
+        browser: args.browser,
     };
     match runtime.block_on(gatecheck_harness::runner::run(options)) {
         Ok(summary) if summary.success() => ExitCode::SUCCESS,

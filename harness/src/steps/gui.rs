@@ -15,7 +15,7 @@ use crate::world::GateWorld;
 
 fn gui(w: &mut GateWorld) -> anyhow::Result<&mut Browser> {
     if w.gui_browser.is_none() {
-        w.gui_browser = Some(w.new_browser()?);
+        w.gui_browser = Some(w.new_scripted_browser()?);
     }
     w.gui_browser
         .as_mut()

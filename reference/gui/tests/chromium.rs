@@ -8,53 +8,20 @@
 mod common;
 
 use std::path::PathBuf;
-use std::process::Stdio;
 use std::time::Duration;
 
 use common::*;
-use fantoccini::{ClientBuilder, Locator};
+use fantoccini::Locator;
+use gatecheck_browser::chromium::Chromium;
 use serde_json::{json, Value};
 
-const CHROMIUM: &str = "/usr/bin/chromium";
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-
-struct Driver {
-    child: tokio::process::Child,
-    url: String,
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.start_kill();
-    }
-}
-
-async fn chromedriver() -> Option<Driver> {
-    if !std::path::Path::new(CHROMIUM).exists() || !std::path::Path::new(CHROMEDRIVER).exists() {
-        eprintln!("SKIPPED: headless Chromium GUI test needs {CHROMIUM} and {CHROMEDRIVER} (apt-get install chromium chromium-driver)");
+/// chromedriver, started the project's one way; `None` (with a message) when it is not installed.
+async fn chromedriver() -> Option<Chromium> {
+    if let Some(missing) = Chromium::missing() {
+        eprintln!("SKIPPED: headless Chromium GUI test: {missing}");
         return None;
     }
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let child = tokio::process::Command::new(CHROMEDRIVER)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("chromedriver starts");
-    let url = format!("http://127.0.0.1:{port}");
-    // chromedriver answers /status once it listens; wait for that (bounded).
-    let http = reqwest::Client::new();
-    for _ in 0..200 {
-        if http.get(format!("{url}/status")).send().await.is_ok() {
-            return Some(Driver { child, url });
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("chromedriver did not start on port {port}");
+    Some(Chromium::start().await.expect("chromedriver starts"))
 }
 
 fn screenshots() -> PathBuf {
@@ -585,21 +552,6 @@ async fn seed_000_in_headless_chromium_with_a_screenshot_of_each_page() {
     drop(driver);
 }
 
-async fn session(driver: &Driver, profile: &std::path::Path) -> fantoccini::Client {
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        json!({
-            "binary": CHROMIUM,
-            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                     "--window-size=1200,860", format!("--user-data-dir={}", profile.display())],
-        }),
-    );
-    ClientBuilder::rustls()
-        .expect("a WebDriver client")
-        .capabilities(caps)
-        .connect(&driver.url)
-        .await
-        .expect("a Chromium session")
+async fn session(driver: &Chromium, profile: &std::path::Path) -> fantoccini::Client {
+    driver.window(profile).await.expect("a Chromium session")
 }
