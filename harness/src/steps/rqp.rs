@@ -12,14 +12,15 @@ async fn run_rqp(w: &mut GateWorld, scope: &str, direct: bool) -> anyhow::Result
     let exe = gatecheck_exe()
         .ok_or_else(|| anyhow::anyhow!("the gatecheck executable is not known to this run"))?;
     let mut cmd = tokio::process::Command::new(exe);
+    // `--name=value`: a generated secret may start with '-' and must not be read as a flag.
     cmd.arg("rqp")
-        .args(["--oxd-server-url", target.oxd_url()?])
-        .args(["--consumer-client-id", &s.client_id])
-        .args(["--consumer-client-secret", &s.client_secret])
-        .args(["--kong-proxy-url", target.proxy_url()?])
-        .args(["--kong-route-host", "oauth-demo.example.com"])
-        .args(["--op-server", &target.op.issuer])
-        .args(["--scope", scope])
+        .arg(format!("--oxd-server-url={}", target.oxd_url()?))
+        .arg(format!("--consumer-client-id={}", s.client_id))
+        .arg(format!("--consumer-client-secret={}", s.client_secret))
+        .arg(format!("--kong-proxy-url={}", target.proxy_url()?))
+        .arg("--kong-route-host=oauth-demo.example.com")
+        .arg(format!("--op-server={}", target.op.issuer))
+        .arg(format!("--scope={scope}"))
         .kill_on_drop(true);
     if direct {
         cmd.arg("--direct");
