@@ -12,7 +12,7 @@ use crate::acr::AcrMethod;
 use crate::config::ClientConfig;
 use crate::error::OAuthError;
 use crate::protocol::{
-    ApplicationType, GrantType, ResponseType, SigningAlg, TokenEndpointAuthMethod,
+    ApplicationType, GrantType, ResponseType, SigningAlg, SubjectType, TokenEndpointAuthMethod,
 };
 use crate::scopes::{compile_pattern, ScopeSet};
 use crate::server::AppState;
@@ -78,6 +78,8 @@ pub struct Client {
     pub introspect_any_token: bool,
     /// Refused everywhere.
     pub disabled: bool,
+    /// Which `sub` it sees ([`crate::subjects`]).
+    pub subject_type: SubjectType,
     /// Present for dynamically registered clients.
     pub registration: Option<Registration>,
 }
@@ -118,6 +120,7 @@ impl Client {
             resource_servers: c.resource_servers.clone(),
             introspect_any_token: c.introspect_any_token,
             disabled: c.disabled,
+            subject_type: c.subject_type,
             registration: None,
         })
     }

@@ -15,7 +15,9 @@ use anyhow::{bail, Context};
 use serde::Deserialize;
 
 use crate::acr::AcrMethod;
-use crate::protocol::{ApplicationType, GrantType, SigningAlg, TokenEndpointAuthMethod};
+use crate::protocol::{
+    ApplicationType, GrantType, SigningAlg, SubjectType, TokenEndpointAuthMethod,
+};
 use crate::redirect_uris::{self, Origin};
 
 /// The whole OP configuration.
@@ -50,6 +52,9 @@ pub struct Config {
     /// Who may introspect which tokens, beyond each client's own settings.
     #[serde(default)]
     pub introspection: IntrospectionConfig,
+    /// How pairwise subject identifiers are made ([`crate::subjects`]).
+    #[serde(default)]
+    pub pairwise: PairwiseConfig,
     /// Whether `/oxauth/restv1/register` accepts dynamic registrations. Default true.
     #[serde(default = "yes")]
     pub dynamic_registration: bool,
@@ -293,6 +298,31 @@ pub struct InitialAccessToken {
     pub spontaneous_scopes: Vec<String>,
 }
 
+/// Gluu's two kinds of pairwise identifier (`pairwiseIdType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum PairwiseIdType {
+    /// `base64url(HMAC-SHA256(key, sector + user sub + salt))`: nothing stored, stable as long
+    /// as key and salt are.
+    #[default]
+    Algorithmic,
+    /// A random identifier stored per sector and user.
+    Persistent,
+}
+
+/// Pairwise subject settings. Without `key`/`salt` the OP draws random ones at start, so
+/// algorithmic identifiers change across restarts: configure both for stable ones.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PairwiseConfig {
+    /// `algorithmic` (default) or `persistent`.
+    pub id_type: PairwiseIdType,
+    /// HMAC key (Gluu's `pairwiseCalculationKey`), at least 16 characters if set.
+    pub key: Option<String>,
+    /// Salt (Gluu's `pairwiseCalculationSalt`), at least 16 characters if set.
+    pub salt: Option<String>,
+}
+
 /// OP-wide introspection rules ([`crate::introspection`]).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -413,6 +443,9 @@ pub struct ClientConfig {
     /// Refuse every request of this client.
     #[serde(default)]
     pub disabled: bool,
+    /// `public` (default) or `pairwise` (a `sub` per sector: the host of its redirect URIs).
+    #[serde(default)]
+    pub subject_type: SubjectType,
 }
 
 fn yes() -> bool {
@@ -446,6 +479,7 @@ impl Default for ClientConfig {
             resource_servers: Vec::new(),
             introspect_any_token: false,
             disabled: false,
+            subject_type: SubjectType::default(),
         }
     }
 }
@@ -496,6 +530,7 @@ impl Default for Config {
             otp: OtpConfig::default(),
             password_lockout: PasswordLockout::default(),
             introspection: IntrospectionConfig::default(),
+            pairwise: PairwiseConfig::default(),
             scopes: default_scopes(),
             registration: RegistrationConfig::default(),
             dynamic_registration: true,
@@ -655,6 +690,14 @@ impl Config {
                     .map_err(|e| anyhow::anyhow!("{at}.spontaneous_scopes[{j}]: {e}"))?;
             }
         }
+        for (field, value) in [
+            ("pairwise.key", &self.pairwise.key),
+            ("pairwise.salt", &self.pairwise.salt),
+        ] {
+            if value.as_ref().is_some_and(|v| v.len() < 16) {
+                bail!("{field}: must be at least 16 characters");
+            }
+        }
         if self.password_lockout.max_failures == 0 {
             bail!("password_lockout.max_failures: must be at least 1");
         }
@@ -727,6 +770,10 @@ impl Config {
                     at("redirect_uris"),
                     g.as_str()
                 );
+            }
+            if client.subject_type == SubjectType::Pairwise {
+                crate::subjects::sector_of(&client.redirect_uris)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", at("subject_type")))?;
             }
             for (j, pattern) in client.spontaneous_scopes.iter().enumerate() {
                 crate::scopes::compile_pattern(pattern).map_err(|e| {
@@ -864,6 +911,8 @@ clients:
                 "registration.initial_access_tokens[0].token",
             ),
             ("registration:\n  grant_types: [device_code]\n", "device_code"),
+            ("pairwise:\n  key: short\n", "pairwise.key"),
+            ("pairwise:\n  id_type: random\n", "random"),
             ("otp:\n  user_max_failures: 0\n", "otp.user_max_failures"),
             ("otp:\n  user_lockout_seconds: 0\n", "otp.user_lockout_seconds"),
             (

@@ -6,7 +6,9 @@ use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
-use crate::protocol::{GrantType, ResponseMode, ResponseType, TokenEndpointAuthMethod};
+use crate::protocol::{
+    GrantType, ResponseMode, ResponseType, SubjectType, TokenEndpointAuthMethod,
+};
 use crate::server::{paths, AppState};
 use crate::userinfo::claims_supported;
 
@@ -44,7 +46,7 @@ pub fn document(state: &AppState) -> Value {
         "grant_types_supported": GrantType::ALL.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
         "acr_values_supported": acrs,
         "auth_level_mapping": levels,
-        "subject_types_supported": ["public"],
+        "subject_types_supported": SubjectType::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
         "id_token_signing_alg_values_supported": algs,
         "access_token_signing_alg_values_supported": algs,
         "token_endpoint_auth_methods_supported":

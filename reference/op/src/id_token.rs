@@ -85,9 +85,10 @@ pub fn issue(
     with: Accompanying<'_>,
 ) -> Result<String, OAuthError> {
     let now = state.now();
+    let sub = crate::subjects::subject_for(state, client, &auth.sub);
     let claims = Claims {
         iss: &state.issuer,
-        sub: &auth.sub,
+        sub: &sub,
         aud: &client.client_id,
         azp: &client.client_id,
         exp: now.saturating_add(state.config.lifetimes.id_token),

@@ -150,7 +150,9 @@ fn introspect(state: &AppState, caller: &Caller, token: &str) -> Value {
             "token_type": "bearer",
             "exp": t.exp,
             "iat": t.iat,
-            "sub": t.auth.as_ref().map_or(t.client_id.clone(), |a| a.sub.clone()),
+            "sub": t.auth.as_ref().map_or(t.client_id.clone(), |a| {
+                crate::subjects::subject_for_client_id(state, &t.client_id, &a.sub)
+            }),
             "aud": audience_value(&t.audience),
             "iss": &*state.issuer,
             "acr_values": t.auth.as_ref().map(|a| a.acr.as_str()),
@@ -171,7 +173,9 @@ fn introspect(state: &AppState, caller: &Caller, token: &str) -> Value {
             "username": t.auth.as_ref().map(|a| a.username.clone()),
             "token_type": "refresh_token",
             "exp": t.exp,
-            "sub": t.auth.as_ref().map(|a| a.sub.clone()),
+            "sub": t.auth.as_ref().map(|a| {
+                crate::subjects::subject_for_client_id(state, &t.client_id, &a.sub)
+            }),
             "aud": t.client_id,
             "iss": &*state.issuer,
         }));

@@ -64,6 +64,7 @@ pub mod scopes;
 pub mod server;
 pub mod sessions;
 pub mod storage;
+pub mod subjects;
 pub mod tokens;
 pub mod userinfo;
 pub mod users;

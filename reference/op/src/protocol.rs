@@ -183,6 +183,36 @@ impl ResponseMode {
     }
 }
 
+/// OIDC Core §8 subject identifier types: whether every client sees the user's one `sub`, or
+/// each sector its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum SubjectType {
+    /// The user's `sub`, the same for every client.
+    #[default]
+    Public,
+    /// A `sub` per sector (the host of the client's redirect URIs), not linkable across sectors.
+    Pairwise,
+}
+
+impl SubjectType {
+    /// Both types, in discovery order.
+    pub const ALL: [SubjectType; 2] = [SubjectType::Public, SubjectType::Pairwise];
+
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubjectType::Public => "public",
+            SubjectType::Pairwise => "pairwise",
+        }
+    }
+
+    /// Parses a wire name.
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == value)
+    }
+}
+
 /// How a client authenticates at the token, introspection and revocation endpoints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -336,6 +366,9 @@ mod tests {
         }
         for m in ResponseMode::ALL {
             assert_eq!(ResponseMode::parse(m.as_str()), Some(m));
+        }
+        for t in SubjectType::ALL {
+            assert_eq!(SubjectType::parse(t.as_str()), Some(t));
         }
         assert_eq!(GrantType::parse("device_code"), None);
         assert_eq!(SigningAlg::parse("none"), None);

@@ -24,7 +24,7 @@ use crate::bearer;
 use crate::clients::{Client, Registration};
 use crate::error::OAuthError;
 use crate::protocol::{
-    ApplicationType, GrantType, ResponseType, SigningAlg, TokenEndpointAuthMethod,
+    ApplicationType, GrantType, ResponseType, SigningAlg, SubjectType, TokenEndpointAuthMethod,
 };
 use crate::redirect_uris::{self, Origin};
 use crate::registration_policy::{self, Allowance};
@@ -221,14 +221,21 @@ fn build_client(
             "a public client (token_endpoint_auth_method none) cannot use client_credentials",
         ));
     }
-    if let Some(subject_type) = meta.subject_type.as_deref() {
-        if subject_type != "public" {
-            return Err(metadata_error(format!(
-                "subject_type `{subject_type}` is not supported; only `public`"
-            )));
-        }
+    let subject_type = match meta.subject_type.as_deref() {
+        None => SubjectType::Public,
+        Some(t) => SubjectType::parse(t).ok_or_else(|| {
+            metadata_error(format!(
+                "subject_type `{t}` is not supported; use `public` or `pairwise`"
+            ))
+        })?,
+    };
+    if subject_type == SubjectType::Pairwise {
+        crate::subjects::sector_of(&meta.redirect_uris)
+            .map_err(|e| metadata_error(format!("subject_type: {e}")))?;
     }
     if meta.sector_identifier_uri.is_some() {
+        // Accepting one unchecked would let a client claim another's sector and link its
+        // users' pairwise subjects.
         return Err(metadata_error("sector_identifier_uri is not supported"));
     }
     if let Some(uri) = &meta.initiate_login_uri {
@@ -316,6 +323,7 @@ fn build_client(
         resource_servers: Vec::new(),
         introspect_any_token: false,
         disabled: false,
+        subject_type,
         registration: None,
     };
     Ok((client, extra))
@@ -334,7 +342,7 @@ fn describe(state: &AppState, client: &Client) -> Value {
         "scope": client.scopes.to_string(),
         "post_logout_redirect_uris": client.post_logout_redirect_uris,
         "default_acr_values": client.default_acr_values.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
-        "subject_type": "public",
+        "subject_type": client.subject_type.as_str(),
         "id_token_signed_response_alg": client.id_token_signed_response_alg.as_str(),
         "allow_spontaneous_scopes": client.allow_spontaneous_scopes,
         "spontaneous_scopes": client.spontaneous_scopes.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>(),

@@ -62,6 +62,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// HTML templates.
     pub pages: Arc<Pages>,
+    /// Pairwise subject key and salt.
+    pub pairwise: Arc<crate::subjects::PairwiseSecrets>,
 }
 
 impl AppState {
@@ -91,6 +93,7 @@ impl AppState {
             }
         }
         Ok(Self {
+            pairwise: Arc::new(crate::subjects::PairwiseSecrets::new(&config.pairwise)),
             config: Arc::new(config),
             issuer: issuer.trim_end_matches('/').into(),
             keys: Arc::new(keys),

@@ -227,6 +227,8 @@ pub struct Storage {
     pub password_failures: Arc<dyn Table<u32>>,
     /// Granted spontaneous scopes, by `client_id \n scope`.
     pub spontaneous_scopes: Arc<dyn Table<SpontaneousScopeRecord>>,
+    /// Persistent pairwise subject identifiers, by `sector \n user sub`.
+    pub pairwise_ids: Arc<dyn Table<String>>,
 }
 
 impl Storage {
@@ -247,6 +249,7 @@ impl Storage {
             otp_failures: Arc::new(MemoryTable::default()),
             password_failures: Arc::new(MemoryTable::default()),
             spontaneous_scopes: Arc::new(MemoryTable::default()),
+            pairwise_ids: Arc::new(MemoryTable::default()),
         }
     }
 

@@ -54,10 +54,14 @@ pub fn issue_access_token(
     let exp = now.saturating_add(lifetime);
     let (token, jti) = if client.access_token_as_jwt {
         let jti = random_token(16);
+        let sub = auth.map_or_else(
+            || client.client_id.clone(),
+            |a| crate::subjects::subject_for(state, client, &a.sub),
+        );
         let claims = JwtClaims {
             iss: &state.issuer,
             aud: audience_value(&client.audience()),
-            sub: auth.map_or(client.client_id.as_str(), |a| a.sub.as_str()),
+            sub: &sub,
             client_id: &client.client_id,
             scope: scopes.to_string(),
             token_type: "bearer",

@@ -99,12 +99,8 @@ fn userinfo(
         .users
         .get(&auth.username)
         .ok_or_else(|| OAuthError::InvalidToken("the token's user no longer exists".into()))?;
-    Ok(release(
-        &record.scopes,
-        &user.sub,
-        &user.username,
-        &user.claims,
-    ))
+    let sub = crate::subjects::subject_for_client_id(state, &record.client_id, &user.sub);
+    Ok(release(&record.scopes, &sub, &user.username, &user.claims))
 }
 
 /// The claims `scopes` release about the user of `auth`, without `sub` (for an ID token that

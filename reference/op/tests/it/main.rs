@@ -11,6 +11,7 @@ mod end_session;
 mod errors;
 mod introspection;
 mod otp;
+mod pairwise;
 mod password_lockout;
 mod redirect_schemes;
 mod registration;

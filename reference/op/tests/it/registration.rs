@@ -216,7 +216,7 @@ async fn registration_errors() {
             "invalid_client_metadata",
         ),
         (
-            json!({"redirect_uris": ["https://rp/cb"], "subject_type": "pairwise"}),
+            json!({"redirect_uris": ["https://a.example/cb", "https://b.example/cb"], "subject_type": "pairwise"}),
             "invalid_client_metadata",
         ),
         (
@@ -244,6 +244,10 @@ async fn registration_errors() {
             "invalid_client_metadata",
         ),
         (json!(["not", "an", "object"]), "invalid_client_metadata"),
+        (
+            json!({"redirect_uris": ["https://rp/cb"], "subject_type": "secret"}),
+            "invalid_client_metadata",
+        ),
         (
             json!({"redirect_uris": ["https://rp/cb"], "response_types": ["code id_token"], "grant_types": ["implicit"]}),
             "invalid_client_metadata",
