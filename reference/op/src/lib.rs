@@ -69,6 +69,7 @@ pub mod tokens;
 pub mod userinfo;
 pub mod users;
 pub mod util;
+pub mod webfinger;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{example_config_path, fixture_keys, ClientConfig, Config, UserConfig};

@@ -83,6 +83,18 @@ pub fn check(uri: &str, app: ApplicationType, origin: Origin) -> Result<url::Url
     })
 }
 
+/// OpenID Connect Dynamic Client Registration §2 (`application_type`): a web client using the
+/// implicit grant (tokens in the browser's address bar) registers only https redirect URIs, and
+/// none on localhost.
+pub fn check_for_implicit_web_client(url: &url::Url) -> Result<(), String> {
+    if url.scheme() != "https" || is_loopback(url) {
+        return Err(format!(
+            "`{url}`: a web client using the implicit grant registers https redirect URIs, not on localhost"
+        ));
+    }
+    Ok(())
+}
+
 /// Whether the OP may send a browser to `location`: a path on the OP itself, or an absolute URI
 /// whose scheme is not in [`NEVER`]. The last line of defence behind the registration checks.
 pub fn is_safe_location(location: &str) -> bool {
@@ -98,6 +110,20 @@ pub fn is_safe_location(location: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn implicit_web_clients_use_https_off_localhost() {
+        let ok = |u: &str| check_for_implicit_web_client(&url::Url::parse(u).unwrap());
+        assert!(ok("https://rp.example/cb").is_ok());
+        for uri in [
+            "http://rp.example/cb",
+            "https://localhost/cb",
+            "https://127.0.0.1/cb",
+            "https://[::1]/cb",
+        ] {
+            assert!(ok(uri).is_err(), "{uri}");
+        }
+    }
 
     #[test]
     fn never_schemes_are_refused_for_every_client() {

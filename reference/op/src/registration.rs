@@ -200,9 +200,15 @@ fn build_client(
             "post_logout_redirect_uris: at most {MAX_REDIRECT_URIS} entries"
         )));
     }
+    let implicit_web =
+        application_type == ApplicationType::Web && grant_types.contains(&GrantType::Implicit);
     for uri in &meta.redirect_uris {
-        redirect_uris::check(uri, application_type, Origin::Registration)
+        let url = redirect_uris::check(uri, application_type, Origin::Registration)
             .map_err(|e| OAuthError::InvalidRedirectUri(format!("redirect_uris: {e}")))?;
+        if implicit_web {
+            redirect_uris::check_for_implicit_web_client(&url)
+                .map_err(|e| OAuthError::InvalidRedirectUri(format!("redirect_uris: {e}")))?;
+        }
     }
     for uri in &meta.post_logout_redirect_uris {
         redirect_uris::check(uri, application_type, Origin::Registration)

@@ -25,6 +25,8 @@ use crate::users::UserStore;
 pub mod paths {
     /// Discovery document.
     pub const DISCOVERY: &str = "/.well-known/openid-configuration";
+    /// WebFinger issuer discovery.
+    pub const WEBFINGER: &str = "/.well-known/webfinger";
     /// Authorization endpoint.
     pub const AUTHORIZE: &str = "/oxauth/restv1/authorize";
     /// Token endpoint.
@@ -126,6 +128,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route(DISCOVERY, get(crate::discovery::handler))
         .route(JWKS, get(crate::discovery::jwks))
+        .route(WEBFINGER, get(crate::webfinger::handler))
         .route(
             AUTHORIZE,
             get(crate::authorize::get_handler).post(crate::authorize::post_handler),

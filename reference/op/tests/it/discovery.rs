@@ -180,3 +180,49 @@ async fn generated_keys_work_when_no_pem_is_given() {
         .unwrap();
     assert_eq!(jwks["keys"][0]["kty"], "RSA");
 }
+
+#[tokio::test]
+async fn webfinger_names_the_issuer_for_any_resource() {
+    let op = TestOp::start().await;
+    let issuer_rel = "http://openid.net/specs/connect/1.0/issuer";
+    let get = |query: String| {
+        let url = op.url(&format!("/.well-known/webfinger{query}"));
+        async move { http().get(url).send().await.unwrap() }
+    };
+    for resource in [
+        "acct:admin@op.example.org",
+        "acct:nobody@op.example.org",
+        "https://op.example.org/joe",
+    ] {
+        let query = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("resource", resource)
+            .append_pair("rel", issuer_rel)
+            .finish();
+        let response = get(format!("?{query}")).await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["content-type"], "application/jrd+json");
+        assert_eq!(response.headers()["access-control-allow-origin"], "*");
+        let jrd: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(
+            jrd,
+            serde_json::json!({"subject": resource,
+                               "links": [{"rel": issuer_rel, "href": op.issuer()}]}),
+            "the same answer whether or not the account exists"
+        );
+    }
+    let response = get("?resource=acct:a@b&rel=http://example.org/other".into()).await;
+    let jrd: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(jrd["links"], serde_json::json!([]));
+    for bad in [
+        "",
+        "?rel=x",
+        "?resource=",
+        "?resource=not%20a%20uri",
+        "?resource=acct:a@b&resource=acct:c@d",
+    ] {
+        let response = get(bad.into()).await;
+        assert_eq!(response.status(), 400, "{bad}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["error"], "invalid_request", "{bad}");
+    }
+}

@@ -347,4 +347,22 @@ async fn registration_keeps_response_and_grant_types_in_agreement() {
         .as_str()
         .unwrap()
         .contains("implicit"));
+    // OIDC Dynamic Registration §2: a web client with the implicit grant registers https
+    // redirect URIs off localhost; with the code flow alone loopback http is fine.
+    for uri in [
+        "http://localhost:4400/cb",
+        "https://localhost/cb",
+        "http://rp.example.org/cb",
+    ] {
+        let (status, body) = register(
+            &op,
+            json!({"redirect_uris": [uri], "response_types": ["id_token"]}),
+        )
+        .await;
+        assert_eq!(status, 400, "{uri}: {body}");
+        assert_eq!(body["error"], "invalid_redirect_uri", "{uri}");
+    }
+    let (status, body) =
+        register(&op, json!({"redirect_uris": ["http://localhost:4400/cb"]})).await;
+    assert_eq!(status, 201, "{body}");
 }
