@@ -18,6 +18,17 @@ use crate::scopes::{compile_pattern, ScopeSet};
 use crate::server::AppState;
 use crate::util::secure_eq;
 
+impl Registration {
+    /// The storage expiry of the client record.
+    pub fn record_expiry(&self) -> i64 {
+        if self.expires_at == 0 {
+            crate::storage::NEVER
+        } else {
+            self.expires_at
+        }
+    }
+}
+
 /// Registration data of a dynamically registered client (RFC 7592 management).
 #[derive(Debug, Clone)]
 pub struct Registration {
@@ -25,6 +36,8 @@ pub struct Registration {
     pub access_token: String,
     /// `client_id_issued_at`.
     pub issued_at: i64,
+    /// `client_secret_expires_at`: when the client stops existing (0 = never).
+    pub expires_at: i64,
     /// Metadata echoed back but not interpreted (client_uri, logo_uri, contacts, ...).
     pub extra: serde_json::Map<String, serde_json::Value>,
     /// What the registration was allowed to ask for; updates are held to it.

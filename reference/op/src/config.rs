@@ -261,6 +261,9 @@ pub struct RegistrationConfig {
     /// Initial access tokens (`Authorization: Bearer` at the registration endpoint), each
     /// allowing more than the above.
     pub initial_access_tokens: Vec<InitialAccessToken>,
+    /// Seconds a dynamically registered client lives (Gluu's
+    /// `dynamicRegistrationExpirationTime`); its `client_secret_expires_at`. 0 (default) = never.
+    pub client_lifetime: i64,
 }
 
 impl Default for RegistrationConfig {
@@ -276,6 +279,7 @@ impl Default for RegistrationConfig {
             spontaneous_scopes: Vec::new(),
             require_initial_access_token: false,
             initial_access_tokens: Vec::new(),
+            client_lifetime: 0,
         }
     }
 }
@@ -672,6 +676,9 @@ impl Config {
             }
         }
         let registration = &self.registration;
+        if registration.client_lifetime < 0 {
+            bail!("registration.client_lifetime: must not be negative (0 = never expires)");
+        }
         for (j, pattern) in registration.spontaneous_scopes.iter().enumerate() {
             crate::scopes::compile_pattern(pattern)
                 .map_err(|e| anyhow::anyhow!("registration.spontaneous_scopes[{j}]: {e}"))?;
@@ -912,6 +919,10 @@ clients:
             ),
             ("registration:\n  grant_types: [device_code]\n", "device_code"),
             ("pairwise:\n  key: short\n", "pairwise.key"),
+            (
+                "registration:\n  client_lifetime: -1\n",
+                "registration.client_lifetime",
+            ),
             ("pairwise:\n  id_type: random\n", "random"),
             ("otp:\n  user_max_failures: 0\n", "otp.user_max_failures"),
             ("otp:\n  user_lockout_seconds: 0\n", "otp.user_lockout_seconds"),

@@ -360,7 +360,8 @@ fn describe(state: &AppState, client: &Client) -> Value {
     }
     if let Some(secret) = &client.client_secret {
         body["client_secret"] = json!(secret);
-        body["client_secret_expires_at"] = json!(0);
+        body["client_secret_expires_at"] =
+            json!(client.registration.as_ref().map_or(0, |r| r.expires_at));
     }
     if let Some(reg) = &client.registration {
         body["registration_access_token"] = json!(reg.access_token);
@@ -408,16 +409,26 @@ pub async fn create(State(state): State<AppState>, headers: HeaderMap, body: Byt
     };
     client.client_id = uuid::Uuid::new_v4().to_string();
     client.client_secret = (!client.is_public()).then(|| random_token(32));
-    client.registration = Some(Registration {
+    let now = state.now();
+    let lifetime = state.config.registration.client_lifetime;
+    let registration = Registration {
         access_token: random_token(32),
-        issued_at: state.now(),
+        issued_at: now,
+        expires_at: if lifetime > 0 {
+            now.saturating_add(lifetime)
+        } else {
+            0
+        },
         extra,
         allowance,
-    });
+    };
+    let expiry = registration.record_expiry();
+    client.registration = Some(registration);
+    // Past its expiry the record is gone: the client is unknown everywhere (invalid_client).
     state
         .storage
         .clients
-        .insert(&client.client_id, client.clone(), NEVER);
+        .insert(&client.client_id, client.clone(), expiry);
     json_status(StatusCode::CREATED, describe(&state, &client))
 }
 
@@ -502,10 +513,15 @@ pub async fn update(
             .or_else(|| Some(random_token(32)))
     };
     client.registration = existing.registration.map(|r| Registration { extra, ..r });
+    // An update keeps the registration's expiry: it does not extend the client's life.
+    let expiry = client
+        .registration
+        .as_ref()
+        .map_or(NEVER, Registration::record_expiry);
     state
         .storage
         .clients
-        .insert(&client.client_id, client.clone(), NEVER);
+        .insert(&client.client_id, client.clone(), expiry);
     json_status(StatusCode::OK, describe(&state, &client))
 }
 

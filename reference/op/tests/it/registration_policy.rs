@@ -191,3 +191,43 @@ async fn a_self_registered_client_mints_no_token_a_gateway_would_accept_for_admi
         (400, Some("invalid_scope"))
     );
 }
+
+#[tokio::test]
+async fn dynamically_registered_clients_expire_after_the_configured_lifetime() {
+    let mut config = fixture_config();
+    config.registration.client_lifetime = 3600;
+    let op = TestOp::with_config(config).await;
+    let (status, created) = register(
+        &op,
+        json!({"redirect_uris": ["https://rp/cb"], "grant_types": ["client_credentials"], "scope": "oxd"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let issued = created["client_id_issued_at"].as_i64().unwrap();
+    assert_eq!(created["client_secret_expires_at"], issued + 3600);
+    let id = created["client_id"].as_str().unwrap();
+    let secret = created["client_secret"].as_str().unwrap();
+    let grant = [("grant_type", "client_credentials")];
+    // An update does not extend the client's life.
+    op.clock.advance(3000);
+    let response = http()
+        .put(created["registration_client_uri"].as_str().unwrap())
+        .bearer_auth(created["registration_access_token"].as_str().unwrap())
+        .json(&json!({"redirect_uris": ["https://rp/cb"], "grant_types": ["client_credentials"], "scope": "oxd"}))
+        .send()
+        .await
+        .unwrap();
+    let updated: Value = response.json().await.unwrap();
+    assert_eq!(updated["client_secret_expires_at"], issued + 3600);
+    assert_eq!(token_request(&op, (id, secret), &grant).await.0, 200);
+    op.clock.advance(601);
+    let (status, body, _) = token_request(&op, (id, secret), &grant).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("invalid_client"))
+    );
+    // Without a lifetime, never: client_secret_expires_at 0 (RFC 7591 §3.2.1).
+    let op = TestOp::start().await;
+    let (_, created) = register(&op, json!({"redirect_uris": ["https://rp/cb"]})).await;
+    assert_eq!(created["client_secret_expires_at"], 0);
+}
