@@ -10,6 +10,11 @@
 //!   running runtime (same plugin instances and caches): the chain alone, and path
 //!   normalisation + route lookup + chain.
 //!
+//! * `openid_connect`: Kong's `openid-connect` with a JWT verified locally (`bearer`) and with an
+//!   opaque token whose introspection is cached (`introspection`), through the gateway and the
+//!   chain alone; the IdP is a wiremock server, and the bench checks the measured introspections
+//!   were all cache hits.
+//!
 //! Setup is deterministic and checked (statuses, what the upstream saw, oxd calls): a bench
 //! that silently measured a 401 or a pass-through would be worse than none.
 
@@ -383,5 +388,185 @@ fn plugin_chain_with(group: &mut BenchmarkGroup<'_, WallTime>, rt: &Runtime, rul
     drop(stack);
 }
 
-criterion_group!(benches, proxy_overhead, cached_token, plugin_chain);
+// ---- openid-connect (Kong's plugin): bearer JWT and cached introspection ----------------------
+
+/// The IdP the `openid-connect` benches verify against: discovery, JWKS and introspection on a
+/// wiremock server; JWTs signed with the repository's fixture key.
+struct OidcStack {
+    gw: gatecheck_gateway::Handle,
+    _up: gatecheck_upstream::Handle,
+    idp: MockServer,
+    jwt: String,
+}
+
+const OIDC_OPAQUE: &str = "bench-oidc-opaque-token";
+const OIDC_PEM: &str = include_str!("../../fixtures/op/keys/rs256.pem");
+
+fn oidc_jwk() -> Value {
+    use base64::Engine;
+    use rsa::pkcs8::DecodePrivateKey;
+    use rsa::traits::PublicKeyParts;
+    let key = rsa::RsaPrivateKey::from_pkcs8_pem(OIDC_PEM).expect("fixture key");
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    json!({"kty": "RSA", "kid": "bench", "alg": "RS256", "use": "sig",
+           "n": b64.encode(key.n().to_bytes_be()), "e": b64.encode(key.e().to_bytes_be())})
+}
+
+async fn oidc_stack() -> OidcStack {
+    let up = echo().await;
+    let idp = MockServer::start().await;
+    let base = idp.uri();
+    Mock::given(method("GET"))
+        .and(path("/.well-known/openid-configuration"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "issuer": base, "jwks_uri": format!("{base}/jwks"),
+            "introspection_endpoint": format!("{base}/introspect"),
+        })))
+        .mount(&idp)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/jwks"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"keys": [oidc_jwk()]})))
+        .mount(&idp)
+        .await;
+    let exp = now() + 86_400;
+    Mock::given(method("POST"))
+        .and(path("/introspect"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "active": true, "scope": "openid", "exp": exp, "sub": "bench-user", "client_id": "kong"
+        })))
+        .mount(&idp)
+        .await;
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+    header.kid = Some("bench".into());
+    let jwt = jsonwebtoken::encode(
+        &header,
+        &json!({"iss": base, "sub": "bench-user", "aud": "kong", "exp": exp, "iat": now(),
+                "scope": "openid profile"}),
+        &jsonwebtoken::EncodingKey::from_rsa_pem(OIDC_PEM.as_bytes()).expect("fixture key"),
+    )
+    .expect("sign");
+    let plugin = |route: &str, methods: Value| {
+        json!({"name": route, "paths": [format!("/{route}")], "strip_path": false,
+               "plugins": [{"name": "openid-connect", "config": {
+                   "issuer": base, "client_id": ["kong"], "client_secret": ["bench-secret"],
+                   "auth_methods": methods, "scopes_required": ["openid"]}}]})
+    };
+    let gw = gateway(json!({
+        "_format_version": "3.0",
+        "services": [{"name": "oidc", "url": up.url(), "routes": [
+            plugin("bearer", json!(["bearer"])),
+            plugin("introspection", json!(["introspection"])),
+        ]}],
+    }))
+    .await;
+    let stack = OidcStack {
+        gw,
+        _up: up,
+        idp,
+        jwt,
+    };
+    let client = client();
+    for (route, token) in [
+        ("bearer", stack.jwt.clone()),
+        ("introspection", OIDC_OPAQUE.to_owned()),
+    ] {
+        let url = format!("{}/{route}", stack.gw.proxy_url());
+        assert_eq!(
+            client.get(&url).send().await.expect("request").status(),
+            401,
+            "{route} guards"
+        );
+        let seen = upstream_view(&client, &url, Some(&token)).await;
+        assert_eq!(seen["headers"]["authorization"], format!("Bearer {token}"));
+    }
+    assert_eq!(
+        stack.introspections().await,
+        1,
+        "introspected once, then cached"
+    );
+    stack
+}
+
+impl OidcStack {
+    async fn introspections(&self) -> usize {
+        self.idp
+            .received_requests()
+            .await
+            .expect("wiremock records requests")
+            .iter()
+            .filter(|r| r.url.path() == "/introspect")
+            .count()
+    }
+}
+
+fn openid_connect(c: &mut Criterion) {
+    let rt = runtime();
+    let stack = rt.block_on(oidc_stack());
+    let client = &client();
+    let runtime_state = &stack.gw.gateway().runtime();
+    let client_addr: SocketAddr = "127.0.0.1:40000".parse().expect("socket address");
+    let mut group = c.benchmark_group("openid_connect");
+    for (route, token) in [
+        ("bearer", stack.jwt.clone()),
+        ("introspection", OIDC_OPAQUE.to_owned()),
+    ] {
+        let url = &format!("{}/{route}", stack.gw.proxy_url());
+        let bearer = &token;
+        let label = if route == "bearer" {
+            "bearer_jwt"
+        } else {
+            "cached_introspection"
+        };
+        group.bench_function(BenchmarkId::new("through_gateway", label), |b| {
+            b.to_async(&rt)
+                .iter(|| async move { black_box(get_ok(client, url, Some(bearer)).await) })
+        });
+        let path = format!("/{route}");
+        let mut headers = HeaderMap::new();
+        headers.insert(HOST, HeaderValue::from_static("gateway.bench"));
+        headers.insert(
+            AUTHORIZATION,
+            HeaderValue::from_str(&format!("Bearer {token}")).expect("header value"),
+        );
+        let found = runtime_state
+            .router
+            .find("GET", Some("gateway.bench"), &path, &headers)
+            .expect("the route matches");
+        let chain = &runtime_state.chains[found.route];
+        let headers = &headers;
+        let path = &path;
+        group.bench_function(BenchmarkId::new("chain_only", label), |b| {
+            b.to_async(&rt).iter(|| async move {
+                let mut req = AccessRequest::new(
+                    Method::GET,
+                    path.clone(),
+                    path.clone(),
+                    headers.clone(),
+                    Body::empty(),
+                    client_addr,
+                    false,
+                    runtime_state.consumers.clone(),
+                );
+                match run_chain(chain, &mut req).await {
+                    Flow::Continue => {}
+                    Flow::Respond(r) => panic!("openid-connect answered {}", r.status),
+                }
+                black_box(req)
+            })
+        });
+    }
+    group.finish();
+    let calls = rt.block_on(stack.introspections());
+    println!("openid_connect: introspection calls in total: {calls}");
+    assert_eq!(calls, 1, "the measured introspections were all cache hits");
+}
+
+criterion_group!(
+    benches,
+    proxy_overhead,
+    cached_token,
+    plugin_chain,
+    openid_connect
+);
 criterion_main!(benches);

@@ -101,6 +101,8 @@ pub struct GateWorld {
     pub gui_ticks: Vec<(String, String)>,
     /// OP clients whose details the administrator copied from the GUI: (name, id, secret).
     pub copied_clients: Vec<(String, String, String)>,
+    /// What a Kong guide's shell keeps between requests (exported values, cookie jars).
+    pub kong: crate::steps::kong::KongState,
 }
 
 impl GateWorld {
@@ -130,6 +132,7 @@ impl GateWorld {
             gui_fills: Vec::new(),
             gui_ticks: Vec::new(),
             copied_clients: Vec::new(),
+            kong: Default::default(),
         })
     }
 

@@ -13,6 +13,8 @@ pub enum UpstreamApp {
     DemoApi,
     /// httpbin-style echo: answers every request with the request it received, as JSON.
     Echo,
+    /// httpbin's `/anything` in httpbin's JSON shape (Kong's OIDC guides; port 3002).
+    Httpbin,
 }
 
 impl UpstreamApp {
@@ -21,6 +23,7 @@ impl UpstreamApp {
             UpstreamApp::Website => gatecheck_upstream::App::Website,
             UpstreamApp::DemoApi => gatecheck_upstream::App::DemoApi,
             UpstreamApp::Echo => gatecheck_upstream::App::Echo,
+            UpstreamApp::Httpbin => gatecheck_upstream::App::Httpbin,
         }
     }
 
@@ -30,6 +33,7 @@ impl UpstreamApp {
             UpstreamApp::Website => 4400,
             UpstreamApp::DemoApi => 3000,
             UpstreamApp::Echo => 3001,
+            UpstreamApp::Httpbin => 3002,
         };
         SocketAddr::from(([127, 0, 0, 1], port))
     }
@@ -39,6 +43,7 @@ impl UpstreamApp {
             UpstreamApp::Website => "website",
             UpstreamApp::DemoApi => "demo API",
             UpstreamApp::Echo => "echo",
+            UpstreamApp::Httpbin => "httpbin",
         }
     }
 }

@@ -110,6 +110,28 @@ fn strings(v: Option<&Value>) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Confidential clients configured in an OP config document, as sites named after their id.
+pub(super) fn static_clients(op: &Value) -> Vec<crate::target::RegisteredSite> {
+    op.get("clients")
+        .and_then(Value::as_array)
+        .map(|clients| {
+            clients
+                .iter()
+                .filter_map(|c| {
+                    let id = c.get("client_id")?.as_str()?.to_owned();
+                    Some(crate::target::RegisteredSite {
+                        name: id.clone(),
+                        oxd_id: String::new(),
+                        client_id: id,
+                        client_secret: c.get("client_secret")?.as_str()?.to_owned(),
+                        redirect_uris: strings(c.get("redirect_uris")),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Users (username + password) of an OP config document.
 pub(super) fn users(op: &Value) -> Vec<User> {
     op.get("users")

@@ -124,6 +124,7 @@ impl Stack {
         let mut op_doc = vars.fill(&scenario.op, "op")?;
         let users = describe::users(&op_doc);
         let target_users = target_users(&op_doc);
+        let static_clients = describe::static_clients(&op_doc);
         passwords::prehash(&mut op_doc).context("op: users")?;
         let mut op_config: gatecheck_op::Config =
             serde_json::from_value(op_doc).context("op: not a valid gatecheck-op config")?;
@@ -148,7 +149,19 @@ impl Stack {
             .timeout(SETUP_TIMEOUT)
             .build()
             .context("HTTP client")?;
-        let mut sites = Vec::new();
+        // Clients configured in the OP itself (no oxd registration) are sites named after their
+        // client id, so steps and `up --json` find them like the registered ones.
+        for site in &static_clients {
+            vars.set(
+                format!("sites.{}.client_id", site.name),
+                site.client_id.clone(),
+            );
+            vars.set(
+                format!("sites.{}.client_secret", site.name),
+                site.client_secret.clone(),
+            );
+        }
+        let mut sites = static_clients;
         for (i, spec) in scenario.sites.iter().enumerate() {
             let at = format!("sites[{i}].register");
             let mut body = vars.fill(&spec.register, &at)?;

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod api;
 pub mod browser;
 pub mod gui;
+pub mod kong;
 pub mod rqp;
 pub mod stack;
 

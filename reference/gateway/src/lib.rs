@@ -34,6 +34,7 @@ pub mod path;
 pub mod plugins;
 pub mod proxy;
 pub mod router;
+pub mod rp;
 pub mod runtime;
 pub mod store;
 mod yaml_depth;
@@ -87,6 +88,7 @@ impl Config {
             http_timeout: Duration::from_millis(self.plugin_http_timeout_ms.max(1)),
             session_key,
             clock,
+            oauth2_tokens: plugins::openid_connect::kong_oauth2::none(),
         }
     }
 

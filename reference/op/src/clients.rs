@@ -93,9 +93,30 @@ pub struct Client {
     pub disabled: bool,
     /// Which `sub` it sees ([`crate::subjects`]).
     pub subject_type: SubjectType,
+    /// Scopes added to every grant.
+    pub default_scopes: ScopeSet,
+    /// Fixed claims of access tokens (JWT and introspection).
+    pub access_token_claims: serde_json::Map<String, serde_json::Value>,
     /// Present for dynamically registered clients.
     pub registration: Option<Registration>,
 }
+
+/// Access-token claims `access_token_claims` cannot override.
+const RESERVED_CLAIMS: [&str; 13] = [
+    "iss",
+    "aud",
+    "sub",
+    "client_id",
+    "scope",
+    "token_type",
+    "exp",
+    "iat",
+    "nbf",
+    "jti",
+    "username",
+    "preferred_username",
+    "active",
+];
 
 impl Client {
     /// Builds a client from its static configuration (already validated).
@@ -134,6 +155,18 @@ impl Client {
             introspect_any_token: c.introspect_any_token,
             disabled: c.disabled,
             subject_type: c.subject_type,
+            default_scopes: c
+                .default_scopes
+                .iter()
+                .filter(|s| c.scopes.contains(s))
+                .cloned()
+                .collect(),
+            access_token_claims: c
+                .access_token_claims
+                .iter()
+                .filter(|(k, _)| !RESERVED_CLAIMS.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
             registration: None,
         })
     }

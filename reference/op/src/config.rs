@@ -450,6 +450,16 @@ pub struct ClientConfig {
     /// `public` (default) or `pairwise` (a `sub` per sector: the host of its redirect URIs).
     #[serde(default)]
     pub subject_type: SubjectType,
+    /// Scopes added to every grant of this client (Keycloak's default client scopes: a token
+    /// asked for `openid` also carries `profile` and `email`); only the client's own `scopes`
+    /// count.
+    #[serde(default)]
+    pub default_scopes: Vec<String>,
+    /// Claims with fixed values in this client's JWT access tokens and introspection answers
+    /// (Keycloak's hard-coded claim mapper, e.g. `tier: gold`); protocol claims (`iss`, `aud`,
+    /// `sub`, `exp`, ...) cannot be overridden.
+    #[serde(default)]
+    pub access_token_claims: serde_json::Map<String, serde_json::Value>,
 }
 
 fn yes() -> bool {
@@ -484,6 +494,8 @@ impl Default for ClientConfig {
             introspect_any_token: false,
             disabled: false,
             subject_type: SubjectType::default(),
+            default_scopes: Vec::new(),
+            access_token_claims: serde_json::Map::new(),
         }
     }
 }

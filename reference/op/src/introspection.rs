@@ -160,6 +160,15 @@ fn introspect(state: &AppState, caller: &Caller, token: &str) -> Value {
         if let Some(jti) = &t.jti {
             body["jti"] = json!(jti);
         }
+        if let Some(auth) = &t.auth {
+            body["preferred_username"] = json!(auth.username);
+        }
+        // The token's client decides its fixed claims, as in its JWT form.
+        if let Ok(owner) = clients::find_enabled(state, &t.client_id) {
+            for (k, v) in &owner.access_token_claims {
+                body[k.as_str()] = v.clone();
+            }
+        }
         return strip_nulls(body);
     }
     if let Some(t) = state.storage.refresh_tokens.get(token, now) {

@@ -330,6 +330,8 @@ fn build_client(
         introspect_any_token: false,
         disabled: false,
         subject_type,
+        default_scopes: ScopeSet::default(),
+        access_token_claims: Map::new(),
         registration: None,
     };
     Ok((client, extra))

@@ -2,7 +2,8 @@
 //!
 //! Access tokens are opaque random strings unless the client has `access_token_as_jwt`; then they
 //! are JWTs (header `typ: JWT`, claims `iss`, `aud`, `sub`, `client_id`, `scope` (space-separated),
-//! `token_type`, `exp`, `iat`, `jti`, and `username` for user tokens) signed with the client's
+//! `token_type`, `exp`, `iat`, `jti`, `username` and `preferred_username` for user tokens, and the
+//! client's `access_token_claims`) signed with the client's
 //! `access_token_signing_alg`. Both kinds are stored server-side, so introspection and revocation
 //! work for either.
 
@@ -31,6 +32,11 @@ struct JwtClaims<'a> {
     jti: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     username: Option<&'a str>,
+    /// Keycloak's name for the same.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    preferred_username: Option<&'a str>,
+    #[serde(flatten)]
+    fixed: &'a serde_json::Map<String, serde_json::Value>,
 }
 
 /// `aud` as Gluu writes it: the client id alone as a string, several audiences as an array.
@@ -69,6 +75,8 @@ pub fn issue_access_token(
             iat: now,
             jti: &jti,
             username: auth.map(|a| a.username.as_str()),
+            preferred_username: auth.map(|a| a.username.as_str()),
+            fixed: &client.access_token_claims,
         };
         let jwt = state
             .keys

@@ -5,6 +5,7 @@
 pub mod demo_api;
 pub mod echo;
 mod express;
+pub mod httpbin;
 pub mod server;
 pub mod website;
 

@@ -12,6 +12,8 @@ pub enum App {
     Website,
     /// The spontaneous-scope tutorial's API (seed 002, port 3000).
     DemoApi,
+    /// httpbin's `/anything`, as Kong's guides read it (`httpbin.konghq.com`).
+    Httpbin,
 }
 
 impl App {
@@ -21,6 +23,7 @@ impl App {
             App::Echo => crate::echo::router(),
             App::Website => crate::website::router(),
             App::DemoApi => crate::demo_api::router(),
+            App::Httpbin => crate::httpbin::router(),
         }
     }
 }

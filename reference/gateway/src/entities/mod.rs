@@ -499,6 +499,29 @@ impl Consumers {
         self.by_custom_id.get(custom_id).cloned()
     }
 
+    /// The consumer with primary key `id`.
+    pub fn by_id(&self, id: &str) -> Option<Arc<Consumer>> {
+        Uuid::parse_str(id)
+            .ok()
+            .and_then(|u| self.by_id.get(&u).cloned())
+    }
+
+    /// The consumer named `username`, optionally ignoring case (`by_username_ignore_case`;
+    /// an exact match wins over a case-insensitive one).
+    pub fn by_username(&self, username: &str, ignore_case: bool) -> Option<Arc<Consumer>> {
+        self.by_username.get(username).cloned().or_else(|| {
+            ignore_case
+                .then(|| {
+                    self.by_username
+                        .iter()
+                        .filter(|(name, _)| name.eq_ignore_ascii_case(username))
+                        .min_by_key(|(name, _)| name.as_str())
+                        .map(|(_, c)| c.clone())
+                })
+                .flatten()
+        })
+    }
+
     /// The consumer with primary key `id`, or (as newer Kong accepts) username `id`.
     pub fn by_id_or_username(&self, id: &str) -> Option<Arc<Consumer>> {
         Uuid::parse_str(id)

@@ -36,6 +36,11 @@ pub struct AuthenticatedCredential {
 #[derive(Debug, Clone)]
 pub struct UserInfo(pub Arc<Value>);
 
+/// Kong's "authenticated groups" (`openid-connect`'s `authenticated_groups_claim`), which the
+/// `acl` plugin judges.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthenticatedGroups(pub Arc<[String]>);
+
 /// Set when an auth plugin let the request through anonymously.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Anonymous;

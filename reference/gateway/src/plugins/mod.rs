@@ -58,6 +58,7 @@ pub mod custom_headers;
 pub mod gluu_oauth_auth;
 pub mod gluu_oauth_pep;
 pub mod gluu_openid_connect;
+pub mod openid_connect;
 pub mod oxd;
 mod request;
 mod response;
@@ -104,6 +105,8 @@ pub struct PluginEnv {
     pub session_key: cookie::Key,
     /// The clock every plugin reads (token ages, cache expiry, refresh intervals).
     pub clock: crate::clock::SharedClock,
+    /// The tokens Kong's `oauth2` plugin issued, for `openid-connect`'s `kong_oauth2` method.
+    pub oauth2_tokens: Arc<dyn openid_connect::kong_oauth2::KongOAuth2Tokens>,
 }
 
 impl PluginEnv {
@@ -113,6 +116,7 @@ impl PluginEnv {
             http_timeout,
             session_key,
             clock: crate::clock::system(),
+            oauth2_tokens: openid_connect::kong_oauth2::none(),
         }
     }
 }
@@ -130,6 +134,7 @@ pub const KNOWN: &[(&str, i32)] = &[
     (gluu_oauth_auth::NAME, gluu_oauth_auth::PRIORITY),
     (gluu_oauth_pep::NAME, gluu_oauth_pep::PRIORITY),
     (gluu_openid_connect::NAME, gluu_openid_connect::PRIORITY),
+    (openid_connect::NAME, openid_connect::PRIORITY),
 ];
 
 /// Validates `config` for the plugin `name` and builds an instance.
@@ -138,6 +143,7 @@ pub fn configure(name: &str, config: &Value, env: &PluginEnv) -> Result<Configur
         gluu_oauth_auth::NAME => gluu_oauth_auth::configure(config, env),
         gluu_oauth_pep::NAME => gluu_oauth_pep::configure(config, env),
         gluu_openid_connect::NAME => gluu_openid_connect::configure(config, env),
+        openid_connect::NAME => openid_connect::configure(config, env),
         _ => Err(ConfigError::UnknownPlugin(name.to_owned())),
     }
 }

@@ -119,6 +119,12 @@ impl AccessRequest {
         self.query.as_deref()
     }
 
+    /// Replaces the query sent upstream (`None` or empty: no query), e.g. to hide a credential
+    /// passed as a query argument.
+    pub fn set_query(&mut self, query: Option<String>) {
+        self.query = query.filter(|q| !q.is_empty());
+    }
+
     /// The request headers (as they will be sent upstream, after plugins' changes).
     pub fn headers(&self) -> &HeaderMap {
         &self.headers

@@ -187,6 +187,98 @@ impl ConfigReader<'_> {
         v
     }
 
+    /// An array of strings (`default` when absent); a lone string counts as a one-element
+    /// array, as Kong coerces a form field given once. Each element must be in `choices` when
+    /// `choices` is not empty.
+    pub fn string_array(&mut self, name: &str, default: &[&str], choices: &[&str]) -> Vec<String> {
+        let values: Vec<String> = match self.take(name) {
+            None => default.iter().map(|s| (*s).to_owned()).collect(),
+            Some(Value::String(s)) => vec![s],
+            Some(Value::Array(items)) => {
+                let mut out = Vec::with_capacity(items.len());
+                for (i, item) in items.into_iter().enumerate() {
+                    match item {
+                        Value::String(s) => out.push(s),
+                        _ => self.error(format!("{name}.{}", i + 1), "expected a string"),
+                    }
+                }
+                out
+            }
+            Some(_) => {
+                self.error(name, "expected an array");
+                Vec::new()
+            }
+        };
+        if !choices.is_empty() {
+            for (i, v) in values.iter().enumerate() {
+                if !choices.contains(&v.as_str()) {
+                    self.error(
+                        format!("{name}.{}", i + 1),
+                        format!("expected one of: {}", choices.join(", ")),
+                    );
+                }
+            }
+        }
+        self.output.insert(
+            name.to_owned(),
+            Value::Array(values.iter().cloned().map(Value::String).collect()),
+        );
+        values
+    }
+
+    /// An optional integer in `min..=max` (null when absent); numeric strings (form bodies)
+    /// are accepted.
+    pub fn optional_integer(&mut self, name: &str, min: i64, max: i64) -> Option<i64> {
+        let value = match self.take(name) {
+            None => None,
+            Some(Value::Number(n)) => match n.as_i64() {
+                Some(i) => Some(i),
+                None => {
+                    self.error(name, "expected an integer");
+                    None
+                }
+            },
+            Some(Value::String(s)) => match s.trim().parse::<i64>() {
+                Ok(i) => Some(i),
+                Err(_) => {
+                    self.error(name, "expected an integer");
+                    None
+                }
+            },
+            Some(_) => {
+                self.error(name, "expected an integer");
+                None
+            }
+        };
+        let value = value.filter(|i| {
+            let ok = (min..=max).contains(i);
+            if !ok {
+                self.error(name, format!("value should be between {min} and {max}"));
+            }
+            ok
+        });
+        self.output
+            .insert(name.to_owned(), value.map_or(Value::Null, Value::from));
+        value
+    }
+
+    /// An integer in `min..=max` with a default.
+    pub fn integer(&mut self, name: &str, default: i64, min: i64, max: i64) -> i64 {
+        match self.optional_integer(name, min, max) {
+            Some(i) => i,
+            None => {
+                self.output.insert(name.to_owned(), Value::from(default));
+                default
+            }
+        }
+    }
+
+    /// Stores `value` as the effective value of `name` (after a caller's own validation of a
+    /// [`ConfigReader::raw`] field).
+    pub fn put(&mut self, name: &str, value: Value) {
+        self.output.insert(name.to_owned(), value);
+    }
+
     /// Ends reading: unknown fields are errors; returns the effective config.
     pub fn finish(mut self) -> Result<Value, ConfigError> {
         let unknown: Vec<String> = self.input.keys().cloned().collect();

@@ -81,7 +81,7 @@ fn requested_scopes(
     if requested.is_empty() {
         return Ok(client.scopes.clone());
     }
-    let granted = scopes::grant(
+    let mut granted = scopes::grant(
         client,
         &requested,
         &state.storage,
@@ -92,6 +92,9 @@ fn requested_scopes(
         return Err(OAuthError::InvalidScope(format!(
             "none of the requested scopes (`{requested}`) is allowed for this client"
         )));
+    }
+    for scope in client.default_scopes.iter() {
+        granted.insert(scope);
     }
     Ok(granted)
 }

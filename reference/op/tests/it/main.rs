@@ -10,6 +10,7 @@ mod discovery;
 mod end_session;
 mod errors;
 mod introspection;
+mod keycloak_mappers;
 mod otp;
 mod pairwise;
 mod password_lockout;

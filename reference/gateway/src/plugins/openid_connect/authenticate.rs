@@ -1,0 +1,843 @@
+//! The access phase: find the credential (Kong's search order), authenticate it, authorize the
+//! claims and the consumer, then shape the upstream request and the response headers.
+
+use std::sync::Arc;
+
+use http::Method;
+use serde_json::{Map, Value};
+use sha2::Digest;
+
+use super::claims;
+use super::credentials::{self, Args, Location};
+use super::reply::{self, Failure};
+use super::session::Session;
+use super::{OpenIdConnect, Tokens};
+use crate::entities::Consumer;
+use crate::plugins::context::{
+    scopes_of, Anonymous, AuthenticatedConsumer, AuthenticatedCredential, RequestToken, UserInfo,
+};
+use crate::plugins::{AccessRequest, Flow};
+use crate::rp::client::{Client, ClientAuth};
+use crate::rp::jwt::{self, JwtError, Rules};
+use crate::rp::RpError;
+
+/// A successful authentication.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    /// The auth method that succeeded.
+    pub method: &'static str,
+    /// The tokens (for `bearer`/`introspection`/`userinfo`, the caller's token).
+    pub tokens: Tokens,
+    /// The claims authorization and mapping read: the JWT payload, the introspection answer,
+    /// or the userinfo.
+    pub claims: Map<String, Value>,
+    /// The introspection answer, when introspected.
+    pub introspection: Option<Arc<Value>>,
+    /// The userinfo, when fetched.
+    pub userinfo: Option<Arc<Value>>,
+    /// The session the request came with (or that this request renewed).
+    pub session: Option<Session>,
+    /// Where the credential was, for `hide_credentials`.
+    pub location: Option<Location>,
+    /// A consumer the token itself names (`kong_oauth2`).
+    pub consumer: Option<Arc<Consumer>>,
+}
+
+impl Authenticated {
+    fn new(method: &'static str, tokens: Tokens, claims: Map<String, Value>) -> Self {
+        Self {
+            method,
+            tokens,
+            claims,
+            introspection: None,
+            userinfo: None,
+            session: None,
+            location: None,
+            consumer: None,
+        }
+    }
+}
+
+fn hash(parts: &[&[u8]]) -> [u8; 32] {
+    let mut h = sha2::Sha256::new();
+    for p in parts {
+        // Length-prefixed, so ("ab","c") and ("a","bc") differ.
+        h.update((p.len() as u64).to_be_bytes());
+        h.update(p);
+    }
+    h.finalize().into()
+}
+
+fn number(v: &Value, name: &str) -> Option<i64> {
+    v.get(name).and_then(|n| {
+        n.as_i64()
+            .or_else(|| n.as_f64().filter(|f| f.is_finite()).map(|f| f as i64))
+    })
+}
+
+fn auth_method(name: Option<&str>) -> ClientAuth {
+    match name {
+        Some("client_secret_post") => ClientAuth::Post,
+        Some("client_secret_jwt") => ClientAuth::SecretJwt,
+        Some("none") => ClientAuth::None,
+        _ => ClientAuth::Basic,
+    }
+}
+
+impl OpenIdConnect {
+    fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    /// The configured client for this request: `client_arg` names one by id or 1-based index.
+    fn client_index(&self, req: &AccessRequest, args: &Args) -> usize {
+        let ids = &self.config.client_id;
+        let arg = &self.config.client_arg;
+        let wanted = req
+            .headers()
+            .get(arg.replace('_', "-").as_str())
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .or_else(|| {
+                args.arg(
+                    arg,
+                    super::config::ParamTypes {
+                        header: false,
+                        query: true,
+                        body: true,
+                        cookie: false,
+                    },
+                )
+                .map(|(v, _)| v)
+            });
+        wanted
+            .and_then(|w| {
+                ids.iter().position(|id| *id == w).or_else(|| {
+                    w.parse::<usize>()
+                        .ok()
+                        .filter(|i| (1..=ids.len()).contains(i))
+                        .map(|i| i - 1)
+                })
+            })
+            .unwrap_or(0)
+    }
+
+    fn client(&self, index: usize, endpoint_method: Option<&str>) -> Result<Client, Failure> {
+        let id = self
+            .config
+            .client_id
+            .get(index)
+            .cloned()
+            .ok_or_else(|| Failure::unexpected("no client_id configured"))?;
+        let secret = self
+            .config
+            .client_secret
+            .get(index)
+            .or_else(|| self.config.client_secret.first())
+            .cloned();
+        let method = endpoint_method.or_else(|| {
+            self.config
+                .client_auth
+                .get(index)
+                .or_else(|| self.config.client_auth.first())
+                .map(String::as_str)
+        });
+        Ok(Client {
+            id,
+            secret,
+            auth: auth_method(method),
+        })
+    }
+
+    fn rules(&self, issuer: &str, method: &str) -> Rules {
+        Rules {
+            verify_signature: self.config.verify_signature
+                && !self.config.ignore_signature.iter().any(|g| g == method),
+            verify_claims: self.config.verify_claims,
+            issuers: if self.config.issuers_allowed.is_empty() {
+                vec![issuer.to_owned()]
+            } else {
+                self.config.issuers_allowed.clone()
+            },
+            audiences: Vec::new(),
+            leeway: self.config.leeway,
+            hs_secrets: if self.config.enable_hs_signatures {
+                self.config
+                    .client_secret
+                    .iter()
+                    .map(|s| s.as_bytes().to_vec())
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            access_token: true,
+            require_exp: true,
+        }
+    }
+
+    async fn provider(&self) -> Result<Arc<crate::rp::discovery::Provider>, Failure> {
+        self.provider
+            .discovery
+            .provider()
+            .await
+            .map_err(|e| Failure::unexpected(format!("discovery failed: {e}")))
+    }
+
+    /// Verifies a JWT access token (`bearer`).
+    async fn verify_jwt(&self, token: &str, method: &str) -> Result<Map<String, Value>, Failure> {
+        let provider = self.provider().await?;
+        let rules = self.rules(&provider.issuer, method);
+        jwt::verify(token, &self.provider.keys, &rules, self.now())
+            .await
+            .map_err(|e| match e {
+                JwtError::Keys(_) => Failure::unexpected(e.to_string()),
+                e => Failure::invalid_token(e.to_string()),
+            })
+    }
+
+    async fn endpoint(
+        &self,
+        configured: &Option<url::Url>,
+        pick: fn(&crate::rp::discovery::Provider) -> Option<url::Url>,
+        name: &'static str,
+    ) -> Result<url::Url, Failure> {
+        if let Some(u) = configured {
+            return Ok(u.clone());
+        }
+        let provider = self.provider().await?;
+        pick(&provider).ok_or_else(|| Failure::unexpected(RpError::NoEndpoint(name).to_string()))
+    }
+
+    /// Introspects `token` (cached per `cache_introspection`; the inactive answer only with
+    /// `cache_ttl_neg`).
+    async fn introspect(&self, token: &str, client_index: usize) -> Result<Arc<Value>, Failure> {
+        let endpoint = self
+            .endpoint(
+                &self.config.introspection_endpoint,
+                |p| p.introspection_endpoint.clone(),
+                "introspection_endpoint",
+            )
+            .await?;
+        let client = self.client(
+            client_index,
+            self.config.introspection_endpoint_auth_method.as_deref(),
+        )?;
+        let key = hash(&[
+            b"introspection",
+            endpoint.as_str().as_bytes(),
+            client.id.as_bytes(),
+            self.config.introspection_hint.as_bytes(),
+            token.as_bytes(),
+        ]);
+        if self.config.cache_introspection {
+            if let Some(hit) = self.introspections.get(&key).await {
+                return Ok(hit);
+            }
+        }
+        let mut extra = Vec::new();
+        let hint = Some(self.config.introspection_hint.as_str()).filter(|h| !h.is_empty());
+        let answer = if self.config.introspection_token_param_name == "token" {
+            self.provider
+                .op
+                .introspect(&endpoint, &client, token, hint, &extra, self.now())
+                .await
+        } else {
+            extra.push((
+                self.config.introspection_token_param_name.clone(),
+                token.to_owned(),
+            ));
+            self.provider
+                .op
+                .introspect(&endpoint, &client, "", hint, &extra, self.now())
+                .await
+        }
+        .map_err(|e| Failure::unexpected(format!("introspection failed: {e}")))?;
+        let answer = Arc::new(answer);
+        let active = answer.get("active").and_then(Value::as_bool) == Some(true);
+        let now = self.now();
+        if self.config.cache_introspection {
+            if active {
+                let until = self.config.cache_until(now, number(&answer, "exp"));
+                self.introspections.insert(key, answer.clone(), until).await;
+            } else if let Some(neg) = self.config.cache_ttl_neg.filter(|n| *n > 0) {
+                self.introspections
+                    .insert(key, answer.clone(), now.saturating_add(neg))
+                    .await;
+            }
+        }
+        Ok(answer)
+    }
+
+    async fn userinfo(&self, token: &str) -> Result<Arc<Value>, Failure> {
+        let endpoint = self
+            .endpoint(
+                &self.config.userinfo_endpoint,
+                |p| p.userinfo_endpoint.clone(),
+                "userinfo_endpoint",
+            )
+            .await?;
+        let key = hash(&[b"userinfo", endpoint.as_str().as_bytes(), token.as_bytes()]);
+        if self.config.cache_user_info {
+            if let Some(hit) = self.userinfos.get(&key).await {
+                return Ok(hit);
+            }
+        }
+        let answer = match self.provider.op.userinfo(&endpoint, token).await {
+            Ok(v) => Arc::new(v),
+            Err(e) if e.is_rejection() => return Err(Failure::invalid_token(e.to_string())),
+            Err(e) => return Err(Failure::unexpected(format!("userinfo failed: {e}"))),
+        };
+        if self.config.cache_user_info {
+            // An opaque token's expiry is unknown here; a JWT's bounds the entry.
+            let exp = jwt::looks_like_jwt(token)
+                .then(|| jwt::unverified_claims(token).ok())
+                .flatten()
+                .and_then(|c| c.get("exp").and_then(Value::as_i64));
+            let until = self.config.cache_until(self.now(), exp);
+            self.userinfos.insert(key, answer.clone(), until).await;
+        }
+        Ok(answer)
+    }
+
+    /// The claims of tokens a grant or a session produced.
+    async fn claims_of(
+        &self,
+        tokens: &Tokens,
+        method: &str,
+        client_index: usize,
+    ) -> Result<Map<String, Value>, Failure> {
+        if jwt::looks_like_jwt(&tokens.access_token) {
+            return self.verify_jwt(&tokens.access_token, method).await;
+        }
+        let can_introspect = self.config.introspection_endpoint.is_some()
+            || self
+                .provider()
+                .await
+                .is_ok_and(|p| p.introspection_endpoint.is_some());
+        if can_introspect && !self.config.client_id.is_empty() {
+            let answer = self.introspect(&tokens.access_token, client_index).await?;
+            if let Some(map) = answer.as_object() {
+                return Ok(map.clone());
+            }
+        }
+        let mut map = Map::new();
+        if let Some(scope) = &tokens.scope {
+            map.insert("scope".into(), Value::String(scope.clone()));
+        }
+        if let Some(exp) = tokens.expires_at {
+            map.insert("exp".into(), Value::from(exp));
+        }
+        Ok(map)
+    }
+
+    /// A token-endpoint grant, cached per `cache_tokens` under everything the answer depends
+    /// on (grant, client, the caller's credentials, the salt, the scope when configured).
+    async fn grant(
+        &self,
+        grant_type: &'static str,
+        client: Client,
+        params: Vec<(&'static str, String)>,
+    ) -> Result<Arc<Tokens>, Failure> {
+        let endpoint = self
+            .endpoint(
+                &self.config.token_endpoint,
+                |p| p.token_endpoint.clone(),
+                "token_endpoint",
+            )
+            .await?;
+        let scope = self.config.scopes.join(" ");
+        let mut key_parts: Vec<&[u8]> = vec![
+            b"tokens",
+            grant_type.as_bytes(),
+            endpoint.as_str().as_bytes(),
+            client.id.as_bytes(),
+            client.secret.as_deref().unwrap_or("").as_bytes(),
+            self.config
+                .cache_tokens_salt
+                .as_deref()
+                .unwrap_or("")
+                .as_bytes(),
+        ];
+        for (k, v) in &params {
+            key_parts.push(k.as_bytes());
+            key_parts.push(v.as_bytes());
+        }
+        if self.config.token_cache_key_include_scope {
+            key_parts.push(scope.as_bytes());
+        }
+        let key = hash(&key_parts);
+        let fetch = async {
+            let mut form: Vec<(&str, &str)> = vec![("grant_type", grant_type)];
+            for (k, v) in &params {
+                form.push((k, v.as_str()));
+            }
+            if !scope.is_empty() {
+                form.push(("scope", scope.as_str()));
+            }
+            let now = self.now();
+            let answer = self
+                .provider
+                .op
+                .token(&endpoint, &client, &form, now)
+                .await?;
+            let tokens = tokens_from(&answer, now);
+            let until = self.config.cache_until(now, tokens.expires_at);
+            Ok::<_, RpError>((Arc::new(tokens), until))
+        };
+        let result = if self.config.cache_tokens {
+            self.tokens.get_or_try_insert(key, fetch).await
+        } else {
+            fetch.await.map(|(t, _)| t).map_err(Arc::new)
+        };
+        result.map_err(|e| {
+            if e.is_rejection() {
+                Failure::unauthorized(format!("{grant_type} grant refused: {e}"))
+            } else {
+                Failure::unexpected(format!("{grant_type} grant failed: {e}"))
+            }
+        })
+    }
+
+    async fn after_grant(
+        &self,
+        method: &'static str,
+        tokens: Arc<Tokens>,
+        client_index: usize,
+        location: Location,
+    ) -> Result<Authenticated, Failure> {
+        let claims = self.claims_of(&tokens, method, client_index).await?;
+        let mut a = Authenticated::new(method, (*tokens).clone(), claims);
+        a.location = Some(location);
+        Ok(a)
+    }
+
+    /// A bearer token through the enabled token methods, in Kong's order.
+    async fn token_methods(
+        &self,
+        token: String,
+        location: Location,
+        client_index: usize,
+    ) -> Result<Authenticated, Failure> {
+        let c = &self.config;
+        let is_jwt = jwt::looks_like_jwt(&token);
+        let plain = |method, claims: Map<String, Value>, exp: Option<i64>| {
+            let mut a = Authenticated::new(
+                method,
+                Tokens {
+                    access_token: token.clone(),
+                    expires_at: exp,
+                    refresh_token: None,
+                    id_token: None,
+                    scope: claims
+                        .get("scope")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned),
+                },
+                claims,
+            );
+            a.location = Some(location.clone());
+            a
+        };
+        if c.allows("bearer") && is_jwt {
+            let claims = self.verify_jwt(&token, "bearer").await?;
+            if c.introspect_jwt_tokens && c.allows("introspection") {
+                let answer = self.introspect(&token, client_index).await?;
+                if answer.get("active").and_then(Value::as_bool) != Some(true) {
+                    return Err(Failure::invalid_token("token is not active"));
+                }
+            }
+            let exp = claims.get("exp").and_then(Value::as_i64);
+            return Ok(plain("bearer", claims, exp));
+        }
+        if c.allows("kong_oauth2") {
+            if let Some(found) = self.oauth2.lookup(&token, self.now()) {
+                let mut claims = Map::new();
+                claims.insert("client_id".into(), Value::String(found.client_id.clone()));
+                if let Some(s) = &found.scope {
+                    claims.insert("scope".into(), Value::String(s.clone()));
+                }
+                if let Some(u) = &found.authenticated_userid {
+                    claims.insert("sub".into(), Value::String(u.clone()));
+                }
+                if let Some(exp) = found.expires_at {
+                    claims.insert("exp".into(), Value::from(exp));
+                }
+                return Ok(plain("kong_oauth2", claims, found.expires_at));
+            }
+        }
+        if c.allows("introspection") {
+            let answer = self.introspect(&token, client_index).await?;
+            let active = answer.get("active").and_then(Value::as_bool) == Some(true);
+            if c.introspection_check_active && !active {
+                return Err(Failure::invalid_token("token is not active"));
+            }
+            let claims = answer.as_object().cloned().unwrap_or_default();
+            let mut a = plain("introspection", claims, number(&answer, "exp"));
+            a.introspection = Some(answer);
+            return Ok(a);
+        }
+        if c.allows("userinfo") {
+            let info = self.userinfo(&token).await?;
+            let claims = info.as_object().cloned().unwrap_or_default();
+            let mut a = plain("userinfo", claims, None);
+            a.userinfo = Some(info);
+            return Ok(a);
+        }
+        Err(Failure::invalid_token(if is_jwt {
+            "no enabled auth method accepts this token"
+        } else {
+            "the token is not a JWT and neither introspection nor userinfo is enabled"
+        }))
+    }
+
+    /// A session cookie: opened, timeouts checked, the access token refreshed when it expired
+    /// and a refresh token is at hand. `Ok(None)`: no usable session (the search goes on).
+    async fn session(
+        &self,
+        sealed: Option<String>,
+        client_index: usize,
+    ) -> Result<Option<Authenticated>, Failure> {
+        let Some(sealed) = sealed else {
+            return Ok(None);
+        };
+        let now = self.now();
+        let Ok(mut session) = self.sessions.open(&sealed, now) else {
+            return Ok(None);
+        };
+        let expired = session.expires_at.is_some_and(|exp| exp <= now);
+        if expired {
+            let Some(rt) = session
+                .refresh_token
+                .clone()
+                .filter(|_| self.config.refresh_tokens)
+            else {
+                return Ok(None);
+            };
+            let client = self.client(
+                client_index,
+                self.config.token_endpoint_auth_method.as_deref(),
+            )?;
+            let tokens = match self
+                .grant("refresh_token", client, vec![("refresh_token", rt)])
+                .await
+            {
+                Ok(t) => t,
+                Err(Failure::Unauthorized { .. }) => return Ok(None),
+                Err(e) => return Err(e),
+            };
+            session.access_token = tokens.access_token.clone();
+            session.expires_at = tokens.expires_at;
+            if tokens.refresh_token.is_some() {
+                session.refresh_token = tokens.refresh_token.clone();
+            }
+            if tokens.id_token.is_some() {
+                session.id_token = tokens.id_token.clone();
+            }
+        }
+        let tokens = Tokens {
+            access_token: session.access_token.clone(),
+            expires_at: session.expires_at,
+            refresh_token: session.refresh_token.clone(),
+            id_token: session.id_token.clone(),
+            scope: None,
+        };
+        // A JWT was verified when the session was made, and the seal proves the cookie is the
+        // one this gateway issued; a refreshed one was just verified by `claims_of`.
+        let claims = if jwt::looks_like_jwt(&tokens.access_token) && !expired {
+            jwt::unverified_claims(&tokens.access_token).unwrap_or_default()
+        } else {
+            match self.claims_of(&tokens, "session", client_index).await {
+                Ok(c) => c,
+                Err(Failure::Unauthorized { .. }) => return Ok(None),
+                Err(e) => return Err(e),
+            }
+        };
+        let mut a = Authenticated::new("session", tokens, claims);
+        a.session = Some(session);
+        Ok(Some(a))
+    }
+
+    /// Kong's search: the first credential found decides.
+    async fn authenticate(&self, req: &mut AccessRequest) -> Result<Authenticated, Failure> {
+        let c = &self.config;
+        let want_body = [
+            (c.allows("bearer")
+                || c.allows("introspection")
+                || c.allows("userinfo")
+                || c.allows("kong_oauth2"))
+                && c.bearer_token_param_type.body,
+            c.allows("refresh_token") && c.refresh_token_param_type.body,
+            c.allows("password") && c.password_param_type.body,
+            c.allows("client_credentials") && c.client_credentials_param_type.body,
+        ]
+        .into_iter()
+        .any(|b| b);
+        let args = Args::read(req, want_body).await;
+        let client_index = self.client_index(req, &args);
+        if c.allows("session") {
+            let sealed = cookie_value(req, self.sessions.cookie_name());
+            if let Some(a) = self.session(sealed, client_index).await? {
+                return Ok(a);
+            }
+        }
+        if ["bearer", "kong_oauth2", "introspection", "userinfo"]
+            .iter()
+            .any(|m| c.allows(m))
+        {
+            if let Some((token, at)) = credentials::bearer(
+                req,
+                &args,
+                c.bearer_token_param_type,
+                c.bearer_token_cookie_name.as_deref(),
+            ) {
+                return self.token_methods(token, at, client_index).await;
+            }
+        }
+        if c.allows("refresh_token") {
+            if let Some(name) = &c.refresh_token_param_name {
+                if let Some((rt, at)) =
+                    credentials::refresh_token(req, &args, c.refresh_token_param_type, name)
+                {
+                    let client =
+                        self.client(client_index, c.token_endpoint_auth_method.as_deref())?;
+                    let tokens = self
+                        .grant("refresh_token", client, vec![("refresh_token", rt)])
+                        .await?;
+                    return self
+                        .after_grant("refresh_token", tokens, client_index, at)
+                        .await;
+                }
+            }
+        }
+        if c.allows("password") {
+            if let Some((user, password, at)) =
+                credentials::pair(req, &args, c.password_param_type, ("username", "password"))
+            {
+                let client = self.client(client_index, c.token_endpoint_auth_method.as_deref())?;
+                let tokens = self
+                    .grant(
+                        "password",
+                        client,
+                        vec![("username", user), ("password", password)],
+                    )
+                    .await?;
+                return self.after_grant("password", tokens, client_index, at).await;
+            }
+        }
+        if c.allows("client_credentials") {
+            if let Some((id, secret, at)) = credentials::pair(
+                req,
+                &args,
+                c.client_credentials_param_type,
+                ("client_id", "client_secret"),
+            ) {
+                // The caller's own client, authenticated the way the plugin's clients are.
+                let method = c
+                    .token_endpoint_auth_method
+                    .as_deref()
+                    .or(c.client_auth.first().map(String::as_str));
+                let client = Client {
+                    id,
+                    secret: Some(secret),
+                    auth: auth_method(method),
+                };
+                let tokens = self.grant("client_credentials", client, Vec::new()).await?;
+                return self
+                    .after_grant("client_credentials", tokens, client_index, at)
+                    .await;
+            }
+        }
+        Err(Failure::no_credentials())
+    }
+
+    /// The consumer the claims map to (`consumer_claims` × `consumer_by`).
+    fn consumer(&self, req: &AccessRequest, claims: &Map<String, Value>) -> Option<Arc<Consumer>> {
+        let consumers = req.consumers();
+        for path in &self.config.consumer_claims {
+            let Some(value) = claims::lookup(claims, path) else {
+                continue;
+            };
+            for candidate in claims::values(value) {
+                for by in &self.config.consumer_by {
+                    let found = match by.as_str() {
+                        "id" => consumers.by_id(&candidate),
+                        "username" => {
+                            consumers.by_username(&candidate, self.config.by_username_ignore_case)
+                        }
+                        _ => consumers.by_custom_id(&candidate),
+                    };
+                    if found.is_some() {
+                        return found;
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// Lets the request through as the `anonymous` consumer.
+    fn anonymous(&self, req: &mut AccessRequest, anonymous: &str) -> Flow {
+        let Some(consumer) = req.consumers().by_id_or_username(anonymous) else {
+            tracing::warn!(anonymous, "anonymous consumer not found");
+            return Flow::Respond(reply::failure(
+                &self.config,
+                &Failure::unexpected("anonymous consumer not found"),
+            ));
+        };
+        reply::set_consumer(req, &consumer);
+        req.headers_mut()
+            .insert(reply::ANONYMOUS, http::HeaderValue::from_static("true"));
+        req.extensions_mut().insert(Anonymous);
+        req.extensions_mut().insert(AuthenticatedConsumer(consumer));
+        Flow::Continue
+    }
+
+    /// The access phase.
+    pub(super) async fn run(&self, req: &mut AccessRequest) -> Flow {
+        if req.method() == Method::OPTIONS && !self.config.run_on_preflight {
+            return Flow::Continue;
+        }
+        reply::strip_identity_headers(req);
+        let had_session = cookie_value(req, self.sessions.cookie_name()).is_some();
+        let result = self.authenticate(req).await;
+        let mut auth = match result {
+            Ok(a) => a,
+            Err(failure) => {
+                if let (Failure::Unauthorized { .. }, Some(anonymous)) =
+                    (&failure, self.config.anonymous.clone())
+                {
+                    return self.anonymous(req, &anonymous);
+                }
+                let mut response = reply::failure(&self.config, &failure);
+                if had_session && self.config.unauthorized_destroy_session {
+                    if let Some(v) = self.sessions.destroy(req.secure()) {
+                        response.headers.append(http::header::SET_COOKIE, v);
+                    }
+                }
+                return Flow::Respond(response);
+            }
+        };
+        if let Some(rule) = claims::first_unmet(&auth.claims, &self.config.claim_rules) {
+            return self.forbidden(req, had_session, format!("{} required", rule.name));
+        }
+        let consumer = if self.config.consumer_claims.is_empty() {
+            auth.consumer.clone()
+        } else {
+            match self.consumer(req, &auth.claims) {
+                Some(c) => Some(c),
+                None if self.config.consumer_optional => None,
+                None => return self.forbidden(req, had_session, "consumer not found".into()),
+            }
+        };
+        if self.config.hide_credentials {
+            if let Some(at) = &auth.location {
+                credentials::hide(req, at);
+            }
+            if auth.method == "session" {
+                req.remove_cookie(self.sessions.cookie_name());
+            }
+        }
+        let now = self.now();
+        let set_cookie = self.session_cookie(req, &mut auth, now);
+        reply::upstream(req, &self.config, &auth, consumer.as_deref());
+        reply::downstream(req, &self.config, &auth);
+        if let Some(v) = set_cookie {
+            req.response_headers_mut()
+                .append(http::header::SET_COOKIE, v);
+        }
+        let token: Arc<str> = Arc::from(auth.tokens.access_token.as_str());
+        let data = Value::Object(auth.claims.clone());
+        let credential =
+            claims::lookup(&auth.claims, &self.config.credential_claim).map(claims::header_value);
+        let ext = req.extensions_mut();
+        if let Some(c) = consumer {
+            ext.insert(AuthenticatedConsumer(c));
+        }
+        if let Some(id) = credential {
+            ext.insert(AuthenticatedCredential { id });
+        }
+        if let Some(info) = &auth.userinfo {
+            ext.insert(UserInfo(info.clone()));
+        }
+        ext.insert(RequestToken {
+            token,
+            scopes: scopes_of(&data),
+            exp: auth.tokens.expires_at,
+            data: Arc::new(data),
+        });
+        Flow::Continue
+    }
+
+    fn forbidden(&self, req: &AccessRequest, had_session: bool, reason: String) -> Flow {
+        let mut response = reply::failure(&self.config, &Failure::Forbidden { reason });
+        if had_session && self.config.forbidden_destroy_session {
+            if let Some(v) = self.sessions.destroy(req.secure()) {
+                response.headers.append(http::header::SET_COOKIE, v);
+            }
+        }
+        Flow::Respond(response)
+    }
+
+    /// The `Set-Cookie` for a new or renewed session, if any.
+    fn session_cookie(
+        &self,
+        req: &AccessRequest,
+        auth: &mut Authenticated,
+        now: i64,
+    ) -> Option<http::HeaderValue> {
+        if !self.config.allows("session") {
+            return None;
+        }
+        match auth.session.as_mut() {
+            Some(session) => {
+                let changed_tokens = session.access_token != auth.tokens.access_token;
+                if self.sessions.touch(session, now) || changed_tokens {
+                    return self.sessions.seal(session, now, req.secure());
+                }
+                None
+            }
+            None => {
+                if self.config.disable_session.iter().any(|g| g == auth.method) {
+                    return None;
+                }
+                let session = self.sessions.create(auth.method, &auth.tokens, now);
+                let cookie = self.sessions.seal(&session, now, req.secure());
+                auth.session = Some(session);
+                cookie
+            }
+        }
+    }
+}
+
+fn cookie_value(req: &AccessRequest, name: &str) -> Option<String> {
+    req.headers()
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v.to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// The tokens of a token-endpoint answer received at `now`.
+pub fn tokens_from(answer: &Value, now: i64) -> Tokens {
+    let s = |n: &str| answer.get(n).and_then(Value::as_str).map(str::to_owned);
+    let access_token = s("access_token").unwrap_or_default();
+    let expires_at = number(answer, "expires_in")
+        .map(|e| now.saturating_add(e.max(0)))
+        .or_else(|| {
+            jwt::looks_like_jwt(&access_token)
+                .then(|| jwt::unverified_claims(&access_token).ok())
+                .flatten()
+                .and_then(|c| c.get("exp").and_then(Value::as_i64))
+        });
+    Tokens {
+        access_token,
+        expires_at,
+        refresh_token: s("refresh_token"),
+        id_token: s("id_token"),
+        scope: s("scope"),
+    }
+}

@@ -1,0 +1,162 @@
+//! Kong's `openid-connect` plugin as a resource server and direct-grant client
+//! (`docs/kong.md`): the caller's credential is searched in Kong's fixed order, verified or
+//! exchanged at the OpenID Provider through the gateway's relying-party core ([`crate::rp`]),
+//! then the claims, the consumer and the headers the upstream sees are settled. The browser
+//! code flow is not part of this plugin yet (`authorization_code` in `auth_methods` never
+//! redirects; a request without credentials is answered 401).
+//!
+//! Layout: [`config`] (schema and defaults), [`credentials`] (where credentials are found and
+//! hidden), [`authenticate`] (the methods), [`claims`] (claim paths and `*_required` rules),
+//! [`session`] (sealed cookies), [`reply`] (failure responses and headers),
+//! [`kong_oauth2`] (the lookup the `oauth2` plugin's token store implements).
+
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+use serde_json::Value;
+
+use super::{AccessRequest, ConfigError, Configured, Flow, Plugin, PluginEnv};
+use crate::cache::ExpiringCache;
+use crate::clock::SharedClock;
+use crate::rp::client::{http_client, OpClient};
+use crate::rp::discovery::{discovery_url, Discovery};
+use crate::rp::jwks::{HttpKeys, KeySet};
+
+pub mod authenticate;
+pub mod claims;
+pub mod config;
+pub mod credentials;
+pub mod kong_oauth2;
+pub mod reply;
+pub mod session;
+
+pub use config::Config;
+
+/// The plugin's name in the Admin API.
+pub const NAME: &str = "openid-connect";
+/// Kong's priority for `openid-connect`: before `acl` (950) and the rate limiters.
+pub const PRIORITY: i32 = 1050;
+
+/// Entries per cache (tokens, introspection, userinfo) of one instance.
+const CACHE_SIZE: u64 = 10_000;
+
+/// Tokens a grant (or the caller) produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tokens {
+    /// The access token.
+    pub access_token: String,
+    /// When it expires, if known.
+    pub expires_at: Option<i64>,
+    /// A refresh token.
+    pub refresh_token: Option<String>,
+    /// An ID token.
+    pub id_token: Option<String>,
+    /// The granted scope.
+    pub scope: Option<String>,
+}
+
+/// The provider as this instance reaches it.
+#[derive(Debug)]
+pub struct Provider {
+    /// Discovery (cached).
+    pub discovery: Arc<Discovery>,
+    /// The key set.
+    pub keys: Arc<KeySet>,
+    /// Endpoint calls.
+    pub op: OpClient,
+}
+
+/// One configured `openid-connect`.
+pub struct OpenIdConnect {
+    config: Config,
+    provider: Provider,
+    clock: SharedClock,
+    sessions: session::Sessions,
+    tokens: ExpiringCache<[u8; 32], Arc<Tokens>>,
+    introspections: ExpiringCache<[u8; 32], Arc<Value>>,
+    userinfos: ExpiringCache<[u8; 32], Arc<Value>>,
+    oauth2: Arc<dyn kong_oauth2::KongOAuth2Tokens>,
+}
+
+impl std::fmt::Debug for OpenIdConnect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenIdConnect")
+            .field("issuer", &self.config.issuer.as_str())
+            .field("auth_methods", &self.config.auth_methods)
+            .finish_non_exhaustive()
+    }
+}
+
+impl OpenIdConnect {
+    /// The instance's provider (the Admin API's `/openid-connect/issuers` reads it).
+    pub fn idp(&self) -> &Provider {
+        &self.provider
+    }
+
+    /// The effective configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+}
+
+/// Validates `config` and builds the instance.
+pub fn configure(config: &Value, env: &PluginEnv) -> Result<Configured, ConfigError> {
+    let (config, effective) = Config::from_value(config)?;
+    let timeout = std::time::Duration::from_millis(config.timeout_ms);
+    let http = http_client(timeout);
+    let clock = env.clock.clone();
+    let discovery = Arc::new(Discovery::new(
+        discovery_url(&config.issuer),
+        http.clone(),
+        clock.clone(),
+        config.cache_ttl.max(1),
+        config.rediscovery_lifetime,
+    ));
+    let source = Arc::new(HttpKeys::new(
+        discovery.clone(),
+        config.jwks_endpoint.clone(),
+        config.extra_jwks_uris.clone(),
+        http.clone(),
+    ));
+    let keys = Arc::new(KeySet::new(
+        source,
+        clock.clone(),
+        config.rediscovery_lifetime,
+    ));
+    let key = match &config.session.secret {
+        Some(secret) => session::key_from_secret(secret),
+        None => env.session_key.clone(),
+    };
+    let plugin = OpenIdConnect {
+        sessions: session::Sessions::new(key, config.session.clone()),
+        provider: Provider {
+            discovery,
+            keys,
+            op: OpClient::new(http),
+        },
+        tokens: ExpiringCache::new(CACHE_SIZE, clock.clone()),
+        introspections: ExpiringCache::new(CACHE_SIZE, clock.clone()),
+        userinfos: ExpiringCache::new(CACHE_SIZE, clock.clone()),
+        oauth2: env.oauth2_tokens.clone(),
+        clock,
+        config,
+    };
+    Ok(Configured {
+        config: effective,
+        plugin: Arc::new(plugin),
+    })
+}
+
+impl Plugin for OpenIdConnect {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn priority(&self) -> i32 {
+        PRIORITY
+    }
+
+    fn access<'a>(&'a self, req: &'a mut AccessRequest) -> BoxFuture<'a, Flow> {
+        Box::pin(self.run(req))
+    }
+}

@@ -1,0 +1,343 @@
+//! What the client and the upstream get: Kong's failure responses
+//! (`docs/kong.md#failure-responses`) and the headers of `docs/kong.md#upstream-and-downstream-headers`.
+
+use base64::Engine;
+use http::header::{HeaderName, HeaderValue, WWW_AUTHENTICATE};
+use http::StatusCode;
+use serde_json::Value;
+
+use super::authenticate::Authenticated;
+use super::claims;
+use super::config::{Config, Headers, TokenHeader};
+use crate::entities::Consumer;
+use crate::plugins::{AccessRequest, PluginResponse};
+
+/// `X-Anonymous-Consumer`.
+pub const ANONYMOUS: HeaderName = HeaderName::from_static("x-anonymous-consumer");
+const CONSUMER_ID: HeaderName = HeaderName::from_static("x-consumer-id");
+const CONSUMER_USERNAME: HeaderName = HeaderName::from_static("x-consumer-username");
+const CONSUMER_CUSTOM_ID: HeaderName = HeaderName::from_static("x-consumer-custom-id");
+const CREDENTIAL: HeaderName = HeaderName::from_static("x-credential-identifier");
+const AUTHENTICATED_GROUPS: HeaderName = HeaderName::from_static("x-authenticated-groups");
+
+/// Kong's body of the 500 for IdP and discovery failures (`responses.lua`).
+pub const UNEXPECTED: &str = "An unexpected error occurred";
+
+/// Why the request is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// 401.
+    Unauthorized {
+        /// For `display_errors` and `error_description`.
+        reason: String,
+        /// The RFC 6750 error code, if any (none when no credential was sent, RFC 6750 §3.1).
+        code: Option<&'static str>,
+    },
+    /// 403 (claims or consumer).
+    Forbidden {
+        /// For `display_errors` and `error_description`.
+        reason: String,
+    },
+    /// 500: the IdP failed or could not be reached within `timeout`.
+    Unexpected {
+        /// For `display_errors` (never sent to the client otherwise).
+        reason: String,
+    },
+}
+
+impl Failure {
+    /// No credential found.
+    pub fn no_credentials() -> Self {
+        Failure::Unauthorized {
+            reason: "no credentials found".into(),
+            code: None,
+        }
+    }
+
+    /// A presented token or grant was refused.
+    pub fn unauthorized(reason: impl Into<String>) -> Self {
+        Failure::Unauthorized {
+            reason: reason.into(),
+            code: Some("invalid_token"),
+        }
+    }
+
+    /// A presented token is invalid.
+    pub fn invalid_token(reason: impl Into<String>) -> Self {
+        Self::unauthorized(reason)
+    }
+
+    /// The IdP failed.
+    pub fn unexpected(reason: impl Into<String>) -> Self {
+        Failure::Unexpected {
+            reason: reason.into(),
+        }
+    }
+}
+
+fn quoted(s: &str) -> String {
+    s.chars()
+        .filter(|c| *c != '"' && *c != '\\' && !c.is_control())
+        .collect()
+}
+
+/// The response for `failure` under `config`.
+pub fn failure(config: &Config, failure: &Failure) -> PluginResponse {
+    let (status, message, reason, code) = match failure {
+        Failure::Unauthorized { reason, code } => (
+            StatusCode::UNAUTHORIZED,
+            config.unauthorized_error_message.as_str(),
+            reason.as_str(),
+            *code,
+        ),
+        Failure::Forbidden { reason } => (
+            StatusCode::FORBIDDEN,
+            config.forbidden_error_message.as_str(),
+            reason.as_str(),
+            Some("insufficient_scope"),
+        ),
+        Failure::Unexpected { reason } => {
+            tracing::warn!(reason, "openid-connect: identity provider failure");
+            let message = if config.display_errors {
+                format!("{UNEXPECTED} ({reason})")
+            } else {
+                UNEXPECTED.to_owned()
+            };
+            return PluginResponse::message(StatusCode::INTERNAL_SERVER_ERROR, &message);
+        }
+    };
+    let body = if config.display_errors {
+        format!("{message} ({reason})")
+    } else {
+        message.to_owned()
+    };
+    let mut response = PluginResponse::message(status, &body);
+    let mut challenge = format!("Bearer realm=\"{}\"", quoted(config.realm()));
+    if config.expose_error_code {
+        if let Some(code) = code {
+            challenge.push_str(&format!(", error=\"{code}\""));
+            if config.display_errors {
+                challenge.push_str(&format!(", error_description=\"{}\"", quoted(reason)));
+            }
+        }
+    }
+    if let Ok(v) = HeaderValue::from_str(&challenge) {
+        response.headers.insert(WWW_AUTHENTICATE, v);
+    }
+    response
+}
+
+/// Removes client-supplied copies of the identity headers only the gateway may set.
+pub fn strip_identity_headers(req: &mut AccessRequest) {
+    let headers = req.headers_mut();
+    for h in [
+        &ANONYMOUS,
+        &CONSUMER_ID,
+        &CONSUMER_USERNAME,
+        &CONSUMER_CUSTOM_ID,
+        &CREDENTIAL,
+        &AUTHENTICATED_GROUPS,
+        &HeaderName::from_static("x-consumer-groups"),
+    ] {
+        headers.remove(h);
+    }
+}
+
+fn set(headers: &mut http::HeaderMap, name: &HeaderName, value: &str) {
+    if let Ok(v) = HeaderValue::from_str(value) {
+        headers.insert(name.clone(), v);
+    }
+}
+
+/// `X-Consumer-ID`, `-Username`, `-Custom-ID`.
+pub fn set_consumer(req: &mut AccessRequest, consumer: &Consumer) {
+    let headers = req.headers_mut();
+    set(headers, &CONSUMER_ID, &consumer.id.to_string());
+    if let Some(u) = &consumer.username {
+        set(headers, &CONSUMER_USERNAME, u);
+    }
+    if let Some(c) = &consumer.custom_id {
+        set(headers, &CONSUMER_CUSTOM_ID, c);
+    }
+}
+
+fn token(headers: &mut http::HeaderMap, at: &Option<TokenHeader>, value: Option<&str>) {
+    let (Some(h), Some(value)) = (at, value) else {
+        return;
+    };
+    let value = match &h.prefix {
+        Some(p) => format!("{p} {value}"),
+        None => value.to_owned(),
+    };
+    set(headers, &h.name, &value);
+}
+
+fn base64_json(value: &Value) -> String {
+    base64::engine::general_purpose::STANDARD.encode(value.to_string())
+}
+
+fn apply(headers: &mut http::HeaderMap, config: &Headers, auth: &Authenticated) {
+    for name in config.names() {
+        headers.remove(name);
+    }
+    token(
+        headers,
+        &config.access_token,
+        Some(&auth.tokens.access_token),
+    );
+    token(headers, &config.id_token, auth.tokens.id_token.as_deref());
+    token(
+        headers,
+        &config.refresh_token,
+        auth.tokens.refresh_token.as_deref(),
+    );
+    let introspection = auth.introspection.as_deref().map(base64_json);
+    token(headers, &config.introspection, introspection.as_deref());
+    let userinfo = auth.userinfo.as_deref().map(base64_json);
+    token(headers, &config.user_info, userinfo.as_deref());
+    token(
+        headers,
+        &config.session_id,
+        auth.session.as_ref().map(|s| s.id.as_str()),
+    );
+    let id_claims = auth
+        .tokens
+        .id_token
+        .as_deref()
+        .and_then(|t| crate::rp::jwt::unverified_claims(t).ok());
+    for mapping in &config.claims {
+        let value = claims::lookup(&auth.claims, &mapping.path)
+            .or_else(|| {
+                id_claims
+                    .as_ref()
+                    .and_then(|c| claims::lookup(c, &mapping.path))
+            })
+            .or_else(|| {
+                auth.userinfo
+                    .as_deref()
+                    .and_then(Value::as_object)
+                    .and_then(|c| claims::lookup(c, &mapping.path))
+            });
+        if let Some(v) = value {
+            set(headers, &mapping.header, &claims::header_value(v));
+        }
+    }
+}
+
+/// The upstream request's headers.
+pub fn upstream(
+    req: &mut AccessRequest,
+    config: &Config,
+    auth: &Authenticated,
+    consumer: Option<&Consumer>,
+) {
+    apply(req.headers_mut(), &config.upstream, auth);
+    if let Some(c) = consumer {
+        set_consumer(req, c);
+    }
+    let headers = req.headers_mut();
+    if let Some(v) = claims::lookup(&auth.claims, &config.credential_claim) {
+        set(headers, &CREDENTIAL, &claims::header_value(v));
+    }
+    if let Some(path) = &config.authenticated_groups_claim {
+        if let Some(v) = claims::lookup(&auth.claims, path) {
+            let groups = claims::values(v);
+            if !groups.is_empty() {
+                set(headers, &AUTHENTICATED_GROUPS, &groups.join(", "));
+                req.extensions_mut()
+                    .insert(crate::plugins::context::AuthenticatedGroups(groups.into()));
+            }
+        }
+    }
+}
+
+/// The response's headers.
+pub fn downstream(req: &mut AccessRequest, config: &Config, auth: &Authenticated) {
+    apply(req.response_headers_mut(), &config.downstream, auth);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn config(extra: Value) -> Config {
+        let mut v = json!({"issuer": "http://keycloak.example:8080/realms/master"});
+        v.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        Config::from_value(&v).unwrap().0
+    }
+
+    fn text(r: &PluginResponse) -> (u16, String, String) {
+        (
+            r.status.as_u16(),
+            String::from_utf8_lossy(&r.body).into_owned(),
+            r.headers
+                .get(WWW_AUTHENTICATE)
+                .map(|v| v.to_str().unwrap().to_owned())
+                .unwrap_or_default(),
+        )
+    }
+
+    #[test]
+    fn kong_bodies_and_challenges() {
+        let c = config(json!({}));
+        assert_eq!(
+            text(&failure(&c, &Failure::no_credentials())),
+            (
+                401,
+                r#"{"message":"Unauthorized"}"#.into(),
+                r#"Bearer realm="keycloak.example""#.into()
+            )
+        );
+        assert_eq!(
+            text(&failure(&c, &Failure::invalid_token("token expired"))),
+            (
+                401,
+                r#"{"message":"Unauthorized"}"#.into(),
+                r#"Bearer realm="keycloak.example", error="invalid_token""#.into()
+            )
+        );
+        assert_eq!(
+            text(&failure(
+                &c,
+                &Failure::Forbidden {
+                    reason: "scopes required".into()
+                }
+            )),
+            (
+                403,
+                r#"{"message":"Forbidden"}"#.into(),
+                r#"Bearer realm="keycloak.example", error="insufficient_scope""#.into()
+            )
+        );
+        assert_eq!(
+            text(&failure(&c, &Failure::unexpected("connection refused"))),
+            (
+                500,
+                r#"{"message":"An unexpected error occurred"}"#.into(),
+                String::new()
+            )
+        );
+    }
+
+    #[test]
+    fn display_errors_custom_messages_and_no_error_code() {
+        let c = config(json!({"display_errors": true, "unauthorized_error_message": "Go away"}));
+        let (_, body, challenge) = text(&failure(&c, &Failure::invalid_token("token \"expired\"")));
+        assert_eq!(body, r#"{"message":"Go away (token \"expired\")"}"#);
+        assert_eq!(
+            challenge,
+            r#"Bearer realm="keycloak.example", error="invalid_token", error_description="token expired""#
+        );
+        let (_, body, _) = text(&failure(&c, &Failure::unexpected("timed out")));
+        assert_eq!(
+            body,
+            r#"{"message":"An unexpected error occurred (timed out)"}"#
+        );
+        let quiet = config(json!({"expose_error_code": false}));
+        let (_, _, challenge) = text(&failure(&quiet, &Failure::invalid_token("x")));
+        assert_eq!(challenge, r#"Bearer realm="keycloak.example""#);
+    }
+}

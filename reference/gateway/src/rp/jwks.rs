@@ -1,0 +1,357 @@
+//! One key cache per provider: the verification keys of the tokens it signs, fetched through a
+//! [`KeySource`] (directly from `jwks_uri` and extra URIs with [`HttpKeys`], or through oxd),
+//! kept until a token names a `kid` the set lacks; then refreshed once, and not again for
+//! `min_refresh` seconds, so a stream of tokens with forged kids cannot become a stream of calls
+//! to the provider.
+
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+use jsonwebtoken::jwk::{AlgorithmParameters, Jwk, KeyAlgorithm, PublicKeyUse};
+use jsonwebtoken::{Algorithm, DecodingKey};
+use serde_json::Value;
+use tokio::sync::Mutex;
+use url::Url;
+
+use super::discovery::Discovery;
+use super::RpError;
+use crate::clock::SharedClock;
+
+/// Where a key set comes from.
+pub trait KeySource: Send + Sync + std::fmt::Debug {
+    /// Fetches the keys; `unknown_kid` says a token named a key the cached set lacks (a source
+    /// may then re-read where its keys live, e.g. rediscover the provider).
+    fn fetch(&self, unknown_kid: bool) -> BoxFuture<'_, Result<Vec<Jwk>, RpError>>;
+}
+
+/// Reads the keys of a JWKS document; entries that are not usable signature keys (unknown
+/// `kty`, `use: enc`, malformed) are skipped rather than failing the whole set.
+pub fn parse_set(document: &Value) -> Option<Vec<Jwk>> {
+    let keys = document.get("keys")?.as_array()?;
+    Some(
+        keys.iter()
+            .filter_map(|k| serde_json::from_value::<Jwk>(k.clone()).ok())
+            .filter(|k| !matches!(k.common.public_key_use, Some(PublicKeyUse::Encryption)))
+            .collect(),
+    )
+}
+
+/// The provider's `jwks_uri` (or the `jwks_endpoint` override) plus `extra_jwks_uris`, over HTTP.
+#[derive(Debug)]
+pub struct HttpKeys {
+    discovery: Arc<Discovery>,
+    jwks_endpoint: Option<Url>,
+    extra: Vec<Url>,
+    http: reqwest::Client,
+}
+
+impl HttpKeys {
+    /// Keys of the provider `discovery` describes.
+    pub fn new(
+        discovery: Arc<Discovery>,
+        jwks_endpoint: Option<Url>,
+        extra: Vec<Url>,
+        http: reqwest::Client,
+    ) -> Self {
+        Self {
+            discovery,
+            jwks_endpoint,
+            extra,
+            http,
+        }
+    }
+
+    async fn fetch_uri(&self, uri: &Url) -> Result<Vec<Jwk>, RpError> {
+        let endpoint = uri.as_str();
+        let doc = super::client::get_json(&self.http, uri).await?;
+        parse_set(&doc).ok_or_else(|| RpError::Malformed {
+            endpoint: endpoint.to_owned(),
+            reason: "no keys array".to_owned(),
+        })
+    }
+}
+
+impl KeySource for HttpKeys {
+    fn fetch(&self, unknown_kid: bool) -> BoxFuture<'_, Result<Vec<Jwk>, RpError>> {
+        Box::pin(async move {
+            let primary = match &self.jwks_endpoint {
+                Some(uri) => uri.clone(),
+                None => {
+                    if unknown_kid {
+                        self.discovery.rediscover().await;
+                    }
+                    let provider = self.discovery.provider().await?;
+                    provider
+                        .jwks_uri
+                        .clone()
+                        .ok_or(RpError::NoEndpoint("jwks_uri"))?
+                }
+            };
+            let mut keys = self.fetch_uri(&primary).await?;
+            for uri in &self.extra {
+                match self.fetch_uri(uri).await {
+                    Ok(more) => keys.extend(more),
+                    Err(e) => tracing::warn!(error = %e, "extra JWKS unavailable"),
+                }
+            }
+            Ok(keys)
+        })
+    }
+}
+
+/// A key and its decoded form, built once per load (not per token).
+#[derive(Clone)]
+struct Entry {
+    jwk: Jwk,
+    key: Arc<DecodingKey>,
+}
+
+impl std::fmt::Debug for Entry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Entry")
+            .field("kid", &self.jwk.common.key_id)
+            .finish()
+    }
+}
+
+#[derive(Debug)]
+struct State {
+    keys: Arc<[Entry]>,
+    loaded: bool,
+    /// The last refresh an unknown kid caused (the first load does not count, so a key
+    /// rotated right after it is still picked up).
+    refreshed_at: Option<i64>,
+}
+
+/// Why no key was found for a token.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum KeyError {
+    /// No key has the token's `kid` (or fits its algorithm), even after a refresh.
+    #[error("no key matches the token's kid")]
+    Unknown,
+    /// The keys could not be fetched.
+    #[error(transparent)]
+    Fetch(#[from] RpError),
+}
+
+/// The cached verification keys of one provider.
+#[derive(Debug)]
+pub struct KeySet {
+    source: Arc<dyn KeySource>,
+    clock: SharedClock,
+    min_refresh: i64,
+    state: Mutex<State>,
+}
+
+impl KeySet {
+    /// Keys from `source`, refreshed for an unknown kid at most every `min_refresh` seconds.
+    pub fn new(source: Arc<dyn KeySource>, clock: SharedClock, min_refresh: i64) -> Self {
+        Self {
+            source,
+            clock,
+            min_refresh,
+            state: Mutex::new(State {
+                keys: Arc::from(Vec::new()),
+                loaded: false,
+                refreshed_at: None,
+            }),
+        }
+    }
+
+    /// The keys currently cached (the Admin API's `/openid-connect/jwks`), loading them first
+    /// if never loaded.
+    pub async fn keys(&self) -> Result<Vec<Jwk>, RpError> {
+        let mut state = self.state.lock().await;
+        if !state.loaded {
+            self.load(&mut state, false).await?;
+        }
+        Ok(state.keys.iter().map(|e| e.jwk.clone()).collect())
+    }
+
+    /// Drops the cached keys (the next token loads them again).
+    pub async fn forget(&self) {
+        let mut state = self.state.lock().await;
+        state.keys = Arc::from(Vec::new());
+        state.loaded = false;
+    }
+
+    async fn load(&self, state: &mut State, unknown_kid: bool) -> Result<(), RpError> {
+        if unknown_kid {
+            state.refreshed_at = Some(self.clock.now());
+        }
+        let keys = self.source.fetch(unknown_kid).await?;
+        let entries: Vec<Entry> = keys
+            .into_iter()
+            .filter_map(|jwk| {
+                let key = DecodingKey::from_jwk(&jwk).ok()?;
+                Some(Entry {
+                    jwk,
+                    key: Arc::new(key),
+                })
+            })
+            .collect();
+        state.keys = Arc::from(entries);
+        state.loaded = true;
+        Ok(())
+    }
+
+    /// The key that verifies a token with header `kid`/`alg`.
+    pub async fn key(
+        &self,
+        kid: Option<&str>,
+        alg: Algorithm,
+    ) -> Result<Arc<DecodingKey>, KeyError> {
+        let mut state = self.state.lock().await;
+        if !state.loaded {
+            self.load(&mut state, false).await?;
+            return find(&state.keys, kid, alg).ok_or(KeyError::Unknown);
+        }
+        if let Some(key) = find(&state.keys, kid, alg) {
+            return Ok(key);
+        }
+        if state
+            .refreshed_at
+            .is_some_and(|at| self.clock.now() < at.saturating_add(self.min_refresh))
+        {
+            return Err(KeyError::Unknown);
+        }
+        self.load(&mut state, true).await?;
+        find(&state.keys, kid, alg).ok_or(KeyError::Unknown)
+    }
+}
+
+/// Whether `jwk` can verify `alg`: the key type fits, and a declared `alg` is that one.
+fn fits(jwk: &Jwk, alg: Algorithm) -> bool {
+    use Algorithm::*;
+    let family = match &jwk.algorithm {
+        AlgorithmParameters::RSA(_) => matches!(alg, RS256 | RS384 | RS512 | PS256 | PS384 | PS512),
+        AlgorithmParameters::EllipticCurve(_) => matches!(alg, ES256 | ES384),
+        AlgorithmParameters::OctetKeyPair(_) => matches!(alg, EdDSA),
+        AlgorithmParameters::OctetKey(_) => false,
+    };
+    family
+        && jwk
+            .common
+            .key_algorithm
+            .is_none_or(|declared| key_algorithm(declared) == Some(alg))
+}
+
+fn key_algorithm(k: KeyAlgorithm) -> Option<Algorithm> {
+    Some(match k {
+        KeyAlgorithm::RS256 => Algorithm::RS256,
+        KeyAlgorithm::RS384 => Algorithm::RS384,
+        KeyAlgorithm::RS512 => Algorithm::RS512,
+        KeyAlgorithm::PS256 => Algorithm::PS256,
+        KeyAlgorithm::PS384 => Algorithm::PS384,
+        KeyAlgorithm::PS512 => Algorithm::PS512,
+        KeyAlgorithm::ES256 => Algorithm::ES256,
+        KeyAlgorithm::ES384 => Algorithm::ES384,
+        KeyAlgorithm::EdDSA => Algorithm::EdDSA,
+        _ => return None,
+    })
+}
+
+fn find(keys: &[Entry], kid: Option<&str>, alg: Algorithm) -> Option<Arc<DecodingKey>> {
+    keys.iter()
+        .find(|e| match kid {
+            Some(kid) => e.jwk.common.key_id.as_deref() == Some(kid) && fits(&e.jwk, alg),
+            None => fits(&e.jwk, alg),
+        })
+        .map(|e| e.key.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::ManualClock;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    const N: &str = "sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1WlUzewbgBHod5pcM9H95GQRV3JDXboIRROSBigeC5yjU1hGzHHyXss8UDprecbAYxknTcQkhslANGRUZmdTOQ5qTRsLAt6BTYuyvVRdhS8exSZEy_c4gs_7svlJJQ4H9_NxsiIoLwAEk7-Q3UXERGYw_75IDrGA84-lA_-Ct4eTlXHBIY2EaV7t7LjJaynVJCpkv4LKjTTAumiGUIuQhrNhZLuF_RJLqHpM2kgWFLU7-VTdL1VbC2tejvcI2BlMkEpk1BzBZI0KQB0GaDWFLN-aEAw3vRw";
+
+    fn rsa(kid: &str) -> Jwk {
+        serde_json::from_value(
+            serde_json::json!({"kty": "RSA", "kid": kid, "n": N, "e": "AQAB", "alg": "RS256"}),
+        )
+        .unwrap()
+    }
+
+    #[derive(Debug)]
+    struct Counting {
+        calls: AtomicUsize,
+        rediscoveries: AtomicUsize,
+        keys: std::sync::Mutex<Vec<Jwk>>,
+    }
+
+    impl KeySource for Counting {
+        fn fetch(&self, unknown_kid: bool) -> BoxFuture<'_, Result<Vec<Jwk>, RpError>> {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            if unknown_kid {
+                self.rediscoveries.fetch_add(1, Ordering::SeqCst);
+            }
+            let keys = self.keys.lock().unwrap().clone();
+            Box::pin(async move { Ok(keys) })
+        }
+    }
+
+    fn set(keys: Vec<Jwk>) -> (KeySet, Arc<Counting>, ManualClock) {
+        let source = Arc::new(Counting {
+            calls: AtomicUsize::new(0),
+            rediscoveries: AtomicUsize::new(0),
+            keys: std::sync::Mutex::new(keys),
+        });
+        let clock = ManualClock::default();
+        (
+            KeySet::new(source.clone(), Arc::new(clock.clone()), 30),
+            source,
+            clock,
+        )
+    }
+
+    #[tokio::test]
+    async fn keys_load_once_and_an_unknown_kid_refreshes_once_per_interval() {
+        let (keys, source, clock) = set(vec![rsa("a")]);
+        assert!(keys.key(Some("a"), Algorithm::RS256).await.is_ok());
+        assert!(keys.key(Some("a"), Algorithm::RS256).await.is_ok());
+        assert_eq!(source.calls.load(Ordering::SeqCst), 1);
+        assert!(matches!(
+            keys.key(Some("b"), Algorithm::RS256).await,
+            Err(KeyError::Unknown)
+        ));
+        assert!(keys.key(Some("b"), Algorithm::RS256).await.is_err());
+        assert_eq!(
+            source.calls.load(Ordering::SeqCst),
+            2,
+            "one refresh per interval"
+        );
+        assert_eq!(source.rediscoveries.load(Ordering::SeqCst), 1);
+        source.keys.lock().unwrap().push(rsa("b"));
+        assert!(keys.key(Some("b"), Algorithm::RS256).await.is_err());
+        clock.advance(30);
+        assert!(keys.key(Some("b"), Algorithm::RS256).await.is_ok());
+        assert_eq!(source.calls.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn a_key_must_fit_the_algorithm() {
+        let (keys, _, _) = set(vec![rsa("a")]);
+        assert!(keys.key(Some("a"), Algorithm::ES256).await.is_err());
+        assert!(
+            keys.key(Some("a"), Algorithm::RS384).await.is_err(),
+            "declared alg RS256"
+        );
+        assert!(keys.key(None, Algorithm::RS256).await.is_ok());
+    }
+
+    #[test]
+    fn unusable_entries_are_skipped() {
+        let doc = serde_json::json!({"keys": [
+            {"kty": "RSA", "kid": "a", "n": N, "e": "AQAB"},
+            {"kty": "RSA", "kid": "enc", "use": "enc", "n": N, "e": "AQAB"},
+            {"kty": "nope"},
+            "garbage"
+        ]});
+        let keys = parse_set(&doc).unwrap();
+        assert_eq!(keys.len(), 1);
+        assert!(parse_set(&serde_json::json!({"nokeys": []})).is_none());
+    }
+}

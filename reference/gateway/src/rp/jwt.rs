@@ -1,0 +1,517 @@
+//! JWT validation for ID tokens and JWT access tokens, with `jsonwebtoken` doing the JOSE work:
+//! the signature against the provider's [`KeySet`] (or a shared secret for HS*, only when
+//! enabled), then the claims against [`Rules`] on the gateway's clock (`jsonwebtoken`'s own time
+//! checks read the system clock, so they are off and done here).
+
+use std::collections::HashSet;
+
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use serde_json::{Map, Value};
+
+use super::jwks::{KeyError, KeySet};
+
+/// Asymmetric algorithms accepted by default (never `none`).
+pub const ASYMMETRIC: [Algorithm; 9] = [
+    Algorithm::RS256,
+    Algorithm::RS384,
+    Algorithm::RS512,
+    Algorithm::PS256,
+    Algorithm::PS384,
+    Algorithm::PS512,
+    Algorithm::ES256,
+    Algorithm::ES384,
+    Algorithm::EdDSA,
+];
+
+const HMAC: [Algorithm; 3] = [Algorithm::HS256, Algorithm::HS384, Algorithm::HS512];
+
+/// What a token must satisfy.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    /// Check the signature (Kong's `verify_signature`; off only for debugging).
+    pub verify_signature: bool,
+    /// Check `iss`, `aud`, `exp`, `nbf`, `iat` (Kong's `verify_claims`).
+    pub verify_claims: bool,
+    /// Accepted `iss` values (empty: any).
+    pub issuers: Vec<String>,
+    /// Accepted audiences: at least one must be in `aud` (empty: not checked).
+    pub audiences: Vec<String>,
+    /// Seconds of clock skew allowed on `exp`, `nbf` and `iat`.
+    pub leeway: i64,
+    /// Secrets HS256/384/512 tokens are checked with; empty = HS* refused.
+    pub hs_secrets: Vec<Vec<u8>>,
+    /// The token must be an access token: `typ` absent, `JWT` or RFC 9068's `at+jwt`, and a
+    /// `token_type` claim, if any, `bearer` — so an ID token or logout token is not accepted as
+    /// one (RFC 8725 §3.11).
+    pub access_token: bool,
+    /// `exp` must be present.
+    pub require_exp: bool,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Self {
+            verify_signature: true,
+            verify_claims: true,
+            issuers: Vec::new(),
+            audiences: Vec::new(),
+            leeway: 0,
+            hs_secrets: Vec::new(),
+            access_token: false,
+            require_exp: true,
+        }
+    }
+}
+
+/// Why a token was refused; the message is what `display_errors` shows.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JwtError {
+    /// Not a compact JWS.
+    #[error("invalid jwt: {0}")]
+    Malformed(String),
+    /// `none`, or an algorithm not allowed.
+    #[error("algorithm {0} is not allowed")]
+    Algorithm(String),
+    /// No key for the token.
+    #[error("no suitable key found for kid {0:?}")]
+    UnknownKey(Option<String>),
+    /// The keys could not be fetched.
+    #[error("jwks unavailable: {0}")]
+    Keys(String),
+    /// The signature does not verify.
+    #[error("invalid signature")]
+    Signature,
+    /// Not an access token (`typ` header or `token_type` claim).
+    #[error("not an access token")]
+    NotAccessToken,
+    /// A `crit` header: no extension is understood (RFC 7515 §4.1.11).
+    #[error("unsupported critical header parameters")]
+    Critical,
+    /// `exp` passed (or missing when required).
+    #[error("token expired")]
+    Expired,
+    /// `nbf` in the future.
+    #[error("token not valid yet")]
+    NotYetValid,
+    /// `iat` in the future.
+    #[error("token issued in the future")]
+    IssuedInFuture,
+    /// `iss` not accepted.
+    #[error("invalid issuer")]
+    Issuer,
+    /// No accepted audience.
+    #[error("invalid audience")]
+    Audience,
+}
+
+impl JwtError {
+    /// Whether the provider, not the token, is at fault (keys unreachable).
+    pub fn is_provider_failure(&self) -> bool {
+        matches!(self, JwtError::Keys(_))
+    }
+}
+
+/// Whether `token` looks like a compact JWS (three base64url parts), i.e. worth verifying as a
+/// JWT rather than sending to introspection.
+pub fn looks_like_jwt(token: &str) -> bool {
+    let mut parts = token.split('.');
+    let ok = |p: Option<&str>| {
+        p.is_some_and(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+    };
+    ok(parts.next()) && ok(parts.next()) && ok(parts.next()) && parts.next().is_none()
+}
+
+/// The payload of `token` without any verification (for tokens whose validity was established
+/// otherwise, e.g. a JWT the provider just issued over TLS and that `ignore_signature` names).
+pub fn unverified_claims(token: &str) -> Result<Map<String, Value>, JwtError> {
+    jsonwebtoken::dangerous::insecure_decode::<Map<String, Value>>(token)
+        .map(|d| d.claims)
+        .map_err(|e| JwtError::Malformed(e.to_string()))
+}
+
+fn relax(validation: &mut Validation) {
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.validate_aud = false;
+    validation.required_spec_claims = HashSet::new();
+}
+
+/// Verifies `token` against `keys` and `rules` at Unix time `now`; returns its claims.
+pub async fn verify(
+    token: &str,
+    keys: &KeySet,
+    rules: &Rules,
+    now: i64,
+) -> Result<Map<String, Value>, JwtError> {
+    if raw_header(token).is_some_and(|h| h.get("crit").is_some()) {
+        return Err(JwtError::Critical);
+    }
+    let header =
+        jsonwebtoken::decode_header(token).map_err(|e| JwtError::Malformed(e.to_string()))?;
+    if rules.access_token {
+        if let Some(typ) = &header.typ {
+            let typ = typ.to_ascii_lowercase();
+            let typ = typ.strip_prefix("application/").unwrap_or(&typ);
+            if typ != "jwt" && typ != "at+jwt" {
+                return Err(JwtError::NotAccessToken);
+            }
+        }
+    }
+    let claims = if !rules.verify_signature {
+        unverified_claims(token)?
+    } else if HMAC.contains(&header.alg) {
+        if rules.hs_secrets.is_empty() {
+            return Err(JwtError::Algorithm(format!("{:?}", header.alg)));
+        }
+        let mut validation = Validation::new(header.alg);
+        relax(&mut validation);
+        rules
+            .hs_secrets
+            .iter()
+            .find_map(|secret| {
+                jsonwebtoken::decode::<Map<String, Value>>(
+                    token,
+                    &DecodingKey::from_secret(secret),
+                    &validation,
+                )
+                .ok()
+            })
+            .map(|d| d.claims)
+            .ok_or(JwtError::Signature)?
+    } else if ASYMMETRIC.contains(&header.alg) {
+        let key = keys
+            .key(header.kid.as_deref(), header.alg)
+            .await
+            .map_err(|e| match e {
+                KeyError::Unknown => JwtError::UnknownKey(header.kid.clone()),
+                KeyError::Fetch(e) => JwtError::Keys(e.to_string()),
+            })?;
+        let mut validation = Validation::new(header.alg);
+        relax(&mut validation);
+        jsonwebtoken::decode::<Map<String, Value>>(token, &key, &validation)
+            .map(|d| d.claims)
+            .map_err(|_| JwtError::Signature)?
+    } else {
+        return Err(JwtError::Algorithm(format!("{:?}", header.alg)));
+    };
+    if rules.verify_claims {
+        check_claims(&claims, rules, now)?;
+    }
+    if rules.access_token {
+        match claims.get("token_type") {
+            None => {}
+            Some(Value::String(t)) if t.eq_ignore_ascii_case("bearer") => {}
+            Some(_) => return Err(JwtError::NotAccessToken),
+        }
+    }
+    Ok(claims)
+}
+
+/// The JOSE header as JSON (for parameters `jsonwebtoken` does not model, such as `crit`).
+fn raw_header(token: &str) -> Option<Value> {
+    use base64::Engine;
+    let first = token.split('.').next()?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(first.trim_end_matches('='))
+        .ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+fn number(claims: &Map<String, Value>, name: &str) -> Option<i64> {
+    claims.get(name).and_then(|v| {
+        v.as_i64()
+            .or_else(|| v.as_f64().filter(|f| f.is_finite()).map(|f| f as i64))
+    })
+}
+
+/// The time and identity claims of a token, checked on the gateway's clock.
+pub fn check_claims(claims: &Map<String, Value>, rules: &Rules, now: i64) -> Result<(), JwtError> {
+    match number(claims, "exp") {
+        Some(exp) if exp.saturating_add(rules.leeway) <= now => return Err(JwtError::Expired),
+        None if rules.require_exp => return Err(JwtError::Expired),
+        _ => {}
+    }
+    if number(claims, "nbf").is_some_and(|nbf| nbf > now.saturating_add(rules.leeway)) {
+        return Err(JwtError::NotYetValid);
+    }
+    if number(claims, "iat").is_some_and(|iat| iat > now.saturating_add(rules.leeway)) {
+        return Err(JwtError::IssuedInFuture);
+    }
+    if !rules.issuers.is_empty() {
+        let iss = claims.get("iss").and_then(Value::as_str);
+        if !iss.is_some_and(|iss| rules.issuers.iter().any(|i| i == iss)) {
+            return Err(JwtError::Issuer);
+        }
+    }
+    if !rules.audiences.is_empty() {
+        let ok = match claims.get("aud") {
+            Some(Value::String(a)) => rules.audiences.contains(a),
+            Some(Value::Array(list)) => list
+                .iter()
+                .filter_map(Value::as_str)
+                .any(|a| rules.audiences.iter().any(|r| r == a)),
+            _ => false,
+        };
+        if !ok {
+            return Err(JwtError::Audience);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::{Clock, ManualClock};
+    use crate::rp::jwks::KeySource;
+    use crate::rp::RpError;
+    use futures::future::BoxFuture;
+    use jsonwebtoken::jwk::Jwk;
+    use jsonwebtoken::{EncodingKey, Header};
+    use serde_json::json;
+    use std::sync::Arc;
+
+    const PEM: &str = include_str!("../../../../fixtures/op/keys/rs256.pem");
+
+    #[derive(Debug)]
+    struct Fixed(Vec<Jwk>);
+    impl KeySource for Fixed {
+        fn fetch(&self, _: bool) -> BoxFuture<'_, Result<Vec<Jwk>, RpError>> {
+            let keys = self.0.clone();
+            Box::pin(async move { Ok(keys) })
+        }
+    }
+
+    fn public_jwk() -> Jwk {
+        use base64::Engine;
+        use rsa::pkcs8::DecodePrivateKey;
+        use rsa::traits::PublicKeyParts;
+        let key = rsa::RsaPrivateKey::from_pkcs8_pem(PEM).unwrap();
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        serde_json::from_value(json!({
+            "kty": "RSA", "kid": "k1", "alg": "RS256",
+            "n": b64.encode(key.n().to_bytes_be()),
+            "e": b64.encode(key.e().to_bytes_be()),
+        }))
+        .unwrap()
+    }
+
+    fn sign(claims: Value, kid: &str) -> String {
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = Some(kid.to_owned());
+        jsonwebtoken::encode(
+            &header,
+            &claims,
+            &EncodingKey::from_rsa_pem(PEM.as_bytes()).unwrap(),
+        )
+        .unwrap()
+    }
+
+    fn keys(clock: &ManualClock) -> KeySet {
+        KeySet::new(
+            Arc::new(Fixed(vec![public_jwk()])),
+            Arc::new(clock.clone()),
+            30,
+        )
+    }
+
+    fn rules() -> Rules {
+        Rules {
+            issuers: vec!["http://op".into()],
+            audiences: vec!["kong".into()],
+            ..Rules::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn a_valid_token_verifies_and_each_claim_is_checked() {
+        let clock = ManualClock::default();
+        let now = clock.now();
+        let keys = keys(&clock);
+        let good = json!({"iss": "http://op", "aud": ["x", "kong"], "exp": now + 60, "iat": now, "sub": "alex"});
+        let claims = verify(&sign(good.clone(), "k1"), &keys, &rules(), now)
+            .await
+            .unwrap();
+        assert_eq!(claims["sub"], "alex");
+
+        let with = |k: &str, v: Value| {
+            let mut c = good.clone();
+            c[k] = v;
+            sign(c, "k1")
+        };
+        let r = rules();
+        assert_eq!(
+            verify(&with("iss", json!("http://evil")), &keys, &r, now).await,
+            Err(JwtError::Issuer)
+        );
+        assert_eq!(
+            verify(&with("aud", json!("other")), &keys, &r, now).await,
+            Err(JwtError::Audience)
+        );
+        assert_eq!(
+            verify(&with("exp", json!(now)), &keys, &r, now).await,
+            Err(JwtError::Expired)
+        );
+        assert_eq!(
+            verify(&with("nbf", json!(now + 5)), &keys, &r, now).await,
+            Err(JwtError::NotYetValid)
+        );
+        assert_eq!(
+            verify(&with("iat", json!(now + 5)), &keys, &r, now).await,
+            Err(JwtError::IssuedInFuture)
+        );
+        let lenient = Rules {
+            leeway: 10,
+            ..rules()
+        };
+        assert!(verify(&with("exp", json!(now - 5)), &keys, &lenient, now)
+            .await
+            .is_ok());
+        assert!(verify(&with("nbf", json!(now + 5)), &keys, &lenient, now)
+            .await
+            .is_ok());
+        let mut no_exp = good.clone();
+        no_exp.as_object_mut().unwrap().remove("exp");
+        assert_eq!(
+            verify(&sign(no_exp, "k1"), &keys, &r, now).await,
+            Err(JwtError::Expired)
+        );
+        clock.advance(60);
+        assert_eq!(
+            verify(&sign(good, "k1"), &keys, &r, clock.now()).await,
+            Err(JwtError::Expired)
+        );
+    }
+
+    #[tokio::test]
+    async fn tampering_unknown_keys_none_and_hs_are_refused() {
+        let clock = ManualClock::default();
+        let now = clock.now();
+        let keys = keys(&clock);
+        let claims = json!({"iss": "http://op", "aud": "kong", "exp": now + 60});
+        let token = sign(claims.clone(), "k1");
+        let mut parts: Vec<&str> = token.split('.').collect();
+        let forged = base64::Engine::encode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            json!({"iss": "http://op", "aud": "kong", "exp": now + 600, "admin": true}).to_string(),
+        );
+        parts[1] = &forged;
+        assert_eq!(
+            verify(&parts.join("."), &keys, &rules(), now).await,
+            Err(JwtError::Signature)
+        );
+        assert_eq!(
+            verify(&sign(claims.clone(), "other"), &keys, &rules(), now).await,
+            Err(JwtError::UnknownKey(Some("other".into())))
+        );
+        let none = format!(
+            "{}.{}.",
+            base64::Engine::encode(
+                &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+                r#"{"alg":"none"}"#
+            ),
+            parts[1]
+        );
+        assert!(verify(&none, &keys, &rules(), now).await.is_err());
+        let hs = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(b"s3cret"),
+        )
+        .unwrap();
+        assert!(matches!(
+            verify(&hs, &keys, &rules(), now).await,
+            Err(JwtError::Algorithm(_))
+        ));
+        let with_hs = Rules {
+            hs_secrets: vec![b"s3cret".to_vec()],
+            ..rules()
+        };
+        assert!(verify(&hs, &keys, &with_hs, now).await.is_ok());
+        let wrong_hs = Rules {
+            hs_secrets: vec![b"other".to_vec()],
+            ..rules()
+        };
+        assert_eq!(
+            verify(&hs, &keys, &wrong_hs, now).await,
+            Err(JwtError::Signature)
+        );
+    }
+
+    #[tokio::test]
+    async fn only_access_tokens_pass_as_access_tokens() {
+        let clock = ManualClock::default();
+        let now = clock.now();
+        let keys = keys(&clock);
+        let claims = json!({"iss": "http://op", "aud": "kong", "exp": now + 60});
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = Some("k1".into());
+        header.typ = Some("application/at+jwt".into());
+        let at = jsonwebtoken::encode(
+            &header,
+            &claims,
+            &EncodingKey::from_rsa_pem(PEM.as_bytes()).unwrap(),
+        )
+        .unwrap();
+        let r = Rules {
+            access_token: true,
+            ..rules()
+        };
+        assert!(verify(&at, &keys, &r, now).await.is_ok());
+        assert!(verify(&sign(claims.clone(), "k1"), &keys, &r, now)
+            .await
+            .is_ok());
+        header.typ = Some("id_token+jwt".into());
+        let id = jsonwebtoken::encode(
+            &header,
+            &claims,
+            &EncodingKey::from_rsa_pem(PEM.as_bytes()).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            verify(&id, &keys, &r, now).await,
+            Err(JwtError::NotAccessToken)
+        );
+        assert!(
+            verify(&id, &keys, &rules(), now).await.is_ok(),
+            "not checked unless asked"
+        );
+        let mut refresh = claims.clone();
+        refresh["token_type"] = json!("refresh_token");
+        assert_eq!(
+            verify(&sign(refresh, "k1"), &keys, &r, now).await,
+            Err(JwtError::NotAccessToken)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_crit_header_is_refused() {
+        use base64::Engine;
+        let clock = ManualClock::default();
+        let now = clock.now();
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let h = b64.encode(r#"{"alg":"RS256","kid":"k1","crit":["exp"]}"#);
+        let p = b64.encode(json!({"iss": "http://op", "aud": "kong", "exp": now + 60}).to_string());
+        let key = EncodingKey::from_rsa_pem(PEM.as_bytes()).unwrap();
+        let sig = jsonwebtoken::crypto::sign(format!("{h}.{p}").as_bytes(), &key, Algorithm::RS256)
+            .unwrap();
+        let token = format!("{h}.{p}.{sig}");
+        assert_eq!(
+            verify(&token, &keys(&clock), &rules(), now).await,
+            Err(JwtError::Critical)
+        );
+    }
+
+    #[test]
+    fn jwt_shape() {
+        assert!(looks_like_jwt("a.b.c"));
+        assert!(!looks_like_jwt("a.b"));
+        assert!(!looks_like_jwt("a.b.c.d"));
+        assert!(!looks_like_jwt("opaque-token"));
+        assert!(!looks_like_jwt("a.b+.c"));
+    }
+}

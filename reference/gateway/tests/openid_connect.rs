@@ -1,0 +1,444 @@
+//! Kong's `openid-connect` against a wiremock identity provider: each auth method, the caches on
+//! the injectable clock, claims and consumers, headers, and the IdP's faults.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::jwt::*;
+use common::*;
+use gatecheck_gateway::clock::{Clock, ManualClock};
+use serde_json::{json, Value};
+use wiremock::matchers::{body_string_contains, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+struct Idp {
+    server: MockServer,
+}
+
+impl Idp {
+    fn issuer(&self) -> String {
+        self.server.uri()
+    }
+
+    fn claims(&self, exp: i64) -> Value {
+        json!({"iss": self.issuer(), "sub": "alex-sub", "aud": "kong", "exp": exp, "iat": now(),
+               "scope": "openid profile email", "preferred_username": "alex", "client_id": "kong"})
+    }
+
+    fn token(&self, exp: i64) -> String {
+        sign(&keys().good, Some("k1"), &self.claims(exp))
+    }
+
+    async fn calls(&self, p: &str) -> usize {
+        self.server
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .iter()
+            .filter(|r| r.url.path() == p)
+            .count()
+    }
+}
+
+async fn idp() -> Idp {
+    let server = MockServer::start().await;
+    let base = server.uri();
+    Mock::given(method("GET"))
+        .and(path("/.well-known/openid-configuration"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "issuer": base, "jwks_uri": format!("{base}/jwks"),
+            "token_endpoint": format!("{base}/token"),
+            "introspection_endpoint": format!("{base}/introspect"),
+            "userinfo_endpoint": format!("{base}/userinfo"),
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/jwks"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"keys": [jwk(&keys().good, "k1")]})),
+        )
+        .mount(&server)
+        .await;
+    Idp { server }
+}
+
+struct Setup {
+    gw: gatecheck_gateway::Handle,
+    _up: gatecheck_upstream::Handle,
+    clock: ManualClock,
+}
+
+impl Setup {
+    async fn get(&self, path: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+        let mut req = client().get(format!("{}{path}", self.gw.proxy_url()));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        req.send().await.unwrap()
+    }
+}
+
+async fn setup(idp: &Idp, config: Value, consumers: Value) -> Setup {
+    let up = echo().await;
+    let mut cfg = json!({"issuer": idp.issuer(), "client_id": ["kong"], "client_secret": ["secret"],
+                         "client_auth": ["client_secret_post"], "timeout": 500});
+    cfg.as_object_mut()
+        .unwrap()
+        .extend(config.as_object().unwrap().clone());
+    let doc = json!({
+        "_format_version": "3.0",
+        "services": [{"name": "api", "url": up.url(), "routes": [{"paths": ["/"]}],
+                      "plugins": [{"name": "openid-connect", "config": cfg}]}],
+        "consumers": consumers,
+    });
+    let clock = ManualClock::default();
+    let gw = gatecheck_gateway::start_with_clock(
+        gatecheck_gateway::Config {
+            declarative_config_string: Some(doc),
+            ..Default::default()
+        },
+        listener().await,
+        listener().await,
+        Arc::new(clock.clone()),
+    )
+    .await
+    .unwrap();
+    Setup { gw, _up: up, clock }
+}
+
+async fn echoed(resp: reqwest::Response) -> Value {
+    assert_eq!(resp.status(), 200);
+    resp.json::<Value>().await.unwrap()["headers"].clone()
+}
+
+#[tokio::test]
+async fn bearer_jwt_is_verified_locally_and_expires_on_the_clock() {
+    let idp = idp().await;
+    let s = setup(&idp, json!({"auth_methods": ["bearer"]}), json!([])).await;
+    let token = idp.token(s.clock.now() + 60);
+    let auth = format!("Bearer {token}");
+    let h = echoed(s.get("/x", &[("authorization", &auth)]).await).await;
+    assert_eq!(h["authorization"], auth);
+    assert_eq!(h["x-credential-identifier"], "alex-sub");
+    assert_eq!(idp.calls("/jwks").await, 1);
+    s.clock.advance(60);
+    let r = s.get("/x", &[("authorization", &auth)]).await;
+    assert_eq!(r.status(), 401);
+    let challenge = r.headers()["www-authenticate"].to_str().unwrap().to_owned();
+    assert_eq!(
+        challenge,
+        r#"Bearer realm="127.0.0.1", error="invalid_token""#
+    );
+    assert_eq!(r.text().await.unwrap(), r#"{"message":"Unauthorized"}"#);
+}
+
+#[tokio::test]
+async fn tokens_of_another_issuer_or_key_are_refused_and_an_unknown_kid_rediscovers_once() {
+    let idp = idp().await;
+    let s = setup(&idp, json!({"auth_methods": ["bearer"]}), json!([])).await;
+    let now = s.clock.now();
+    let mut other_iss = idp.claims(now + 60);
+    other_iss["iss"] = json!("https://evil.example");
+    let forged = sign(&keys().good, Some("k1"), &other_iss);
+    assert_eq!(
+        s.get("/", &[("authorization", &format!("Bearer {forged}"))])
+            .await
+            .status(),
+        401
+    );
+    let unknown = sign(&keys().other, Some("k2"), &idp.claims(now + 60));
+    for _ in 0..3 {
+        let r = s
+            .get("/", &[("authorization", &format!("Bearer {unknown}"))])
+            .await;
+        assert_eq!(r.status(), 401);
+    }
+    // One discovery at first use, exactly one more for the unknown kid, then rate limited.
+    assert_eq!(idp.calls("/.well-known/openid-configuration").await, 2);
+    assert_eq!(idp.calls("/jwks").await, 2);
+    let wrong_key = sign(&keys().other, Some("k1"), &idp.claims(now + 60));
+    assert_eq!(
+        s.get("/", &[("authorization", &format!("Bearer {wrong_key}"))])
+            .await
+            .status(),
+        401
+    );
+}
+
+#[tokio::test]
+async fn a_cached_introspection_expires_with_the_token() {
+    let idp = idp().await;
+    let exp = ManualClock::default().now() + 30;
+    Mock::given(method("POST"))
+        .and(path("/introspect"))
+        .and(body_string_contains("token=opaque-1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "active": true, "scope": "openid", "exp": exp, "sub": "alex-sub", "client_id": "kong"
+        })))
+        .mount(&idp.server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/introspect"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"active": false})))
+        .mount(&idp.server)
+        .await;
+    let s = setup(&idp, json!({"auth_methods": ["introspection"]}), json!([])).await;
+    let ok = [("authorization", "Bearer opaque-1")];
+    assert_eq!(s.get("/", &ok).await.status(), 200);
+    assert_eq!(s.get("/", &ok).await.status(), 200);
+    assert_eq!(
+        idp.calls("/introspect").await,
+        1,
+        "the second use is cached"
+    );
+    s.clock.advance(31);
+    assert_eq!(s.get("/", &ok).await.status(), 200);
+    assert_eq!(
+        idp.calls("/introspect").await,
+        2,
+        "never served past the token's exp"
+    );
+    // Inactive answers are not cached without cache_ttl_neg.
+    let bad = [("authorization", "Bearer opaque-2")];
+    assert_eq!(s.get("/", &bad).await.status(), 401);
+    assert_eq!(s.get("/", &bad).await.status(), 401);
+    assert_eq!(idp.calls("/introspect").await, 4);
+}
+
+#[tokio::test]
+async fn the_negative_cache_holds_inactive_answers_only_when_enabled() {
+    let idp = idp().await;
+    Mock::given(method("POST"))
+        .and(path("/introspect"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"active": false})))
+        .mount(&idp.server)
+        .await;
+    let s = setup(
+        &idp,
+        json!({"auth_methods": ["introspection"], "cache_ttl_neg": 10}),
+        json!([]),
+    )
+    .await;
+    let bad = [("authorization", "Bearer opaque-2")];
+    assert_eq!(s.get("/", &bad).await.status(), 401);
+    assert_eq!(s.get("/", &bad).await.status(), 401);
+    assert_eq!(idp.calls("/introspect").await, 1);
+    s.clock.advance(10);
+    assert_eq!(s.get("/", &bad).await.status(), 401);
+    assert_eq!(idp.calls("/introspect").await, 2);
+}
+
+async fn password_idp() -> Idp {
+    let idp = idp().await;
+    let token = idp.token(ManualClock::default().now() + 300);
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .and(body_string_contains("password=doe"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": token, "expires_in": 300, "refresh_token": "rt-1", "token_type": "Bearer"
+        })))
+        .mount(&idp.server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({"error": "invalid_grant"})))
+        .mount(&idp.server)
+        .await;
+    idp
+}
+
+const ALEX: &str = "Basic YWxleDpkb2U="; // alex:doe
+const WRONG: &str = "Basic YWxleDp3cm9uZw=="; // alex:wrong
+
+#[tokio::test]
+async fn the_password_grant_is_cached_per_credentials_and_a_wrong_password_is_401() {
+    let idp = password_idp().await;
+    let s = setup(
+        &idp,
+        json!({"auth_methods": ["password"], "upstream_refresh_token_header": "refresh_token"}),
+        json!([]),
+    )
+    .await;
+    let h = echoed(s.get("/", &[("authorization", ALEX)]).await).await;
+    assert!(h["authorization"]
+        .as_str()
+        .unwrap()
+        .starts_with("Bearer ey"));
+    assert_eq!(h["refresh-token"], "rt-1");
+    echoed(s.get("/", &[("authorization", ALEX)]).await).await;
+    assert_eq!(idp.calls("/token").await, 1);
+    assert_eq!(s.get("/", &[("authorization", WRONG)]).await.status(), 401);
+    assert_eq!(s.get("/", &[("authorization", WRONG)]).await.status(), 401);
+    assert_eq!(idp.calls("/token").await, 3, "refusals are not cached");
+}
+
+#[tokio::test]
+async fn claims_consumers_and_identity_headers() {
+    let idp = password_idp().await;
+    let consumers = json!([{"username": "Alex", "custom_id": "c-1"}]);
+    let s = setup(
+        &idp,
+        json!({"auth_methods": ["password"], "consumer_claims": [["preferred_username"]],
+               "consumer_by": ["username"], "by_username_ignore_case": true,
+               "authenticated_groups_claim": ["scope"],
+               "upstream_headers": [{"header": "X-User", "path": ["preferred_username"]}]}),
+        consumers,
+    )
+    .await;
+    let h = echoed(
+        s.get(
+            "/",
+            &[
+                ("authorization", ALEX),
+                ("x-consumer-username", "admin"),
+                ("x-anonymous-consumer", "true"),
+            ],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(h["x-consumer-username"], "Alex");
+    assert_eq!(h["x-consumer-custom-id"], "c-1");
+    assert_eq!(h["x-user"], "alex");
+    assert_eq!(h["x-authenticated-groups"], "openid, profile, email");
+    assert!(h.get("x-anonymous-consumer").is_none());
+
+    let strict = setup(&idp, json!({"auth_methods": ["password"], "consumer_claims": [["preferred_username"]], "consumer_by": ["username"]}), json!([{"username": "Alex"}])).await;
+    assert_eq!(
+        strict.get("/", &[("authorization", ALEX)]).await.status(),
+        403,
+        "case matters by default"
+    );
+    let scoped = setup(
+        &idp,
+        json!({"auth_methods": ["password"], "scopes_required": ["openid admin", "superuser"]}),
+        json!([]),
+    )
+    .await;
+    let r = scoped.get("/", &[("authorization", ALEX)]).await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(r.text().await.unwrap(), r#"{"message":"Forbidden"}"#);
+}
+
+#[tokio::test]
+async fn anonymous_when_authentication_fails() {
+    let idp = password_idp().await;
+    let s = setup(
+        &idp,
+        json!({"auth_methods": ["password"], "anonymous": "guest"}),
+        json!([{"username": "guest"}]),
+    )
+    .await;
+    let h = echoed(s.get("/", &[("authorization", WRONG)]).await).await;
+    assert_eq!(h["x-anonymous-consumer"], "true");
+    assert_eq!(h["x-consumer-username"], "guest");
+}
+
+#[tokio::test]
+async fn a_session_cookie_replaces_the_credentials_until_it_idles_out() {
+    let idp = password_idp().await;
+    let s = setup(
+        &idp,
+        json!({"auth_methods": ["session", "password"], "session_idling_timeout": 60}),
+        json!([]),
+    )
+    .await;
+    let r = s.get("/", &[("authorization", ALEX)]).await;
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    let pair = cookie.split(';').next().unwrap().to_owned();
+    let h = echoed(s.get("/", &[("cookie", &pair)]).await).await;
+    assert!(h["authorization"]
+        .as_str()
+        .unwrap()
+        .starts_with("Bearer ey"));
+    assert!(
+        h.get("cookie").is_none(),
+        "the session cookie is hidden from the upstream"
+    );
+    s.clock.advance(61);
+    let r = s.get("/", &[("cookie", &pair)]).await;
+    assert_eq!(r.status(), 401);
+    assert!(r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .contains("Max-Age=0"));
+}
+
+#[tokio::test]
+async fn idp_faults_are_500_within_the_timeout() {
+    let slow = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_delay(std::time::Duration::from_secs(5)))
+        .mount(&slow)
+        .await;
+    let s = setup(
+        &Idp { server: slow },
+        json!({"auth_methods": ["bearer"]}),
+        json!([]),
+    )
+    .await;
+    let token = sign(
+        &keys().good,
+        Some("k1"),
+        &json!({"exp": s.clock.now() + 60}),
+    );
+    let started = std::time::Instant::now();
+    let r = s
+        .get("/", &[("authorization", &format!("Bearer {token}"))])
+        .await;
+    assert_eq!(r.status(), 500);
+    assert!(started.elapsed() < std::time::Duration::from_secs(3));
+    assert_eq!(
+        r.text().await.unwrap(),
+        r#"{"message":"An unexpected error occurred"}"#
+    );
+
+    for answer in [
+        ResponseTemplate::new(503),
+        ResponseTemplate::new(200).set_body_string("<html>"),
+    ] {
+        let idp = idp().await;
+        Mock::given(method("POST"))
+            .and(path("/token"))
+            .respond_with(answer)
+            .mount(&idp.server)
+            .await;
+        let s = setup(
+            &idp,
+            json!({"auth_methods": ["password"], "display_errors": true}),
+            json!([]),
+        )
+        .await;
+        let r = s.get("/", &[("authorization", ALEX)]).await;
+        assert_eq!(r.status(), 500);
+        assert!(r
+            .text()
+            .await
+            .unwrap()
+            .starts_with(r#"{"message":"An unexpected error occurred ("#));
+    }
+}
+
+#[tokio::test]
+async fn bad_configs_are_schema_violations_naming_the_field() {
+    let gw = gateway_with(json!({"_format_version": "3.0"})).await;
+    let resp = client()
+        .post(format!("{}/plugins", gw.admin_url()))
+        .json(&json!({"name": "openid-connect", "config": {"issuer": "http://op", "auth_methods": ["magic"]}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["name"], "schema violation");
+    assert!(
+        body["fields"]["config"]["auth_methods.1"].is_string(),
+        "{body}"
+    );
+}
