@@ -1,4 +1,4 @@
-@seed-001
+@seed-001 @needs-gluu-plugins @needs-oxd @needs-gateway-admin @needs-spontaneous-scopes
 Feature: Gluu Gateway architecture (seed 001)
   The administrator configures Kong's services, routes, plugins and consumers through the
   Admin API; the oxd server manages the OP client; client applications get tokens via oxd or
@@ -80,6 +80,7 @@ Feature: Gluu Gateway architecture (seed 001)
     And the requesting party calls GET "/transactions/123" on "oauth-demo.example.com" with the token
     Then the gateway answers 401 with the message "Unknown consumer"
 
+  @needs-gluu-acrs
   Scenario: One gateway serves the step-up website and the spontaneous-scope API
     Given the "combined" stack is running
     When the requesting party gets a client token with scope "transactions:123" from oxd

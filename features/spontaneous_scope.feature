@@ -1,4 +1,4 @@
-@seed-002 @stack-per-feature
+@seed-002 @stack-per-feature @needs-gluu-plugins @needs-oxd @needs-gateway-admin @needs-spontaneous-scopes
 Feature: OAuth spontaneous scope and API security (seed 002)
   The gateway is the resource server in front of the demo API. gluu-oauth-auth checks the
   bearer token (introspection through oxd) and maps its client to a Kong consumer;

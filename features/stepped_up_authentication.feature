@@ -5,11 +5,13 @@ Feature: OpenID Connect stepped-up authentication (seed 000)
   needs otp: the OP asks for the password, enrolls an authenticator from a QR code on first
   use, then asks for the one-time password.
 
+  @needs-gluu-acrs
   Scenario: The OP offers the otp method
     Given the "stepped-up-otp" stack is running
     Then the OP's discovery document lists "otp" in acr_values_supported
     And the OP's discovery document lists "auth_ldap_server" in acr_values_supported
 
+  @needs-gluu-plugins @needs-gateway-admin @needs-otp-enrollment
   Scenario: The tutorial step by step: password for the site, one-time password for Payments
     Given the "stepped-up-otp" stack is running
     When the browser opens "/" through the gateway
@@ -43,6 +45,7 @@ Feature: OpenID Connect stepped-up authentication (seed 000)
     Then the browser was not sent to the OP
     And the browser sees "Flights Available"
 
+  @needs-gluu-plugins @needs-gateway-admin
   Scenario: Logout ends the gateway session and the OP session
     Given the "stepped-up-otp" stack is running
     When the browser opens "/home/" through the gateway
@@ -56,6 +59,7 @@ Feature: OpenID Connect stepped-up authentication (seed 000)
     Then the gateway redirects the browser to the OP with "acr_values=auth_ldap_server"
     And the OP asks for a username and password
 
+  @needs-gluu-plugins @needs-gateway-admin
   Scenario: A script on the page cannot follow the login redirect and is told what is missing
     Given the "stepped-up-otp" stack is running
     When the page's script fetches "/flights/" through the gateway asking for JSON
@@ -68,6 +72,7 @@ Feature: OpenID Connect stepped-up authentication (seed 000)
     Then the browser gets 401 with a "WWW-Authenticate" header containing "insufficient_user_authentication"
     And the browser gets 401 with a "WWW-Authenticate" header containing "otp"
 
+  @needs-gluu-plugins @needs-gateway-admin
   Scenario: A wrong password is refused and the user may try again
     Given the "stepped-up-otp" stack is running
     When the browser opens "/" through the gateway
@@ -77,6 +82,7 @@ Feature: OpenID Connect stepped-up authentication (seed 000)
     When the user logs in as "admin" with password "secret"
     Then the OP asks to allow "openid"
 
+  @needs-gluu-plugins @needs-gateway-admin @needs-otp-enrollment
   Scenario: A wrong one-time password never reaches Payments
     Given the "stepped-up-otp" stack is running
     When the browser opens "/payments/" through the gateway
@@ -91,6 +97,7 @@ Feature: OpenID Connect stepped-up authentication (seed 000)
     When the user allows the requested permissions
     Then the browser sees "Payment Status"
 
+  @needs-gluu-plugins @needs-gateway-admin @needs-otp-enrollment
   Scenario: A one-time password cannot be used twice
     Given the "stepped-up-otp" stack is running
     When the browser opens "/payments/" through the gateway
@@ -105,6 +112,7 @@ Feature: OpenID Connect stepped-up authentication (seed 000)
     When the user enters the same one-time password again
     Then the OP says "Wrong or already used one-time password."
 
+  @reference-only
   Scenario: The loop breaker: an OP without otp cannot satisfy Payments
     Given the "stepped-up-otp" stack is running with the OP's "otp" method disabled
     Then the OP's discovery document does not list "otp" in acr_values_supported

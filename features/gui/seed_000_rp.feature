@@ -1,4 +1,4 @@
-@seed-000 @gui
+@seed-000 @gui @needs-gui @needs-otp-enrollment
 Feature: Gluu Gateway configuration (RP) in the Admin GUI (seed 000)
   The tutorial's gateway configuration done the way it is written: in the Gluu Gateway Admin
   GUI on port 1338, click by click. The GUI creates the service and the route through the Kong

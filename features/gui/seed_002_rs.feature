@@ -1,4 +1,4 @@
-@seed-002 @gui
+@seed-002 @gui @needs-gui @needs-spontaneous-scopes
 Feature: Gluu Gateway configuration (RS) and a consumer with an OP client in the Admin GUI (seed 002)
   The tutorial's steps in the Gluu Gateway Admin GUI: the service and route, the Gluu OAuth Auth
   & PEP plugin with its path and scope expression, then an OP client with a spontaneous scope

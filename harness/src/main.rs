@@ -37,6 +37,9 @@ enum Command {
     Up(cmd::up::UpArgs),
     /// The requesting party of the spontaneous-scope tutorial (oauth-ss-demo.py).
     Rqp(cmd::rqp::RqpArgs),
+    /// Target files: the real systems `gatecheck run --target FILE` runs the features against.
+    #[command(subcommand)]
+    Target(cmd::target::TargetCommand),
 }
 
 fn main() -> ExitCode {
@@ -51,5 +54,6 @@ fn main() -> ExitCode {
         Command::Gui(args) => cmd::serve(cmd::gui::run(*args)),
         Command::Up(args) => cmd::serve(cmd::up::run(args)),
         Command::Rqp(args) => cmd::rqp::run(args),
+        Command::Target(command) => cmd::target::run(command),
     }
 }

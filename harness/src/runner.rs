@@ -3,6 +3,10 @@
 //!
 //! Scenarios (or features) tagged `@wip` need components that are not finished; they are skipped
 //! unless a tag expression is given (`--tags @wip`, or `--tags "@wip or not @wip"` for all).
+//!
+//! With a target file (`--target FILE`, `GATECHECK_TARGET`), scenarios run against its systems,
+//! and those needing a capability the target lacks are reported skipped with the reason (see
+//! [`crate::target::skip`]).
 
 use std::fs::File;
 use std::io::{self, Write};
@@ -15,10 +19,17 @@ use cucumber::gherkin::tagexpr::TagOperation;
 use cucumber::{event, writer, World as _, WriterExt as _};
 use futures::FutureExt as _;
 
+use crate::target::{skip, Capabilities, External, TargetFile};
 use crate::world::{shutdown_shared_stacks, GateWorld};
 
 /// Scenario tag that lets a scenario stop at an undefined step as skipped, not failed.
 pub const ALLOW_SKIPPED_TAG: &str = "allow.skipped";
+
+/// Whether a scenario may stop at an unmatched step as skipped: `@allow.skipped`, or skipped
+/// because the target lacks what it needs.
+fn skipped_allowed(scenario: &cucumber::gherkin::Scenario) -> bool {
+    skip::is_marked(scenario) || scenario.tags.iter().any(|t| t == ALLOW_SKIPPED_TAG)
+}
 
 /// Tag expression used when none is given: everything but work in progress.
 pub const DEFAULT_TAGS: &str = "not @wip";
@@ -42,6 +53,8 @@ pub struct RunOptions {
     pub reveal_secrets: bool,
     /// The browser of the browser steps.
     pub browser: BrowserKind,
+    /// Run against the systems of this target file instead of the in-process reference stack.
+    pub target: Option<PathBuf>,
 }
 
 /// Which browser runs the browser steps.
@@ -90,7 +103,8 @@ pub struct Summary {
     pub passed: usize,
     /// Scenarios with a failed or undefined step, or a failed hook.
     pub failed: usize,
-    /// Scenarios tagged `@allow.skipped` that stopped at a step no definition matches.
+    /// Scenarios skipped: the target lacks what they need, or tagged `@allow.skipped` and
+    /// stopped at a step no definition matches.
     pub skipped: usize,
     /// Feature files that could not be parsed.
     pub parse_errors: usize,
@@ -155,9 +169,12 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Parses feature files given as a list (cucumber's own parser takes one path).
-#[derive(Debug, Clone, Copy, Default)]
-struct FileList;
+/// Parses feature files given as a list (cucumber's own parser takes one path), and marks the
+/// scenarios the target cannot run.
+#[derive(Debug, Clone, Default)]
+struct FileList {
+    capabilities: Option<Capabilities>,
+}
 
 impl cucumber::Parser<Vec<PathBuf>> for FileList {
     type Cli = cucumber::cli::Empty;
@@ -172,7 +189,14 @@ impl cucumber::Parser<Vec<PathBuf>> for FileList {
                 cucumber::Parser::parse(cucumber::parser::Basic::new(), path, Default::default());
             // The basic parser's stream is a plain iterator: it is ready immediately.
             if let Some(features) = futures::StreamExt::collect::<Vec<_>>(parsed).now_or_never() {
-                all.extend(features);
+                all.extend(features.into_iter().map(|f| {
+                    f.map(|mut f| {
+                        if let Some(caps) = &self.capabilities {
+                            skip::mark(&mut f, caps);
+                        }
+                        f
+                    })
+                }));
             }
         }
         futures::stream::iter(all)
@@ -221,6 +245,19 @@ pub async fn run(options: RunOptions) -> anyhow::Result<Summary> {
         BrowserKind::Chromium => options.concurrency.or(Some(CHROMIUM_CONCURRENCY)),
         BrowserKind::Scripted => options.concurrency,
     };
+    let external = match &options.target {
+        Some(path) => {
+            let file = TargetFile::load(path)?;
+            Some(Arc::new(External::resolve(file).await.with_context(
+                || format!("the target file {}", path.display()),
+            )?))
+        }
+        None => None,
+    };
+    let parser = FileList {
+        capabilities: external.as_ref().map(|e| e.capabilities.clone()),
+    };
+    crate::world::set_external(external);
 
     let passed = Arc::new(AtomicUsize::new(0));
     let failed = Arc::new(AtomicUsize::new(0));
@@ -250,20 +287,25 @@ pub async fn run(options: RunOptions) -> anyhow::Result<Summary> {
     > {
         tags_filter: Some(tags),
         runner: cucumber::runner::basic::Cli {
-            concurrency,
+            // Real systems hold one configuration and one set of users at a time: scenarios
+            // against a target file run one after the other.
+            concurrency: if options.target.is_some() {
+                Some(1)
+            } else {
+                concurrency
+            },
             ..Default::default()
         },
         ..Default::default()
     };
 
     let writer = GateWorld::cucumber::<PathBuf>()
-        .with_parser::<FileList, Vec<PathBuf>>(FileList)
+        .with_parser::<FileList, Vec<PathBuf>>(parser)
         .with_writer(out)
-        // A scenario tagged @allow.skipped may stop at a step nobody wrote; it is counted as
-        // skipped, not failed (cucumber's convention).
-        .fail_on_skipped_with(|_, _, scenario| {
-            !scenario.tags.iter().any(|t| t == ALLOW_SKIPPED_TAG)
-        })
+        // A scenario stops at an unmatched step as a failure, unless the target's lack of a
+        // capability replaced its steps with the reason, or it is tagged @allow.skipped (may
+        // stop at a step nobody wrote; cucumber's convention).
+        .fail_on_skipped_with(|_, _, scenario| !skipped_allowed(scenario))
         .before(|feature, _rule, _scenario, world| {
             async move {
                 world.feature_tags = feature.tags.clone();
@@ -282,11 +324,7 @@ pub async fn run(options: RunOptions) -> anyhow::Result<Summary> {
         .after(move |feature, _rule, scenario, finished, world| {
             let outcome = match finished {
                 event::ScenarioFinished::StepPassed => &p,
-                event::ScenarioFinished::StepSkipped
-                    if scenario.tags.iter().any(|t| t == ALLOW_SKIPPED_TAG) =>
-                {
-                    &sk
-                }
+                event::ScenarioFinished::StepSkipped if skipped_allowed(scenario) => &sk,
                 _ => &f,
             }
             .clone();
@@ -305,6 +343,13 @@ pub async fn run(options: RunOptions) -> anyhow::Result<Summary> {
         .run(files)
         .await;
     shutdown_shared_stacks().await;
+    crate::world::set_external(None);
+    if let (Some(path), Some(_)) = (&options.junit, &options.target) {
+        let xml = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read back {}", path.display()))?;
+        std::fs::write(path, skip::junit_messages(&xml))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
 
     let report = collector.finish();
     if let Some(dir) = &options.html {

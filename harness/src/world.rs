@@ -18,7 +18,7 @@ use serde_json::Value;
 use crate::browser::{record, Authenticator, Browser};
 use crate::scenario::{PortMode, Scenario};
 use crate::stack::Stack;
-use crate::target::Target;
+use crate::target::{External, ExternalStack, Target};
 
 /// Feature tag that makes its scenarios share one stack.
 pub const SHARED_STACK_TAG: &str = "stack-per-feature";
@@ -70,7 +70,7 @@ pub struct GateWorld {
     pub feature_tags: Vec<String>,
     /// Identifies the feature for shared stacks.
     pub feature_key: String,
-    stack: Option<Arc<Stack>>,
+    stack: Option<Arc<Running>>,
     shared: bool,
     /// The browser of the current user.
     pub browser: Option<Browser>,
@@ -139,15 +139,42 @@ impl GateWorld {
     /// What the scenario's steps talk to: every URL, client and user, however the stack was
     /// produced. Steps use this, not [`Self::stack`].
     pub fn target(&self) -> anyhow::Result<&Target> {
-        Ok(&self.stack()?.target)
+        Ok(self.running()?.target())
+    }
+
+    fn running(&self) -> anyhow::Result<&Running> {
+        self.stack
+            .as_deref()
+            .context("no stack is running: start one with `Given the \"NAME\" stack is running`")
     }
 
     /// The in-process stack, for steps that reach into the reference components themselves
     /// (scenarios tagged `@reference-only`).
     pub fn stack(&self) -> anyhow::Result<&Stack> {
-        self.stack
-            .as_deref()
-            .context("no stack is running: start one with `Given the \"NAME\" stack is running`")
+        match self.running()? {
+            Running::InProcess(stack) => Ok(stack),
+            Running::External(e) => anyhow::bail!(
+                "{} runs against a target file's systems, not the in-process reference stack; \
+                 a step that reaches into the reference components belongs to a scenario \
+                 tagged @reference-only",
+                e.target.name
+            ),
+        }
+    }
+
+    /// Whether the scenario runs against a target file's systems.
+    pub fn is_external(&self) -> bool {
+        matches!(self.stack.as_deref(), Some(Running::External(_)))
+    }
+
+    /// Records an entity a step created through an external gateway's Admin API, so that it
+    /// is removed after the scenario.
+    pub fn admin_created(&mut self, collection_url: &str, answer: &Value) {
+        if self.is_external() && !self.shared {
+            if let Some(Running::External(e)) = self.stack.as_mut().and_then(Arc::get_mut) {
+                e.created(collection_url, answer);
+            }
+        }
     }
 
     /// Starts the named stack (or joins the feature's shared one), after `adjust` changes it.
@@ -167,9 +194,7 @@ impl GateWorld {
         let started = if share {
             shared_stack(&self.feature_key, scenario).await
         } else {
-            Stack::start(&scenario, PortMode::Ephemeral)
-                .await
-                .map(Arc::new)
+            Running::start(&scenario).await.map(Arc::new)
         };
         // Cucumber prints an error's top line only; keep the causes in it.
         let stack = started.map_err(|e| anyhow::anyhow!("{e:#}"))?;
@@ -230,14 +255,61 @@ impl GateWorld {
     }
 }
 
-type SharedCell = Arc<tokio::sync::OnceCell<Arc<Stack>>>;
+/// What a scenario runs against: the in-process reference stack, or a target file's systems.
+#[derive(Debug)]
+enum Running {
+    InProcess(Box<Stack>),
+    External(Box<ExternalStack>),
+}
+
+impl Running {
+    /// Starts the in-process stack, or gives the scenario to the run's target file.
+    async fn start(scenario: &Scenario) -> anyhow::Result<Self> {
+        match external() {
+            Some(ext) => Ok(Running::External(Box::new(
+                ExternalStack::start(&ext, scenario).await?,
+            ))),
+            None => Ok(Running::InProcess(Box::new(
+                Stack::start(scenario, PortMode::Ephemeral).await?,
+            ))),
+        }
+    }
+
+    fn target(&self) -> &Target {
+        match self {
+            Running::InProcess(s) => &s.target,
+            Running::External(e) => &e.target,
+        }
+    }
+
+    async fn shutdown(self) {
+        match self {
+            Running::InProcess(s) => s.shutdown().await,
+            Running::External(e) => e.shutdown().await,
+        }
+    }
+}
+
+/// The target file of this run (`gatecheck run --target`); `None` = the in-process stack.
+pub fn external() -> Option<Arc<External>> {
+    EXTERNAL.lock().unwrap_or_else(|p| p.into_inner()).clone()
+}
+
+/// Sets (or clears) the target file scenarios of this process run against.
+pub fn set_external(target: Option<Arc<External>>) {
+    *EXTERNAL.lock().unwrap_or_else(|p| p.into_inner()) = target;
+}
+
+static EXTERNAL: Mutex<Option<Arc<External>>> = Mutex::new(None);
+
+type SharedCell = Arc<tokio::sync::OnceCell<Arc<Running>>>;
 
 fn registry() -> &'static Mutex<HashMap<(String, String), SharedCell>> {
     static REGISTRY: OnceLock<Mutex<HashMap<(String, String), SharedCell>>> = OnceLock::new();
     REGISTRY.get_or_init(Default::default)
 }
 
-async fn shared_stack(feature: &str, scenario: Scenario) -> anyhow::Result<Arc<Stack>> {
+async fn shared_stack(feature: &str, scenario: Scenario) -> anyhow::Result<Arc<Running>> {
     let cell = {
         let mut map = registry().lock().unwrap_or_else(|p| p.into_inner());
         map.entry((feature.to_owned(), scenario.name.clone()))
@@ -245,11 +317,7 @@ async fn shared_stack(feature: &str, scenario: Scenario) -> anyhow::Result<Arc<S
             .clone()
     };
     let stack = cell
-        .get_or_try_init(|| async {
-            Stack::start(&scenario, PortMode::Ephemeral)
-                .await
-                .map(Arc::new)
-        })
+        .get_or_try_init(|| async { Running::start(&scenario).await.map(Arc::new) })
         .await?;
     Ok(stack.clone())
 }
@@ -347,7 +415,7 @@ mod tests {
             .await
             .unwrap();
         assert!(Arc::ptr_eq(&a, &b));
-        let proxy = a.proxy_url();
+        let proxy = a.target().proxy_url().unwrap().to_owned();
         drop((a, b));
         scenario_finished(feature).await;
         assert_eq!(registered(feature), 1, "still used by the second scenario");

@@ -1,7 +1,8 @@
 //! Runs every feature in `features/` (skipping `@wip`) as part of `cargo test`; cucumber owns
 //! the output, which ends with the plain line `N passed, N failed`. Exits non-zero on failure.
 //!
-//! `GATECHECK_TAGS` overrides the tag expression (e.g. `GATECHECK_TAGS=@wip`).
+//! `GATECHECK_TAGS` overrides the tag expression (e.g. `GATECHECK_TAGS=@wip`);
+//! `GATECHECK_TARGET=FILE` runs them against a target file's systems.
 
 use std::process::ExitCode;
 
@@ -18,6 +19,9 @@ fn main() -> ExitCode {
         tags: std::env::var("GATECHECK_TAGS")
             .ok()
             .filter(|t| !t.trim().is_empty()),
+        target: std::env::var_os("GATECHECK_TARGET")
+            .filter(|t| !t.is_empty())
+            .map(Into::into),
         ..Default::default()
     };
     match runtime.block_on(gatecheck_harness::runner::run(options)) {

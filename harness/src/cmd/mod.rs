@@ -10,6 +10,7 @@ pub mod oxd;
 pub mod policy;
 pub mod rqp;
 pub mod run;
+pub mod target;
 pub mod up;
 pub mod upstream;
 

@@ -1,4 +1,5 @@
-//! `gatecheck run`: runs the Gherkin features against in-process reference stacks.
+//! `gatecheck run`: runs the Gherkin features against in-process reference stacks, or against the
+//! systems of a target file (`--target FILE`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -32,6 +33,10 @@ pub struct RunArgs {
     /// `chromium` and `chromium-driver`), which also screenshots every page into the report.
     #[arg(long, value_enum, default_value_t = gatecheck_harness::runner::BrowserKind::Scripted)]
     pub browser: gatecheck_harness::runner::BrowserKind,
+    /// Run against the systems a target file names (see `gatecheck target check`) instead of
+    /// the in-process reference stack.
+    #[arg(long, value_name = "FILE", env = "GATECHECK_TARGET")]
+    pub target: Option<PathBuf>,
 }
 
 /// Runs the features; exit status 0 only when every selected scenario passed.
@@ -55,6 +60,7 @@ pub fn run(args: RunArgs) -> ExitCode {
         html: args.html,
         reveal_secrets: args.reveal_secrets,
         browser: args.browser,
+        target: args.target,
     };
     match runtime.block_on(gatecheck_harness::runner::run(options)) {
         Ok(summary) if summary.success() => ExitCode::SUCCESS,

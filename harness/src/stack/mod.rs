@@ -392,7 +392,8 @@ async fn start_gui(
         .context("the Admin GUI did not start")
 }
 
-async fn register_site(
+/// Registers a site through oxd's `register-site`.
+pub(crate) async fn register_site(
     http: &reqwest::Client,
     oxd_url: &str,
     name: &str,

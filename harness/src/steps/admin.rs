@@ -19,7 +19,8 @@ async fn admin(
     path: &str,
     body: Option<Body>,
 ) -> anyhow::Result<()> {
-    let url = format!("{}{}", w.target()?.admin_url()?, path);
+    let admin_url = w.target()?.admin_url()?.to_owned();
+    let url = format!("{admin_url}{path}");
     let mut req = w.http.request(method.clone(), &url);
     match &body {
         Some(Body::Form(fields)) => req = req.form(fields),
@@ -27,7 +28,15 @@ async fn admin(
         None => {}
     }
     let resp = req.send().await?;
-    w.admin = Some(Response::read(format!("{method} {url}"), resp).await?);
+    let r = Response::read(format!("{method} {url}"), resp).await?;
+    if r.status == 201 {
+        // A real gateway keeps what a scenario adds: it is removed after the scenario, by the
+        // entity's own URL (`/routes/{id}` for `/services/x/routes`).
+        if let (Ok(answer), Some(collection)) = (r.json(), path.rsplit('/').next()) {
+            w.admin_created(&format!("{admin_url}/{collection}"), &answer);
+        }
+    }
+    w.admin = Some(r);
     Ok(())
 }
 

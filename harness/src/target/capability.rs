@@ -97,6 +97,14 @@ impl Capability {
         }
     }
 
+    /// What a target file may assert in `op.capabilities` (discovery cannot tell them).
+    pub const DECLARABLE: [Capability; 1] = [Capability::SpontaneousScopes];
+
+    /// The capability of a name as target files write it (`spontaneous-scopes`).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.name() == name)
+    }
+
     /// The capability a tag (with or without `@`) names; `None` for tags that name none.
     pub fn from_tag(tag: &str) -> Option<Self> {
         let tag = tag.trim_start_matches('@');
@@ -170,6 +178,9 @@ mod tests {
         assert_eq!(Capability::from_tag("seed-000"), None);
         assert!(Capability::looks_like_one("@needs-typo"));
         assert_eq!(Capability::OtpEnrollment.name(), "otp-enrollment");
+        for c in Capability::ALL {
+            assert_eq!(Capability::from_name(c.name()), Some(c));
+        }
     }
 
     #[test]

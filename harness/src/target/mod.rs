@@ -14,6 +14,10 @@
 
 pub mod capability;
 pub mod discovery;
+pub mod external;
+pub mod file;
+pub mod probe;
+pub mod skip;
 
 use std::collections::BTreeMap;
 
@@ -22,6 +26,8 @@ use serde::{Deserialize, Serialize};
 
 pub use capability::{Capabilities, Capability};
 pub use discovery::Discovery;
+pub use external::{External, ExternalStack};
+pub use file::TargetFile;
 
 use crate::scenario::Vars;
 
@@ -181,7 +187,8 @@ impl Target {
         self.sites.iter().find(|s| s.name == name).with_context(|| {
             let known: Vec<_> = self.sites.iter().map(|s| s.name.as_str()).collect();
             format!(
-                "stack {:?} has no site {name:?} (sites: {})",
+                "stack {:?} has no site {name:?} (sites: {}; a target file gives it as \
+                 op.clients.{name}, or lets the harness register it with op.register)",
                 self.name,
                 known.join(", ")
             )
@@ -279,6 +286,20 @@ impl Target {
     pub fn fill(&self, text: &str) -> anyhow::Result<String> {
         Ok(self.vars.fill_str(text, "step")?)
     }
+}
+
+/// An authenticator app holding the base32 TOTP `secret` of `account` (a target user enrolled
+/// beforehand), in the otpauth form apps read from QR codes.
+pub fn authenticator_for(
+    account: &str,
+    secret: &str,
+) -> anyhow::Result<gatecheck_browser::Authenticator> {
+    let mut uri = url::Url::parse("otpauth://totp/").context("otpauth URI")?;
+    uri.set_path(&format!("/gatecheck:{account}"));
+    uri.query_pairs_mut()
+        .append_pair("secret", secret)
+        .append_pair("issuer", "gatecheck");
+    gatecheck_browser::Authenticator::from_uri(uri.as_str()).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 #[cfg(test)]

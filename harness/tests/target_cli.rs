@@ -1,0 +1,308 @@
+//! Target files: `gatecheck target check` and `gatecheck run --target` against gatecheck's own
+//! components started as separate processes (an OP alone; OP, oxd, gateway and upstreams
+//! configured through their APIs), scenarios skipped with their reasons, and bad files.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Output, Stdio};
+use std::time::Duration;
+
+mod common;
+use common::{gatecheck, terminate, wait};
+
+/// A component started for a test; stopped (SIGTERM, then killed) when dropped.
+struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        terminate(&self.0);
+        let _ = wait(&mut self.0, Duration::from_secs(10));
+    }
+}
+
+/// Starts `gatecheck ARGS` and returns the URLs of its first `lines` announcement lines.
+fn start(args: &[&str], lines: usize) -> (Process, Vec<String>) {
+    let mut child = gatecheck()
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn gatecheck");
+    let mut out = BufReader::new(child.stdout.take().expect("piped stdout"));
+    let process = Process(child);
+    let mut urls = Vec::new();
+    for _ in 0..lines {
+        let mut line = String::new();
+        out.read_line(&mut line).expect("read the announcement");
+        let at = line
+            .find("http://")
+            .unwrap_or_else(|| panic!("{args:?}: no URL in {line:?}"));
+        urls.push(line[at..].split_whitespace().next().unwrap().to_owned());
+    }
+    // Keep reading (and dropping) what the component prints so it never blocks on a full pipe.
+    std::thread::spawn(move || {
+        let mut sink = String::new();
+        while out.read_line(&mut sink).is_ok_and(|n| n > 0) {
+            sink.clear();
+        }
+    });
+    (process, urls)
+}
+
+fn features(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../features")
+        .join(name)
+}
+
+fn run(args: &[&str]) -> (Output, String, String) {
+    let out = gatecheck().args(args).output().expect("run gatecheck");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    (out, stdout, stderr)
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// The OP configuration of the tutorials' combined stack (every seed's users, acr values,
+/// spontaneous-scope and introspection policy), for an OP process on its own listener: its
+/// issuer is the listen address, its keys are generated.
+fn op_config(dir: &Path) -> PathBuf {
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/combined.yml");
+    let doc: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(scenario).unwrap()).unwrap();
+    let mut op = doc["op"].clone();
+    let map = op.as_mapping_mut().unwrap();
+    map.remove("issuer");
+    map.remove("keys");
+    write(dir, "op.yml", &serde_yaml::to_string(&op).unwrap())
+}
+
+#[test]
+fn bad_target_files_are_refused_naming_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = write(
+        dir.path(),
+        "bad.yml",
+        "op:\n  issuer: http://127.0.0.1:1\n  users:\n    - {username: a, password: b, role: x}\n",
+    );
+    let (out, _, stderr) = run(&["target", "check", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("op.users[0]"), "{stderr}");
+    assert!(stderr.contains("role"), "{stderr}");
+
+    let (out, _, stderr) = run(&["run", "--target", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("op.users[0]"), "{stderr}");
+
+    let missing = dir.path().join("missing.yml");
+    let (out, _, stderr) = run(&["target", "check", missing.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("missing.yml"), "{stderr}");
+}
+
+#[test]
+fn target_check_reports_a_component_that_does_not_answer() {
+    // A port nothing listens on: bind, note it, close.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "down.yml",
+        &format!("op: {{issuer: \"http://127.0.0.1:{port}\"}}\n"),
+    );
+    let (out, stdout, stderr) = run(&["target", "check", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stdout.contains("UNREACHABLE"), "{stdout}");
+    assert!(stdout.contains("capabilities: unknown"), "{stdout}");
+}
+
+#[test]
+fn op_scenarios_run_against_an_op_process_and_the_rest_is_skipped_with_reasons() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = op_config(dir.path());
+    let (_op, urls) = start(
+        &[
+            "op",
+            "--config",
+            config.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        1,
+    );
+    let issuer = &urls[0];
+    let target = write(
+        dir.path(),
+        "op-only.yml",
+        &format!(
+            "op:\n  issuer: {issuer}\n  product: gatecheck\n  users:\n    - {{username: admin, password: secret}}\n"
+        ),
+    );
+
+    let (out, stdout, stderr) = run(&["target", "check", target.to_str().unwrap()]);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(
+        stdout.contains(&format!("token_endpoint: {issuer}/")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("yes @needs-gluu-acrs"), "{stdout}");
+    assert!(
+        stdout.contains("no  @needs-gluu-plugins: the target file names no gateway"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("no  @needs-otp-enrollment: the target file has no op.otp"),
+        "{stdout}"
+    );
+
+    let junit = dir.path().join("junit.xml");
+    let json = dir.path().join("cucumber.json");
+    let (out, stdout, stderr) = run(&[
+        "run",
+        "--target",
+        target.to_str().unwrap(),
+        features("stepped_up_authentication.feature")
+            .to_str()
+            .unwrap(),
+        "--junit",
+        junit.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("1 passed, 0 failed, 7 skipped"),
+        "{stdout}{stderr}"
+    );
+    assert!(
+        stdout.contains("SKIPPED: @needs-gluu-plugins (a gateway with the Gluu Gateway plugins): the target file names no gateway"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("SKIPPED: @reference-only"),
+        "the loop breaker changes the reference OP: {stdout}"
+    );
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains("<skipped message=\"@needs-gluu-plugins (a gateway with the Gluu Gateway plugins): the target file names no gateway"),
+        "{xml}"
+    );
+    assert_eq!(xml.matches("<skipped").count(), 7, "{xml}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let steps: Vec<&serde_json::Value> = report[0]["elements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|e| e["steps"].as_array().unwrap())
+        .collect();
+    let skipped: Vec<_> = steps
+        .iter()
+        .filter(|s| s["result"]["status"] == "skipped")
+        .collect();
+    assert_eq!(skipped.len(), 7, "{report}");
+    assert!(
+        skipped
+            .iter()
+            .all(|s| s["name"].as_str().unwrap().starts_with("SKIPPED: @")),
+        "{report}"
+    );
+}
+
+#[tokio::test]
+async fn gluu_gateway_features_run_against_separate_processes_configured_through_their_apis() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = op_config(dir.path());
+    let (_op, op) = start(
+        &[
+            "op",
+            "--config",
+            config.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        1,
+    );
+    let (_oxd, oxd) = start(&["oxd", "--listen", "127.0.0.1:0"], 1);
+    let (_gw, gw) = start(
+        &[
+            "gateway",
+            "--proxy-listen",
+            "127.0.0.1:0",
+            "--admin-listen",
+            "127.0.0.1:0",
+        ],
+        2,
+    );
+    let mut upstreams = Vec::new();
+    let mut keep = Vec::new();
+    for (name, app) in [
+        ("api", "demo-api"),
+        ("echo", "echo"),
+        ("website", "website"),
+    ] {
+        let (p, url) = start(&["upstream", app, "--listen", "127.0.0.1:0"], 1);
+        keep.push(p);
+        upstreams.push(format!("  {name}: {}", url[0]));
+    }
+    let target = write(
+        dir.path(),
+        "processes.yml",
+        &format!(
+            "name: processes\n\
+             op:\n  issuer: {}\n  product: gatecheck\n  register: true\n  \
+             capabilities: [spontaneous-scopes]\n  users:\n    - {{username: admin, password: secret, \
+             claims: {{email: admin@example.org}}}}\n\
+             gateway: {{proxy: \"{}\", admin: \"{}\", product: gatecheck}}\n\
+             oxd: {}\nupstreams:\n{}\n",
+            op[0],
+            gw[0],
+            gw[1],
+            oxd[0],
+            upstreams.join("\n")
+        ),
+    );
+    let (out, stdout, stderr) = run(&[
+        "run",
+        "--target",
+        target.to_str().unwrap(),
+        features("architecture.feature").to_str().unwrap(),
+        features("spontaneous_scope.feature").to_str().unwrap(),
+        features("stepped_up_authentication.feature")
+            .to_str()
+            .unwrap(),
+    ]);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    // architecture 7 + spontaneous scope 18 + stepped-up 4 (without OTP enrollment) run; the
+    // three enrollment scenarios and the loop breaker are skipped.
+    assert!(
+        stdout.contains("29 passed, 0 failed, 4 skipped"),
+        "{stdout}{stderr}"
+    );
+    assert!(
+        stdout.contains("SKIPPED: @needs-otp-enrollment"),
+        "{stdout}"
+    );
+    // What the harness added through the Admin API is gone again.
+    let client = reqwest::Client::new();
+    for collection in ["services", "routes", "plugins", "consumers"] {
+        let list: serde_json::Value = client
+            .get(format!("{}/{collection}", gw[1]))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(list["data"], serde_json::json!([]), "{collection}: {list}");
+    }
+}
