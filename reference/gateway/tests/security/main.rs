@@ -6,6 +6,8 @@
 //! - `admin_fuzz`: arbitrary Admin API requests never panic and never get a 5xx.
 //! - `headers`: spoofed and `Connection`-listed headers against what the plugins vouch for.
 //! - `jwt`: forged and unacceptable JWT access tokens against `gluu-oauth-auth`.
+//! - `proxy_inputs`: deep, wide and huge bodies, paths, headers, cookies, tokens and queries on
+//!   every kind of plugin chain.
 //! - `paths`: route prefixes × request paths: the upstream receives the path the plugins
 //!   judged, or the request is refused before any plugin runs.
 //! - `wire`: raw bytes on TCP: `Host` rules, absolute-form targets, chunked framing errors,
@@ -19,5 +21,6 @@ mod admin_fuzz;
 mod headers;
 mod jwt;
 mod paths;
+mod proxy_inputs;
 mod support;
 mod wire;
