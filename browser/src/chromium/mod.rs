@@ -43,10 +43,41 @@ const DRIVER_START: Duration = Duration::from_secs(20);
 pub struct Chromium {
     child: Mutex<Option<tokio::process::Child>>,
     url: String,
+    /// Every session opened, closed or not (deleting a closed one is harmless).
+    sessions: Mutex<Vec<String>>,
 }
 
 impl Drop for Chromium {
     fn drop(&mut self) {
+        // A window nobody closed (a test that panicked) would outlive chromedriver: its
+        // sessions are deleted first, which quits their Chromiums. Drop cannot await, so a
+        // thread of its own runs the requests, each bounded.
+        let sessions =
+            std::mem::take(&mut *self.sessions.lock().unwrap_or_else(|p| p.into_inner()));
+        if !sessions.is_empty() {
+            let url = self.url.clone();
+            let _ = std::thread::spawn(move || {
+                let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
+                runtime.block_on(async {
+                    let Ok(http) = reqwest::Client::builder()
+                        .no_proxy()
+                        .timeout(Duration::from_secs(5))
+                        .build()
+                    else {
+                        return;
+                    };
+                    for id in sessions {
+                        let _ = http.delete(format!("{url}/session/{id}")).send().await;
+                    }
+                });
+            })
+            .join();
+        }
         if let Some(child) = self
             .child
             .lock()
@@ -92,6 +123,7 @@ impl Chromium {
         let driver = Self {
             child: Mutex::new(Some(child)),
             url: format!("http://127.0.0.1:{port}"),
+            sessions: Mutex::new(Vec::new()),
         };
         let status = reqwest::Client::builder()
             .no_proxy()
@@ -123,12 +155,21 @@ impl Chromium {
     }
 
     async fn connect(&self, caps: serde_json::Map<String, Value>) -> Result<Client, BrowserError> {
-        ClientBuilder::rustls()
+        let client = ClientBuilder::rustls()
             .map_err(|e| BrowserError::Chromium(format!("no WebDriver client: {e}")))?
             .capabilities(caps)
             .connect(&self.url)
             .await
-            .map_err(|e| BrowserError::Chromium(format!("Chromium does not start a session: {e}")))
+            .map_err(|e| {
+                BrowserError::Chromium(format!("Chromium does not start a session: {e}"))
+            })?;
+        if let Ok(Some(id)) = client.session_id().await {
+            self.sessions
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(id);
+        }
+        Ok(client)
     }
 
     /// A new Chromium session (a fresh profile) whose requests go through a recording proxy.
@@ -180,6 +221,7 @@ fn capabilities(profile: &Path, proxy: Option<SocketAddr>) -> serde_json::Map<St
         "--disable-client-side-phishing-detection".into(),
         "--disable-domain-reliability".into(),
         "--disable-breakpad".into(),
+        "--disable-crash-reporter".into(),
         "--no-pings".into(),
         "--no-default-browser-check".into(),
         "--safebrowsing-disable-auto-update".into(),
@@ -792,6 +834,46 @@ fn outcome(page: Page, chain: &[Seen]) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The processes whose command line mentions `text`.
+    fn processes_with(text: &str) -> Vec<String> {
+        let Ok(dir) = std::fs::read_dir("/proc") else {
+            return Vec::new();
+        };
+        dir.filter_map(|e| {
+            let e = e.ok()?;
+            let cmdline = std::fs::read(e.path().join("cmdline")).ok()?;
+            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+            cmdline.contains(text).then_some(cmdline)
+        })
+        .collect()
+    }
+
+    #[tokio::test]
+    async fn a_window_nobody_closed_ends_with_its_driver() {
+        if let Some(missing) = Chromium::missing() {
+            eprintln!("SKIPPED: Chromium cleanup test: {missing}");
+            return;
+        }
+        let driver = Chromium::start().await.unwrap();
+        let profile = tempfile::tempdir().unwrap();
+        let window = driver.window(profile.path()).await.unwrap();
+        window.goto("about:blank").await.unwrap();
+        let marker = profile.path().display().to_string();
+        assert!(!processes_with(&marker).is_empty(), "Chromium runs");
+        std::mem::forget(window); // never closed, as after a panic
+        drop(driver);
+        // The kill is sent before kill(1) returns; the processes' exit is the kernel's.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !processes_with(&marker).is_empty() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(
+            processes_with(&marker),
+            Vec::<String>::new(),
+            "left running"
+        );
+    }
 
     #[test]
     fn xpath_literals_quote_any_text() {
