@@ -325,7 +325,7 @@ fn plugin_chain(c: &mut Criterion) {
 fn plugin_chain_with(group: &mut BenchmarkGroup<'_, WallTime>, rt: &Runtime, rules: usize) {
     let stack = rt.block_on(auth_stack(rules));
     let gw_runtime = &stack.gw.gateway().runtime();
-    let consumers = &gw_runtime.consumers;
+    let entities = &gw_runtime.entities;
     let client_addr: SocketAddr = "127.0.0.1:40000".parse().expect("socket address");
     let mut headers = HeaderMap::new();
     headers.insert(HOST, HeaderValue::from_static("gateway.bench"));
@@ -351,7 +351,7 @@ fn plugin_chain_with(group: &mut BenchmarkGroup<'_, WallTime>, rt: &Runtime, rul
             Body::empty(),
             client_addr,
             false,
-            consumers.clone(),
+            entities.clone(),
         )
     };
     let expect_continue = &|flow: Flow| match flow {

@@ -19,11 +19,16 @@ use base64::Engine;
 use serde_json::{json, Map, Value};
 
 use crate::declarative;
+use crate::entities::dao::Storage;
 use crate::error::AdminError;
 use crate::gateway::Gateway;
 use crate::store::{Kind, Scope};
 
 type Shared = AxumState<Arc<Gateway>>;
+
+mod groups;
+mod schemas;
+mod tables;
 
 /// The Admin API router.
 pub fn router(gateway: Arc<Gateway>) -> Router {
@@ -32,6 +37,8 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
         .route("/status", get(status))
         .route("/config", get(get_config).post(post_config))
         .route("/plugins/enabled", get(enabled_plugins))
+        .route("/schemas/plugins/{name}", get(schemas::plugin))
+        .route("/schemas/{entity}", get(schemas::entity))
         .route("/{collection}", get(list_top).post(create_top))
         .route(
             "/{collection}/{key}",
@@ -42,7 +49,16 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
         )
         .route(
             "/{collection}/{key}/{child}",
-            get(list_nested).post(create_nested),
+            get(list_nested)
+                .post(create_nested)
+                .delete(delete_nested_all),
+        )
+        .route(
+            "/{collection}/{key}/{child}/{child_key}",
+            get(get_nested)
+                .patch(patch_nested)
+                .put(put_nested)
+                .delete(delete_nested),
         )
         .fallback(|| async { AdminError::NotFound })
         .method_not_allowed_fallback(|| async { AdminError::MethodNotAllowed })
@@ -50,27 +66,41 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
         .with_state(gateway)
 }
 
-fn kind(collection: &str) -> Result<Kind, AdminError> {
-    match collection {
-        "services" => Ok(Kind::Services),
-        "routes" => Ok(Kind::Routes),
-        "consumers" => Ok(Kind::Consumers),
-        "plugins" => Ok(Kind::Plugins),
-        _ => Err(AdminError::NotFound),
+/// What an Admin API collection segment names.
+enum Collection {
+    /// Entities of the configuration state.
+    Config(Kind),
+    /// A runtime table (issued tokens).
+    Table(&'static str),
+}
+
+fn collection(segment: &str) -> Result<Collection, AdminError> {
+    match Kind::by_segment(segment).ok_or(AdminError::NotFound)? {
+        Kind::Dao(d) if matches!(d.storage, Storage::Runtime(_)) => Ok(Collection::Table(d.name)),
+        kind => Ok(Collection::Config(kind)),
     }
 }
 
-fn nested(parent: &str, child: &str) -> Result<(Kind, Kind), AdminError> {
-    match (parent, child) {
-        ("services", "routes") => Ok((Kind::Services, Kind::Routes)),
-        ("services", "plugins") => Ok((Kind::Services, Kind::Plugins)),
-        ("routes", "plugins") => Ok((Kind::Routes, Kind::Plugins)),
-        _ => Err(AdminError::NotFound),
+fn kind(segment: &str) -> Result<Kind, AdminError> {
+    match collection(segment)? {
+        Collection::Config(kind) => Ok(kind),
+        Collection::Table(_) => Err(AdminError::NotFound),
     }
+}
+
+/// A nested collection: the parent's kind and the child's, when the child references the
+/// parent (`/services/{s}/routes`, `/consumers/{c}/plugins`, `/consumers/{c}/acls`, ...).
+fn nested(parent: &str, child: &str) -> Result<(Kind, Kind), AdminError> {
+    let parent = kind(parent)?;
+    let child = kind(child)?;
+    parent
+        .child_field(child)
+        .map(|_| (parent, child))
+        .ok_or(AdminError::NotFound)
 }
 
 async fn root(AxumState(gw): Shared) -> Json<Value> {
-    let plugins: Vec<&str> = crate::plugins::KNOWN.iter().map(|(n, _)| *n).collect();
+    let plugins: Vec<&str> = crate::plugins::names().collect();
     let _ = gw;
     Json(json!({
         "tagline": "Welcome to kong",
@@ -91,7 +121,7 @@ async fn status(AxumState(gw): Shared) -> Json<Value> {
 }
 
 async fn enabled_plugins() -> Json<Value> {
-    let plugins: Vec<&str> = crate::plugins::KNOWN.iter().map(|(n, _)| *n).collect();
+    let plugins: Vec<&str> = crate::plugins::names().collect();
     Json(json!({ "enabled_plugins": plugins }))
 }
 
@@ -400,12 +430,14 @@ fn paginate(
 
 async fn list_top(
     AxumState(gw): Shared,
-    Keys(collection): Keys<String>,
+    Keys(segment): Keys<String>,
     QueryArgs(q): QueryArgs,
     uri: Uri,
 ) -> Result<Json<Value>, AdminError> {
-    let kind = kind(&collection)?;
-    let items = gw.read(|s| s.list(kind, Scope::All)).await;
+    let items = match collection(&segment)? {
+        Collection::Config(kind) => gw.read(|s| s.list(kind, Scope::All)).await,
+        Collection::Table(name) => tables::list(&gw, name)?,
+    };
     Ok(Json(paginate(items, &q, uri.path())?))
 }
 
@@ -414,26 +446,62 @@ async fn list_nested(
     Keys((parent, key, child)): Keys<(String, String, String)>,
     QueryArgs(q): QueryArgs,
     uri: Uri,
-) -> Result<Json<Value>, AdminError> {
+) -> Result<Response, AdminError> {
+    if let Some(answer) = groups::list(&gw, &parent, &key, &child).await {
+        return answer;
+    }
+    if let Some(answer) = foreign_entity(&gw, &parent, &key, &child).await {
+        return answer.map(|v| Json(v).into_response());
+    }
     let (parent, child) = nested(&parent, &child)?;
     let items = gw
         .read(|s| s.scope(parent, &key).map(|scope| s.list(child, scope)))
         .await?;
-    Ok(Json(paginate(items, &q, uri.path())?))
+    Ok(Json(paginate(items, &q, uri.path())?).into_response())
+}
+
+/// `GET /{dao}/{key}/{foreign}`: the entity a DAO record's foreign key references
+/// (`/acls/{id}/consumer`).
+async fn foreign_entity(
+    gw: &Gateway,
+    segment: &str,
+    key: &str,
+    field: &str,
+) -> Option<Result<Value, AdminError>> {
+    let Ok(Kind::Dao(d)) = kind(segment) else {
+        return None;
+    };
+    let (_, reference, _) = d.foreign_keys().find(|(f, _, _)| *f == field)?;
+    let target = Kind::by_name(reference)?;
+    Some(
+        gw.read(|s| {
+            let record = s.get(Kind::Dao(d), key).ok_or(AdminError::NotFound)?;
+            let id = record
+                .get(field)
+                .and_then(|f| f.get("id"))
+                .and_then(Value::as_str)
+                .ok_or(AdminError::NotFound)?;
+            s.get(target, id).ok_or(AdminError::NotFound)
+        })
+        .await,
+    )
 }
 
 async fn create_top(
     AxumState(gw): Shared,
-    Keys(collection): Keys<String>,
+    Keys(segment): Keys<String>,
     headers: HeaderMap,
     Body(body): Body,
 ) -> Result<Response, AdminError> {
-    let kind = kind(&collection)?;
     let (input, lenient) = parse_body(&headers, &body)?;
-    let env = gw.env.clone();
-    let created = gw
-        .write(|s| s.create(kind, input, lenient, Scope::All, &env))
-        .await?;
+    let created = match collection(&segment)? {
+        Collection::Config(kind) => {
+            let env = gw.env.clone();
+            gw.write(|s| s.create(kind, input, lenient, Scope::All, &env))
+                .await?
+        }
+        Collection::Table(name) => tables::create(&gw, name, input).await?,
+    };
     Ok((StatusCode::CREATED, Json(created)).into_response())
 }
 
@@ -443,8 +511,11 @@ async fn create_nested(
     headers: HeaderMap,
     Body(body): Body,
 ) -> Result<Response, AdminError> {
-    let (parent, child) = nested(&parent, &key_child(&child))?;
     let (input, lenient) = parse_body(&headers, &body)?;
+    if let Some(answer) = groups::add(&gw, &parent, &key, &child, input.clone()).await {
+        return answer;
+    }
+    let (parent, child) = nested(&parent, &child)?;
     let env = gw.env.clone();
     let created = gw
         .write(|s| {
@@ -455,28 +526,41 @@ async fn create_nested(
     Ok((StatusCode::CREATED, Json(created)).into_response())
 }
 
-fn key_child(child: &str) -> String {
-    child.to_owned()
+async fn delete_nested_all(
+    AxumState(gw): Shared,
+    Keys((parent, key, child)): Keys<(String, String, String)>,
+) -> Result<StatusCode, AdminError> {
+    match groups::remove_all(&gw, &parent, &key, &child).await {
+        Some(answer) => answer,
+        None => Err(AdminError::MethodNotAllowed),
+    }
 }
 
 async fn get_one(
     AxumState(gw): Shared,
-    Keys((collection, key)): Keys<(String, String)>,
+    Keys((segment, key)): Keys<(String, String)>,
+    QueryArgs(q): QueryArgs,
 ) -> Result<Json<Value>, AdminError> {
-    let kind = kind(&collection)?;
-    gw.read(|s| s.get(kind, &key))
-        .await
-        .map(Json)
-        .ok_or(AdminError::NotFound)
+    if let Some(answer) = groups::get_group(&gw, &segment, &key, &q).await {
+        return answer.map(Json);
+    }
+    match collection(&segment)? {
+        Collection::Config(kind) => gw
+            .read(|s| s.get(kind, &key))
+            .await
+            .map(Json)
+            .ok_or(AdminError::NotFound),
+        Collection::Table(name) => tables::get(&gw, name, &key).map(Json),
+    }
 }
 
 async fn patch_one(
     AxumState(gw): Shared,
-    Keys((collection, key)): Keys<(String, String)>,
+    Keys((segment, key)): Keys<(String, String)>,
     headers: HeaderMap,
     Body(body): Body,
 ) -> Result<Json<Value>, AdminError> {
-    let kind = kind(&collection)?;
+    let kind = kind(&segment)?;
     let (input, lenient) = parse_body(&headers, &body)?;
     let env = gw.env.clone();
     gw.write(|s| s.update(kind, &key, input, lenient, &env))
@@ -486,11 +570,11 @@ async fn patch_one(
 
 async fn put_one(
     AxumState(gw): Shared,
-    Keys((collection, key)): Keys<(String, String)>,
+    Keys((segment, key)): Keys<(String, String)>,
     headers: HeaderMap,
     Body(body): Body,
 ) -> Result<Json<Value>, AdminError> {
-    let kind = kind(&collection)?;
+    let kind = kind(&segment)?;
     let (input, lenient) = parse_body(&headers, &body)?;
     let env = gw.env.clone();
     gw.write(|s| s.upsert(kind, &key, input, lenient, &env))
@@ -500,10 +584,79 @@ async fn put_one(
 
 async fn delete_one(
     AxumState(gw): Shared,
-    Keys((collection, key)): Keys<(String, String)>,
+    Keys((segment, key)): Keys<(String, String)>,
 ) -> Result<StatusCode, AdminError> {
-    let kind = kind(&collection)?;
-    gw.write(|s| s.delete(kind, &key)).await?;
+    match collection(&segment)? {
+        Collection::Config(kind) => {
+            gw.write(|s| s.delete(kind, &key)).await?;
+        }
+        Collection::Table(name) => tables::delete(&gw, name, &key)?,
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn get_nested(
+    AxumState(gw): Shared,
+    Keys((parent, key, child, child_key)): Keys<(String, String, String, String)>,
+) -> Result<Json<Value>, AdminError> {
+    let (parent, child) = nested(&parent, &child)?;
+    gw.read(|s| {
+        let scope = s.scope(parent, &key)?;
+        s.get_in(child, scope, &child_key)
+            .ok_or(AdminError::NotFound)
+    })
+    .await
+    .map(Json)
+}
+
+async fn patch_nested(
+    AxumState(gw): Shared,
+    Keys((parent, key, child, child_key)): Keys<(String, String, String, String)>,
+    headers: HeaderMap,
+    Body(body): Body,
+) -> Result<Json<Value>, AdminError> {
+    let (parent, child) = nested(&parent, &child)?;
+    let (input, lenient) = parse_body(&headers, &body)?;
+    let env = gw.env.clone();
+    gw.write(|s| {
+        let scope = s.scope(parent, &key)?;
+        s.update_in(child, scope, &child_key, input, lenient, &env)
+    })
+    .await
+    .map(Json)
+}
+
+async fn put_nested(
+    AxumState(gw): Shared,
+    Keys((parent, key, child, child_key)): Keys<(String, String, String, String)>,
+    headers: HeaderMap,
+    Body(body): Body,
+) -> Result<Json<Value>, AdminError> {
+    let (parent, child) = nested(&parent, &child)?;
+    let (input, lenient) = parse_body(&headers, &body)?;
+    let env = gw.env.clone();
+    gw.write(|s| {
+        let scope = s.scope(parent, &key)?;
+        s.upsert_in(child, scope, &child_key, input, lenient, &env)
+    })
+    .await
+    .map(Json)
+}
+
+async fn delete_nested(
+    AxumState(gw): Shared,
+    Keys((parent, key, child, child_key)): Keys<(String, String, String, String)>,
+) -> Result<StatusCode, AdminError> {
+    if let Some(answer) = groups::remove(&gw, &parent, &key, &child, &child_key).await {
+        return answer;
+    }
+    let (parent, child) = nested(&parent, &child)?;
+    gw.write(|s| {
+        let scope = s.scope(parent, &key)?;
+        // Kong answers 204 whether or not the child existed, but 404 for a missing parent.
+        s.delete_in(child, scope, &child_key)
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -4,6 +4,8 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::entities::consumer_groups;
+use crate::entities::dao::{self, Dao, Storage};
 use crate::error::AdminError;
 use crate::plugins::PluginEnv;
 use crate::store::{Kind, Scope, State};
@@ -23,6 +25,18 @@ const TOP_LEVEL: &[&str] = &[
 /// Deepest nesting a declarative document may have: serde's recursion limit, checked on YAML
 /// before parsing (see `yaml_depth`).
 const MAX_DEPTH: usize = 128;
+
+/// Kong credential kinds a declarative file may nest under a consumer: those no registered DAO
+/// declares are refused rather than silently ignored.
+const CREDENTIALS: &[&str] = &[
+    "acls",
+    "oauth2_credentials",
+    "keyauth_credentials",
+    "basicauth_credentials",
+    "jwt_secrets",
+    "hmacauth_credentials",
+    "mtls_auth_credentials",
+];
 
 /// Parses YAML or JSON text into a JSON value.
 pub fn parse_text(text: &str) -> Result<Value, AdminError> {
@@ -85,7 +99,7 @@ impl Loader<'_> {
             }
         }
         self.flattened.push(json!({
-            "entity_type": kind.as_str().trim_end_matches('s'),
+            "entity_type": kind.entity_name(),
             "entity_name": entity.get("name").or_else(|| entity.get("username")).cloned().unwrap_or(Value::Null),
             "entity": Value::Object(entity.clone()),
             "errors": errors,
@@ -136,6 +150,26 @@ fn strip_meta(mut m: Map<String, Value>) -> Map<String, Value> {
     m
 }
 
+fn id_of(created: &Value) -> Option<uuid::Uuid> {
+    created
+        .get("id")
+        .and_then(Value::as_str)
+        .and_then(|s| uuid::Uuid::parse_str(s).ok())
+}
+
+/// The configuration DAOs a declarative file may hold (top-level, and nested under a parent).
+fn config_daos() -> impl Iterator<Item = &'static Dao> {
+    dao::all().filter(|d| matches!(d.storage, Storage::Config))
+}
+
+/// Entities to create once their parents exist, with their path in the file.
+#[derive(Default)]
+struct Deferred {
+    routes: Vec<(String, Map<String, Value>, Scope)>,
+    plugins: Vec<(String, Map<String, Value>, Scope)>,
+    records: Vec<(String, &'static Dao, Map<String, Value>, Scope)>,
+}
+
 /// Builds a whole new state from a declarative document.
 pub fn load(doc: &Value, env: &PluginEnv) -> Result<State, AdminError> {
     let Value::Object(doc) = doc else {
@@ -162,7 +196,8 @@ pub fn load(doc: &Value, env: &PluginEnv) -> Result<State, AdminError> {
             ))
         }
     }
-    if let Some(unknown) = doc.keys().find(|k| !TOP_LEVEL.contains(&k.as_str())) {
+    let known = |k: &str| TOP_LEVEL.contains(&k) || config_daos().any(|d| d.name == k);
+    if let Some(unknown) = doc.keys().find(|k| !known(k)) {
         return Err(declarative_error(unknown, "unknown field".into()));
     }
     let mut loader = Loader {
@@ -172,14 +207,22 @@ pub fn load(doc: &Value, env: &PluginEnv) -> Result<State, AdminError> {
         flattened: Vec::new(),
     };
     let mut doc = doc.clone();
-    let top = |doc: &mut Map<String, Value>, key: &str| take_children(doc, key);
-    let services = top(&mut doc, "services").map_err(|e| declarative_error("services", e))?;
-    let consumers = top(&mut doc, "consumers").map_err(|e| declarative_error("consumers", e))?;
-    let routes = top(&mut doc, "routes").map_err(|e| declarative_error("routes", e))?;
-    let plugins = top(&mut doc, "plugins").map_err(|e| declarative_error("plugins", e))?;
+    let top = |doc: &mut Map<String, Value>, key: &str| {
+        take_children(doc, key).map_err(|e| declarative_error(key, e))
+    };
+    let services = top(&mut doc, "services")?;
+    let consumers = top(&mut doc, "consumers")?;
+    let routes = top(&mut doc, "routes")?;
+    let plugins = top(&mut doc, "plugins")?;
+    let mut deferred = Deferred::default();
+    for d in config_daos() {
+        for (i, r) in top(&mut doc, d.name)?.into_iter().enumerate() {
+            deferred
+                .records
+                .push((format!("{}.{i}", d.name), d, r, Scope::All));
+        }
+    }
 
-    let mut deferred_plugins: Vec<(String, Map<String, Value>, Scope)> = Vec::new();
-    let mut deferred_routes: Vec<(String, Map<String, Value>, Scope)> = Vec::new();
     for (i, mut service) in services.into_iter().enumerate() {
         let path = format!("services.{i}");
         let nested_routes = take_children(&mut service, "routes");
@@ -190,53 +233,101 @@ pub fn load(doc: &Value, env: &PluginEnv) -> Result<State, AdminError> {
                 .insert(path, json!("routes/plugins: expected arrays of records"));
             continue;
         };
-        let Some(created) = loader.create(path.clone(), Kind::Services, service, Scope::All) else {
-            continue;
-        };
-        let Some(id) = created
-            .get("id")
-            .and_then(Value::as_str)
-            .and_then(|s| uuid::Uuid::parse_str(s).ok())
+        let Some(id) = loader
+            .create(path.clone(), Kind::Services, service, Scope::All)
+            .as_ref()
+            .and_then(id_of)
         else {
             continue;
         };
         for (j, r) in nested_routes.into_iter().enumerate() {
-            deferred_routes.push((format!("{path}.routes.{j}"), r, Scope::Service(id)));
+            deferred
+                .routes
+                .push((format!("{path}.routes.{j}"), r, Scope::service(id)));
         }
         for (j, p) in nested_plugins.into_iter().enumerate() {
-            deferred_plugins.push((format!("{path}.plugins.{j}"), p, Scope::Service(id)));
+            deferred
+                .plugins
+                .push((format!("{path}.plugins.{j}"), p, Scope::service(id)));
         }
     }
-    for (i, consumer) in consumers.into_iter().enumerate() {
-        // Nested credentials/ACLs would be silently unenforced: refuse them.
-        let unsupported = [
-            "acls",
-            "keyauth_credentials",
-            "basicauth_credentials",
-            "jwt_secrets",
-            "oauth2_credentials",
-            "plugins",
-        ];
-        if let Some(key) = consumer.keys().find(|k| unsupported.contains(&k.as_str())) {
+    for (i, mut consumer) in consumers.into_iter().enumerate() {
+        let path = format!("consumers.{i}");
+        let unsupported =
+            |k: &&String| CREDENTIALS.contains(&k.as_str()) && dao::by_name(k).is_none();
+        if let Some(key) = consumer.keys().find(unsupported) {
             let message = format!(
-                "'{key}' is not supported by this gateway (only the Gluu plugins run here)"
+                "'{key}' is not supported by this gateway (it has no plugin for these credentials)"
             );
             loader
                 .fields
-                .insert(format!("consumers.{i}.{key}"), json!(message));
+                .insert(format!("{path}.{key}"), json!(message));
             continue;
         }
-        loader.create(
-            format!("consumers.{i}"),
-            Kind::Consumers,
-            consumer,
-            Scope::All,
-        );
+        let nested_plugins = take_children(&mut consumer, "plugins");
+        let groups = take_children(&mut consumer, "groups");
+        let (Ok(nested_plugins), Ok(groups)) = (nested_plugins, groups) else {
+            loader
+                .fields
+                .insert(path, json!("plugins/groups: expected arrays of records"));
+            continue;
+        };
+        let mut nested = Vec::new();
+        for d in config_daos() {
+            if Kind::Consumers.child_field(Kind::Dao(d)).is_none() || !consumer.contains_key(d.name)
+            {
+                continue;
+            }
+            match take_children(&mut consumer, d.name) {
+                Ok(children) => nested.push((d, children)),
+                Err(e) => {
+                    loader.fields.insert(format!("{path}.{}", d.name), json!(e));
+                }
+            }
+        }
+        let Some(id) = loader
+            .create(path.clone(), Kind::Consumers, consumer, Scope::All)
+            .as_ref()
+            .and_then(id_of)
+        else {
+            continue;
+        };
+        for (j, p) in nested_plugins.into_iter().enumerate() {
+            deferred
+                .plugins
+                .push((format!("{path}.plugins.{j}"), p, Scope::consumer(id)));
+        }
+        for (d, children) in nested {
+            for (j, r) in children.into_iter().enumerate() {
+                deferred.records.push((
+                    format!("{path}.{}.{j}", d.name),
+                    d,
+                    r,
+                    Scope::consumer(id),
+                ));
+            }
+        }
+        // Kong's `consumers[].groups: [{name: gold}]`: memberships by group name.
+        for (j, mut g) in groups.into_iter().enumerate() {
+            let group = g
+                .remove("name")
+                .or_else(|| g.remove("id"))
+                .unwrap_or(Value::Null);
+            let mut m = Map::new();
+            m.insert("consumer_group".into(), group);
+            m.insert("consumer".into(), json!({ "id": id }));
+            deferred.records.push((
+                format!("{path}.groups.{j}"),
+                &consumer_groups::MEMBERSHIPS,
+                m,
+                Scope::All,
+            ));
+        }
     }
     for (i, r) in routes.into_iter().enumerate() {
-        deferred_routes.push((format!("routes.{i}"), r, Scope::All));
+        deferred.routes.push((format!("routes.{i}"), r, Scope::All));
     }
-    for (path, mut route, scope) in deferred_routes {
+    for (path, mut route, scope) in std::mem::take(&mut deferred.routes) {
         let nested_plugins = match take_children(&mut route, "plugins") {
             Ok(p) => p,
             Err(e) => {
@@ -244,25 +335,32 @@ pub fn load(doc: &Value, env: &PluginEnv) -> Result<State, AdminError> {
                 continue;
             }
         };
-        let Some(created) = loader.create(path.clone(), Kind::Routes, route, scope) else {
-            continue;
-        };
-        let Some(id) = created
-            .get("id")
-            .and_then(Value::as_str)
-            .and_then(|s| uuid::Uuid::parse_str(s).ok())
+        let Some(id) = loader
+            .create(path.clone(), Kind::Routes, route, scope)
+            .as_ref()
+            .and_then(id_of)
         else {
             continue;
         };
         for (j, p) in nested_plugins.into_iter().enumerate() {
-            deferred_plugins.push((format!("{path}.plugins.{j}"), p, Scope::Route(id)));
+            deferred
+                .plugins
+                .push((format!("{path}.plugins.{j}"), p, Scope::route(id)));
         }
     }
     for (i, p) in plugins.into_iter().enumerate() {
-        deferred_plugins.push((format!("plugins.{i}"), p, Scope::All));
+        deferred
+            .plugins
+            .push((format!("plugins.{i}"), p, Scope::All));
     }
-    for (path, plugin, scope) in deferred_plugins {
+    for (path, plugin, scope) in std::mem::take(&mut deferred.plugins) {
         loader.create(path, Kind::Plugins, plugin, scope);
+    }
+    // Registry order puts groups before memberships; every record's parents exist by now.
+    let order = |d: &Dao| config_daos().position(|x| std::ptr::eq(x, d));
+    deferred.records.sort_by_key(|(_, d, _, _)| order(d));
+    for (path, d, record, scope) in deferred.records {
+        loader.create(path, Kind::Dao(d), record, scope);
     }
     if loader.fields.is_empty() {
         Ok(loader.state)
@@ -274,17 +372,22 @@ pub fn load(doc: &Value, env: &PluginEnv) -> Result<State, AdminError> {
     }
 }
 
-/// The state as a declarative document (`GET /config`).
+/// The state as a declarative document (`GET /config`): the core collections, then every
+/// exported DAO that has records (top-level, foreign keys by id).
 pub fn export(state: &State) -> Value {
-    let services: Vec<Value> = state.list(Kind::Services, Scope::All);
-    let routes: Vec<Value> = state.list(Kind::Routes, Scope::All);
-    let consumers: Vec<Value> = state.list(Kind::Consumers, Scope::All);
-    let plugins: Vec<Value> = state.list(Kind::Plugins, Scope::All);
-    json!({
-        "_format_version": "3.0",
-        "services": services,
-        "routes": routes,
-        "consumers": consumers,
-        "plugins": plugins,
-    })
+    let mut doc = Map::new();
+    doc.insert("_format_version".into(), json!("3.0"));
+    for kind in [Kind::Services, Kind::Routes, Kind::Consumers, Kind::Plugins] {
+        doc.insert(
+            kind.as_str().into(),
+            Value::Array(state.list(kind, Scope::All)),
+        );
+    }
+    for d in config_daos().filter(|d| d.export) {
+        let records = state.list(Kind::Dao(d), Scope::All);
+        if !records.is_empty() {
+            doc.insert(d.name.into(), Value::Array(records));
+        }
+    }
+    Value::Object(doc)
 }

@@ -13,6 +13,8 @@ use crate::entities::FieldErrors;
 pub enum AdminError {
     /// 404 `{"message":"Not found"}`.
     NotFound,
+    /// 404 with Kong's own message (`No plugin named 'x'`).
+    NotFoundNamed(String),
     /// 400 code 2.
     Schema(FieldErrors),
     /// 400 code 3: an entity with this primary key exists.
@@ -85,6 +87,11 @@ pub fn flatten(fields: &Map<String, Value>, prefix: &str, out: &mut Vec<String>)
         match v {
             Value::Object(inner) => flatten(inner, &key, out),
             Value::String(s) if k == "@entity" && prefix.is_empty() => out.push(s.clone()),
+            Value::Array(items) if k == "@entity" && prefix.is_empty() => out.extend(
+                items
+                    .iter()
+                    .map(|v| v.as_str().unwrap_or_default().to_owned()),
+            ),
             Value::String(s) => out.push(format!("{key}: {s}")),
             other => out.push(format!("{key}: {other}")),
         }
@@ -105,7 +112,7 @@ pub fn schema_message(fields: &Map<String, Value>) -> String {
 fn entity_errors_to_kong(fields: &FieldErrors) -> Value {
     let mut out = Map::new();
     for (k, v) in fields {
-        if k == "@entity" {
+        if k == "@entity" && !v.is_array() {
             out.insert(k.clone(), json!([v]));
         } else {
             out.insert(k.clone(), v.clone());
@@ -118,6 +125,9 @@ impl IntoResponse for AdminError {
     fn into_response(self) -> Response {
         let (status, body) = match self {
             AdminError::NotFound => (StatusCode::NOT_FOUND, json!({"message": "Not found"})),
+            AdminError::NotFoundNamed(message) => {
+                (StatusCode::NOT_FOUND, json!({ "message": message }))
+            }
             AdminError::Schema(fields) => (
                 StatusCode::BAD_REQUEST,
                 json!({"code": 2, "name": "schema violation", "message": schema_message(&fields),

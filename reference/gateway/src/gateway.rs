@@ -9,6 +9,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
+use crate::entities::Tables;
 use crate::error::AdminError;
 use crate::plugins::PluginEnv;
 use crate::runtime::Runtime;
@@ -24,6 +25,7 @@ pub struct Gateway {
     /// Settings plugins are built with.
     pub env: PluginEnv,
     clients: Mutex<HashMap<u64, HttpClient>>,
+    tables: Arc<Tables>,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -35,13 +37,25 @@ impl std::fmt::Debug for Gateway {
 impl Gateway {
     /// A gateway running `state`.
     pub fn new(state: State, env: PluginEnv) -> Self {
-        let runtime = Arc::new(Runtime::build(&state));
+        let tables = Arc::new(Tables::new());
+        let runtime = Arc::new(Runtime::build(&state, tables.clone()));
         Self {
             writer: tokio::sync::Mutex::new(state),
             runtime: RwLock::new(runtime),
             env,
             clients: Mutex::new(HashMap::new()),
+            tables,
         }
+    }
+
+    /// The runtime tables (issued tokens, codes), kept across configuration changes.
+    pub fn tables(&self) -> &Arc<Tables> {
+        &self.tables
+    }
+
+    fn install(&self, state: &State) {
+        self.tables.retain_referenced(state);
+        self.swap(Runtime::build(state, self.tables.clone()));
     }
 
     /// The current snapshot.
@@ -75,7 +89,7 @@ impl Gateway {
         let mut guard = self.writer.lock().await;
         let mut next = guard.clone();
         let out = f(&mut next)?;
-        self.swap(Runtime::build(&next));
+        self.install(&next);
         *guard = next;
         Ok(out)
     }
@@ -83,7 +97,7 @@ impl Gateway {
     /// Replaces the whole state (declarative load).
     pub async fn replace(&self, state: State) {
         let mut guard = self.writer.lock().await;
-        self.swap(Runtime::build(&state));
+        self.install(&state);
         *guard = state;
     }
 

@@ -36,6 +36,7 @@ pub mod proxy;
 pub mod router;
 pub mod rp;
 pub mod runtime;
+pub mod schema;
 pub mod store;
 mod yaml_depth;
 

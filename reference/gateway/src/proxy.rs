@@ -142,8 +142,9 @@ async fn handle(
         body,
         client,
         false,
-        runtime.consumers.clone(),
+        runtime.entities.clone(),
     );
+    access.set_target(route.id, service.id);
     if let Flow::Respond(reply) =
         plugins::run_chain(&runtime.chains[found.route], &mut access).await
     {

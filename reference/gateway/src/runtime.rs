@@ -1,12 +1,12 @@
 //! The immutable snapshot requests run under: compiled router, each route's plugin chain, the
-//! consumers index. A configuration change builds a new snapshot and swaps it in whole.
+//! entities plugins look up. A configuration change builds a new snapshot and swaps it in whole.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use uuid::Uuid;
 
-use crate::entities::{Consumers, Route, Service};
+use crate::entities::{Consumers, Entities, Route, Service, Tables};
 use crate::plugins::Plugin;
 use crate::router::Router;
 use crate::store::State;
@@ -20,15 +20,18 @@ pub struct Runtime {
     pub services: HashMap<Uuid, Service>,
     /// Compiled routes.
     pub router: Router,
-    /// Plugin chain of each route (same index as `routes`), highest priority first.
-    pub chains: Vec<Arc<[Arc<dyn Plugin>]>>,
-    /// Consumers for plugin lookups.
+    /// Plugin chain of each route (same index as `routes`).
+    pub chains: Vec<Arc<Chain>>,
+    /// Consumers for plugin lookups (also in [`Runtime::entities`]).
     pub consumers: Arc<Consumers>,
+    /// Every entity plugins look up: consumers, DAO indexes, runtime tables.
+    pub entities: Arc<Entities>,
 }
 
 impl Runtime {
-    /// Compiles `state`. Routes of disabled services are left out (Kong does not load them).
-    pub fn build(state: &State) -> Runtime {
+    /// Compiles `state` over the gateway's runtime `tables`. Routes of disabled services are
+    /// left out (Kong does not load them).
+    pub fn build(state: &State, tables: Arc<Tables>) -> Runtime {
         let services: HashMap<Uuid, Service> =
             state.services.iter().map(|s| (s.id, s.clone())).collect();
         let routes: Vec<Route> = state
@@ -41,41 +44,118 @@ impl Runtime {
             })
             .cloned()
             .collect();
-        let chains = routes.iter().map(|route| chain_for(state, route)).collect();
+        let chains = routes
+            .iter()
+            .map(|route| Arc::new(Chain::for_route(state, route)))
+            .collect();
+        let entities = Arc::new(Entities::build(state, tables));
         Runtime {
             router: Router::new(&routes),
             routes,
             services,
             chains,
-            consumers: Arc::new(Consumers::new(&state.consumers)),
+            consumers: entities.consumers().clone(),
+            entities,
         }
     }
 }
 
-/// Per plugin name the most specific enabled instance: route, then service, then global.
-fn chain_for(state: &State, route: &Route) -> Arc<[Arc<dyn Plugin>]> {
-    let service = route.service.map(|f| f.id);
-    let mut picked: HashMap<&str, (u8, Arc<dyn Plugin>)> = HashMap::new();
-    for p in state
-        .plugins
-        .iter()
-        .filter(|p| p.entity.enabled && p.entity.consumer.is_none())
-    {
-        let rank = match (p.entity.route, p.entity.service) {
-            (Some(r), _) if r.id == route.id => 3,
-            (Some(_), _) => continue,
-            (None, Some(s)) if Some(s.id) == service => 2,
-            (None, Some(_)) => continue,
-            (None, None) => 1,
-        };
-        let entry = picked
-            .entry(p.entity.name.as_str())
-            .or_insert((0, p.instance.clone()));
-        if rank > entry.0 {
-            *entry = (rank, p.instance.clone());
+/// Kong's plugin precedence (`docs/kong.md#plugin-precedence`): lower is more specific.
+fn rank(consumer: bool, route: bool, service: bool) -> u8 {
+    match (consumer, route, service) {
+        (true, true, true) => 1,
+        (true, true, false) => 3,
+        (true, false, true) => 4,
+        (false, true, true) => 7,
+        (true, false, false) => 8,
+        (false, true, false) => 10,
+        (false, false, true) => 11,
+        (false, false, false) => 12,
+    }
+}
+
+/// The instances of one plugin name that may apply to a route.
+#[derive(Debug)]
+struct Entry {
+    priority: i32,
+    /// The most specific instance not scoped to a consumer.
+    general: Option<(u8, Arc<dyn Plugin>)>,
+    /// The most specific instance per consumer.
+    by_consumer: HashMap<Uuid, (u8, Arc<dyn Plugin>)>,
+}
+
+impl Entry {
+    fn pick(&self, consumer: Option<Uuid>) -> Option<&Arc<dyn Plugin>> {
+        let scoped = consumer.and_then(|c| self.by_consumer.get(&c));
+        match (scoped, &self.general) {
+            (Some((a, p)), Some((b, _))) if a < b => Some(p),
+            (Some((_, p)), None) => Some(p),
+            (_, Some((_, p))) => Some(p),
+            (None, None) => None,
         }
     }
-    let mut chain: Vec<Arc<dyn Plugin>> = picked.into_values().map(|(_, p)| p).collect();
-    chain.sort_by_key(|p| std::cmp::Reverse(p.priority()));
-    chain.into()
+}
+
+/// A route's plugins by descending priority. Each name's instance is chosen when the request
+/// reaches it: an instance scoped to the consumer an earlier (higher-priority) plugin
+/// authenticated wins over a less specific one, as Kong re-evaluates its plugin iterator once
+/// the consumer is known.
+#[derive(Debug, Default)]
+pub struct Chain {
+    entries: Vec<Entry>,
+}
+
+impl Chain {
+    /// The chain of `route`: every enabled instance whose route and service scopes match it.
+    pub fn for_route(state: &State, route: &Route) -> Chain {
+        let service = route.service.map(|f| f.id);
+        let mut by_name: HashMap<&str, Entry> = HashMap::new();
+        for p in state.plugins.iter().filter(|p| p.entity.enabled) {
+            let e = &p.entity;
+            if e.route.is_some_and(|r| r.id != route.id)
+                || e.service.is_some_and(|s| Some(s.id) != service)
+            {
+                continue;
+            }
+            let r = rank(e.consumer.is_some(), e.route.is_some(), e.service.is_some());
+            let entry = by_name.entry(e.name.as_str()).or_insert_with(|| Entry {
+                priority: p.instance.priority(),
+                general: None,
+                by_consumer: HashMap::new(),
+            });
+            let slot = match e.consumer {
+                Some(c) => entry.by_consumer.get_mut(&c.id),
+                None => entry.general.as_mut(),
+            };
+            match slot {
+                Some(current) if current.0 <= r => {}
+                Some(current) => *current = (r, p.instance.clone()),
+                None => match e.consumer {
+                    Some(c) => {
+                        entry.by_consumer.insert(c.id, (r, p.instance.clone()));
+                    }
+                    None => entry.general = Some((r, p.instance.clone())),
+                },
+            }
+        }
+        let mut entries: Vec<Entry> = by_name.into_values().collect();
+        entries.sort_by_key(|e| std::cmp::Reverse(e.priority));
+        Chain { entries }
+    }
+
+    /// How many plugin names may run on the route.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether no plugin applies to the route.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The instance of the `i`-th plugin name for a request from `consumer` (none when only
+    /// other consumers have one).
+    pub fn pick(&self, i: usize, consumer: Option<Uuid>) -> Option<&Arc<dyn Plugin>> {
+        self.entries.get(i).and_then(|e| e.pick(consumer))
+    }
 }

@@ -1,4 +1,5 @@
-//! Kong entities (`docs/kong.md#entity-shapes`): shapes, defaults and input validation.
+//! Kong entities (`docs/kong.md#entity-shapes`): the four core kinds' shapes, defaults and input
+//! validation, and the registry of every other kind ([`dao`]).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -7,9 +8,14 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+pub mod consumer_groups;
+pub mod dao;
 pub mod reader;
+pub mod records;
+mod view;
 
 pub use reader::{FieldErrors, ForeignRef, Reader};
+pub use view::{Entities, Tables};
 
 /// Seconds since the Unix epoch.
 pub fn now() -> i64 {

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use crate::entities::consumer_groups::ConsumerGroup;
 use crate::entities::Consumer;
 
 /// The token an auth plugin authenticated the request with (`request_token` and
@@ -40,6 +41,22 @@ pub struct UserInfo(pub Arc<Value>);
 /// `acl` plugin judges.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthenticatedGroups(pub Arc<[String]>);
+
+/// Groups an authentication plugin authenticated the request with (Kong's
+/// `authenticated_groups`): openid-connect's `authenticated_groups_claim` sets them from a token
+/// claim. The `acl` plugin judges them instead of a consumer's ACL groups when there is no
+/// consumer, the consumer is anonymous, or `always_use_authenticated_groups` is on; the upstream
+/// then sees them in `X-Authenticated-Groups`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthenticatedGroups(pub Arc<[String]>);
+
+/// Consumer groups an authentication plugin mapped the request to (Kong's
+/// `kong.client.set_authenticated_consumer_groups`): openid-connect's `consumer_groups_claim`
+/// values, looked up with [`crate::entities::consumer_groups::ConsumerGroups::by_name`]. Without
+/// it an authenticated consumer's own memberships apply
+/// ([`super::AccessRequest::consumer_groups`]).
+#[derive(Debug, Clone)]
+pub struct AuthenticatedConsumerGroups(pub Arc<[Arc<ConsumerGroup>]>);
 
 /// Set when an auth plugin let the request through anonymously.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

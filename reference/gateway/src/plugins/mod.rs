@@ -37,12 +37,15 @@
 //!
 //! # Adding a plugin
 //!
-//! One module under `plugins/` exposing `NAME`, `PRIORITY` and a `configure(&Value,
-//! &PluginEnv) -> Result<Configured, ConfigError>` that validates the config (filling defaults,
-//! so the Admin API shows the effective config, and naming the offending field on error) and
-//! builds the instance; plus one match arm in [`configure`] and one entry in [`KNOWN`]. A config
-//! the plugin cannot enforce must be rejected here: the Admin API answers 400
-//! `schema violation` with `fields.config.<field>`, and a declarative config is refused whole.
+//! One module under `plugins/` exposing `NAME`, `PRIORITY`, its config schema (a
+//! [`PluginSchema`] built from `crate::schema` fields: the one description both validation and
+//! `GET /schemas/plugins/{name}` use) and a `configure(&Value, &PluginEnv) -> Result<Configured,
+//! ConfigError>` that validates the config against it (filling defaults, so the Admin API shows
+//! the effective config, and naming the offending field on error), checks what a schema cannot
+//! say, and builds the instance; plus one [`PluginSpec`] in [`REGISTRY`], listing the entity
+//! kinds the plugin declares (`entities::dao`). A config the plugin cannot enforce must be
+//! rejected here: the Admin API answers 400 `schema violation` with `fields.config.<field>`, and
+//! a declarative config is refused whole.
 //! Instances live as long as their plugin entity is unchanged, so per-instance caches (tokens,
 //! decisions, JWKS, protection token) survive unrelated configuration changes.
 
@@ -53,12 +56,17 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use serde_json::Value;
 
+use crate::entities::dao::Dao;
+use crate::runtime::Chain;
+use crate::schema::PluginSchema;
+
 pub mod context;
 pub mod custom_headers;
 pub mod gluu_oauth_auth;
 pub mod gluu_oauth_pep;
 pub mod gluu_openid_connect;
 pub mod openid_connect;
+pub mod oauth2_tokens;
 pub mod oxd;
 mod request;
 mod response;
@@ -129,28 +137,87 @@ impl fmt::Debug for PluginEnv {
     }
 }
 
-/// Names of the plugins this gateway can run, with their priorities.
-pub const KNOWN: &[(&str, i32)] = &[
-    (gluu_oauth_auth::NAME, gluu_oauth_auth::PRIORITY),
-    (gluu_oauth_pep::NAME, gluu_oauth_pep::PRIORITY),
-    (gluu_openid_connect::NAME, gluu_openid_connect::PRIORITY),
-    (openid_connect::NAME, openid_connect::PRIORITY),
-];
+/// One plugin the gateway can run: its name and priority, the schema its config is validated
+/// against (and that `GET /schemas/plugins/{name}` shows), how an instance is built, and the
+/// entity kinds (DAOs) it brings (`entities::dao`).
+pub struct PluginSpec {
+    /// The plugin's name in the Admin API.
+    pub name: &'static str,
+    /// Kong priority: higher runs first.
+    pub priority: i32,
+    /// The config schema.
+    pub schema: fn() -> &'static PluginSchema,
+    /// Validates a config (against [`PluginSpec::schema`] and whatever the schema cannot say)
+    /// and builds an instance.
+    pub configure: fn(&Value, &PluginEnv) -> Result<Configured, ConfigError>,
+    /// The entity kinds the plugin declares (its `daos.lua`).
+    pub daos: &'static [&'static Dao],
+}
 
-/// Validates `config` for the plugin `name` and builds an instance.
-pub fn configure(name: &str, config: &Value, env: &PluginEnv) -> Result<Configured, ConfigError> {
-    match name {
-        gluu_oauth_auth::NAME => gluu_oauth_auth::configure(config, env),
-        gluu_oauth_pep::NAME => gluu_oauth_pep::configure(config, env),
-        gluu_openid_connect::NAME => gluu_openid_connect::configure(config, env),
-        openid_connect::NAME => openid_connect::configure(config, env),
-        _ => Err(ConfigError::UnknownPlugin(name.to_owned())),
+impl fmt::Debug for PluginSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PluginSpec")
+            .field("name", &self.name)
+            .field("priority", &self.priority)
+            .finish_non_exhaustive()
     }
 }
 
-/// Runs `chain` (already in priority order) over `req`; the first response stops the chain.
-pub async fn run_chain(chain: &[Arc<dyn Plugin>], req: &mut AccessRequest) -> Flow {
-    for plugin in chain {
+/// Every plugin this gateway can run.
+pub static REGISTRY: &[PluginSpec] = &[
+    PluginSpec {
+        name: gluu_oauth_auth::NAME,
+        priority: gluu_oauth_auth::PRIORITY,
+        schema: gluu_oauth_auth::schema,
+        configure: gluu_oauth_auth::configure,
+        daos: &[],
+    },
+    PluginSpec {
+        name: gluu_oauth_pep::NAME,
+        priority: gluu_oauth_pep::PRIORITY,
+        schema: gluu_oauth_pep::schema,
+        configure: gluu_oauth_pep::configure,
+        daos: &[],
+    },
+    PluginSpec {
+        name: gluu_openid_connect::NAME,
+        priority: gluu_openid_connect::PRIORITY,
+        schema: gluu_openid_connect::config::schema,
+        configure: gluu_openid_connect::configure,
+        daos: &[],
+    },
+];
+
+/// The plugin named `name`.
+pub fn spec(name: &str) -> Option<&'static PluginSpec> {
+    REGISTRY.iter().find(|p| p.name == name)
+}
+
+/// The names of the plugins this gateway can run, in registry order.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    REGISTRY.iter().map(|p| p.name)
+}
+
+/// Validates `config` for the plugin `name` and builds an instance.
+pub fn configure(name: &str, config: &Value, env: &PluginEnv) -> Result<Configured, ConfigError> {
+    match spec(name) {
+        Some(p) => (p.configure)(config, env),
+        None => Err(ConfigError::UnknownPlugin(name.to_owned())),
+    }
+}
+
+/// Runs `chain` over `req` in priority order; the first response stops the chain. Each plugin's
+/// instance is chosen when the request reaches it, so a consumer authenticated by an earlier
+/// plugin selects its consumer-scoped instances.
+pub async fn run_chain(chain: &Chain, req: &mut AccessRequest) -> Flow {
+    for i in 0..chain.len() {
+        let consumer = req
+            .extensions()
+            .get::<context::AuthenticatedConsumer>()
+            .map(|c| c.0.id);
+        let Some(plugin) = chain.pick(i, consumer) else {
+            continue;
+        };
         if let Flow::Respond(response) = plugin.access(req).await {
             return Flow::Respond(response);
         }

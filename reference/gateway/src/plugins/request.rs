@@ -9,7 +9,12 @@ use http::header::{HeaderMap, HeaderValue, CONTENT_LENGTH, COOKIE, HOST, TRANSFE
 use http::{Extensions, Method};
 use http_body_util::{BodyExt, Limited};
 
-use crate::entities::Consumers;
+use uuid::Uuid;
+
+use super::context::{AuthenticatedConsumer, AuthenticatedConsumerGroups};
+use super::oauth2_tokens::IssuedToken;
+use crate::entities::consumer_groups::{ConsumerGroup, ConsumerGroups};
+use crate::entities::{Consumers, Entities};
 
 /// Why the body could not be buffered.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -44,7 +49,9 @@ pub struct AccessRequest {
     origin: String,
     extensions: Extensions,
     response_headers: HeaderMap,
-    consumers: Arc<Consumers>,
+    entities: Arc<Entities>,
+    route: Option<Uuid>,
+    service: Option<Uuid>,
 }
 
 impl std::fmt::Debug for AccessRequest {
@@ -69,7 +76,7 @@ impl AccessRequest {
         body: Body,
         client_addr: SocketAddr,
         secure: bool,
-        consumers: Arc<Consumers>,
+        entities: Arc<Entities>,
     ) -> Self {
         let query = path_and_query.split_once('?').map(|(_, q)| q.to_owned());
         let scheme = if secure { "https" } else { "http" };
@@ -90,8 +97,26 @@ impl AccessRequest {
             origin,
             extensions: Extensions::new(),
             response_headers: HeaderMap::new(),
-            consumers,
+            entities,
+            route: None,
+            service: None,
         }
+    }
+
+    /// Records the matched route and its service (the proxy does, before the plugins run).
+    pub fn set_target(&mut self, route: Uuid, service: Uuid) {
+        self.route = Some(route);
+        self.service = Some(service);
+    }
+
+    /// The matched route's id.
+    pub fn route_id(&self) -> Option<Uuid> {
+        self.route
+    }
+
+    /// The id of the service the request goes to.
+    pub fn service_id(&self) -> Option<Uuid> {
+        self.service
     }
 
     /// The method that will be sent upstream (as the client sent it unless a plugin changed it).
@@ -167,7 +192,49 @@ impl AccessRequest {
 
     /// Kong consumers of the configuration this request runs under.
     pub fn consumers(&self) -> &Arc<Consumers> {
-        &self.consumers
+        self.entities.consumers()
+    }
+
+    /// Every entity of the configuration this request runs under (consumers, DAO indexes,
+    /// runtime tables).
+    pub fn entities(&self) -> &Arc<Entities> {
+        &self.entities
+    }
+
+    /// The consumer groups of the configuration (lookups by name, a consumer's memberships).
+    pub fn consumer_group_index(&self) -> Option<&ConsumerGroups> {
+        self.entities.index::<ConsumerGroups>()
+    }
+
+    /// The consumer groups this request belongs to: those an authentication plugin mapped it
+    /// to ([`AuthenticatedConsumerGroups`]), else the authenticated consumer's memberships
+    /// (sorted by name), else none.
+    pub fn consumer_groups(&self) -> Arc<[Arc<ConsumerGroup>]> {
+        if let Some(groups) = self.extensions.get::<AuthenticatedConsumerGroups>() {
+            return groups.0.clone();
+        }
+        match (
+            self.extensions.get::<AuthenticatedConsumer>(),
+            self.consumer_group_index(),
+        ) {
+            (Some(consumer), Some(index)) => index.of_consumer(consumer.0.id),
+            _ => Arc::from(Vec::new()),
+        }
+    }
+
+    /// The Kong OAuth 2.0 token `access_token` (issued by this gateway's `oauth2` plugin), if it
+    /// exists, has not expired at `now` (Unix seconds), and may be used here: issued for this
+    /// request's service, or global.
+    pub fn kong_oauth2_token(&self, access_token: &str, now: i64) -> Option<IssuedToken> {
+        let token =
+            self.entities
+                .tables()
+                .oauth2_tokens()?
+                .find(access_token, &self.entities, now)?;
+        match token.service {
+            Some(service) if Some(service) != self.service => None,
+            _ => Some(token),
+        }
     }
 
     /// Buffers the body (at most `limit` bytes) and returns it; it is still sent upstream.
@@ -282,7 +349,7 @@ mod tests {
             Body::from(body),
             "127.0.0.1:1".parse().unwrap(),
             false,
-            Arc::new(Consumers::default()),
+            Arc::new(Entities::default()),
         )
     }
 

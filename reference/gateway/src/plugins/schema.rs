@@ -1,44 +1,37 @@
-//! Plugin config validation: Kong-style field errors and a reader that fills defaults.
+//! Plugin config validation: Kong-style field errors (`crate::schema`), the field types the Gluu
+//! plugins share, and the field-by-field reader openid-connect's config still uses (to be ported
+//! onto `crate::schema`).
 
 use serde_json::{Map, Value};
 use url::Url;
 
-/// One invalid config field.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldError {
-    /// Field path inside `config`, e.g. `oxd_id` or `custom_headers.1.format`.
-    pub field: String,
-    /// What is wrong, e.g. `required field missing`.
-    pub message: String,
+use crate::schema::{Field, Record};
+
+pub use crate::schema::{ConfigError, FieldError};
+
+/// A required absolute http(s) URL with a host (`oxd_url`, `op_url`).
+pub fn http_url() -> Field {
+    Field::string().required().len_min(1).validator(|v| {
+        match Url::parse(v.as_str().unwrap_or_default()) {
+            Ok(u) if (u.scheme() == "http" || u.scheme() == "https") && u.host().is_some() => {
+                Ok(())
+            }
+            Ok(_) => Err("missing host in url".into()),
+            Err(e) => Err(format!("invalid url: {e}")),
+        }
+    })
 }
 
-/// Why a plugin config was rejected.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ConfigError {
-    /// No plugin of that name exists.
-    #[error("plugin '{0}' not enabled; add it to the 'plugins' configuration property")]
-    UnknownPlugin(String),
-    /// Fields failed validation.
-    #[error("{}", display_fields(.0))]
-    Invalid(Vec<FieldError>),
-}
-
-fn display_fields(errors: &[FieldError]) -> String {
-    errors
-        .iter()
-        .map(|e| format!("config.{}: {}", e.field, e.message))
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
-impl ConfigError {
-    /// A single-field error.
-    pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
-        ConfigError::Invalid(vec![FieldError {
-            field: field.into(),
-            message: message.into(),
-        }])
-    }
+/// `record` with the oxd client fields every Gluu plugin starts with: `oxd_id`, `oxd_url`,
+/// `client_id`, `client_secret`, `op_url`.
+pub fn oxd_client(record: Record) -> Record {
+    let text = || Field::string().required().len_min(1);
+    record
+        .field("oxd_id", text())
+        .field("oxd_url", http_url())
+        .field("client_id", text())
+        .field("client_secret", text())
+        .field("op_url", http_url())
 }
 
 /// Reads a plugin's `config` object field by field, collecting every error and building the

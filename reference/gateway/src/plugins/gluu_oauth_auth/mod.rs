@@ -11,16 +11,18 @@ use http::header::{HeaderName, HeaderValue, AUTHORIZATION};
 use http::StatusCode;
 use regex::Regex;
 use serde_json::Value;
+use url::Url;
 
 use super::context::{
     self, Anonymous, AuthenticatedConsumer, AuthenticatedCredential, RequestToken,
 };
 use super::custom_headers::{unsigned_jwt, CustomHeaders};
 use super::oxd::OxdClient;
-use super::schema::{ConfigError, ConfigReader};
+use super::schema::{oxd_client, ConfigError};
 use super::{AccessRequest, Configured, Flow, Plugin, PluginEnv, PluginResponse};
 use crate::cache::ExpiringCache;
 use crate::entities::{Consumer, Consumers};
+use crate::schema::{Field, PluginSchema, Record};
 
 pub mod jwt;
 
@@ -144,44 +146,59 @@ impl std::fmt::Debug for OAuthAuth {
     }
 }
 
+/// The config schema (`docs/gluu-gateway.md#authentication-plugin-configuration`).
+pub fn schema() -> &'static PluginSchema {
+    static SCHEMA: LazyLock<PluginSchema> = LazyLock::new(|| {
+        PluginSchema::new(
+            oxd_client(Record::new())
+                .field("anonymous", Field::string().default(" "))
+                .field(
+                    "pass_credentials",
+                    Field::string()
+                        .default("pass")
+                        .one_of(&["pass", "hide", "phantom_token"]),
+                )
+                .field("consumer_mapping", Field::boolean().default(true))
+                .field(
+                    "custom_headers",
+                    Field::array(Field::json())
+                        .description("headers computed from the token data (header_name, value_lua_exp, format, sep, iterate)"),
+                ),
+        )
+    });
+    &SCHEMA
+}
+
 /// Validates the config (`docs/gluu-gateway.md#authentication-plugin-configuration`) and builds an
 /// instance.
 pub fn configure(config: &Value, env: &PluginEnv) -> Result<Configured, ConfigError> {
-    let mut r = ConfigReader::new(config)?;
-    let oxd_id = r.required_string("oxd_id");
-    let oxd_url = r.url("oxd_url");
-    let client_id = r.required_string("client_id");
-    let client_secret = r.required_string("client_secret");
-    let op_url = r.url("op_url");
-    let anonymous = r.string("anonymous", Some(" "));
-    let pass = r.one_of(
-        "pass_credentials",
-        &["pass", "hide", "phantom_token"],
-        "pass",
+    let effective = schema().validate(config, false);
+    let headers = CustomHeaders::parse(
+        effective.as_ref().map_or_else(
+            |_| config.get("custom_headers"),
+            |e| e.get("custom_headers"),
+        ),
+        HEADER_ROOTS,
     );
-    let consumer_mapping = r.boolean("consumer_mapping", true);
-    let custom = r.raw("custom_headers");
-    let headers = CustomHeaders::parse(custom.as_ref(), HEADER_ROOTS);
-    let effective = r.finish();
-    let (effective, headers) = match (effective, headers) {
+    let effective = match (effective, headers) {
         (Ok(e), Ok(h)) => (e, h),
-        (Err(ConfigError::Invalid(mut a)), Err(ConfigError::Invalid(b))) => {
-            a.extend(b);
-            return Err(ConfigError::Invalid(a));
-        }
+        (Err(a), Err(b)) => return Err(a.merge(b)),
         (Err(e), _) | (_, Err(e)) => return Err(e),
     };
-    let (
-        Some(oxd_id),
-        Some(oxd_url),
-        Some(client_id),
-        Some(client_secret),
-        Some(op_url),
-        Some(pass),
-    ) = (oxd_id, oxd_url, client_id, client_secret, op_url, pass)
+    let (effective, headers) = effective;
+    let text = |name: &str| effective[name].as_str().unwrap_or_default().to_owned();
+    let (oxd_id, client_id, client_secret, anonymous, pass) = (
+        text("oxd_id"),
+        text("client_id"),
+        text("client_secret"),
+        Some(text("anonymous")),
+        text("pass_credentials"),
+    );
+    let (Ok(oxd_url), Ok(op_url)) = (Url::parse(&text("oxd_url")), Url::parse(&text("op_url")))
     else {
         return Err(ConfigError::field("@entity", "incomplete configuration"));
     };
+    let consumer_mapping = effective["consumer_mapping"].as_bool().unwrap_or(true);
     let pass_credentials = match pass.as_str() {
         "hide" => PassCredentials::Hide,
         "phantom_token" => PassCredentials::PhantomToken,

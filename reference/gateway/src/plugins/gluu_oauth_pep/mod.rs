@@ -4,7 +4,7 @@
 //! per instance under everything the decision depends on: method, matched rule, path captures and
 //! token scopes.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use futures::future::BoxFuture;
 use gatecheck_policy::Expression;
@@ -12,9 +12,10 @@ use http::{Method, StatusCode};
 use serde_json::Value;
 
 use super::context::RequestToken;
-use super::schema::{ConfigError, ConfigReader};
+use super::schema::{oxd_client, ConfigError};
 use super::{AccessRequest, Configured, Flow, Plugin, PluginEnv, PluginResponse};
 use crate::cache::ExpiringCache;
+use crate::schema::{Field, PluginSchema, Record};
 
 /// Plugin name in the Admin API.
 pub const NAME: &str = "gluu-oauth-pep";
@@ -79,25 +80,40 @@ pub fn parse_expression(value: &Value) -> Result<Option<Expression>, String> {
     Ok(Some(expr))
 }
 
+/// The config schema (`docs/gluu-gateway.md#pep-configuration`).
+pub fn schema() -> &'static PluginSchema {
+    static SCHEMA: LazyLock<PluginSchema> = LazyLock::new(|| {
+        PluginSchema::new(
+            oxd_client(Record::new())
+                .field("deny_by_default", Field::boolean().default(true))
+                .field(
+                    "oauth_scope_expression",
+                    Field::json().description(
+                        "Gluu Gateway's path/method/scope expression (JSON, or JSON text)",
+                    ),
+                ),
+        )
+    });
+    &SCHEMA
+}
+
 /// Validates the config (`docs/gluu-gateway.md#pep-configuration`) and builds an instance.
 pub fn configure(config: &Value, env: &PluginEnv) -> Result<Configured, ConfigError> {
-    let mut r = ConfigReader::new(config)?;
-    r.required_string("oxd_id");
-    r.url("oxd_url");
-    r.required_string("client_id");
-    r.required_string("client_secret");
-    r.url("op_url");
-    let deny_by_default = r.boolean("deny_by_default", true);
-    let raw = r.raw("oauth_scope_expression").unwrap_or(Value::Null);
-    let expression = match parse_expression(&raw) {
-        Ok(e) => Some(e),
-        Err(message) => {
-            r.error("oauth_scope_expression", message);
-            None
-        }
+    let effective = schema().validate(config, false);
+    let raw = match &effective {
+        Ok(e) => e.get("oauth_scope_expression"),
+        Err(_) => config.get("oauth_scope_expression"),
+    }
+    .cloned()
+    .unwrap_or(Value::Null);
+    let expression = parse_expression(&raw)
+        .map_err(|message| ConfigError::field("oauth_scope_expression", message));
+    let (effective, expression) = match (effective, expression) {
+        (Ok(e), Ok(x)) => (e, x),
+        (Err(a), Err(b)) => return Err(a.merge(b)),
+        (Err(e), _) | (_, Err(e)) => return Err(e),
     };
-    let effective = r.finish()?;
-    let expression = expression.flatten();
+    let deny_by_default = effective["deny_by_default"].as_bool().unwrap_or(true);
     Ok(Configured {
         config: effective,
         plugin: Arc::new(OAuthPep {

@@ -1,15 +1,20 @@
 //! The plugin's configuration (`docs/gluu-gateway.md#openid-connect-plugin-configuration`) and its
 //! validation.
 //!
-//! Read with the gateway's [`ConfigReader`] so every invalid field is reported Kong-style
-//! (`config.<field>`) and the Admin API shows the effective config with defaults filled in.
+//! Validated against the plugin's [`schema`] (so `GET /schemas/plugins/gluu-openid-connect`
+//! describes exactly what is checked), then the checks a schema cannot express; every invalid
+//! field is reported Kong-style (`config.<field>`) and the Admin API shows the effective config
+//! with defaults filled in.
+
+use std::sync::LazyLock;
 
 use gatecheck_policy::Expression;
 use serde_json::Value;
 use url::Url;
 
 use super::tokens::Ages;
-use crate::plugins::schema::{ConfigError, ConfigReader};
+use crate::plugins::schema::{http_url, ConfigError, FieldError};
+use crate::schema::{Field, PluginSchema, Record};
 
 /// `gluu-openid-connect` configuration, field names as GG's schema.
 #[derive(Debug, Clone)]
@@ -51,157 +56,188 @@ pub enum PostLogout {
     Url(Url),
 }
 
+/// The config schema (`docs/gluu-gateway.md#openid-connect-plugin-configuration`).
+pub fn schema() -> &'static PluginSchema {
+    static SCHEMA: LazyLock<PluginSchema> = LazyLock::new(|| {
+        let text = || Field::string().required().len_min(1);
+        PluginSchema::new(
+            Record::new()
+                .field("oxd_id", text())
+                .field("client_id", text())
+                .field("client_secret", text())
+                .field("oxd_url", http_url())
+                .field("op_url", http_url())
+                .field("authorization_redirect_path", text().validator(plain_path))
+                .field("logout_path", Field::string().validator(plain_path))
+                .field(
+                    "post_logout_redirect_path_or_url",
+                    Field::string().validator(path_or_url),
+                )
+                .field(
+                    "requested_scopes",
+                    Field::array(Field::string().validator(scope_name)).comma_separated(),
+                )
+                .field("max_id_token_age", seconds())
+                .field("max_id_token_auth_age", seconds())
+                .field(
+                    "required_acrs_expression",
+                    Field::json()
+                        .description("Gluu Gateway's path/method/ACR expression (JSON, or JSON text)")
+                        .validator(acrs_valid),
+                )
+                .field(
+                    "restore_original_auth_params",
+                    Field::boolean().default(false),
+                )
+                .field(
+                    "custom_headers",
+                    Field::array(Field::json()).description(
+                        "headers computed from the token data (header_name, value_lua_exp, format, sep, iterate)",
+                    ),
+                ),
+        )
+    });
+    &SCHEMA
+}
+
 impl Config {
     /// Reads and validates `value`; returns the config and the effective config (defaults
     /// filled in) for the Admin API. Every invalid field is reported.
     pub fn from_value(value: &Value) -> Result<(Config, Value), ConfigError> {
-        let mut r = ConfigReader::new(value)?;
-        let oxd_id = r.required_string("oxd_id");
-        let client_id = r.required_string("client_id");
-        let client_secret = r.required_string("client_secret");
-        let oxd_url = r.url("oxd_url");
-        let op_url = r.url("op_url").map(|_| ());
-        let op_url_text = value
-            .get("op_url")
-            .and_then(Value::as_str)
-            .map(str::to_owned);
-        let redirect_path = r.required_string("authorization_redirect_path");
-        if let Some(p) = &redirect_path {
-            check_path(&mut r, "authorization_redirect_path", p);
+        let effective = schema().validate(value, false)?;
+        let text = |name: &str| effective[name].as_str().map(str::to_owned);
+        let mut errors = Vec::new();
+        let redirect_path = text("authorization_redirect_path").unwrap_or_default();
+        let logout_path = text("logout_path");
+        if logout_path.as_deref() == Some(redirect_path.as_str()) {
+            errors.push(FieldError {
+                field: "logout_path".into(),
+                message: "must differ from authorization_redirect_path".into(),
+            });
         }
-        let logout_path = r.optional_string("logout_path");
-        if let Some(p) = &logout_path {
-            check_path(&mut r, "logout_path", p);
-            if Some(p) == redirect_path.as_ref() {
-                r.error(
-                    "logout_path",
-                    "must differ from authorization_redirect_path",
-                );
-            }
+        let post_logout = text("post_logout_redirect_path_or_url").map(|p| match Url::parse(&p) {
+            Ok(url) if !p.starts_with('/') => PostLogout::Url(url),
+            _ => PostLogout::Path(p),
+        });
+        let acrs = acrs_of(&mut errors, &effective["required_acrs_expression"]);
+        if !errors.is_empty() {
+            return Err(ConfigError::Invalid(errors));
         }
-        let post_logout = match r.optional_string("post_logout_redirect_path_or_url") {
-            None => None,
-            Some(p) if p.starts_with('/') => {
-                check_path(&mut r, "post_logout_redirect_path_or_url", &p);
-                Some(PostLogout::Path(p))
-            }
-            Some(u) => match Url::parse(&u) {
-                Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
-                    Some(PostLogout::Url(url))
-                }
-                _ => {
-                    r.error(
-                        "post_logout_redirect_path_or_url",
-                        "must be a path starting with / or an absolute http(s) URL",
-                    );
-                    None
-                }
-            },
-        };
-        let requested_scopes = scopes(&mut r);
-        let max_id_token_age = seconds(&mut r, "max_id_token_age");
-        let max_id_token_auth_age = seconds(&mut r, "max_id_token_auth_age");
-        let acrs = match r.raw("required_acrs_expression") {
-            None => None,
-            Some(Value::String(text)) => match serde_json::from_str::<Value>(&text) {
-                Ok(v) => compile_acrs(&mut r, &v),
-                Err(e) => {
-                    r.error("required_acrs_expression", format!("invalid JSON: {e}"));
-                    None
-                }
-            },
-            Some(v) => compile_acrs(&mut r, &v),
-        };
-        let restore_original_auth_params = r.boolean("restore_original_auth_params", false);
-        let custom_headers = r.raw("custom_headers");
-        let effective = r.finish()?;
-        // `finish` succeeded, so every required field above was read.
+        let oxd_url = text("oxd_url").and_then(|u| Url::parse(&u).ok());
         let missing = || ConfigError::field("@entity", "invalid config");
         let config = Config {
-            oxd_id: oxd_id.ok_or_else(missing)?,
-            client_id: client_id.ok_or_else(missing)?,
-            client_secret: client_secret.ok_or_else(missing)?,
+            oxd_id: text("oxd_id").ok_or_else(missing)?,
+            client_id: text("client_id").ok_or_else(missing)?,
+            client_secret: text("client_secret").ok_or_else(missing)?,
             oxd_url: oxd_url.ok_or_else(missing)?,
-            op_url: op_url.and(op_url_text).ok_or_else(missing)?,
-            authorization_redirect_path: redirect_path.ok_or_else(missing)?,
+            op_url: text("op_url").ok_or_else(missing)?,
+            authorization_redirect_path: redirect_path,
             logout_path,
             post_logout,
-            requested_scopes,
+            requested_scopes: effective["requested_scopes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|s| s.as_str().map(str::to_owned))
+                .collect(),
             ages: Ages {
-                max_id_token_age: max_id_token_age.ok_or_else(missing)?,
-                max_id_token_auth_age: max_id_token_auth_age.ok_or_else(missing)?,
+                max_id_token_age: effective["max_id_token_age"].as_i64().ok_or_else(missing)?,
+                max_id_token_auth_age: effective["max_id_token_auth_age"]
+                    .as_i64()
+                    .ok_or_else(missing)?,
             },
             acrs,
-            restore_original_auth_params,
-            custom_headers,
+            restore_original_auth_params: effective["restore_original_auth_params"]
+                .as_bool()
+                .unwrap_or(false),
+            custom_headers: Some(effective["custom_headers"].clone()).filter(|v| !v.is_null()),
         };
         Ok((config, effective))
     }
 }
 
-/// `requested_scopes`: an array of scope strings, or a comma-separated string (form bodies).
-fn scopes(r: &mut ConfigReader<'_>) -> Vec<String> {
-    const FIELD: &str = "requested_scopes";
-    let scopes: Vec<String> = match r.raw(FIELD) {
-        None => Vec::new(),
-        Some(Value::Array(items)) => {
-            let mut scopes = Vec::new();
-            for item in items {
-                match item {
-                    Value::String(s) => scopes.push(s),
-                    _ => {
-                        r.error(FIELD, "expected an array of strings");
-                        return Vec::new();
-                    }
-                }
-            }
-            scopes
-        }
-        Some(Value::String(s)) => s.split(',').map(|p| p.trim().to_owned()).collect(),
-        Some(_) => {
-            r.error(FIELD, "expected an array of strings");
-            return Vec::new();
-        }
-    };
-    if let Some(bad) = scopes.iter().find(|s| s.is_empty() || s.contains(' ')) {
-        r.error(
-            FIELD,
-            format!("invalid scope {bad:?}: scopes are non-empty and contain no spaces"),
-        );
-    }
-    scopes
+/// A required positive number of seconds.
+fn seconds() -> Field {
+    Field::integer().required().validator(|v| match v.as_i64() {
+        Some(n) if n > 0 => Ok(()),
+        _ => Err("value must be a positive integer (seconds)".into()),
+    })
 }
 
-/// A required positive number of seconds (a JSON integer or a numeric string from a form).
-fn seconds(r: &mut ConfigReader<'_>, field: &str) -> Option<i64> {
-    let value = match r.raw(field) {
-        None => {
-            r.error(field, "required field missing");
-            return None;
-        }
-        Some(Value::Number(n)) => n.as_i64(),
-        Some(Value::String(s)) => s.trim().parse::<i64>().ok(),
-        Some(_) => None,
-    };
+fn scope_name(v: &Value) -> Result<(), String> {
+    match v.as_str() {
+        Some(s) if s.is_empty() || s.contains(' ') => Err(format!(
+            "invalid scope {s:?}: scopes are non-empty and contain no spaces"
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn plain_path(v: &Value) -> Result<(), String> {
+    let value = v.as_str().unwrap_or_default();
+    if !value.starts_with('/') {
+        Err("must be a path starting with /".into())
+    } else if value.contains(['?', '#', ' ']) {
+        Err("must be a plain path (no query, fragment or spaces)".into())
+    } else {
+        Ok(())
+    }
+}
+
+fn path_or_url(v: &Value) -> Result<(), String> {
+    let value = v.as_str().unwrap_or_default();
+    if value.starts_with('/') {
+        return plain_path(v);
+    }
+    match Url::parse(value) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(()),
+        _ => Err("must be a path starting with / or an absolute http(s) URL".into()),
+    }
+}
+
+/// The schema's check of `required_acrs_expression`, so that its errors are reported with every
+/// other field's.
+fn acrs_valid(value: &Value) -> Result<(), String> {
+    let mut errors = Vec::new();
+    acrs_of(&mut errors, value);
+    match errors.into_iter().next() {
+        Some(e) => Err(e.message),
+        None => Ok(()),
+    }
+}
+
+/// The expression `value` holds (JSON, or JSON text), or its errors.
+fn acrs_of(errors: &mut Vec<FieldError>, value: &Value) -> Option<Expression> {
     match value {
-        Some(v) if v > 0 => Some(v),
-        _ => {
-            r.error(field, "value must be a positive integer (seconds)");
-            None
-        }
+        Value::Null => None,
+        Value::String(text) => match serde_json::from_str::<Value>(text) {
+            Ok(v) => compile_acrs(errors, &v),
+            Err(e) => {
+                errors.push(FieldError {
+                    field: "required_acrs_expression".into(),
+                    message: format!("invalid JSON: {e}"),
+                });
+                None
+            }
+        },
+        v => compile_acrs(errors, v),
     }
 }
 
 /// Validates with GG's expression checks (the policy engine also checks `required_acrs`), then
 /// what GG left to runtime: ACR names without spaces, `no_auth` a boolean.
-fn compile_acrs(r: &mut ConfigReader<'_>, value: &Value) -> Option<Expression> {
+fn compile_acrs(errors: &mut Vec<FieldError>, value: &Value) -> Option<Expression> {
     const FIELD: &str = "required_acrs_expression";
+    let mut fail = |message: String| {
+        errors.push(FieldError {
+            field: FIELD.into(),
+            message,
+        });
+        None
+    };
     let expression = match Expression::from_value(value) {
         Ok(e) => e,
-        Err(e) => {
-            r.error(FIELD, e.message);
-            return None;
-        }
+        Err(e) => return fail(e.message),
     };
     for (i, item) in value.as_array().into_iter().flatten().enumerate() {
         let conditions = item.get("conditions").and_then(Value::as_array);
@@ -213,36 +249,24 @@ fn compile_acrs(r: &mut ConfigReader<'_>, value: &Value) -> Option<Expression> {
                 .flatten()
                 .any(|v| v.as_str().is_none_or(|s| s.is_empty() || s.contains(' ')));
             if bad_acr {
-                r.error(
-                    FIELD,
-                    format!("{at}: required_acrs must be ACR names (non-empty, no spaces)"),
-                );
-                return None;
+                return fail(format!(
+                    "{at}: required_acrs must be ACR names (non-empty, no spaces)"
+                ));
             }
             if condition
                 .get("no_auth")
                 .is_some_and(|v| !v.is_boolean() && !v.is_null())
             {
-                r.error(FIELD, format!("{at}: no_auth must be a boolean"));
-                return None;
+                return fail(format!("{at}: no_auth must be a boolean"));
             }
         }
     }
     Some(expression)
 }
 
-fn check_path(r: &mut ConfigReader<'_>, field: &str, value: &str) {
-    if !value.starts_with('/') {
-        r.error(field, "must be a path starting with /");
-    } else if value.contains(['?', '#', ' ']) {
-        r.error(field, "must be a plain path (no query, fragment or spaces)");
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plugins::schema::FieldError;
     use serde_json::json;
 
     fn base() -> Value {
@@ -322,10 +346,12 @@ mod tests {
             ("client_secret", json!("")),
             ("restore_original_auth_params", json!("maybe")),
         ] {
-            assert_eq!(
-                only_error(with(field, value.clone())).field,
-                field,
-                "{value}"
+            // An array element's error names the element (`requested_scopes.2`), as the
+            // schema reports every nested field.
+            let at = only_error(with(field, value.clone())).field;
+            assert!(
+                at == field || at.starts_with(&format!("{field}.")),
+                "{value}: {at}"
             );
         }
     }
@@ -335,7 +361,9 @@ mod tests {
         let mut v = with("max_id_token_age", json!("60"));
         v["requested_scopes"] = json!("openid, email");
         v["restore_original_auth_params"] = json!("true");
-        let (c, _) = Config::from_value(&v).unwrap();
+        // A form body's values are read as the schema's types before the plugin sees them.
+        let coerced = schema().validate(&v, true).unwrap();
+        let (c, _) = Config::from_value(&coerced).unwrap();
         assert_eq!(c.ages.max_id_token_age, 60);
         assert_eq!(c.requested_scopes, ["openid", "email"]);
         assert!(c.restore_original_auth_params);
