@@ -566,7 +566,7 @@ plugins:
     assert_eq!(on_service["data"][0]["name"], "gluu-oauth-auth");
 
     let with_acls =
-        "_format_version: \"3.0\"\nconsumers: [{username: alex, acls: [{group: gold}]}]";
+        "_format_version: \"3.0\"\nconsumers: [{username: alex, keyauth_credentials: [{key: k}]}]";
     let resp = client()
         .post(format!("{admin}/config"))
         .body(with_acls)
@@ -575,7 +575,7 @@ plugins:
         .unwrap();
     assert_eq!(resp.status(), 400);
     let e = json_of(resp).await;
-    assert!(e["fields"]["consumers.0.acls"]
+    assert!(e["fields"]["consumers.0.keyauth_credentials"]
         .as_str()
         .unwrap()
         .contains("not supported"));

@@ -60,6 +60,7 @@ use crate::entities::dao::Dao;
 use crate::runtime::Chain;
 use crate::schema::PluginSchema;
 
+pub mod acl;
 pub mod context;
 pub mod custom_headers;
 pub mod gluu_oauth_auth;
@@ -185,6 +186,13 @@ pub static REGISTRY: &[PluginSpec] = &[
         schema: gluu_openid_connect::config::schema,
         configure: gluu_openid_connect::configure,
         daos: &[],
+    },
+    PluginSpec {
+        name: acl::NAME,
+        priority: acl::PRIORITY,
+        schema: acl::schema,
+        configure: acl::configure,
+        daos: &[&acl::ACLS],
     },
 ];
 
