@@ -546,7 +546,7 @@ fn openid_connect(c: &mut Criterion) {
                     Body::empty(),
                     client_addr,
                     false,
-                    runtime_state.consumers.clone(),
+                    runtime_state.entities.clone(),
                 );
                 match run_chain(chain, &mut req).await {
                     Flow::Continue => {}

@@ -689,8 +689,8 @@ impl State {
         let Some(spec) = plugins::spec(&entity.name) else {
             return Err(config_errors(ConfigError::UnknownPlugin(entity.name)));
         };
-        let schema = (spec.schema)();
-        if entity.consumer.is_some() && !schema.consumer_scope {
+        let schema = spec.schema.map(|s| s());
+        if entity.consumer.is_some() && !schema.is_some_and(|s| s.consumer_scope) {
             let mut fields = FieldErrors::new();
             fields.insert(
                 "consumer".into(),
@@ -698,7 +698,7 @@ impl State {
             );
             return Err(AdminError::Schema(fields));
         }
-        if lenient {
+        if let (true, Some(schema)) = (lenient, schema) {
             // Form bodies carry every value as text: read it as the schema's types first.
             entity.config = schema
                 .validate(&entity.config, true)

@@ -11,7 +11,8 @@ use crate::error::AdminError;
 /// A plugin's schema.
 pub(super) async fn plugin(Path(name): Path<String>) -> Result<Json<Value>, AdminError> {
     crate::plugins::spec(&name)
-        .map(|p| Json((p.schema)().kong_json()))
+        .and_then(|p| p.schema)
+        .map(|schema| Json(schema().kong_json()))
         .ok_or_else(|| AdminError::NotFoundNamed(format!("No plugin named '{name}'")))
 }
 

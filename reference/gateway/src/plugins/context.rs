@@ -37,11 +37,6 @@ pub struct AuthenticatedCredential {
 #[derive(Debug, Clone)]
 pub struct UserInfo(pub Arc<Value>);
 
-/// Kong's "authenticated groups" (`openid-connect`'s `authenticated_groups_claim`), which the
-/// `acl` plugin judges.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuthenticatedGroups(pub Arc<[String]>);
-
 /// Groups an authentication plugin authenticated the request with (Kong's
 /// `authenticated_groups`): openid-connect's `authenticated_groups_claim` sets them from a token
 /// claim. The `acl` plugin judges them instead of a consumer's ACL groups when there is no

@@ -66,8 +66,8 @@ pub mod custom_headers;
 pub mod gluu_oauth_auth;
 pub mod gluu_oauth_pep;
 pub mod gluu_openid_connect;
-pub mod openid_connect;
 pub mod oauth2_tokens;
+pub mod openid_connect;
 pub mod oxd;
 mod request;
 mod response;
@@ -146,8 +146,9 @@ pub struct PluginSpec {
     pub name: &'static str,
     /// Kong priority: higher runs first.
     pub priority: i32,
-    /// The config schema.
-    pub schema: fn() -> &'static PluginSchema,
+    /// The config schema; `None` for a plugin whose config is still read field by field
+    /// (`openid-connect`): it has no `GET /schemas/plugins/{name}` yet.
+    pub schema: Option<fn() -> &'static PluginSchema>,
     /// Validates a config (against [`PluginSpec::schema`] and whatever the schema cannot say)
     /// and builds an instance.
     pub configure: fn(&Value, &PluginEnv) -> Result<Configured, ConfigError>,
@@ -169,28 +170,35 @@ pub static REGISTRY: &[PluginSpec] = &[
     PluginSpec {
         name: gluu_oauth_auth::NAME,
         priority: gluu_oauth_auth::PRIORITY,
-        schema: gluu_oauth_auth::schema,
+        schema: Some(gluu_oauth_auth::schema),
         configure: gluu_oauth_auth::configure,
         daos: &[],
     },
     PluginSpec {
         name: gluu_oauth_pep::NAME,
         priority: gluu_oauth_pep::PRIORITY,
-        schema: gluu_oauth_pep::schema,
+        schema: Some(gluu_oauth_pep::schema),
         configure: gluu_oauth_pep::configure,
         daos: &[],
     },
     PluginSpec {
         name: gluu_openid_connect::NAME,
         priority: gluu_openid_connect::PRIORITY,
-        schema: gluu_openid_connect::config::schema,
+        schema: Some(gluu_openid_connect::config::schema),
         configure: gluu_openid_connect::configure,
+        daos: &[],
+    },
+    PluginSpec {
+        name: openid_connect::NAME,
+        priority: openid_connect::PRIORITY,
+        schema: None,
+        configure: openid_connect::configure,
         daos: &[],
     },
     PluginSpec {
         name: acl::NAME,
         priority: acl::PRIORITY,
-        schema: acl::schema,
+        schema: Some(acl::schema),
         configure: acl::configure,
         daos: &[&acl::ACLS],
     },
