@@ -204,6 +204,22 @@ struct Live {
     protection: String,
 }
 
+/// The redirect URIs in [`STRINGS`] are well-formed loopback URLs with nothing listening: as a
+/// top-level `op_host` they send oxd to an OP that is not there, which oxd answers as real oxd
+/// does (500 `internal_error`, the OP's failure, not the input's), so they are pointed at the OP.
+fn point_op_host_at_the_op(body: Vec<u8>, op_host: &str) -> Vec<u8> {
+    let Ok(Value::Object(mut map)) = serde_json::from_slice::<Value>(&body) else {
+        return body;
+    };
+    match map.get("op_host").and_then(Value::as_str) {
+        Some(host) if host == CALLBACK || host == LOGGED_OUT => {
+            map.insert("op_host".into(), json!(op_host));
+            serde_json::to_vec(&Value::Object(map)).unwrap()
+        }
+        _ => body,
+    }
+}
+
 async fn send(
     oxd: &gatecheck_oxd::Handle,
     op_host: &str,
@@ -221,6 +237,7 @@ async fn send(
             .into_bytes(),
         Err(_) => c.body.clone(),
     };
+    let body = point_op_host_at_the_op(body, op_host);
     let mut request = reqwest::Client::new()
         .request(
             c.method.parse().unwrap(),
