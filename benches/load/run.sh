@@ -15,8 +15,6 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 ROUNDS=3 DURATION=10 CONNECTIONS=32 SMOKE=0 ONLY=all BIN=""
-OIDC_PROVIDER_VERSION=9.13.3
-NPM_CACHE=${GATECHECK_NPM_CACHE:-$HOME/.cache/gatecheck/npm}
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -62,17 +60,9 @@ if ! ensure apache2 apache2 || { [ ! -e /usr/lib/apache2/modules/mod_auth_openid
     APACHE=0
 fi
 NODE=1
-if ! ensure node nodejs || ! ensure npm npm; then
-    echo "SKIPPED: node oidc-provider (install nodejs npm)"
-    NODE=0
-elif [ ! -d "$NPM_CACHE/node_modules/oidc-provider" ] ||
-     ! grep -q "\"version\": \"$OIDC_PROVIDER_VERSION\"" "$NPM_CACHE/node_modules/oidc-provider/package.json"; then
-    say "installing oidc-provider@$OIDC_PROVIDER_VERSION into $NPM_CACHE"
-    mkdir -p "$NPM_CACHE"
-    [ -f "$NPM_CACHE/package.json" ] || echo '{"name":"gatecheck-load-peers","private":true}' > "$NPM_CACHE/package.json"
-    (cd "$NPM_CACHE" && npm install --no-audit --no-fund --silent "oidc-provider@$OIDC_PROVIDER_VERSION" >/dev/null 2>&1) ||
-        { echo "SKIPPED: node oidc-provider (npm install oidc-provider@$OIDC_PROVIDER_VERSION failed)"; NODE=0; }
-fi
+# shellcheck source=benches/load/oidc-provider.sh
+. "$HERE/oidc-provider.sh"
+ensure_oidc_provider || NODE=0
 
 if [ -z "$BIN" ]; then
     # The smoke run reuses the test build; real numbers need a release build.

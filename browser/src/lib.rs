@@ -4,7 +4,8 @@
 //! and OP hosts), records every hop, parses pages with `scraper`, fills and submits forms by
 //! field name (hidden fields such as CSRF tokens carried over), auto-submits form_post pages, and
 //! enrolls an [`Authenticator`] from a QR code image. [`driver`] walks the reference OP's login,
-//! enrolment, one-time password and consent pages by their field names.
+//! enrolment, one-time password and consent pages by their field names; [`generic`] walks any
+//! OP's (Keycloak, Gluu Server, node oidc-provider) the way a person finds them.
 //!
 //! With [`BrowserBuilder::chromium`] the same [`Browser`] runs in a real headless Chromium
 //! ([`chromium`]): the same calls, the pages and hops read from what went over the wire, and a
@@ -15,6 +16,7 @@
 mod authenticator;
 pub mod chromium;
 pub mod driver;
+pub mod generic;
 mod page;
 pub mod record;
 mod scripted;

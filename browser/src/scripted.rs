@@ -460,6 +460,18 @@ impl Browser {
         self.navigate(form_request(&form, fields)).await
     }
 
+    /// Fills and submits `form` (one of the current page's, found by
+    /// [`crate::generic`] or [`Page::forms`]) like [`Browser::submit`].
+    pub async fn submit_form(
+        &self,
+        form: &Form,
+        values: &[(&str, &str)],
+        button: Option<&str>,
+    ) -> Result<Page, BrowserError> {
+        let fields = form.submission(values, button)?;
+        self.navigate(form_request(form, fields)).await
+    }
+
     /// [`Browser::submit`] that also ticks checkboxes / chooses radio buttons (name, value).
     pub async fn submit_ticking(
         &self,

@@ -78,6 +78,8 @@ pub struct GateWorld {
     pub authenticator: Option<Authenticator>,
     /// The last one-time password the user entered successfully or not.
     pub last_otp: Option<String>,
+    /// The features' user who last logged in at the OP (`admin`).
+    pub logged_in_as: Option<String>,
     /// The last token response (from oxd or the OP).
     pub token: Option<Response>,
     /// The last response of a call through the gateway.
@@ -121,6 +123,7 @@ impl GateWorld {
             browser: None,
             authenticator: None,
             last_otp: None,
+            logged_in_as: None,
             token: None,
             response: None,
             admin: None,

@@ -292,6 +292,26 @@ async fn gluu_gateway_features_run_against_separate_processes_configured_through
         stdout.contains("SKIPPED: @needs-otp-enrollment"),
         "{stdout}"
     );
+    // The same OP as "some other product": its pages are driven by the generic driver (the
+    // form with a password input, the allow button) and its texts are not matched exactly.
+    let other = std::fs::read_to_string(&target)
+        .unwrap()
+        .replace("product: gatecheck\n", "product: other\n");
+    let other = write(dir.path(), "other.yml", &other);
+    let (out, stdout, stderr) = run(&[
+        "run",
+        "--target",
+        other.to_str().unwrap(),
+        features("stepped_up_authentication.feature")
+            .to_str()
+            .unwrap(),
+    ]);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("4 passed, 0 failed, 4 skipped"),
+        "{stdout}{stderr}"
+    );
+
     // What the harness added through the Admin API is gone again.
     let client = reqwest::Client::new();
     for collection in ["services", "routes", "plugins", "consumers"] {
@@ -305,4 +325,87 @@ async fn gluu_gateway_features_run_against_separate_processes_configured_through
             .unwrap();
         assert_eq!(list["data"], serde_json::json!([]), "{collection}: {list}");
     }
+}
+
+#[test]
+fn a_preconfigured_gateway_is_only_read_and_scenarios_that_configure_one_are_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = op_config(dir.path());
+    let (_op, op) = start(
+        &[
+            "op",
+            "--config",
+            config.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        1,
+    );
+    let kong = write(
+        dir.path(),
+        "kong.yml",
+        "_format_version: \"3.0\"\nservices:\n  - name: echo\n    url: http://127.0.0.1:9\n    routes: [{name: echo, paths: [/echo]}]\n",
+    );
+    let (_gw, gw) = start(
+        &[
+            "gateway",
+            "--config",
+            kong.to_str().unwrap(),
+            "--proxy-listen",
+            "127.0.0.1:0",
+            "--admin-listen",
+            "127.0.0.1:0",
+        ],
+        2,
+    );
+    let target = write(
+        dir.path(),
+        "preconfigured.yml",
+        &format!(
+            "op: {{issuer: \"{}\", product: gatecheck}}\n\
+             gateway: {{proxy: \"{}\", admin: \"{}\", preconfigured: true}}\n",
+            op[0], gw[0], gw[1]
+        ),
+    );
+    let (out, stdout, stderr) = run(&["target", "check", target.to_str().unwrap()]);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("admin (read only: preconfigured)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("enabled plugins: "), "{stdout}");
+    assert!(stdout.contains("gluu-oauth-pep"), "{stdout}");
+    assert!(
+        stdout.contains("no  @needs-gateway-admin: the gateway is preconfigured"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("yes @needs-gluu-plugins"), "{stdout}");
+
+    let (out, stdout, stderr) = run(&[
+        "run",
+        "--target",
+        target.to_str().unwrap(),
+        features("architecture.feature").to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("0 passed, 0 failed, 7 skipped"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "the gateway is preconfigured: the harness does not change its configuration"
+        ),
+        "{stdout}"
+    );
+    // Nothing was added to (or removed from) the gateway's own configuration.
+    let services = get_text(&format!("{}/services", gw[1]));
+    assert!(services.contains("\"name\":\"echo\""), "{services}");
+    assert!(!services.contains("oauth-demo"), "{services}");
+}
+
+/// The body of a GET, from a test that is not async.
+fn get_text(url: &str) -> String {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async { reqwest::get(url).await.unwrap().text().await.unwrap() })
 }

@@ -5,8 +5,15 @@ use cucumber::{then, when};
 use scraper::{Html, Selector};
 
 use super::check;
-use crate::browser::{driver, Page};
+use crate::browser::{driver, generic, Page};
+use crate::target::OpProduct;
 use crate::world::GateWorld;
+
+/// Whether the OP's pages are gatecheck's own, driven by their ids and field names; any other
+/// OP's pages are driven by [`generic`] (the form with a password input, the allow button).
+fn own_pages(w: &GateWorld) -> anyhow::Result<bool> {
+    Ok(w.target()?.op.product == OpProduct::Gatecheck)
+}
 
 fn page(w: &GateWorld) -> anyhow::Result<Page> {
     Ok(w.browser
@@ -97,24 +104,41 @@ async fn not_sent_to_op(w: &mut GateWorld) -> anyhow::Result<()> {
 #[then("the OP asks for a username and password")]
 async fn asks_for_password(w: &mut GateWorld) -> anyhow::Result<()> {
     let p = page(w)?;
-    check!(
-        p.form(Some(driver::LOGIN_FORM)).is_ok(),
-        "no login form: {}",
-        describe(&p)
-    );
+    let asks = if own_pages(w)? {
+        p.form(Some(driver::LOGIN_FORM)).is_ok()
+    } else {
+        matches!(generic::ask(&p)?, generic::Ask::Login { .. })
+    };
+    check!(asks, "no login form: {}", describe(&p));
     Ok(())
 }
 
 #[when(expr = "the user logs in as {string} with password {string}")]
 async fn log_in(w: &mut GateWorld, user: String, password: String) -> anyhow::Result<()> {
-    let (user, password) = w.target()?.login(&user, &password)?;
-    driver::log_in(w.browser()?, &user, &password).await?;
+    let (username, typed) = w.target()?.login(&user, &password)?;
+    let own = own_pages(w)?;
+    w.logged_in_as = Some(user);
+    if own {
+        driver::log_in(w.browser()?, &username, &typed).await?;
+    } else {
+        generic::log_in(w.browser()?, &username, &typed).await?;
+    }
     Ok(())
 }
 
 #[then(expr = "the OP asks to allow {string}")]
 async fn asks_consent(w: &mut GateWorld, scopes: String) -> anyhow::Result<()> {
     let p = page(w)?;
+    if !own_pages(w)? {
+        // Other OPs name scopes in their own words ("User profile"): the consent form is what
+        // every product shows.
+        check!(
+            matches!(generic::ask(&p)?, generic::Ask::Consent { .. }),
+            "no consent form: {}",
+            describe(&p)
+        );
+        return Ok(());
+    }
     check!(
         p.form(Some(driver::CONSENT_FORM)).is_ok(),
         "no consent form: {}",
@@ -132,14 +156,21 @@ async fn asks_consent(w: &mut GateWorld, scopes: String) -> anyhow::Result<()> {
 
 #[when("the user allows the requested permissions")]
 async fn allow(w: &mut GateWorld) -> anyhow::Result<()> {
-    driver::consent(w.browser()?, true).await?;
+    consent(w, true).await
+}
+
+async fn consent(w: &mut GateWorld, allow: bool) -> anyhow::Result<()> {
+    if own_pages(w)? {
+        driver::consent(w.browser()?, allow).await?;
+    } else {
+        generic::consent(w.browser()?, allow).await?;
+    }
     Ok(())
 }
 
 #[when("the user denies the requested permissions")]
 async fn deny(w: &mut GateWorld) -> anyhow::Result<()> {
-    driver::consent(w.browser()?, false).await?;
-    Ok(())
+    consent(w, false).await
 }
 
 #[then("the OP asks the user to enroll an authenticator")]
@@ -187,24 +218,47 @@ async fn enrolled_for(w: &mut GateWorld, user: String, issuer: String) -> anyhow
 #[then("the OP asks for a one-time password")]
 async fn asks_otp(w: &mut GateWorld) -> anyhow::Result<()> {
     let p = page(w)?;
-    check!(
-        p.form(Some(driver::OTP_FORM)).is_ok(),
-        "no one-time password form: {}",
-        describe(&p)
-    );
+    let asks = if own_pages(w)? {
+        p.form(Some(driver::OTP_FORM)).is_ok()
+    } else {
+        matches!(generic::ask(&p)?, generic::Ask::Otp { .. })
+    };
+    check!(asks, "no one-time password form: {}", describe(&p));
     Ok(())
 }
 
 async fn enter_code(w: &mut GateWorld, code: String) -> anyhow::Result<()> {
     w.last_otp = Some(code.clone());
-    driver::enter_code(w.browser()?, &code).await?;
+    if own_pages(w)? {
+        driver::enter_code(w.browser()?, &code).await?;
+    } else {
+        generic::enter_code(w.browser()?, &code).await?;
+    }
     Ok(())
 }
 
-fn authenticator(w: &GateWorld) -> anyhow::Result<&crate::browser::Authenticator> {
-    w.authenticator
-        .as_ref()
-        .ok_or_else(|| anyhow::anyhow!("no authenticator has been enrolled in this scenario"))
+/// The authenticator enrolled in this scenario or, for a target user enrolled beforehand
+/// (`otp_secret` in the target file), that user's.
+fn authenticator(w: &mut GateWorld) -> anyhow::Result<&crate::browser::Authenticator> {
+    if w.authenticator.is_none() {
+        let known = match &w.logged_in_as {
+            Some(name) => w
+                .target()?
+                .user(name)?
+                .otp_secret
+                .as_deref()
+                .map(|secret| crate::target::authenticator_for(name, secret))
+                .transpose()?,
+            None => None,
+        };
+        w.authenticator = known;
+    }
+    w.authenticator.as_ref().ok_or_else(|| {
+        anyhow::anyhow!(
+            "no authenticator has been enrolled in this scenario (a target file gives an \
+             enrolled user's op.users[].otp_secret)"
+        )
+    })
 }
 
 #[when("the user enters the one-time password from the authenticator")]
@@ -231,7 +285,23 @@ async fn replay_otp(w: &mut GateWorld) -> anyhow::Result<()> {
 #[then(expr = "the OP says {string}")]
 async fn op_says(w: &mut GateWorld, message: String) -> anyhow::Result<()> {
     let p = page(w)?;
-    let error = p.text_of(driver::ERROR)?.unwrap_or_default();
+    let product = w.target()?.op.product;
+    if !product.gluu_messages() {
+        // Another product words it its own way: what every OP shows is an error on the page
+        // that asks again.
+        let error = generic::error_text(&p)?;
+        check!(
+            error.is_some() && !matches!(generic::ask(&p)?, generic::Ask::Nothing),
+            "the OP shows no error on a form (expected one like {message:?}); page: {}",
+            describe(&p)
+        );
+        return Ok(());
+    }
+    let error = if own_pages(w)? {
+        p.text_of(driver::ERROR)?.unwrap_or_default()
+    } else {
+        generic::error_text(&p)?.unwrap_or_default()
+    };
     check!(
         error.contains(&message),
         "the OP's error is {error:?}; page: {}",

@@ -372,6 +372,37 @@ upstreams: {api: "http://127.0.0.1:3000"}
     }
 
     #[test]
+    fn the_shipped_target_files_parse() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../targets");
+        let mut seen = Vec::new();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "yml") {
+                let f = TargetFile::load(&path).unwrap_or_else(|e| panic!("{e:#}"));
+                seen.push(f.name().to_owned());
+            }
+        }
+        seen.sort();
+        assert_eq!(seen, ["keycloak", "kong-keycloak"]);
+        let realm: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.join("keycloak/kong-realm.json")).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(realm["clients"][0]["clientId"], "kong");
+        assert_eq!(realm["users"][0]["username"], "alex");
+        let mappers: Vec<&str> = realm["clients"][0]["protocolMappers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|m| m["protocolMapper"].as_str())
+            .collect();
+        assert_eq!(
+            mappers,
+            ["oidc-audience-mapper", "oidc-hardcoded-claim-mapper"]
+        );
+    }
+
+    #[test]
     fn a_missing_file_is_named() {
         let err = TargetFile::load(Path::new("/no/such/target.yml")).unwrap_err();
         assert!(err.to_string().contains("/no/such/target.yml"), "{err}");
