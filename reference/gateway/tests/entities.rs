@@ -184,7 +184,12 @@ async fn schemas_are_the_ones_configs_are_validated_with() {
     let c = client();
     let (status, _) = send(c.get(format!("{admin}/plugins/enabled"))).await;
     assert_eq!(status, 200);
-    for name in ["gluu-oauth-auth", "gluu-oauth-pep", "gluu-openid-connect"] {
+    for name in [
+        "gluu-oauth-auth",
+        "gluu-oauth-pep",
+        "gluu-openid-connect",
+        "openid-connect",
+    ] {
         let (status, schema) = send(c.get(format!("{admin}/schemas/plugins/{name}"))).await;
         assert_eq!(status, 200, "{name}");
         let fields = schema["fields"].as_array().unwrap();

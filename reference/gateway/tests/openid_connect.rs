@@ -442,3 +442,168 @@ async fn bad_configs_are_schema_violations_naming_the_field() {
         "{body}"
     );
 }
+
+fn config_fields(schema: &Value) -> Vec<(String, Value)> {
+    let config = schema["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|f| f.get("config"))
+        .unwrap_or_else(|| panic!("no config in {schema}"));
+    config["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f.as_object().unwrap().clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_schema_endpoint_is_the_declaration_configs_are_validated_with() {
+    let gw = gateway_with(json!({"_format_version": "3.0"})).await;
+    let admin = gw.admin_url();
+    let c = client();
+    let resp = c
+        .get(format!("{admin}/schemas/plugins/openid-connect"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let schema: Value = resp.json().await.unwrap();
+    let fields = config_fields(&schema);
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, f)| f.clone())
+            .unwrap_or_else(|| panic!("{name} not declared"))
+    };
+    assert_eq!(field("issuer")["required"], true);
+    assert_eq!(field("auth_methods")["type"], "array");
+    assert_eq!(
+        field("auth_methods")["elements"]["one_of"],
+        json!([
+            "session",
+            "bearer",
+            "kong_oauth2",
+            "introspection",
+            "userinfo",
+            "refresh_token",
+            "password",
+            "client_credentials",
+            "authorization_code"
+        ])
+    );
+    assert_eq!(field("timeout")["type"], "number");
+    assert_eq!(field("timeout")["default"], 10000);
+    assert_eq!(
+        field("session_cookie_same_site")["one_of"],
+        json!(["Strict", "Lax", "None", "Default"])
+    );
+    assert_eq!(field("upstream_headers")["elements"]["type"], "record");
+    assert_eq!(field("consumer_claims")["elements"]["type"], "array");
+
+    // The plugin created with only an issuer shows exactly the declared fields, each with
+    // the declared default (or null).
+    let resp = c
+        .post(format!("{admin}/plugins"))
+        .json(&json!({"name": "openid-connect", "config": {"issuer": "http://op.example/realms/master"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    let created: Value = resp.json().await.unwrap();
+    let config = created["config"].as_object().unwrap();
+    assert_eq!(config.len(), fields.len(), "{created}");
+    for (name, f) in &fields {
+        let expected = if name == "issuer" {
+            json!("http://op.example/realms/master")
+        } else {
+            f.get("default").cloned().unwrap_or(Value::Null)
+        };
+        assert_eq!(config[name], expected, "{name}");
+    }
+
+    // What the schema says is required is what the Admin API requires.
+    let resp = c
+        .post(format!("{admin}/plugins"))
+        .json(&json!({"name": "openid-connect", "config": {}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["name"], "schema violation");
+    assert_eq!(
+        body["fields"]["config"],
+        json!({"issuer": "required field missing"})
+    );
+}
+
+#[tokio::test]
+async fn every_violation_names_its_field_and_nothing_is_applied() {
+    let gw = gateway_with(json!({"_format_version": "3.0"})).await;
+    let admin = gw.admin_url();
+    let c = client();
+    let cases = [
+        (json!({"timeout": 0}), "timeout", "value should be between 1 and 3600000"),
+        (json!({"session_cookie_same_site": "Sometimes"}), "session_cookie_same_site", "expected one of: Strict, Lax, None, Default"),
+        (json!({"client_auth": ["tls_client_auth"]}), "client_auth.1", "expected one of: client_secret_basic, client_secret_post, client_secret_jwt, private_key_jwt, none"),
+        (json!({"token_endpoint": "/token"}), "token_endpoint", "invalid url: relative URL without a base"),
+        (json!({"consumer_by": ["email"]}), "consumer_by.1", "expected one of: id, username, custom_id"),
+        (json!({"leeway": -1}), "leeway", "value should be between 0 and 86400"),
+        (json!({"hide_credentials": "yes"}), "hide_credentials", "expected a boolean"),
+        (json!({"consumer_claims": [[]]}), "consumer_claims.1", "length must be at least 1"),
+        (json!({"upstream_headers": [{"header": "X User", "path": ["sub"]}]}), "upstream_headers.1.header", "invalid header name"),
+        (json!({"redis": {}}), "redis", "unknown field"),
+        (json!({"bearer_token_param_type": ["cookie"]}), "bearer_token_cookie_name", "required field missing when bearer_token_param_type has cookie"),
+        (json!({"client_auth": ["private_key_jwt"]}), "client_auth", "private_key_jwt needs client_jwk, which this gateway does not support; use client_secret_jwt, client_secret_basic or client_secret_post"),
+    ];
+    for (extra, field, message) in cases {
+        let mut config = json!({"issuer": "http://op.example"});
+        config
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        let resp = c
+            .post(format!("{admin}/plugins"))
+            .json(&json!({"name": "openid-connect", "config": config}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 400, "{extra}");
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(body["name"], "schema violation", "{body}");
+        assert_eq!(body["fields"]["config"][field], message, "{extra}: {body}");
+    }
+    let plugins: Value = c
+        .get(format!("{admin}/plugins"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(plugins["data"], json!([]), "nothing half-applied");
+}
+
+#[tokio::test]
+async fn a_form_body_is_read_with_the_schemas_types() {
+    let gw = gateway_with(json!({"_format_version": "3.0"})).await;
+    let resp = client()
+        .post(format!("{}/plugins", gw.admin_url()))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("name=openid-connect&config.issuer=http%3A%2F%2Fop.example&config.auth_methods=password&config.timeout=5000&config.hide_credentials=false&config.scopes_required=openid%20email")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    let created: Value = resp.json().await.unwrap();
+    assert_eq!(created["config"]["auth_methods"], json!(["password"]));
+    assert_eq!(created["config"]["timeout"], 5000);
+    assert_eq!(created["config"]["hide_credentials"], false);
+    assert_eq!(
+        created["config"]["scopes_required"],
+        json!(["openid email"])
+    );
+}

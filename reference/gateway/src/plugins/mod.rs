@@ -146,8 +146,8 @@ pub struct PluginSpec {
     pub name: &'static str,
     /// Kong priority: higher runs first.
     pub priority: i32,
-    /// The config schema; `None` for a plugin whose config is still read field by field
-    /// (`openid-connect`): it has no `GET /schemas/plugins/{name}` yet.
+    /// The config schema; `None` only for a plugin without a declared schema, whose
+    /// `GET /schemas/plugins/{name}` is then 404 saying so (every registered plugin has one).
     pub schema: Option<fn() -> &'static PluginSchema>,
     /// Validates a config (against [`PluginSpec::schema`] and whatever the schema cannot say)
     /// and builds an instance.
@@ -191,7 +191,7 @@ pub static REGISTRY: &[PluginSpec] = &[
     PluginSpec {
         name: openid_connect::NAME,
         priority: openid_connect::PRIORITY,
-        schema: None,
+        schema: Some(openid_connect::schema::schema),
         configure: openid_connect::configure,
         daos: &[],
     },
@@ -239,4 +239,16 @@ pub async fn run_chain(chain: &Chain, req: &mut AccessRequest) -> Flow {
         }
     }
     Flow::Continue
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_registered_plugin_declares_its_schema() {
+        for spec in REGISTRY {
+            assert!(spec.schema.is_some(), "{} has no schema", spec.name);
+        }
+    }
 }

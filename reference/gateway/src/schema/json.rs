@@ -62,8 +62,9 @@ fn field(f: &Field) -> Value {
         }
         Type::Record(r) => {
             out.insert("fields".into(), fields(r));
-            if !r.checks.is_empty() {
-                out.insert("entity_checks".into(), checks(&r.checks));
+            let list = checks(&r.checks);
+            if list.as_array().is_some_and(|l| !l.is_empty()) {
+                out.insert("entity_checks".into(), list);
             }
         }
         Type::Foreign { reference, cascade } => {
@@ -94,7 +95,7 @@ pub(crate) fn checks(list: &[Check]) -> Value {
                     "then_field": then_field,
                     "then_match": {"required": true},
                 }})),
-                Check::Custom(_) => None,
+                Check::Custom(_) | Check::CustomOn(..) => None,
             })
             .collect(),
     )
@@ -113,8 +114,9 @@ pub(crate) fn plugin(schema: &PluginSchema) -> Value {
     list.push(json!({"config": field(&Field::record(schema.config.clone()).required())}));
     let mut out = Map::new();
     out.insert("fields".into(), Value::Array(list));
-    if !schema.checks.is_empty() {
-        out.insert("entity_checks".into(), checks(&schema.checks));
+    let list = checks(&schema.checks);
+    if list.as_array().is_some_and(|l| !l.is_empty()) {
+        out.insert("entity_checks".into(), list);
     }
     Value::Object(out)
 }

@@ -314,6 +314,9 @@ pub enum Check {
     },
     /// A check of the whole record, reported on the record itself.
     Custom(RecordValidator),
+    /// A check of the whole record whose failure is the named field's fault (e.g. a field
+    /// required only when another one holds some value), reported on that field.
+    CustomOn(&'static str, RecordValidator),
 }
 
 impl Check {
@@ -325,6 +328,11 @@ impl Check {
     /// [`Check::AtLeastOneOf`].
     pub fn at_least_one_of(fields: &[&'static str]) -> Check {
         Check::AtLeastOneOf(fields.to_vec())
+    }
+
+    /// [`Check::CustomOn`]: `check` over the whole record, its error reported on `field`.
+    pub fn custom_on(field: &'static str, check: RecordValidator) -> Check {
+        Check::CustomOn(field, check)
     }
 
     /// [`Check::Conditional`] with a required `then_field`.

@@ -242,3 +242,37 @@ fn parse_gives_the_typed_config() {
     assert!(!acl.hide);
     assert_eq!(effective["allow"], Value::Null);
 }
+
+#[test]
+fn a_custom_check_can_blame_one_field() {
+    fn cookie_needs_name(r: &serde_json::Map<String, Value>) -> Result<(), String> {
+        let wants = r["where"]
+            .as_array()
+            .is_some_and(|w| w.contains(&json!("cookie")));
+        if wants && r["cookie_name"].is_null() {
+            Err("required field missing".into())
+        } else {
+            Ok(())
+        }
+    }
+    let schema = Record::new()
+        .field(
+            "where",
+            Field::array(Field::string()).default(json!(["header"])),
+        )
+        .field("cookie_name", Field::string())
+        .check(Check::custom_on("cookie_name", cookie_needs_name));
+    assert!(schema.validate(&json!({}), false).is_ok());
+    let err = schema
+        .validate(&json!({"where": ["cookie"]}), false)
+        .unwrap_err();
+    assert_eq!(
+        fields_of(err),
+        [("cookie_name".into(), "required field missing".into())]
+    );
+    // Custom checks have no declarative form in Kong's JSON.
+    assert_eq!(
+        PluginSchema::new(schema).kong_json()["fields"][2]["config"].get("entity_checks"),
+        None
+    );
+}

@@ -174,6 +174,11 @@ pub(crate) fn checks(
                     error(errors, at.to_owned(), message);
                 }
             }
+            Check::CustomOn(field, check) => {
+                if let Err(message) = check(record) {
+                    error(errors, join(path, field), message);
+                }
+            }
         }
     }
 }

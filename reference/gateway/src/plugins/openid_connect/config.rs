@@ -1,42 +1,16 @@
-//! The plugin's configuration: Kong 3.x field names and defaults (`docs/kong.md`), validated
-//! whole, every wrong field named. Fields Kong has but this gateway cannot enforce are refused
-//! as unknown rather than silently ignored.
+//! The plugin's configuration as the plugin reads it: the typed view of a config that the
+//! declared schema ([`super::schema`], Kong 3.x names and defaults, `docs/kong.md`) accepted.
+//! Validation, defaults and `GET /schemas/plugins/openid-connect` all come from that one
+//! declaration; this module only turns the effective JSON into types.
 
+use serde::Deserialize;
 use serde_json::Value;
 use url::Url;
 
-use crate::plugins::schema::{ConfigError, ConfigReader};
+use super::schema::{header_name, schema, split_token_header, DOWNSTREAM_FIELDS, UPSTREAM_FIELDS};
+use crate::plugins::schema::ConfigError;
 
-/// The auth methods, in Kong's fixed search order (`docs/kong.md#credential-search-order`).
-pub const AUTH_METHODS: [&str; 9] = [
-    "session",
-    "bearer",
-    "kong_oauth2",
-    "introspection",
-    "userinfo",
-    "refresh_token",
-    "password",
-    "client_credentials",
-    "authorization_code",
-];
-
-const PARAM_TYPES: [&str; 3] = ["header", "query", "body"];
-const CLIENT_AUTH: [&str; 5] = [
-    "client_secret_basic",
-    "client_secret_post",
-    "client_secret_jwt",
-    "private_key_jwt",
-    "none",
-];
-const GRANTS: [&str; 7] = [
-    "password",
-    "client_credentials",
-    "authorization_code",
-    "refresh_token",
-    "session",
-    "introspection",
-    "userinfo",
-];
+pub use super::schema::AUTH_METHODS;
 
 /// Where a credential may be looked for.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -250,467 +224,312 @@ impl Config {
     }
 }
 
-fn optional_url(r: &mut ConfigReader<'_>, name: &str) -> Option<Url> {
-    let s = r.optional_string(name)?;
-    match Url::parse(&s) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Some(u),
-        Ok(_) => {
-            r.error(name, "missing host in url");
-            None
-        }
-        Err(e) => {
-            r.error(name, format!("invalid url: {e}"));
-            None
-        }
-    }
+/// A config exactly as the schema's effective JSON has it, less the `upstream_*` /
+/// `downstream_*` header fields (read by [`headers`]). The schema guarantees every field's type
+/// and constraints, so deserializing cannot fail on an accepted config.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    issuer: String,
+    rediscovery_lifetime: f64,
+    issuers_allowed: Option<Vec<String>>,
+    extra_jwks_uris: Option<Vec<String>>,
+    jwks_endpoint: Option<String>,
+    token_endpoint: Option<String>,
+    introspection_endpoint: Option<String>,
+    userinfo_endpoint: Option<String>,
+    revocation_endpoint: Option<String>,
+    client_id: Option<Vec<String>>,
+    client_secret: Option<Vec<String>>,
+    client_arg: String,
+    client_auth: Option<Vec<String>>,
+    token_endpoint_auth_method: Option<String>,
+    introspection_endpoint_auth_method: Option<String>,
+    revocation_endpoint_auth_method: Option<String>,
+    timeout: f64,
+    auth_methods: Vec<String>,
+    scopes: Vec<String>,
+    bearer_token_param_type: Vec<String>,
+    bearer_token_cookie_name: Option<String>,
+    client_credentials_param_type: Vec<String>,
+    password_param_type: Vec<String>,
+    refresh_token_param_type: Vec<String>,
+    refresh_token_param_name: Option<String>,
+    id_token_param_type: Vec<String>,
+    id_token_param_name: Option<String>,
+    hide_credentials: bool,
+    cache_tokens: bool,
+    cache_tokens_salt: Option<String>,
+    token_cache_key_include_scope: bool,
+    verify_signature: bool,
+    verify_claims: bool,
+    leeway: f64,
+    enable_hs_signatures: bool,
+    ignore_signature: Vec<String>,
+    introspection_check_active: bool,
+    introspect_jwt_tokens: bool,
+    introspection_hint: String,
+    introspection_token_param_name: String,
+    cache_introspection: bool,
+    cache_user_info: bool,
+    cache_ttl: f64,
+    cache_ttl_min: Option<f64>,
+    cache_ttl_max: Option<f64>,
+    cache_ttl_neg: Option<f64>,
+    scopes_claim: Vec<String>,
+    scopes_required: Option<Vec<String>>,
+    audience_claim: Vec<String>,
+    audience_required: Option<Vec<String>>,
+    groups_claim: Vec<String>,
+    groups_required: Option<Vec<String>>,
+    roles_claim: Vec<String>,
+    roles_required: Option<Vec<String>>,
+    consumer_claims: Option<Vec<Vec<String>>>,
+    consumer_claim: Option<Vec<String>>,
+    consumer_by: Vec<String>,
+    by_username_ignore_case: bool,
+    consumer_optional: bool,
+    credential_claim: Vec<String>,
+    anonymous: Option<String>,
+    consumer_groups_claim: Option<Vec<String>>,
+    consumer_groups_optional: bool,
+    authenticated_groups_claim: Option<Vec<String>>,
+    disable_session: Option<Vec<String>>,
+    session_secret: Option<String>,
+    session_cookie_name: String,
+    session_cookie_path: String,
+    session_cookie_domain: Option<String>,
+    session_cookie_same_site: String,
+    session_cookie_http_only: bool,
+    session_cookie_secure: Option<bool>,
+    session_idling_timeout: f64,
+    session_rolling_timeout: f64,
+    session_absolute_timeout: f64,
+    expose_error_code: bool,
+    display_errors: bool,
+    unauthorized_error_message: String,
+    forbidden_error_message: String,
+    run_on_preflight: bool,
+    unauthorized_destroy_session: bool,
+    forbidden_destroy_session: bool,
+    refresh_tokens: bool,
 }
 
-fn urls(r: &mut ConfigReader<'_>, name: &str) -> Vec<Url> {
-    let values = r.string_array(name, &[], &[]);
-    let mut out = Vec::new();
-    for (i, v) in values.iter().enumerate() {
-        match Url::parse(v) {
-            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => out.push(u),
-            _ => r.error(
-                format!("{name}.{}", i + 1),
-                "expected an absolute http(s) url",
-            ),
-        }
-    }
-    out
-}
-
-/// A claim path field: an array of keys (a lone string is a one-key path).
-fn claim_path(r: &mut ConfigReader<'_>, name: &str, default: &[&str]) -> ClaimPath {
-    let path = r.string_array(name, default, &[]);
-    if path.iter().any(String::is_empty) {
-        r.error(name, "claim path elements must not be empty");
-    }
-    path
-}
-
-fn optional_claim_path(r: &mut ConfigReader<'_>, name: &str) -> Option<ClaimPath> {
-    let path = claim_path(r, name, &[]);
-    if path.is_empty() {
-        r.put(name, Value::Null);
-        None
-    } else {
-        Some(path)
-    }
-}
-
-fn header_name(r: &mut ConfigReader<'_>, field: &str, name: &str) -> Option<http::HeaderName> {
-    match http::HeaderName::from_bytes(name.replace('_', "-").as_bytes()) {
-        Ok(h) => Some(h),
-        Err(_) => {
-            r.error(field, "invalid header name");
-            None
-        }
-    }
-}
-
-fn token_header(
-    r: &mut ConfigReader<'_>,
-    name: &str,
-    default: Option<&str>,
-) -> Option<TokenHeader> {
-    let value = match default {
-        Some(d) => r.string(name, Some(d)),
-        None => r.optional_string(name),
-    }?;
-    if value.is_empty() {
-        return None;
-    }
-    let (header, prefix) = match value.split_once(':') {
-        Some((h, p)) => (h.to_owned(), Some(p.trim())),
-        None => (value.clone(), None),
-    };
-    let prefix = prefix.filter(|p| !p.is_empty()).map(|p| {
+/// A `name[:prefix]` header value; empty or absent: no header.
+fn token_header(value: Option<&Value>) -> Option<TokenHeader> {
+    let value = value?.as_str().filter(|v| !v.is_empty())?;
+    let (header, prefix) = split_token_header(value);
+    let prefix = prefix.map(|p| {
         // `authorization:bearer` sends `Bearer <token>`: the scheme in its usual casing.
         let mut c = p.chars();
         c.next()
             .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
             .unwrap_or_default()
     });
-    let name = header_name(r, name, &header)?;
-    Some(TokenHeader { name, prefix })
+    Some(TokenHeader {
+        name: header_name(header)?,
+        prefix,
+    })
 }
 
-fn claim_headers(r: &mut ConfigReader<'_>, direction: &str) -> Vec<ClaimHeader> {
-    let mut out = Vec::new();
-    let name = format!("{direction}_headers");
-    if let Some(v) = r.raw(&name) {
-        match v {
-            Value::Array(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    let field = format!("{name}.{}", i + 1);
-                    let header = item.get("header").and_then(Value::as_str);
-                    let path: Option<Vec<String>> = match item.get("path") {
-                        Some(Value::String(s)) => Some(vec![s.clone()]),
-                        Some(Value::Array(p)) => {
-                            p.iter().map(|e| e.as_str().map(str::to_owned)).collect()
-                        }
-                        _ => None,
-                    };
-                    match (header, path) {
-                        (Some(h), Some(p)) if !p.is_empty() => {
-                            if let Some(header) = header_name(r, &format!("{field}.header"), h) {
-                                out.push(ClaimHeader { header, path: p });
-                            }
-                        }
-                        _ => r.error(
-                            field,
-                            "expected {header = <string>, path = <array of strings>}",
-                        ),
-                    }
-                }
-            }
-            _ => r.error(name.clone(), "expected an array"),
-        }
-    }
-    // The older parallel arrays (top-level claims only).
-    let claims = r.string_array(&format!("{direction}_headers_claims"), &[], &[]);
-    let names = r.string_array(&format!("{direction}_headers_names"), &[], &[]);
-    if claims.len() != names.len() {
-        r.error(
-            format!("{direction}_headers_names"),
-            format!("must have as many elements as {direction}_headers_claims"),
-        );
-    }
-    for (claim, header) in claims.iter().zip(&names) {
-        if let Some(header) = header_name(r, &format!("{direction}_headers_names"), header) {
-            out.push(ClaimHeader {
-                header,
-                path: vec![claim.clone()],
-            });
-        }
-    }
-    out
+fn string_list(value: Option<&Value>) -> Vec<String> {
+    value
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
-fn headers(r: &mut ConfigReader<'_>, direction: &str) -> Headers {
-    let upstream = direction == "upstream";
+/// One direction's headers from the effective `{direction}_*` fields (`upstream_headers` as
+/// `{header, path}` records, then the older parallel `_headers_claims` / `_headers_names`).
+fn headers(fields: &serde_json::Map<String, Value>, names: &[&str; 11]) -> Headers {
+    let h = |i: usize| token_header(fields.get(names[i]));
+    let mut claims: Vec<ClaimHeader> = fields
+        .get(names[8])
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|item| {
+            Some(ClaimHeader {
+                header: header_name(item.get("header")?.as_str()?)?,
+                path: string_list(item.get("path")),
+            })
+        })
+        .collect();
+    let older = string_list(fields.get(names[9]));
+    let older_names = string_list(fields.get(names[10]));
+    claims.extend(
+        older
+            .into_iter()
+            .zip(older_names)
+            .filter_map(|(claim, header)| {
+                Some(ClaimHeader {
+                    header: header_name(&header)?,
+                    path: vec![claim],
+                })
+            }),
+    );
     Headers {
-        access_token: token_header(
-            r,
-            &format!("{direction}_access_token_header"),
-            upstream.then_some("authorization:bearer"),
-        ),
-        id_token: token_header(r, &format!("{direction}_id_token_header"), None),
-        refresh_token: token_header(r, &format!("{direction}_refresh_token_header"), None),
-        introspection: token_header(r, &format!("{direction}_introspection_header"), None),
-        introspection_jwt: token_header(r, &format!("{direction}_introspection_jwt_header"), None),
-        user_info: token_header(r, &format!("{direction}_user_info_header"), None),
-        user_info_jwt: token_header(r, &format!("{direction}_user_info_jwt_header"), None),
-        session_id: token_header(r, &format!("{direction}_session_id_header"), None),
-        claims: claim_headers(r, direction),
+        access_token: h(0),
+        id_token: h(1),
+        refresh_token: h(2),
+        introspection: h(3),
+        introspection_jwt: h(4),
+        user_info: h(5),
+        user_info_jwt: h(6),
+        session_id: h(7),
+        claims,
     }
 }
 
 fn claim_rule(
-    r: &mut ConfigReader<'_>,
     name: &'static str,
-    claim_default: &str,
+    claim: Vec<String>,
+    required: Option<Vec<String>>,
 ) -> Option<ClaimRule> {
-    let claim = claim_path(r, &format!("{name}_claim"), &[claim_default]);
-    let required = r.string_array(&format!("{name}_required"), &[], &[]);
-    if required.is_empty() {
-        r.put(&format!("{name}_required"), Value::Null);
-        return None;
-    }
-    Some(ClaimRule {
+    let required: Vec<Vec<String>> = required?
+        .iter()
+        .map(|alt| alt.split_whitespace().map(str::to_owned).collect())
+        .filter(|alt: &Vec<String>| !alt.is_empty())
+        .collect();
+    (!required.is_empty()).then_some(ClaimRule {
         name,
         claim,
-        required: required
-            .iter()
-            .map(|alt| alt.split_whitespace().map(str::to_owned).collect())
-            .filter(|alt: &Vec<String>| !alt.is_empty())
-            .collect(),
+        required,
     })
 }
 
-fn consumer_claims(r: &mut ConfigReader<'_>) -> Vec<ClaimPath> {
-    let mut out = Vec::new();
-    if let Some(v) = r.raw("consumer_claims") {
-        match v {
-            Value::Array(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    let path: Option<Vec<String>> = match item {
-                        Value::String(s) => Some(vec![s.clone()]),
-                        Value::Array(p) => {
-                            p.iter().map(|e| e.as_str().map(str::to_owned)).collect()
-                        }
-                        _ => None,
-                    };
-                    match path {
-                        Some(p) if !p.is_empty() => out.push(p),
-                        _ => r.error(
-                            format!("consumer_claims.{}", i + 1),
-                            "expected an array of strings",
-                        ),
-                    }
-                }
-            }
-            _ => r.error("consumer_claims", "expected an array"),
-        }
-    }
-    let older = claim_path(r, "consumer_claim", &[]);
-    if older.is_empty() {
-        r.put("consumer_claim", Value::Null);
-    } else {
-        out.push(older);
-    }
-    out
+fn url(s: &str) -> Result<Url, ConfigError> {
+    Url::parse(s).map_err(|e| ConfigError::field("@entity", format!("invalid url: {e}")))
 }
 
-fn auth_method(r: &mut ConfigReader<'_>, name: &str) -> Option<String> {
-    let v = r.optional_string(name)?;
-    if CLIENT_AUTH.contains(&v.as_str()) {
-        Some(v)
-    } else {
-        r.error(name, format!("expected one of: {}", CLIENT_AUTH.join(", ")));
-        None
-    }
+fn optional_url(s: Option<String>) -> Result<Option<Url>, ConfigError> {
+    s.as_deref().map(url).transpose()
+}
+
+/// Whole seconds of a schema number (fractions are dropped, as Kong's timers use seconds).
+fn secs(n: f64) -> i64 {
+    n as i64
 }
 
 impl Config {
-    /// Validates a plugin `config`; returns it with the effective (defaults-filled) JSON.
+    /// Validates a plugin `config` against the declared schema; returns it with the effective
+    /// (defaults-filled) JSON the Admin API shows.
     pub fn from_value(value: &Value) -> Result<(Config, Value), ConfigError> {
-        let mut r = ConfigReader::new(value)?;
-        let issuer = r.url("issuer");
-        let rediscovery_lifetime = r.integer("rediscovery_lifetime", 30, 0, 86_400 * 365);
-        let issuers_allowed = r.string_array("issuers_allowed", &[], &[]);
-        let extra_jwks_uris = urls(&mut r, "extra_jwks_uris");
-        let jwks_endpoint = optional_url(&mut r, "jwks_endpoint");
-        let token_endpoint = optional_url(&mut r, "token_endpoint");
-        let introspection_endpoint = optional_url(&mut r, "introspection_endpoint");
-        let userinfo_endpoint = optional_url(&mut r, "userinfo_endpoint");
-        let revocation_endpoint = optional_url(&mut r, "revocation_endpoint");
-        let client_id = r.string_array("client_id", &[], &[]);
-        let client_secret = r.string_array("client_secret", &[], &[]);
-        let client_arg = r
-            .string("client_arg", Some("client_id"))
-            .unwrap_or_default();
-        let client_auth = r.string_array("client_auth", &[], &CLIENT_AUTH);
-        let token_endpoint_auth_method = auth_method(&mut r, "token_endpoint_auth_method");
-        let introspection_endpoint_auth_method =
-            auth_method(&mut r, "introspection_endpoint_auth_method");
-        let revocation_endpoint_auth_method =
-            auth_method(&mut r, "revocation_endpoint_auth_method");
-        if [
-            &token_endpoint_auth_method,
-            &introspection_endpoint_auth_method,
-            &revocation_endpoint_auth_method,
-        ]
-        .into_iter()
-        .flatten()
-        .chain(client_auth.iter())
-        .any(|m| m == "private_key_jwt")
-        {
-            // `client_jwk` keys are not configurable here yet.
-            r.error("client_auth", "private_key_jwt needs client_jwk, which this gateway does not support; use client_secret_jwt, client_secret_basic or client_secret_post");
-        }
-        let timeout_ms = r.integer("timeout", 10_000, 1, 3_600_000) as u64;
-        let auth_methods = r.string_array("auth_methods", &AUTH_METHODS, &AUTH_METHODS);
-        let scopes = r.string_array("scopes", &["openid"], &[]);
-        let bearer = r.string_array(
-            "bearer_token_param_type",
-            &["header", "query", "body"],
-            &["header", "query", "body", "cookie"],
-        );
-        let bearer_token_cookie_name = r.optional_string("bearer_token_cookie_name");
-        if bearer.iter().any(|b| b == "cookie") && bearer_token_cookie_name.is_none() {
-            r.error(
-                "bearer_token_cookie_name",
-                "required field missing when bearer_token_param_type has cookie",
-            );
-        }
-        let cc = r.string_array("client_credentials_param_type", &PARAM_TYPES, &PARAM_TYPES);
-        let pw = r.string_array("password_param_type", &PARAM_TYPES, &PARAM_TYPES);
-        let rt = r.string_array("refresh_token_param_type", &PARAM_TYPES, &PARAM_TYPES);
-        let refresh_token_param_name = r.optional_string("refresh_token_param_name");
-        let idt = r.string_array("id_token_param_type", &PARAM_TYPES, &PARAM_TYPES);
-        let id_token_param_name = r.optional_string("id_token_param_name");
-        let hide_credentials = r.boolean("hide_credentials", true);
-        let cache_tokens = r.boolean("cache_tokens", true);
-        let cache_tokens_salt = r.optional_string("cache_tokens_salt");
-        let token_cache_key_include_scope = r.boolean("token_cache_key_include_scope", false);
-        let verify_signature = r.boolean("verify_signature", true);
-        let verify_claims = r.boolean("verify_claims", true);
-        let leeway = r.integer("leeway", 0, 0, 86_400);
-        let enable_hs_signatures = r.boolean("enable_hs_signatures", false);
-        let ignore_signature = r.string_array("ignore_signature", &[], &GRANTS);
-        let introspection_check_active = r.boolean("introspection_check_active", true);
-        let introspect_jwt_tokens = r.boolean("introspect_jwt_tokens", false);
-        let introspection_hint = r
-            .string("introspection_hint", Some("access_token"))
-            .unwrap_or_default();
-        let introspection_token_param_name = r
-            .string("introspection_token_param_name", Some("token"))
-            .unwrap_or_default();
-        let cache_introspection = r.boolean("cache_introspection", true);
-        let cache_user_info = r.boolean("cache_user_info", true);
-        let cache_ttl = r.integer("cache_ttl", 3600, 0, i64::from(u32::MAX));
-        let cache_ttl_min = r.optional_integer("cache_ttl_min", 0, i64::from(u32::MAX));
-        let cache_ttl_max = r.optional_integer("cache_ttl_max", 0, i64::from(u32::MAX));
-        let cache_ttl_neg = r.optional_integer("cache_ttl_neg", 0, i64::from(u32::MAX));
-        if let (Some(min), Some(max)) = (cache_ttl_min, cache_ttl_max) {
-            if min > max {
-                r.error("cache_ttl_min", "must not exceed cache_ttl_max");
+        let effective = schema().validate(value, false)?;
+        let mut fields = effective.as_object().cloned().unwrap_or_default();
+        let mut header_fields = serde_json::Map::new();
+        for name in UPSTREAM_FIELDS.iter().chain(&DOWNSTREAM_FIELDS) {
+            if let Some(v) = fields.remove(*name) {
+                header_fields.insert((*name).to_owned(), v);
             }
         }
-        let claim_rules = [
-            claim_rule(&mut r, "scopes", "scope"),
-            claim_rule(&mut r, "audience", "aud"),
-            claim_rule(&mut r, "groups", "groups"),
-            claim_rule(&mut r, "roles", "roles"),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
-        let consumer_claims = consumer_claims(&mut r);
-        let consumer_by = r.string_array(
-            "consumer_by",
-            &["custom_id", "username"],
-            &["id", "username", "custom_id"],
-        );
-        let by_username_ignore_case = r.boolean("by_username_ignore_case", false);
-        let consumer_optional = r.boolean("consumer_optional", false);
-        let credential_claim = claim_path(&mut r, "credential_claim", &["sub"]);
-        let anonymous = r.optional_string("anonymous").filter(|a| !a.is_empty());
-        let consumer_groups_claim = optional_claim_path(&mut r, "consumer_groups_claim");
-        let consumer_groups_optional = r.boolean("consumer_groups_optional", false);
-        let authenticated_groups_claim = optional_claim_path(&mut r, "authenticated_groups_claim");
-        let upstream = headers(&mut r, "upstream");
-        let downstream = headers(&mut r, "downstream");
-        let disable_session = r.string_array("disable_session", &[], &GRANTS);
-        let session = SessionConfig {
-            secret: r.optional_string("session_secret"),
-            cookie_name: r
-                .string("session_cookie_name", Some("session"))
-                .unwrap_or_default(),
-            cookie_path: r
-                .string("session_cookie_path", Some("/"))
-                .unwrap_or_default(),
-            cookie_domain: r.optional_string("session_cookie_domain"),
-            same_site: r
-                .one_of(
-                    "session_cookie_same_site",
-                    &["Strict", "Lax", "None", "Default"],
-                    "Lax",
-                )
-                .unwrap_or_default(),
-            http_only: r.boolean("session_cookie_http_only", true),
-            secure: match r.raw("session_cookie_secure") {
-                None => None,
-                Some(Value::Bool(b)) => Some(b),
-                Some(Value::String(s)) if s == "true" || s == "false" => {
-                    r.put("session_cookie_secure", Value::Bool(s == "true"));
-                    Some(s == "true")
-                }
-                Some(_) => {
-                    r.error("session_cookie_secure", "expected a boolean");
-                    None
-                }
+        let raw: Raw = serde_json::from_value(Value::Object(fields)).map_err(|e| {
+            ConfigError::field("@entity", format!("configuration not understood: {e}"))
+        })?;
+        let upstream = headers(&header_fields, &UPSTREAM_FIELDS);
+        let downstream = headers(&header_fields, &DOWNSTREAM_FIELDS);
+        let mut consumer_claims = raw.consumer_claims.unwrap_or_default();
+        consumer_claims.extend(raw.consumer_claim.filter(|c| !c.is_empty()));
+        let config = Config {
+            issuer: url(&raw.issuer)?,
+            rediscovery_lifetime: secs(raw.rediscovery_lifetime),
+            issuers_allowed: raw.issuers_allowed.unwrap_or_default(),
+            extra_jwks_uris: raw
+                .extra_jwks_uris
+                .unwrap_or_default()
+                .iter()
+                .map(|u| url(u))
+                .collect::<Result<_, _>>()?,
+            jwks_endpoint: optional_url(raw.jwks_endpoint)?,
+            token_endpoint: optional_url(raw.token_endpoint)?,
+            introspection_endpoint: optional_url(raw.introspection_endpoint)?,
+            userinfo_endpoint: optional_url(raw.userinfo_endpoint)?,
+            revocation_endpoint: optional_url(raw.revocation_endpoint)?,
+            client_id: raw.client_id.unwrap_or_default(),
+            client_secret: raw.client_secret.unwrap_or_default(),
+            client_arg: raw.client_arg,
+            client_auth: raw.client_auth.unwrap_or_default(),
+            token_endpoint_auth_method: raw.token_endpoint_auth_method,
+            introspection_endpoint_auth_method: raw.introspection_endpoint_auth_method,
+            revocation_endpoint_auth_method: raw.revocation_endpoint_auth_method,
+            timeout_ms: raw.timeout as u64,
+            auth_methods: raw.auth_methods,
+            scopes: raw.scopes,
+            bearer_token_param_type: ParamTypes::from(&raw.bearer_token_param_type),
+            bearer_token_cookie_name: raw.bearer_token_cookie_name,
+            client_credentials_param_type: ParamTypes::from(&raw.client_credentials_param_type),
+            password_param_type: ParamTypes::from(&raw.password_param_type),
+            refresh_token_param_type: ParamTypes::from(&raw.refresh_token_param_type),
+            refresh_token_param_name: raw.refresh_token_param_name,
+            id_token_param_type: ParamTypes::from(&raw.id_token_param_type),
+            id_token_param_name: raw.id_token_param_name,
+            hide_credentials: raw.hide_credentials,
+            cache_tokens: raw.cache_tokens,
+            cache_tokens_salt: raw.cache_tokens_salt,
+            token_cache_key_include_scope: raw.token_cache_key_include_scope,
+            verify_signature: raw.verify_signature,
+            verify_claims: raw.verify_claims,
+            leeway: secs(raw.leeway),
+            enable_hs_signatures: raw.enable_hs_signatures,
+            ignore_signature: raw.ignore_signature,
+            introspection_check_active: raw.introspection_check_active,
+            introspect_jwt_tokens: raw.introspect_jwt_tokens,
+            introspection_hint: raw.introspection_hint,
+            introspection_token_param_name: raw.introspection_token_param_name,
+            cache_introspection: raw.cache_introspection,
+            cache_user_info: raw.cache_user_info,
+            cache_ttl: secs(raw.cache_ttl),
+            cache_ttl_min: raw.cache_ttl_min.map(secs),
+            cache_ttl_max: raw.cache_ttl_max.map(secs),
+            cache_ttl_neg: raw.cache_ttl_neg.map(secs),
+            claim_rules: [
+                claim_rule("scopes", raw.scopes_claim, raw.scopes_required),
+                claim_rule("audience", raw.audience_claim, raw.audience_required),
+                claim_rule("groups", raw.groups_claim, raw.groups_required),
+                claim_rule("roles", raw.roles_claim, raw.roles_required),
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
+            consumer_claims,
+            consumer_by: raw.consumer_by,
+            by_username_ignore_case: raw.by_username_ignore_case,
+            consumer_optional: raw.consumer_optional,
+            credential_claim: raw.credential_claim,
+            anonymous: raw.anonymous.filter(|a| !a.is_empty()),
+            consumer_groups_claim: raw.consumer_groups_claim.filter(|c| !c.is_empty()),
+            consumer_groups_optional: raw.consumer_groups_optional,
+            authenticated_groups_claim: raw.authenticated_groups_claim.filter(|c| !c.is_empty()),
+            upstream,
+            downstream,
+            disable_session: raw.disable_session.unwrap_or_default(),
+            session: SessionConfig {
+                secret: raw.session_secret,
+                cookie_name: raw.session_cookie_name,
+                cookie_path: raw.session_cookie_path,
+                cookie_domain: raw.session_cookie_domain,
+                same_site: raw.session_cookie_same_site,
+                http_only: raw.session_cookie_http_only,
+                secure: raw.session_cookie_secure,
+                idling_timeout: secs(raw.session_idling_timeout),
+                rolling_timeout: secs(raw.session_rolling_timeout),
+                absolute_timeout: secs(raw.session_absolute_timeout),
             },
-            idling_timeout: r.integer("session_idling_timeout", 900, 0, i64::from(u32::MAX)),
-            rolling_timeout: r.integer("session_rolling_timeout", 3600, 0, i64::from(u32::MAX)),
-            absolute_timeout: r.integer("session_absolute_timeout", 86_400, 0, i64::from(u32::MAX)),
+            expose_error_code: raw.expose_error_code,
+            display_errors: raw.display_errors,
+            unauthorized_error_message: raw.unauthorized_error_message,
+            forbidden_error_message: raw.forbidden_error_message,
+            run_on_preflight: raw.run_on_preflight,
+            unauthorized_destroy_session: raw.unauthorized_destroy_session,
+            forbidden_destroy_session: raw.forbidden_destroy_session,
+            refresh_tokens: raw.refresh_tokens,
         };
-        if session.cookie_name.is_empty()
-            || http::HeaderValue::from_str(&session.cookie_name).is_err()
-        {
-            r.error("session_cookie_name", "invalid cookie name");
-        }
-        let expose_error_code = r.boolean("expose_error_code", true);
-        let display_errors = r.boolean("display_errors", false);
-        let unauthorized_error_message = r
-            .string("unauthorized_error_message", Some("Unauthorized"))
-            .unwrap_or_default();
-        let forbidden_error_message = r
-            .string("forbidden_error_message", Some("Forbidden"))
-            .unwrap_or_default();
-        let run_on_preflight = r.boolean("run_on_preflight", true);
-        let unauthorized_destroy_session = r.boolean("unauthorized_destroy_session", true);
-        let forbidden_destroy_session = r.boolean("forbidden_destroy_session", true);
-        let refresh_tokens = r.boolean("refresh_tokens", true);
-        let effective = r.finish()?;
-        let Some(issuer) = issuer else {
-            return Err(ConfigError::field("issuer", "required field missing"));
-        };
-        Ok((
-            Config {
-                issuer,
-                rediscovery_lifetime,
-                issuers_allowed,
-                extra_jwks_uris,
-                jwks_endpoint,
-                token_endpoint,
-                introspection_endpoint,
-                userinfo_endpoint,
-                revocation_endpoint,
-                client_id,
-                client_secret,
-                client_arg,
-                client_auth,
-                token_endpoint_auth_method,
-                introspection_endpoint_auth_method,
-                revocation_endpoint_auth_method,
-                timeout_ms,
-                auth_methods,
-                scopes,
-                bearer_token_param_type: ParamTypes::from(&bearer),
-                bearer_token_cookie_name,
-                client_credentials_param_type: ParamTypes::from(&cc),
-                password_param_type: ParamTypes::from(&pw),
-                refresh_token_param_type: ParamTypes::from(&rt),
-                refresh_token_param_name,
-                id_token_param_type: ParamTypes::from(&idt),
-                id_token_param_name,
-                hide_credentials,
-                cache_tokens,
-                cache_tokens_salt,
-                token_cache_key_include_scope,
-                verify_signature,
-                verify_claims,
-                leeway,
-                enable_hs_signatures,
-                ignore_signature,
-                introspection_check_active,
-                introspect_jwt_tokens,
-                introspection_hint,
-                introspection_token_param_name,
-                cache_introspection,
-                cache_user_info,
-                cache_ttl,
-                cache_ttl_min,
-                cache_ttl_max,
-                cache_ttl_neg,
-                claim_rules,
-                consumer_claims,
-                consumer_by,
-                by_username_ignore_case,
-                consumer_optional,
-                credential_claim,
-                anonymous,
-                consumer_groups_claim,
-                consumer_groups_optional,
-                authenticated_groups_claim,
-                upstream,
-                downstream,
-                disable_session,
-                session,
-                expose_error_code,
-                display_errors,
-                unauthorized_error_message,
-                forbidden_error_message,
-                run_on_preflight,
-                unauthorized_destroy_session,
-                forbidden_destroy_session,
-                refresh_tokens,
-            },
-            effective,
-        ))
+        Ok((config, effective))
     }
 
     /// The clamped cache lifetime for an object that expires at `exp` (if known), from `now`.
@@ -773,10 +592,11 @@ mod tests {
             "issuer": "not a url",
             "auth_methods": ["bearer", "magic"],
             "timeout": "soon",
-            "client_auth": ["private_key_jwt"],
             "ssl_verify": false,
             "upstream_headers": [{"header": "X-User"}],
-            "bearer_token_param_type": ["cookie"],
+            "upstream_id_token_header": "bad header:bearer",
+            "session_cookie_name": "a;b",
+            "groups_required": "employee",
         }))
         .unwrap_err();
         let f = fields(err);
@@ -784,13 +604,34 @@ mod tests {
             "issuer",
             "auth_methods.2",
             "timeout",
-            "client_auth",
             "ssl_verify",
-            "upstream_headers.1",
-            "bearer_token_cookie_name",
+            "upstream_headers.1.path",
+            "upstream_id_token_header",
+            "session_cookie_name",
+            "groups_required",
         ] {
             assert!(f.iter().any(|x| x == name), "{name} not in {f:?}");
         }
+        // Checks over several fields run once every field is well-formed (as Kong's do), and
+        // each blames the field to fix.
+        let err = Config::from_value(&json!({
+            "issuer": "http://op",
+            "client_auth": ["private_key_jwt"],
+            "bearer_token_param_type": ["cookie"],
+            "cache_ttl_min": 10,
+            "cache_ttl_max": 5,
+            "upstream_headers_claims": ["sub"],
+        }))
+        .unwrap_err();
+        assert_eq!(
+            fields(err),
+            [
+                "bearer_token_cookie_name",
+                "cache_ttl_min",
+                "client_auth",
+                "upstream_headers_names"
+            ]
+        );
         assert_eq!(
             fields(Config::from_value(&json!({})).unwrap_err()),
             vec!["issuer"]
@@ -803,7 +644,7 @@ mod tests {
             "issuer": "http://op",
             "scopes_required": ["openid email", "admin"],
             "groups_claim": ["user", "groups"],
-            "groups_required": "employee",
+            "groups_required": ["employee"],
         }))
         .unwrap();
         assert_eq!(c.claim_rules.len(), 2);

@@ -5,7 +5,8 @@
 //! code flow is not part of this plugin yet (`authorization_code` in `auth_methods` never
 //! redirects; a request without credentials is answered 401).
 //!
-//! Layout: [`config`] (schema and defaults), [`credentials`] (where credentials are found and
+//! Layout: [`schema`] (the declared config schema: validation, defaults, Kong's JSON),
+//! [`config`] (the typed view of an accepted config), [`credentials`] (where credentials are found and
 //! hidden), [`authenticate`] (the methods), [`claims`] (claim paths and `*_required` rules),
 //! [`session`] (sealed cookies), [`reply`] (failure responses and headers),
 //! [`kong_oauth2`] (the lookup the `oauth2` plugin's token store implements).
@@ -28,6 +29,7 @@ pub mod config;
 pub mod credentials;
 pub mod kong_oauth2;
 pub mod reply;
+pub mod schema;
 pub mod session;
 
 pub use config::Config;
