@@ -6,6 +6,7 @@
 //! * [`target`]: what steps talk to (URLs, credentials, users, capabilities), however produced;
 //! * [`browser`]: the scripted browser and the authenticator app;
 //! * [`world`] and [`steps`]: the cucumber world and the step library;
+//! * [`rp`]: the relying party of the OpenID Foundation's OP certification plans;
 //! * [`runner`]: running features with reports (`gatecheck run`, the `features` test target);
 //! * [`report`]: the HTML report and the recorded exchanges in the Cucumber JSON.
 #![warn(missing_docs)]
@@ -14,6 +15,7 @@
 pub use gatecheck_browser as browser;
 
 pub mod report;
+pub mod rp;
 pub mod runner;
 pub mod scenario;
 pub mod stack;

@@ -105,6 +105,8 @@ pub struct GateWorld {
     pub copied_clients: Vec<(String, String, String)>,
     /// What a Kong guide's shell keeps between requests (exported values, cookie jars).
     pub kong: crate::steps::kong::KongState,
+    /// The certification plans' relying party (`features/oidcc`).
+    pub oidcc: crate::steps::oidcc::RpState,
 }
 
 impl GateWorld {
@@ -136,6 +138,7 @@ impl GateWorld {
             gui_ticks: Vec::new(),
             copied_clients: Vec::new(),
             kong: Default::default(),
+            oidcc: Default::default(),
         })
     }
 

@@ -6,6 +6,8 @@
 mod describe;
 mod passwords;
 
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -44,6 +46,8 @@ pub struct Stack {
     pub name: String,
     /// The OpenID Provider.
     pub op: gatecheck_op::Handle,
+    /// The OP's clock: the wall clock until a step moves it forward.
+    pub op_clock: OpClock,
     /// oxd.
     pub oxd: gatecheck_oxd::Handle,
     /// The gateway.
@@ -85,6 +89,32 @@ async fn bind(port: u16, what: &str) -> anyhow::Result<TcpListener> {
         .with_context(|| {
             format!("cannot listen on 127.0.0.1:{port} for the {what} (in use? try --ephemeral)")
         })
+}
+
+/// The in-process OP's clock: the wall clock plus however far steps moved it (`N seconds
+/// pass`), so a scenario can let time pass without sleeping while tokens and one-time
+/// passwords keep following real time otherwise.
+#[derive(Debug, Clone, Default)]
+pub struct OpClock {
+    offset: Arc<AtomicI64>,
+}
+
+impl OpClock {
+    /// Moves the clock forward by `seconds`.
+    pub fn advance(&self, seconds: i64) {
+        self.offset.fetch_add(seconds, Ordering::SeqCst);
+    }
+
+    /// How far it has been moved, in seconds.
+    pub fn offset(&self) -> i64 {
+        self.offset.load(Ordering::SeqCst)
+    }
+}
+
+impl gatecheck_op::Clock for OpClock {
+    fn now(&self) -> i64 {
+        gatecheck_op::SystemClock.now() + self.offset()
+    }
 }
 
 impl Stack {
@@ -131,7 +161,8 @@ impl Stack {
         if op_config.base_dir.is_none() {
             op_config.base_dir = scenario.base_dir.clone();
         }
-        let op = gatecheck_op::start(op_config, op_l)
+        let op_clock = OpClock::default();
+        let op = gatecheck_op::start_with_clock(op_config, op_l, Arc::new(op_clock.clone()))
             .await
             .context("the OpenID Provider did not start")?;
         vars.set("op.issuer", op.issuer());
@@ -264,6 +295,7 @@ impl Stack {
             target,
             name: scenario.name.clone(),
             op,
+            op_clock,
             oxd,
             gateway,
             upstreams,

@@ -1,4 +1,6 @@
-//! `client_id` must name an enabled client that may use the authorization code grant.
+//! `client_id` must name an enabled client that may use the authorization endpoint at all: the
+//! authorization code or the implicit grant (which response types it may ask for is
+//! `response_type`'s check).
 
 use super::{param, Params};
 use crate::clients::Client;
@@ -16,9 +18,11 @@ pub fn check(state: &AppState, params: &Params) -> Result<Client, String> {
     if client.disabled {
         return Err(format!("client `{client_id}` is disabled"));
     }
-    if !client.allows_grant(GrantType::AuthorizationCode) {
+    if !client.allows_grant(GrantType::AuthorizationCode)
+        && !client.allows_grant(GrantType::Implicit)
+    {
         return Err(format!(
-            "client `{client_id}` is not allowed to use the authorization code flow"
+            "client `{client_id}` may use neither the authorization code nor the implicit grant"
         ));
     }
     Ok(client)
