@@ -22,10 +22,11 @@ use serde_json::{json, Map, Value};
 use sha2::Digest;
 
 use super::check;
-use crate::browser::driver;
+use crate::browser::{driver, generic};
 use crate::rp::callback::CallbackServer;
 use crate::rp::id_token::{self, IdToken};
 use crate::rp::{self as rp, AuthResponse, Delivery};
+use crate::target::OpProduct;
 use crate::world::{GateWorld, Response};
 
 /// The path of the RP's redirect URI on its callback server.
@@ -627,17 +628,37 @@ async fn logs_in_and_consents(
     password: String,
 ) -> anyhow::Result<()> {
     let (user, password) = w.target()?.login(&user, &password)?;
-    let mut authenticator = None;
-    let browser = w.browser()?;
-    driver::complete_login(
-        browser,
-        &user,
-        &password,
-        &mut authenticator,
-        driver::Code::Now,
-    )
-    .await?;
-    Ok(())
+    if w.target()?.op.product == OpProduct::Gatecheck {
+        let mut authenticator = None;
+        let browser = w.browser()?;
+        driver::complete_login(
+            browser,
+            &user,
+            &password,
+            &mut authenticator,
+            driver::Code::Now,
+        )
+        .await?;
+        return Ok(());
+    }
+    // Another OP's pages: the form with a password input, then its allow button, as a person
+    // answers them, until the browser leaves the OP.
+    for _ in 0..6 {
+        let page = w.browser()?.page()?;
+        match generic::ask(&page)? {
+            generic::Ask::Login { .. } => {
+                generic::log_in(w.browser()?, &user, &password).await?;
+            }
+            generic::Ask::Consent { .. } => {
+                generic::consent(w.browser()?, true).await?;
+            }
+            generic::Ask::Otp { .. } => {
+                anyhow::bail!("the OP asks for a one-time password at {}", page.url)
+            }
+            generic::Ask::Nothing => return Ok(()),
+        }
+    }
+    anyhow::bail!("the login did not finish")
 }
 
 #[when(expr = "{int} second(s) pass(es)")]
@@ -964,8 +985,13 @@ async fn request_object_outcome(w: &mut GateWorld, errors: String) -> anyhow::Re
 #[then("the OP asks the user to log in")]
 async fn asks_login(w: &mut GateWorld) -> anyhow::Result<()> {
     let page = w.browser()?.page()?;
+    let login = if w.target()?.op.product == OpProduct::Gatecheck {
+        driver::Prompt::of(&page)? == driver::Prompt::Login
+    } else {
+        matches!(generic::ask(&page)?, generic::Ask::Login { .. })
+    };
     check!(
-        driver::Prompt::of(&page)? == driver::Prompt::Login,
+        login,
         "the OP did not show its login page: {} {}",
         page.status,
         page.url
@@ -976,12 +1002,12 @@ async fn asks_login(w: &mut GateWorld) -> anyhow::Result<()> {
 #[then("the OP answers without asking the user anything")]
 async fn answers_silently(w: &mut GateWorld) -> anyhow::Result<()> {
     let page = w.browser()?.page()?;
-    let prompt = driver::Prompt::of(&page)?;
-    check!(
-        prompt == driver::Prompt::None,
-        "the OP asked the user ({prompt:?}) at {}",
-        page.url
-    );
+    let asked = if w.target()?.op.product == OpProduct::Gatecheck {
+        driver::Prompt::of(&page)? != driver::Prompt::None
+    } else {
+        generic::ask(&page)? != generic::Ask::Nothing
+    };
+    check!(!asked, "the OP asked the user something at {}", page.url);
     successful_response(w).await
 }
 
