@@ -75,8 +75,13 @@ where
         }
     }
 
-    /// The value of `key` if it has not expired.
-    pub async fn get(&self, key: &K) -> Option<V> {
+    /// The value of `key` if it has not expired; `key` may be borrowed (an `Arc<str>` key is
+    /// looked up by `&str`, so a hit allocates nothing).
+    pub async fn get<Q>(&self, key: &Q) -> Option<V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         let entry = self.inner.get(key).await?;
         if entry.expires_at > self.clock.now() {
             Some(entry.value)

@@ -9,7 +9,6 @@ use std::sync::{Arc, LazyLock, OnceLock};
 use futures::future::BoxFuture;
 use http::header::{HeaderName, HeaderValue, AUTHORIZATION};
 use http::StatusCode;
-use regex::Regex;
 use serde_json::Value;
 use url::Url;
 
@@ -43,19 +42,52 @@ const TOKEN_CACHE_SIZE: u64 = 10_000;
 /// Variables of the `custom_headers` expressions.
 pub const HEADER_ROOTS: &[&str] = &["introspect_data", "consumer"];
 
-/// `\s*[Bb]earer\s+(.+)` searched anywhere in `Authorization`
+/// The bearer token of an `Authorization` value, exactly as GG extracts it: the first capture
+/// of `\s*[Bb]earer\s+(.+)` searched anywhere in the value
 /// (`docs/gluu-gateway.md#bearer-token-extraction`).
-static BEARER: LazyLock<Regex> = LazyLock::new(|| {
-    #[allow(clippy::expect_used)]
-    Regex::new(r"\s*[Bb]earer\s+(.+)").expect("static regex")
-});
-
-/// The bearer token of an `Authorization` value, exactly as GG extracts it.
+///
+/// A byte scan, not the regex: on every proxied request the regex engine walked the whole
+/// 700-byte JWT (a third of the gateway's instructions per request); the property test below
+/// holds the scan to the regex's answer (Unicode `\s`, `.` stopping at a line feed,
+/// backtracking when only whitespace follows).
 pub fn bearer_token(authorization: &str) -> Option<&str> {
-    BEARER
-        .captures(authorization)
-        .and_then(|c| c.get(1))
-        .map(|m| m.as_str())
+    let bytes = authorization.as_bytes();
+    let mut from = 0;
+    while let Some(at) = find_bearer(&bytes[from..]) {
+        let after = from + at + "bearer".len();
+        if let Some(token) = bearer_tail(&authorization[after..]) {
+            return Some(token);
+        }
+        from += at + 1;
+    }
+    None
+}
+
+/// Offset of the first `Bearer` or `bearer` in `bytes`.
+fn find_bearer(bytes: &[u8]) -> Option<usize> {
+    bytes
+        .windows(6)
+        .position(|w| (w[0] == b'B' || w[0] == b'b') && &w[1..] == b"earer")
+}
+
+/// What `\s+(.+)` captures at the start of `tail`: after the whitespace run, everything up to
+/// a line feed; when only whitespace follows, the regex backtracks and captures the run's last
+/// character that is not a line feed (never the run's first, which `\s+` must keep).
+fn bearer_tail(tail: &str) -> Option<&str> {
+    let run = tail.len() - tail.trim_start_matches(char::is_whitespace).len();
+    if run == 0 {
+        return None;
+    }
+    let rest = &tail[run..];
+    if !rest.is_empty() {
+        return Some(rest.split('\n').next().unwrap_or(rest));
+    }
+    let first = tail.chars().next().map_or(0, char::len_utf8);
+    tail[first..]
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| c != '\n')
+        .map(|(i, c)| &tail[first + i..first + i + c.len_utf8()])
 }
 
 /// `pass_credentials`.
@@ -91,6 +123,9 @@ pub enum AuthError {
 /// Authenticated token data, cached per token.
 #[derive(Debug)]
 pub struct TokenData {
+    /// The token itself, shared with the cache key and every request that presents it (a hit
+    /// copies no token bytes).
+    pub token: Arc<str>,
     /// Introspection response or JWT payload, plus `consumer` when mapped.
     pub data: Arc<Value>,
     /// The mapped consumer.
@@ -307,6 +342,7 @@ impl OAuthAuth {
         };
         let exp = data.get("exp").and_then(Value::as_i64);
         Ok(Arc::new(TokenData {
+            token,
             scopes: context::scopes_of(&data),
             data: Arc::new(data),
             consumer,
@@ -323,12 +359,7 @@ impl OAuthAuth {
         }
     }
 
-    fn authenticated(
-        &self,
-        req: &mut AccessRequest,
-        token: Arc<str>,
-        data: Arc<TokenData>,
-    ) -> Flow {
+    fn authenticated(&self, req: &mut AccessRequest, data: Arc<TokenData>) -> Flow {
         match self.config.pass_credentials {
             PassCredentials::Pass => {}
             PassCredentials::Hide => {
@@ -362,7 +393,7 @@ impl OAuthAuth {
             ext.insert(AuthenticatedCredential { id: id.clone() });
         }
         ext.insert(RequestToken {
-            token,
+            token: data.token.clone(),
             data: data.data.clone(),
             scopes: data.scopes.clone(),
             exp: data.exp,
@@ -404,25 +435,30 @@ impl OAuthAuth {
             .headers()
             .get(AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(bearer_token)
-            .map(Arc::<str>::from);
+            .and_then(bearer_token);
         let Some(token) = token else {
             return match self.config.anonymous.clone() {
                 Some(a) => self.anonymous(req, &a),
                 None => unauthorized(NO_TOKEN),
             };
         };
-        let consumers = req.consumers().clone();
-        let result = self
-            .tokens
-            .get_or_try_insert(token.clone(), async {
-                let data = self.authenticate(token.clone(), consumers).await?;
-                let until = cached_until(data.exp);
-                Ok((data, until))
-            })
-            .await;
+        // The hot path: a cached token is looked up by the header's own bytes.
+        let result = match self.tokens.get(token).await {
+            Some(data) => Ok(data),
+            None => {
+                let token = Arc::<str>::from(token);
+                let consumers = req.consumers().clone();
+                self.tokens
+                    .get_or_try_insert(token.clone(), async {
+                        let data = self.authenticate(token, consumers).await?;
+                        let until = cached_until(data.exp);
+                        Ok((data, until))
+                    })
+                    .await
+            }
+        };
         match result {
-            Ok(data) => self.authenticated(req, token, data),
+            Ok(data) => self.authenticated(req, data),
             Err(e) => match &*e {
                 AuthError::Upstream(why) => {
                     tracing::warn!(error = %why, "gluu-oauth-auth: oxd failure");
@@ -470,9 +506,43 @@ mod tests {
             ("Token Bearer abc", Some("abc")),
             ("xbearer abc", Some("abc")),
             ("", None),
+            ("Bearer", None),
+            ("Bearer ", None),
+            ("Bearer  ", Some(" ")),
+            ("Bearer \n", None),
+            ("Bearer \t\n", Some("\t")),
+            ("Bearerx bearer y", Some("y")),
+            ("Bearer a\nb", Some("a")),
+            ("Bearer \nabc", Some("abc")),
+            ("Bearer\u{a0}tok", Some("tok")),
         ];
         for (header, want) in cases {
             assert_eq!(bearer_token(header), want, "{header:?}");
+        }
+    }
+
+    proptest::proptest! {
+        /// The byte scan answers what GG's regex answers, on values built from the characters
+        /// that matter to it (both cases of the keyword, ASCII and Unicode whitespace, line
+        /// feeds) and on arbitrary strings.
+        #[test]
+        fn bearer_scan_is_the_regex(
+            parts in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::strategy::Just("Bearer".to_owned()),
+                    proptest::strategy::Just("bearer".to_owned()),
+                    proptest::strategy::Just("earer".to_owned()),
+                    "[ \t\n\u{a0}\u{2003}]{1,3}",
+                    "[A-Za-z0-9._~+/=-]{0,8}",
+                    ".{0,4}",
+                ],
+                0..8,
+            )
+        ) {
+            let header = parts.concat();
+            let regex = regex::Regex::new(r"\s*[Bb]earer\s+(.+)").unwrap();
+            let want = regex.captures(&header).and_then(|c| c.get(1)).map(|m| m.as_str());
+            proptest::prop_assert_eq!(bearer_token(&header), want, "{:?}", header);
         }
     }
 
