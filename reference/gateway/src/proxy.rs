@@ -18,17 +18,41 @@ use crate::router;
 /// `Via` added to requests and responses.
 pub const VIA: &str = "1.1 gatecheck-gateway";
 
-const HOP_BY_HOP: &[&str] = &[
-    "connection",
-    "keep-alive",
-    "proxy-authenticate",
-    "proxy-authorization",
-    "proxy-connection",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-];
+/// Header names the proxy writes on every request, parsed once (a `&str` name is parsed and
+/// hashed again on each use).
+mod names {
+    use http::header::HeaderName;
+
+    pub const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+    pub const X_REAL_IP: HeaderName = HeaderName::from_static("x-real-ip");
+    pub const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+    pub const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+    pub const X_FORWARDED_PORT: HeaderName = HeaderName::from_static("x-forwarded-port");
+    pub const X_FORWARDED_PATH: HeaderName = HeaderName::from_static("x-forwarded-path");
+    pub const X_FORWARDED_PREFIX: HeaderName = HeaderName::from_static("x-forwarded-prefix");
+    pub const X_KONG_RESPONSE_LATENCY: HeaderName =
+        HeaderName::from_static("x-kong-response-latency");
+    pub const X_KONG_UPSTREAM_LATENCY: HeaderName =
+        HeaderName::from_static("x-kong-upstream-latency");
+    pub const X_KONG_PROXY_LATENCY: HeaderName = HeaderName::from_static("x-kong-proxy-latency");
+}
+
+/// The hop-by-hop fields of RFC 9110 §7.6.1 (plus the legacy `keep-alive` and
+/// `proxy-connection`).
+fn is_hop_by_hop(name: &HeaderName) -> bool {
+    matches!(
+        name.as_str(),
+        "connection"
+            | "keep-alive"
+            | "proxy-authenticate"
+            | "proxy-authorization"
+            | "proxy-connection"
+            | "te"
+            | "trailer"
+            | "transfer-encoding"
+            | "upgrade"
+    )
+}
 
 /// The proxy router.
 pub fn router(gateway: Arc<Gateway>) -> axum::Router {
@@ -44,19 +68,30 @@ fn kong_error(status: StatusCode, message: &str) -> Response {
 /// upstream. Applied to the client's request before any plugin runs, so a client can remove
 /// its own fields but never one a plugin sets; and to the upstream's response.
 fn strip_hop_by_hop(headers: &mut HeaderMap) {
-    let listed: Vec<HeaderName> = headers
-        .get_all(http::header::CONNECTION)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|name| HeaderName::from_bytes(name.trim().as_bytes()).ok())
-        .filter(|name| name != HOST)
-        .collect();
-    for name in listed {
-        headers.remove(name);
+    // One pass over the (few) fields present, instead of a lookup per hop-by-hop name; the
+    // common request has no such field but `Connection: keep-alive`.
+    let mut remove: Vec<HeaderName> = Vec::new();
+    for name in headers.keys() {
+        if is_hop_by_hop(name) && !remove.contains(name) {
+            remove.push(name.clone());
+        }
     }
-    for name in HOP_BY_HOP {
-        headers.remove(*name);
+    if remove.is_empty() {
+        return;
+    }
+    for value in headers.get_all(http::header::CONNECTION) {
+        let Ok(value) = value.to_str() else { continue };
+        for listed in value.split(',') {
+            let Ok(name) = HeaderName::from_bytes(listed.trim().as_bytes()) else {
+                continue;
+            };
+            if name != HOST && !remove.contains(&name) {
+                remove.push(name);
+            }
+        }
+    }
+    for name in remove {
+        headers.remove(name);
     }
 }
 
@@ -155,7 +190,7 @@ async fn handle(
         }
         response
             .headers_mut()
-            .insert("x-kong-response-latency", ms(started.elapsed()));
+            .insert(names::X_KONG_RESPONSE_LATENCY, ms(started.elapsed()));
         return response;
     }
     let up = match access.into_upstream() {
@@ -187,11 +222,11 @@ async fn handle(
         gw_port(&parts.extensions),
     );
     // Only the gateway says what it stripped; a client's value would steer the upstream's links.
-    headers.remove("x-forwarded-prefix");
+    headers.remove(names::X_FORWARDED_PREFIX);
     if route.strip_path && found.remaining.len() < path.len() {
         let stripped = &path[..path.len() - found.remaining.len()];
         if let Ok(v) = HeaderValue::from_str(&crate::path::encode(stripped)) {
-            headers.insert("x-forwarded-prefix", v);
+            headers.insert(names::X_FORWARDED_PREFIX, v);
         }
     }
     let host_value = if route.preserve_host {
@@ -263,8 +298,8 @@ async fn handle(
     let h = response.headers_mut();
     strip_hop_by_hop(h);
     h.append(http::header::VIA, HeaderValue::from_static(VIA));
-    h.insert("x-kong-upstream-latency", ms(upstream_latency));
-    h.insert("x-kong-proxy-latency", ms(proxy_latency));
+    h.insert(names::X_KONG_UPSTREAM_LATENCY, ms(upstream_latency));
+    h.insert(names::X_KONG_PROXY_LATENCY, ms(proxy_latency));
     for (name, value) in &up.response_headers {
         h.append(name.clone(), value.clone());
     }
@@ -318,18 +353,21 @@ fn forwarded_headers(
     port: u16,
 ) {
     let ip = client.ip().to_string();
-    let xff = match headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
+    let xff = match headers
+        .get(&names::X_FORWARDED_FOR)
+        .and_then(|v| v.to_str().ok())
+    {
         Some(existing) => format!("{existing}, {ip}"),
         None => ip.clone(),
     };
-    let set = |headers: &mut HeaderMap, name: &'static str, value: &str| {
+    let set = |headers: &mut HeaderMap, name: HeaderName, value: &str| {
         if let Ok(v) = HeaderValue::from_str(value) {
             headers.insert(name, v);
         }
     };
-    set(headers, "x-forwarded-for", &xff);
-    set(headers, "x-real-ip", &ip);
-    set(headers, "x-forwarded-proto", "http");
+    set(headers, names::X_FORWARDED_FOR, &xff);
+    set(headers, names::X_REAL_IP, &ip);
+    headers.insert(names::X_FORWARDED_PROTO, HeaderValue::from_static("http"));
     if let Some(h) = host {
         let name = h.rsplit_once(':').map_or(h, |(n, p)| {
             if p.chars().all(|c| c.is_ascii_digit()) {
@@ -338,9 +376,9 @@ fn forwarded_headers(
                 h
             }
         });
-        set(headers, "x-forwarded-host", name);
+        set(headers, names::X_FORWARDED_HOST, name);
     }
-    set(headers, "x-forwarded-port", &port.to_string());
-    set(headers, "x-forwarded-path", raw_path);
+    headers.insert(names::X_FORWARDED_PORT, HeaderValue::from(port));
+    set(headers, names::X_FORWARDED_PATH, raw_path);
     headers.append(http::header::VIA, HeaderValue::from_static(VIA));
 }
