@@ -227,6 +227,9 @@ fn field_value(
     errors: &mut Vec<FieldError>,
 ) -> Value {
     let value = match input {
+        // An optional field with a default (Kong's `required = false, default = ...`) keeps an
+        // explicit null: Kong fills defaults only for absent fields (`login_tokens: null`).
+        Some(Value::Null) if !field.required && field.default.is_some() => return Value::Null,
         None | Some(Value::Null) => match (&field.default, &field.ty) {
             (Some(default), _) => default.clone(),
             // An absent record is its fields' defaults (Kong fills nested defaults).

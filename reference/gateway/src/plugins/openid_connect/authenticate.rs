@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 use sha2::Digest;
 
 use super::claims;
+use super::code_flow::CodeFlow;
 use super::credentials::{self, Args, Location};
 use super::reply::{self, Failure};
 use super::session::Session;
@@ -44,7 +45,7 @@ pub struct Authenticated {
 }
 
 impl Authenticated {
-    fn new(method: &'static str, tokens: Tokens, claims: Map<String, Value>) -> Self {
+    pub(super) fn new(method: &'static str, tokens: Tokens, claims: Map<String, Value>) -> Self {
         Self {
             method,
             tokens,
@@ -85,12 +86,12 @@ fn auth_method(name: Option<&str>) -> ClientAuth {
 }
 
 impl OpenIdConnect {
-    fn now(&self) -> i64 {
+    pub(super) fn now(&self) -> i64 {
         self.clock.now()
     }
 
     /// The configured client for this request: `client_arg` names one by id or 1-based index.
-    fn client_index(&self, req: &AccessRequest, args: &Args) -> usize {
+    pub(super) fn client_index(&self, req: &AccessRequest, args: &Args) -> usize {
         let ids = &self.config.client_id;
         let arg = &self.config.client_arg;
         let wanted = req
@@ -122,7 +123,11 @@ impl OpenIdConnect {
             .unwrap_or(0)
     }
 
-    fn client(&self, index: usize, endpoint_method: Option<&str>) -> Result<Client, Failure> {
+    pub(super) fn client(
+        &self,
+        index: usize,
+        endpoint_method: Option<&str>,
+    ) -> Result<Client, Failure> {
         let id = self
             .config
             .client_id
@@ -149,7 +154,7 @@ impl OpenIdConnect {
         })
     }
 
-    fn rules(&self, issuer: &str, method: &str) -> Rules {
+    pub(super) fn rules(&self, issuer: &str, method: &str) -> Rules {
         Rules {
             verify_signature: self.config.verify_signature
                 && !self.config.ignore_signature.iter().any(|g| g == method),
@@ -175,7 +180,7 @@ impl OpenIdConnect {
         }
     }
 
-    async fn provider(&self) -> Result<Arc<crate::rp::discovery::Provider>, Failure> {
+    pub(super) async fn provider(&self) -> Result<Arc<crate::rp::discovery::Provider>, Failure> {
         self.provider
             .discovery
             .provider()
@@ -195,7 +200,7 @@ impl OpenIdConnect {
             })
     }
 
-    async fn endpoint(
+    pub(super) async fn endpoint(
         &self,
         configured: &Option<url::Url>,
         pick: fn(&crate::rp::discovery::Provider) -> Option<url::Url>,
@@ -210,7 +215,11 @@ impl OpenIdConnect {
 
     /// Introspects `token` (cached per `cache_introspection`; the inactive answer only with
     /// `cache_ttl_neg`).
-    async fn introspect(&self, token: &str, client_index: usize) -> Result<Arc<Value>, Failure> {
+    pub(super) async fn introspect(
+        &self,
+        token: &str,
+        client_index: usize,
+    ) -> Result<Arc<Value>, Failure> {
         let endpoint = self
             .endpoint(
                 &self.config.introspection_endpoint,
@@ -300,7 +309,7 @@ impl OpenIdConnect {
     }
 
     /// The claims of tokens a grant or a session produced.
-    async fn claims_of(
+    pub(super) async fn claims_of(
         &self,
         tokens: &Tokens,
         method: &str,
@@ -504,6 +513,9 @@ impl OpenIdConnect {
         let Ok(mut session) = self.sessions.open(&sealed, now) else {
             return Ok(None);
         };
+        if self.is_revoked(&session.id).await {
+            return Ok(None);
+        }
         let expired = session.expires_at.is_some_and(|exp| exp <= now);
         if expired {
             let Some(rt) = session
@@ -698,8 +710,24 @@ impl OpenIdConnect {
             return Flow::Continue;
         }
         reply::strip_identity_headers(req);
+        if self.is_logout(req).await {
+            return Flow::Respond(self.logout(req).await);
+        }
         let had_session = cookie_value(req, self.sessions.cookie_name()).is_some();
-        let result = self.authenticate(req).await;
+        let mut pending = None;
+        let result = match self.authenticate(req).await {
+            Err(f) if f.is_no_credentials() && self.config.allows("authorization_code") => {
+                match self.code_flow(req).await {
+                    CodeFlow::LoggedIn(a, p) => {
+                        pending = Some(*p);
+                        Ok(*a)
+                    }
+                    CodeFlow::Respond(r) => return Flow::Respond(r),
+                    CodeFlow::Failed(f) => Err(f),
+                }
+            }
+            other => other,
+        };
         let mut auth = match result {
             Ok(a) => a,
             Err(failure) => {
@@ -708,7 +736,7 @@ impl OpenIdConnect {
                 {
                     return self.anonymous(req, &anonymous);
                 }
-                let mut response = reply::failure(&self.config, &failure);
+                let mut response = self.failure_response(&failure);
                 if had_session && self.config.unauthorized_destroy_session {
                     if let Some(v) = self.sessions.destroy(req.secure()) {
                         response.headers.append(http::header::SET_COOKIE, v);
@@ -765,11 +793,28 @@ impl OpenIdConnect {
             exp: auth.tokens.expires_at,
             data: Arc::new(data),
         });
-        Flow::Continue
+        match self.after_login(req, &auth, pending.as_ref()) {
+            Some(response) => Flow::Respond(response),
+            None => Flow::Continue,
+        }
+    }
+
+    /// The response for `failure`: a redirect to `unauthorized_redirect_uri`,
+    /// `forbidden_redirect_uri` or `unexpected_redirect_uri` when configured, else Kong's.
+    fn failure_response(&self, failure: &Failure) -> crate::plugins::PluginResponse {
+        let b = &self.config.browser;
+        let redirect = match failure {
+            Failure::Unauthorized { .. } => b.unauthorized_redirect_uri.first(),
+            Failure::Forbidden { .. } => b.forbidden_redirect_uri.first(),
+            Failure::Unexpected { .. } => b.unexpected_redirect_uri.first(),
+        };
+        redirect
+            .and_then(|u| crate::plugins::PluginResponse::redirect(u.as_str()))
+            .unwrap_or_else(|| reply::failure(&self.config, failure))
     }
 
     fn forbidden(&self, req: &AccessRequest, had_session: bool, reason: String) -> Flow {
-        let mut response = reply::failure(&self.config, &Failure::Forbidden { reason });
+        let mut response = self.failure_response(&Failure::Forbidden { reason });
         if had_session && self.config.forbidden_destroy_session {
             if let Some(v) = self.sessions.destroy(req.secure()) {
                 response.headers.append(http::header::SET_COOKIE, v);
@@ -809,7 +854,7 @@ impl OpenIdConnect {
     }
 }
 
-fn cookie_value(req: &AccessRequest, name: &str) -> Option<String> {
+pub(super) fn cookie_value(req: &AccessRequest, name: &str) -> Option<String> {
     req.headers()
         .get_all(http::header::COOKIE)
         .iter()

@@ -210,6 +210,8 @@ pub struct Config {
     pub unauthorized_destroy_session: bool,
     pub forbidden_destroy_session: bool,
     pub refresh_tokens: bool,
+    /// The code flow, login and logout fields (`browser_config`).
+    pub browser: super::browser_config::BrowserConfig,
 }
 
 impl Config {
@@ -428,6 +430,7 @@ impl Config {
                 header_fields.insert((*name).to_owned(), v);
             }
         }
+        let browser = super::browser_config::BrowserConfig::take(&mut fields)?;
         let raw: Raw = serde_json::from_value(Value::Object(fields)).map_err(|e| {
             ConfigError::field("@entity", format!("configuration not understood: {e}"))
         })?;
@@ -528,6 +531,7 @@ impl Config {
             unauthorized_destroy_session: raw.unauthorized_destroy_session,
             forbidden_destroy_session: raw.forbidden_destroy_session,
             refresh_tokens: raw.refresh_tokens,
+            browser,
         };
         Ok((config, effective))
     }

@@ -88,6 +88,12 @@ impl Args {
             .filter(|v| !v.is_empty())
     }
 
+    /// Whether the argument `name` is there at all (even empty), as `types` allow.
+    pub fn present(&self, name: &str, types: ParamTypes) -> bool {
+        (types.query && self.query.iter().any(|(k, _)| k == name))
+            || (types.body && self.body.iter().any(|(k, _)| k == name))
+    }
+
     /// An argument from the query or the body, as `types` allow; also says where.
     pub fn arg(&self, name: &str, types: ParamTypes) -> Option<(String, bool)> {
         if types.query {

@@ -1,14 +1,15 @@
 //! Kong's `openid-connect` plugin as a resource server and direct-grant client
 //! (`docs/kong.md`): the caller's credential is searched in Kong's fixed order, verified or
 //! exchanged at the OpenID Provider through the gateway's relying-party core ([`crate::rp`]),
-//! then the claims, the consumer and the headers the upstream sees are settled. The browser
-//! code flow is not part of this plugin yet (`authorization_code` in `auth_methods` never
-//! redirects; a request without credentials is answered 401).
+//! then the claims, the consumer and the headers the upstream sees are settled. A browser
+//! without credentials goes through the authorization code flow.
 //!
-//! Layout: [`schema`] (the declared config schema: validation, defaults, Kong's JSON),
-//! [`config`] (the typed view of an accepted config), [`credentials`] (where credentials are found and
-//! hidden), [`authenticate`] (the methods), [`claims`] (claim paths and `*_required` rules),
-//! [`session`] (sealed cookies), [`reply`] (failure responses and headers),
+//! Layout: [`schema`] (the declared config schema: validation, defaults, Kong's JSON; the
+//! browser's fields declared by [`browser_config`]), [`config`] (the typed view of an accepted config),
+//! [`credentials`] (where credentials are found and hidden), [`authenticate`] (the methods),
+//! [`code_flow`] (the code flow and `login_action`, with [`authorization`] for the redirect and
+//! [`callback`] for the ID-token checks), [`logout`], [`claims`] (claim paths and `*_required`
+//! rules), [`session`] (sealed cookies), [`reply`] (failure responses and headers),
 //! [`kong_oauth2`] (the lookup the `oauth2` plugin's token store implements).
 
 use std::sync::Arc;
@@ -24,10 +25,15 @@ use crate::rp::discovery::{discovery_url, Discovery};
 use crate::rp::jwks::{HttpKeys, KeySet};
 
 pub mod authenticate;
+pub mod authorization;
+pub mod browser_config;
+pub mod callback;
 pub mod claims;
+pub mod code_flow;
 pub mod config;
 pub mod credentials;
 pub mod kong_oauth2;
+pub mod logout;
 pub mod reply;
 pub mod schema;
 pub mod session;
@@ -74,6 +80,9 @@ pub struct OpenIdConnect {
     provider: Provider,
     clock: SharedClock,
     sessions: session::Sessions,
+    authorizations: authorization::AuthorizationCookies,
+    /// Sessions logged out here, until they would have expired.
+    revoked: ExpiringCache<String, ()>,
     tokens: ExpiringCache<[u8; 32], Arc<Tokens>>,
     introspections: ExpiringCache<[u8; 32], Arc<Value>>,
     userinfos: ExpiringCache<[u8; 32], Arc<Value>>,
@@ -130,7 +139,13 @@ pub fn configure(config: &Value, env: &PluginEnv) -> Result<Configured, ConfigEr
         None => env.session_key.clone(),
     };
     let plugin = OpenIdConnect {
+        authorizations: authorization::AuthorizationCookies::new(
+            key.clone(),
+            config.browser.cookie.clone(),
+            config.browser.rolling_timeout,
+        ),
         sessions: session::Sessions::new(key, config.session.clone()),
+        revoked: ExpiringCache::new(CACHE_SIZE * 10, clock.clone()),
         provider: Provider {
             discovery,
             keys,

@@ -23,6 +23,8 @@ const AUTHENTICATED_GROUPS: HeaderName = HeaderName::from_static("x-authenticate
 /// Kong's body of the 500 for IdP and discovery failures (`responses.lua`).
 pub const UNEXPECTED: &str = "An unexpected error occurred";
 
+const NO_CREDENTIALS: &str = "no credentials found";
+
 /// Why the request is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Failure {
@@ -49,9 +51,15 @@ impl Failure {
     /// No credential found.
     pub fn no_credentials() -> Self {
         Failure::Unauthorized {
-            reason: "no credentials found".into(),
+            reason: NO_CREDENTIALS.into(),
             code: None,
         }
+    }
+
+    /// Whether this is [`Failure::no_credentials`]: nothing was presented, so the code flow
+    /// may start.
+    pub fn is_no_credentials(&self) -> bool {
+        matches!(self, Failure::Unauthorized { reason, code: None } if reason == NO_CREDENTIALS)
     }
 
     /// A presented token or grant was refused.

@@ -96,7 +96,7 @@ fn valid_token_header(v: &Value) -> Result<(), String> {
     valid_header(&Value::from(split_token_header(s).0))
 }
 
-fn valid_cookie_name(v: &Value) -> Result<(), String> {
+pub(crate) fn valid_cookie_name(v: &Value) -> Result<(), String> {
     // RFC 6265 §4.1.1: a cookie name is an RFC 7230 token.
     let s = v.as_str().unwrap_or_default();
     let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
@@ -430,7 +430,9 @@ fn build() -> PluginSchema {
             Field::boolean().default(true),
         )
         .field("forbidden_destroy_session", Field::boolean().default(true))
-        .field("refresh_tokens", Field::boolean().default(true))
+        .field("refresh_tokens", Field::boolean().default(true));
+    // The code flow, login, logout and the error redirects.
+    let config = super::browser_config::declare(config)
         .check(Check::custom_on(
             "bearer_token_cookie_name",
             bearer_cookie_named,

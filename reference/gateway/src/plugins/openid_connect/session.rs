@@ -136,6 +136,11 @@ impl Sessions {
         changed
     }
 
+    /// When this copy of `session` expires at the latest (None: no timeout configured).
+    pub fn expires_at(&self, session: &Session) -> Option<i64> {
+        self.lifetime(session, 0)
+    }
+
     fn lifetime(&self, session: &Session, now: i64) -> Option<i64> {
         [
             (session.created_at, self.config.absolute_timeout),
