@@ -25,7 +25,7 @@ Feature: Kong OIDC guide "claims-based-auth": the token must carry the required 
       """
     And the caller sends GET "/anything" with the basic credentials "alex:doe"
     Then the gateway answers 403 with the message "Forbidden"
-    And the gateway's challenge is "Bearer realm=\"127.0.0.1\", error=\"insufficient_scope\""
+    And the gateway's challenge is "Bearer realm=\"${op.issuer_host}\", error=\"insufficient_scope\""
 
   Scenario: Either of two alternatives is enough
     When the administrator adds the plugin "openid-connect" to the service "example-service" with:

@@ -21,4 +21,4 @@ Feature: Kong OIDC guide "introspection": the IdP says whether the token is acti
   Scenario: A token the IdP never issued is inactive, so 401
     When the caller sends GET "/anything" with the header "Authorization" set to "Bearer not-a-real-token"
     Then the gateway answers 401 with the message "Unauthorized"
-    And the gateway's challenge is "Bearer realm=\"127.0.0.1\", error=\"invalid_token\""
+    And the gateway's challenge is "Bearer realm=\"${op.issuer_host}\", error=\"invalid_token\""

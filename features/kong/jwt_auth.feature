@@ -27,7 +27,7 @@ Feature: Kong OIDC guide "jwt-auth": a stateless JWT access token in the query
     When the caller keeps "TOKEN" with its signature altered as "FORGED"
     And the caller sends GET "/anything?access_token=${FORGED}"
     Then the gateway answers 401 with the message "Unauthorized"
-    And the gateway's challenge is "Bearer realm=\"127.0.0.1\", error=\"invalid_token\""
+    And the gateway's challenge is "Bearer realm=\"${op.issuer_host}\", error=\"invalid_token\""
 
   Scenario: A token that is not a JWT is refused when only bearer verification is enabled
     When the caller sends GET "/anything?access_token=opaque-token"

@@ -21,12 +21,12 @@ Feature: Kong OIDC guide "password-grant": the gateway exchanges the caller's us
   Scenario: A wrong password is 401
     When the caller sends GET "/anything" with the basic credentials "alex:wrong"
     Then the gateway answers 401 with the message "Unauthorized"
-    And the gateway's challenge is "Bearer realm=\"127.0.0.1\", error=\"invalid_token\""
+    And the gateway's challenge is "Bearer realm=\"${op.issuer_host}\", error=\"invalid_token\""
 
   Scenario: No credentials at all is 401 without an error code
     When the caller sends GET "/anything"
     Then the gateway answers 401 with the message "Unauthorized"
-    And the gateway's challenge is "Bearer realm=\"127.0.0.1\""
+    And the gateway's challenge is "Bearer realm=\"${op.issuer_host}\""
 
   Scenario: Credentials in the query are not looked at when only the header is configured
     When the caller sends GET "/anything?username=alex&password=doe"

@@ -105,6 +105,13 @@ async fn post_plugin(
     .await
 }
 
+/// The step's JSON doc string (a plugin config).
+pub(super) fn doc_string(step: &cucumber::gherkin::Step) -> anyhow::Result<String> {
+    step.docstring
+        .clone()
+        .ok_or_else(|| anyhow::anyhow!("the step needs a JSON doc string"))
+}
+
 #[when(expr = "the administrator adds the plugin {string} to the service {string} with:")]
 async fn add_plugin(
     w: &mut GateWorld,
@@ -112,11 +119,7 @@ async fn add_plugin(
     plugin: String,
     service: String,
 ) -> anyhow::Result<()> {
-    let doc = step
-        .docstring
-        .clone()
-        .ok_or_else(|| anyhow::anyhow!("the step needs a JSON doc string"))?;
-    post_plugin(w, &plugin, &service, &doc).await?;
+    post_plugin(w, &plugin, &service, &doc_string(step)?).await?;
     created(w)
 }
 
@@ -127,11 +130,7 @@ async fn try_add_plugin(
     plugin: String,
     service: String,
 ) -> anyhow::Result<()> {
-    let doc = step
-        .docstring
-        .clone()
-        .ok_or_else(|| anyhow::anyhow!("the step needs a JSON doc string"))?;
-    post_plugin(w, &plugin, &service, &doc).await
+    post_plugin(w, &plugin, &service, &doc_string(step)?).await
 }
 
 #[when(expr = "the administrator adds the consumer {string} for the {string} client")]

@@ -24,11 +24,23 @@ pub struct KongState {
     pub jars: HashMap<String, Vec<(String, String)>>,
 }
 
-/// Fills the kept values, then the target's placeholders.
+/// The placeholder for the issuer's host: openid-connect's challenge realm
+/// (`docs/kong.md#failure-responses`), whatever OP the target runs.
+const ISSUER_HOST: &str = "${op.issuer_host}";
+
+/// Fills the kept values and `${op.issuer_host}`, then the target's placeholders.
 fn fill(w: &GateWorld, text: &str) -> anyhow::Result<String> {
     let mut out = text.to_owned();
     for (name, value) in &w.kong.kept {
         out = out.replace(&format!("${{{name}}}"), value);
+    }
+    if out.contains(ISSUER_HOST) {
+        let issuer = w.fill("${op.issuer}")?;
+        let host = url::Url::parse(&issuer)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .ok_or_else(|| anyhow::anyhow!("the issuer {issuer} has no host"))?;
+        out = out.replace(ISSUER_HOST, &host);
     }
     w.fill(&out)
 }
@@ -38,6 +50,8 @@ enum Credential {
     None,
     Basic(String),
     Header(String, String),
+    /// Basic credentials and one more header (a client's forged copy of a gateway header).
+    BasicAnd(String, String, String),
     Jar(String),
 }
 
@@ -65,6 +79,15 @@ async fn send(
             let value = fill(w, &value)?;
             shown.push_str(&format!(" -H '{name}: {value}'"));
             req = req.header(name.as_str(), value);
+        }
+        Credential::BasicAnd(pair, name, value) => {
+            let pair = fill(w, &pair)?;
+            let value = fill(w, &value)?;
+            let encoded = base64::engine::general_purpose::STANDARD.encode(&pair);
+            req = req
+                .header("authorization", format!("Basic {encoded}"))
+                .header(name.as_str(), value.as_str());
+            shown.push_str(&format!(" -u {pair} -H '{name}: {value}'"));
         }
         Credential::Jar(jar) => {
             let cookies = w
@@ -146,6 +169,27 @@ async fn with_header(
     value: String,
 ) -> anyhow::Result<()> {
     send(w, &method, &path, Credential::Header(name, value), None).await
+}
+
+#[when(
+    expr = "the caller sends {word} {string} with the basic credentials {string} and the header {string} set to {string}"
+)]
+async fn basic_and_header(
+    w: &mut GateWorld,
+    method: String,
+    path: String,
+    pair: String,
+    name: String,
+    value: String,
+) -> anyhow::Result<()> {
+    send(
+        w,
+        &method,
+        &path,
+        Credential::BasicAnd(pair, name, value),
+        None,
+    )
+    .await
 }
 
 /// The httpbin echo's `headers` object of the last answer (which must be 200).
@@ -321,6 +365,99 @@ async fn add_consumer(w: &mut GateWorld, username: String) -> anyhow::Result<()>
         r.status,
         r.body
     );
+    w.admin = Some(r);
+    Ok(())
+}
+
+/// An Admin API call of the guides' `deck gateway apply`; 2xx or the step fails.
+async fn apply(
+    w: &mut GateWorld,
+    method: reqwest::Method,
+    url: String,
+    body: Value,
+) -> anyhow::Result<Response> {
+    let resp = w
+        .http
+        .request(method.clone(), &url)
+        .json(&body)
+        .send()
+        .await?;
+    let r = Response::read(format!("{method} {url}"), resp).await?;
+    check!(
+        (200..300).contains(&r.status),
+        "{} answered {}: {}",
+        r.request,
+        r.status,
+        r.body
+    );
+    Ok(r)
+}
+
+/// `deck gateway apply` of one plugin on a service: the plugin of that name on the service is
+/// replaced whole (its old config does not linger, as decK sets the entity it describes), or
+/// created when there is none.
+#[when(expr = "the administrator applies the plugin {string} to the service {string} with:")]
+async fn apply_plugin(
+    w: &mut GateWorld,
+    step: &cucumber::gherkin::Step,
+    plugin: String,
+    service: String,
+) -> anyhow::Result<()> {
+    let doc = super::admin::doc_string(step)?;
+    let config: Value = serde_json::from_str(&fill(w, &doc)?)
+        .map_err(|e| anyhow::anyhow!("the plugin config in the step is not JSON: {e}"))?;
+    let admin = w.target()?.admin_url()?.to_owned();
+    let list = apply(
+        w,
+        reqwest::Method::GET,
+        format!("{admin}/services/{service}/plugins"),
+        Value::Null,
+    )
+    .await?;
+    let existing = list.json()?["data"]
+        .as_array()
+        .and_then(|a| a.iter().find(|p| p["name"] == plugin.as_str()))
+        .and_then(|p| p["id"].as_str())
+        .map(str::to_owned);
+    let body = serde_json::json!({"name": plugin, "config": config});
+    let r = match existing {
+        Some(id) => {
+            let url = format!("{admin}/services/{service}/plugins/{id}");
+            apply(w, reqwest::Method::PUT, url, body).await?
+        }
+        None => {
+            let url = format!("{admin}/services/{service}/plugins");
+            let r = apply(w, reqwest::Method::POST, url, body).await?;
+            w.admin_created(&format!("{admin}/plugins"), &r.json()?);
+            r
+        }
+    };
+    w.admin = Some(r);
+    Ok(())
+}
+
+/// `deck gateway apply` of `consumer_groups: [{name: NAME}]`.
+#[when(expr = "the administrator applies the consumer group {string}")]
+async fn apply_consumer_group(w: &mut GateWorld, name: String) -> anyhow::Result<()> {
+    let admin = w.target()?.admin_url()?.to_owned();
+    let existing = w
+        .http
+        .get(format!("{admin}/consumer_groups/{name}"))
+        .send()
+        .await?;
+    if existing.status() == reqwest::StatusCode::OK {
+        // decK leaves an entity that is already as described alone.
+        return Ok(());
+    }
+    let collection = format!("{admin}/consumer_groups");
+    let r = apply(
+        w,
+        reqwest::Method::POST,
+        collection.clone(),
+        serde_json::json!({"name": name}),
+    )
+    .await?;
+    w.admin_created(&collection, &r.json()?);
     w.admin = Some(r);
     Ok(())
 }

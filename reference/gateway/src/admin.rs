@@ -27,6 +27,7 @@ use crate::store::{Kind, Scope};
 type Shared = AxumState<Arc<Gateway>>;
 
 mod groups;
+mod openid_connect;
 mod schemas;
 mod tables;
 
@@ -39,6 +40,15 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
         .route("/plugins/enabled", get(enabled_plugins))
         .route("/schemas/plugins/{name}", get(schemas::plugin))
         .route("/schemas/{entity}", get(schemas::entity))
+        .route(
+            "/openid-connect/issuers",
+            get(openid_connect::list).delete(openid_connect::forget_all),
+        )
+        .route(
+            "/openid-connect/issuers/{key}",
+            get(openid_connect::one).delete(openid_connect::forget),
+        )
+        .route("/openid-connect/jwks", get(openid_connect::jwks))
         .route("/{collection}", get(list_top).post(create_top))
         .route(
             "/{collection}/{key}",

@@ -90,6 +90,7 @@ impl Config {
             session_key,
             clock,
             oauth2_tokens: plugins::openid_connect::kong_oauth2::none(),
+            issuers: Arc::default(),
         }
     }
 

@@ -23,7 +23,8 @@ impl Idp {
 
     fn claims(&self, exp: i64) -> Value {
         json!({"iss": self.issuer(), "sub": "alex-sub", "aud": "kong", "exp": exp, "iat": now(),
-               "scope": "openid profile email", "preferred_username": "alex", "client_id": "kong"})
+               "scope": "openid profile email", "preferred_username": "alex", "client_id": "kong",
+               "tier": "gold"})
     }
 
     fn token(&self, exp: i64) -> String {
@@ -81,18 +82,26 @@ impl Setup {
 }
 
 async fn setup(idp: &Idp, config: Value, consumers: Value) -> Setup {
+    setup_doc(idp, config, json!({"consumers": consumers})).await
+}
+
+/// A gateway whose service `api` runs openid-connect with `config`; `extra` adds top-level
+/// declarative entities (consumers, consumer groups, ...).
+async fn setup_doc(idp: &Idp, config: Value, extra: Value) -> Setup {
     let up = echo().await;
     let mut cfg = json!({"issuer": idp.issuer(), "client_id": ["kong"], "client_secret": ["secret"],
                          "client_auth": ["client_secret_post"], "timeout": 500});
     cfg.as_object_mut()
         .unwrap()
         .extend(config.as_object().unwrap().clone());
-    let doc = json!({
+    let mut doc = json!({
         "_format_version": "3.0",
         "services": [{"name": "api", "url": up.url(), "routes": [{"paths": ["/"]}],
                       "plugins": [{"name": "openid-connect", "config": cfg}]}],
-        "consumers": consumers,
     });
+    doc.as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
     let clock = ManualClock::default();
     let gw = gatecheck_gateway::start_with_clock(
         gatecheck_gateway::Config {
@@ -606,4 +615,183 @@ async fn a_form_body_is_read_with_the_schemas_types() {
         created["config"]["scopes_required"],
         json!(["openid email"])
     );
+}
+
+async fn admin_get(s: &Setup, path: &str) -> (u16, Value) {
+    let resp = client()
+        .get(format!("{}{path}", s.gw.admin_url()))
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+async fn admin_delete(s: &Setup, path: &str) -> u16 {
+    client()
+        .delete(format!("{}{path}", s.gw.admin_url()))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn the_issuers_endpoint_shows_and_forgets_the_discovery_cache() {
+    let idp = idp().await;
+    let s = setup(&idp, json!({"auth_methods": ["bearer"]}), json!([])).await;
+    // Configured but never used: only the id and issuer, as Kong shows an IdP it never reached.
+    let (status, list) = admin_get(&s, "/openid-connect/issuers").await;
+    assert_eq!(status, 200);
+    assert_eq!(list["next"], Value::Null);
+    let rows = list["data"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{list}");
+    assert_eq!(rows[0]["issuer"], idp.issuer());
+    assert_eq!(rows[0]["configuration"], json!({}));
+    assert_eq!(rows[0]["keys"], json!([]));
+    let id = rows[0]["id"].as_str().unwrap().to_owned();
+
+    let token = idp.token(s.clock.now() + 60);
+    let bearer = format!("Bearer {token}");
+    echoed(s.get("/", &[("authorization", &bearer)]).await).await;
+    let (status, row) = admin_get(&s, &format!("/openid-connect/issuers/{id}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(row["id"], id.as_str());
+    assert_eq!(row["configuration"]["issuer"], idp.issuer());
+    assert_eq!(
+        row["configuration"]["jwks_uri"],
+        format!("{}/jwks", idp.issuer())
+    );
+    assert_eq!(row["keys"][0]["kid"], "k1");
+    assert!(row["created_at"].is_i64());
+    // By issuer too (percent-encoded, as Kong takes it).
+    let encoded: String = url::form_urlencoded::byte_serialize(idp.issuer().as_bytes()).collect();
+    let (status, by_issuer) = admin_get(&s, &format!("/openid-connect/issuers/{encoded}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(by_issuer, row);
+    let (status, e) = admin_get(
+        &s,
+        "/openid-connect/issuers/00000000-0000-4000-8000-000000000000",
+    )
+    .await;
+    assert_eq!((status, e), (404, json!({"message": "Not found"})));
+
+    // Forgetting it makes the next request discover again.
+    assert_eq!(idp.calls("/.well-known/openid-configuration").await, 1);
+    assert_eq!(
+        admin_delete(&s, &format!("/openid-connect/issuers/{id}")).await,
+        204
+    );
+    let (_, row) = admin_get(&s, &format!("/openid-connect/issuers/{id}")).await;
+    assert_eq!(row["configuration"], json!({}));
+    assert_eq!(row["keys"], json!([]));
+    echoed(s.get("/", &[("authorization", &bearer)]).await).await;
+    assert_eq!(idp.calls("/.well-known/openid-configuration").await, 2);
+    assert_eq!(admin_delete(&s, "/openid-connect/issuers").await, 204);
+    let (_, list) = admin_get(&s, "/openid-connect/issuers").await;
+    assert_eq!(list["data"][0]["configuration"], json!({}));
+    assert_eq!(
+        admin_delete(&s, "/openid-connect/issuers/unknown").await,
+        204
+    );
+
+    // The gateway signs nothing with keys of its own.
+    let (status, jwks) = admin_get(&s, "/openid-connect/jwks").await;
+    assert_eq!((status, jwks), (200, json!({"keys": []})));
+}
+
+#[tokio::test]
+async fn a_retired_instance_leaves_the_issuers_list() {
+    let idp = idp().await;
+    let s = setup(&idp, json!({"auth_methods": ["bearer"]}), json!([])).await;
+    let (_, list) = admin_get(&s, "/openid-connect/issuers").await;
+    assert_eq!(list["data"].as_array().unwrap().len(), 1);
+    let (_, plugins) = admin_get(&s, "/plugins").await;
+    let id = plugins["data"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(admin_delete(&s, &format!("/plugins/{id}")).await, 204);
+    let (_, list) = admin_get(&s, "/openid-connect/issuers").await;
+    assert_eq!(list["data"], json!([]));
+}
+
+#[tokio::test]
+async fn consumer_groups_claim_maps_the_token_to_kong_consumer_groups() {
+    let idp = password_idp().await;
+    let config = json!({"auth_methods": ["password"], "consumer_groups_claim": ["tier"]});
+    // No group named by the claim: forbidden, unless the mapping is optional.
+    let s = setup_doc(&idp, config.clone(), json!({})).await;
+    expect_message(
+        s.get("/", &[("authorization", ALEX)]).await,
+        403,
+        "Forbidden",
+    )
+    .await;
+    let mut optional = config.clone();
+    optional["consumer_groups_optional"] = json!(true);
+    let s = setup_doc(&idp, optional, json!({})).await;
+    let h = echoed(
+        s.get(
+            "/",
+            &[("authorization", ALEX), ("x-consumer-groups", "forged")],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(h.get("x-consumer-groups"), None, "{h}");
+
+    let s = setup_doc(
+        &idp,
+        config,
+        json!({"consumer_groups": [{"name": "gold"}, {"name": "silver"}]}),
+    )
+    .await;
+    let h = echoed(
+        s.get(
+            "/",
+            &[("authorization", ALEX), ("x-consumer-groups", "silver")],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(h["x-consumer-groups"], "gold");
+}
+
+#[tokio::test]
+async fn acl_judges_the_mapped_consumer_groups() {
+    let idp = password_idp().await;
+    let up = echo().await;
+    let oidc = json!({"issuer": idp.issuer(), "client_id": ["kong"], "client_secret": ["secret"],
+                      "client_auth": ["client_secret_post"], "auth_methods": ["password"],
+                      "consumer_claims": [["preferred_username"]], "consumer_by": ["username"],
+                      "consumer_groups_claim": ["tier"]});
+    let doc = |acl: Value| {
+        json!({
+            "_format_version": "3.0",
+            "services": [{"name": "api", "url": up.url(), "routes": [{"paths": ["/"]}],
+                          "plugins": [{"name": "openid-connect", "config": oidc},
+                                      {"name": "acl", "config": acl}]}],
+            "consumers": [{"username": "alex"}],
+            "consumer_groups": [{"name": "gold"}],
+        })
+    };
+    let run = |acl: Value| {
+        let doc = doc(acl);
+        async move {
+            let gw = gateway_with(doc).await;
+            client()
+                .get(format!("{}/", gw.proxy_url()))
+                .header("authorization", ALEX)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // alex is no member of gold himself: the token's tier put the request in it.
+    let resp = run(json!({"allow": ["gold"], "include_consumer_groups": true})).await;
+    let h = echoed(resp).await;
+    assert_eq!(h["x-consumer-groups"], "gold");
+    let resp = run(json!({"deny": ["gold"], "include_consumer_groups": true})).await;
+    expect_message(resp, 403, "You cannot consume this service").await;
+    let resp = run(json!({"allow": ["gold"]})).await;
+    expect_message(resp, 403, "You cannot consume this service").await;
 }

@@ -116,6 +116,8 @@ pub struct PluginEnv {
     pub clock: crate::clock::SharedClock,
     /// The tokens Kong's `oauth2` plugin issued, for `openid-connect`'s `kong_oauth2` method.
     pub oauth2_tokens: Arc<dyn openid_connect::kong_oauth2::KongOAuth2Tokens>,
+    /// The providers of the running `openid-connect` instances (`/openid-connect/issuers`).
+    pub issuers: Arc<openid_connect::issuers::Issuers>,
 }
 
 impl PluginEnv {
@@ -126,6 +128,7 @@ impl PluginEnv {
             session_key,
             clock: crate::clock::system(),
             oauth2_tokens: openid_connect::kong_oauth2::none(),
+            issuers: Arc::default(),
         }
     }
 }

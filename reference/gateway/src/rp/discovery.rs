@@ -129,6 +129,12 @@ impl Discovery {
         self.state.lock().await.provider.clone()
     }
 
+    /// The cached metadata and when it was fetched (Unix seconds), without fetching.
+    pub async fn cached_with_time(&self) -> Option<(Arc<Provider>, i64)> {
+        let state = self.state.lock().await;
+        state.provider.clone().map(|p| (p, state.fetched_at))
+    }
+
     /// Forgets the cached document (`DELETE /openid-connect/issuers`).
     pub async fn forget(&self) {
         let mut state = self.state.lock().await;

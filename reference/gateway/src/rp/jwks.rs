@@ -168,6 +168,12 @@ impl KeySet {
         Ok(state.keys.iter().map(|e| e.jwk.clone()).collect())
     }
 
+    /// The keys currently cached, without loading them (empty if never loaded).
+    pub async fn cached(&self) -> Vec<Jwk> {
+        let state = self.state.lock().await;
+        state.keys.iter().map(|e| e.jwk.clone()).collect()
+    }
+
     /// Drops the cached keys (the next token loads them again).
     pub async fn forget(&self) {
         let mut state = self.state.lock().await;

@@ -1117,7 +1117,8 @@ async fn add_oidc(page: Page, owner: Owner, f: FormData, action: String) -> Resp
 #[derive(Debug, Clone, serde::Serialize)]
 struct SchemaField {
     name: String,
-    /// `text`, `number`, `checkbox`, `select`, `tags`, `json`.
+    /// `text`, `number`, `checkbox`, `select`, `boolean` (true/false/unset), `choices` (a
+    /// checkbox per allowed element), `tags`, `json`.
     input: &'static str,
     required: bool,
     choices: Vec<String>,
@@ -1164,15 +1165,32 @@ fn field_view(name: &str, spec: &Value, current: Option<&Value>) -> SchemaField 
         .pointer("/elements/type")
         .and_then(Value::as_str)
         .unwrap_or("");
+    let element_choices: Vec<String> = spec
+        .pointer("/elements/one_of")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
     let input = match kind {
+        // A boolean without a default has three states (e.g. `session_cookie_secure`: unset
+        // means "on https"): a checkbox could only say true or false.
+        "boolean" if spec.get("default").is_none() => "boolean",
         "boolean" => "checkbox",
         "integer" | "number" => "number",
         "string" if !choices.is_empty() => "select",
         "string" => "text",
-        "array" | "set" if element == "string" && spec.pointer("/elements/one_of").is_none() => {
-            "tags"
-        }
+        "array" | "set" if element == "string" && !element_choices.is_empty() => "choices",
+        "array" | "set" if element == "string" => "tags",
         _ => "json",
+    };
+    let choices = match input {
+        "choices" => element_choices,
+        "boolean" => vec!["true".to_owned(), "false".to_owned()],
+        _ => choices,
     };
     let value = current
         .or_else(|| spec.get("default"))
@@ -1188,7 +1206,7 @@ fn field_view(name: &str, spec: &Value, current: Option<&Value>) -> SchemaField 
         value: match (input, value) {
             ("json", Some(v)) => serde_json::to_string_pretty(v).unwrap_or_default(),
             (_, Some(Value::String(s))) => s.clone(),
-            ("tags", _) | (_, None) => String::new(),
+            ("tags" | "choices", _) | (_, None) => String::new(),
             (_, Some(v)) => v.to_string(),
         },
         values: value.map(|v| strings(Some(v))).unwrap_or_default(),
@@ -1201,7 +1219,19 @@ fn field_view(name: &str, spec: &Value, current: Option<&Value>) -> SchemaField 
     }
 }
 
-/// Reads the generic form back into a config object.
+/// The form field a Kong field error belongs to: `config.auth_methods.2` is shown next to
+/// `config.auth_methods`; errors over several fields (`@entity`) stay as they are.
+fn generic_error_field(kong_field: &str) -> String {
+    match kong_field.strip_prefix("config.") {
+        Some(rest) => format!("config.{}", rest.split('.').next().unwrap_or(rest)),
+        None => kong_field.to_owned(),
+    }
+}
+
+/// Reads the generic form back into a config object. A field left empty is sent as `null`
+/// (its default, or unset), so the form stands for the whole config: an edit (a `PATCH`,
+/// which Kong merges field by field) leaves nothing of the old config behind that the form no
+/// longer shows.
 fn generic_config(
     specs: &[(String, Value)],
     f: &FormData,
@@ -1213,6 +1243,15 @@ fn generic_config(
         let view = field_view(name, spec, None);
         let value = match view.input {
             "checkbox" => Some(Value::Bool(f.has(&field))),
+            "boolean" => match f.text(&field) {
+                "true" => Some(Value::Bool(true)),
+                "false" => Some(Value::Bool(false)),
+                _ => None,
+            },
+            "choices" => {
+                let picked: Vec<&str> = f.all(&field);
+                (!picked.is_empty()).then(|| json!(picked))
+            }
             "tags" => {
                 let tags = f.tags(&field);
                 (!tags.is_empty()).then(|| json!(tags))
@@ -1257,7 +1296,9 @@ fn generic_config(
             None if view.required && spec.get("default").is_none() => {
                 errors.add(field, "required field missing");
             }
-            None => {}
+            None => {
+                config.insert(name.clone(), Value::Null);
+            }
         }
     }
     config
@@ -1384,7 +1425,7 @@ async fn add_generic(
         Err(e) => {
             errors.add_kong_fields(e.fields(), &|k: &str| {
                 if specs.is_some() {
-                    k.to_owned()
+                    generic_error_field(k)
                 } else {
                     "config_json".to_owned()
                 }
@@ -1831,7 +1872,7 @@ pub async fn update(page: Page, Path(id): Path<String>, Form(f): Form) -> Respon
                 Err(e) => {
                     errors.add_kong_fields(e.fields(), &|k: &str| {
                         if specs.is_some() {
-                            k.to_owned()
+                            generic_error_field(k)
                         } else {
                             "config_json".to_owned()
                         }

@@ -13,9 +13,11 @@ use super::credentials::{self, Args, Location};
 use super::reply::{self, Failure};
 use super::session::Session;
 use super::{OpenIdConnect, Tokens};
+use crate::entities::consumer_groups::ConsumerGroup;
 use crate::entities::Consumer;
 use crate::plugins::context::{
-    scopes_of, Anonymous, AuthenticatedConsumer, AuthenticatedCredential, RequestToken, UserInfo,
+    scopes_of, Anonymous, AuthenticatedConsumer, AuthenticatedConsumerGroups,
+    AuthenticatedCredential, RequestToken, UserInfo,
 };
 use crate::plugins::{AccessRequest, Flow};
 use crate::rp::client::{Client, ClientAuth};
@@ -687,6 +689,29 @@ impl OpenIdConnect {
         None
     }
 
+    /// The consumer groups named by the `consumer_groups_claim` values, in the claim's order
+    /// (values naming no group are skipped, as Kong does).
+    fn consumer_groups(
+        &self,
+        req: &AccessRequest,
+        claims: &Map<String, Value>,
+        path: &[String],
+    ) -> Vec<Arc<ConsumerGroup>> {
+        let (Some(value), Some(index)) = (claims::lookup(claims, path), req.consumer_group_index())
+        else {
+            return Vec::new();
+        };
+        let mut groups: Vec<Arc<ConsumerGroup>> = Vec::new();
+        for name in claims::values(value) {
+            if let Some(g) = index.by_name(&name) {
+                if !groups.iter().any(|have| have.id == g.id) {
+                    groups.push(g.clone());
+                }
+            }
+        }
+        groups
+    }
+
     /// Lets the request through as the `anonymous` consumer.
     fn anonymous(&self, req: &mut AccessRequest, anonymous: &str) -> Flow {
         let Some(consumer) = req.consumers().by_id_or_username(anonymous) else {
@@ -757,6 +782,16 @@ impl OpenIdConnect {
                 None => return self.forbidden(req, had_session, "consumer not found".into()),
             }
         };
+        let groups = match &self.config.consumer_groups_claim {
+            None => None,
+            Some(path) => match self.consumer_groups(req, &auth.claims, path) {
+                found if !found.is_empty() => Some(found),
+                _ if self.config.consumer_groups_optional => None,
+                _ => {
+                    return self.forbidden(req, had_session, "consumer group not found".into());
+                }
+            },
+        };
         if self.config.hide_credentials {
             if let Some(at) = &auth.location {
                 credentials::hide(req, at);
@@ -768,6 +803,11 @@ impl OpenIdConnect {
         let now = self.now();
         let set_cookie = self.session_cookie(req, &mut auth, now);
         reply::upstream(req, &self.config, &auth, consumer.as_deref());
+        if let Some(groups) = groups {
+            reply::set_consumer_groups(req, &groups);
+            req.extensions_mut()
+                .insert(AuthenticatedConsumerGroups(groups.into()));
+        }
         reply::downstream(req, &self.config, &auth);
         if let Some(v) = set_cookie {
             req.response_headers_mut()

@@ -10,7 +10,8 @@
 //! [`code_flow`] (the code flow and `login_action`, with [`authorization`] for the redirect and
 //! [`callback`] for the ID-token checks), [`logout`], [`claims`] (claim paths and `*_required`
 //! rules), [`session`] (sealed cookies), [`reply`] (failure responses and headers),
-//! [`kong_oauth2`] (the lookup the `oauth2` plugin's token store implements).
+//! [`kong_oauth2`] (the lookup the `oauth2` plugin's token store implements), [`issuers`]
+//! (the providers the Admin API's `/openid-connect/issuers` lists).
 
 use std::sync::Arc;
 
@@ -32,6 +33,7 @@ pub mod claims;
 pub mod code_flow;
 pub mod config;
 pub mod credentials;
+pub mod issuers;
 pub mod kong_oauth2;
 pub mod logout;
 pub mod reply;
@@ -77,7 +79,7 @@ pub struct Provider {
 /// One configured `openid-connect`.
 pub struct OpenIdConnect {
     config: Config,
-    provider: Provider,
+    provider: Arc<Provider>,
     clock: SharedClock,
     sessions: session::Sessions,
     authorizations: authorization::AuthorizationCookies,
@@ -138,6 +140,16 @@ pub fn configure(config: &Value, env: &PluginEnv) -> Result<Configured, ConfigEr
         Some(secret) => session::key_from_secret(secret),
         None => env.session_key.clone(),
     };
+    let provider = Arc::new(Provider {
+        discovery,
+        keys,
+        op: OpClient::new(http),
+    });
+    // The issuer as configured (the parsed URL may have gained a `/`), as Kong lists it.
+    let issuer = effective["issuer"]
+        .as_str()
+        .unwrap_or(config.issuer.as_str());
+    env.issuers.register(issuer, &provider);
     let plugin = OpenIdConnect {
         authorizations: authorization::AuthorizationCookies::new(
             key.clone(),
@@ -146,11 +158,7 @@ pub fn configure(config: &Value, env: &PluginEnv) -> Result<Configured, ConfigEr
         ),
         sessions: session::Sessions::new(key, config.session.clone()),
         revoked: ExpiringCache::new(CACHE_SIZE * 10, clock.clone()),
-        provider: Provider {
-            discovery,
-            keys,
-            op: OpClient::new(http),
-        },
+        provider,
         tokens: ExpiringCache::new(CACHE_SIZE, clock.clone()),
         introspections: ExpiringCache::new(CACHE_SIZE, clock.clone()),
         userinfos: ExpiringCache::new(CACHE_SIZE, clock.clone()),

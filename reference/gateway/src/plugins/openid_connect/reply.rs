@@ -1,6 +1,8 @@
 //! What the client and the upstream get: Kong's failure responses
 //! (`docs/kong.md#failure-responses`) and the headers of `docs/kong.md#upstream-and-downstream-headers`.
 
+use std::sync::Arc;
+
 use base64::Engine;
 use http::header::{HeaderName, HeaderValue, WWW_AUTHENTICATE};
 use http::StatusCode;
@@ -9,6 +11,7 @@ use serde_json::Value;
 use super::authenticate::Authenticated;
 use super::claims;
 use super::config::{Config, Headers, TokenHeader};
+use crate::entities::consumer_groups::ConsumerGroup;
 use crate::entities::Consumer;
 use crate::plugins::{AccessRequest, PluginResponse};
 
@@ -19,6 +22,7 @@ const CONSUMER_USERNAME: HeaderName = HeaderName::from_static("x-consumer-userna
 const CONSUMER_CUSTOM_ID: HeaderName = HeaderName::from_static("x-consumer-custom-id");
 const CREDENTIAL: HeaderName = HeaderName::from_static("x-credential-identifier");
 const AUTHENTICATED_GROUPS: HeaderName = HeaderName::from_static("x-authenticated-groups");
+const CONSUMER_GROUPS: HeaderName = HeaderName::from_static("x-consumer-groups");
 
 /// Kong's body of the 500 for IdP and discovery failures (`responses.lua`).
 pub const UNEXPECTED: &str = "An unexpected error occurred";
@@ -145,7 +149,7 @@ pub fn strip_identity_headers(req: &mut AccessRequest) {
         &CONSUMER_CUSTOM_ID,
         &CREDENTIAL,
         &AUTHENTICATED_GROUPS,
-        &HeaderName::from_static("x-consumer-groups"),
+        &CONSUMER_GROUPS,
     ] {
         headers.remove(h);
     }
@@ -257,6 +261,12 @@ pub fn upstream(
             }
         }
     }
+}
+
+/// `X-Consumer-Groups`: the consumer groups `consumer_groups_claim` mapped the request to.
+pub fn set_consumer_groups(req: &mut AccessRequest, groups: &[Arc<ConsumerGroup>]) {
+    let names: Vec<&str> = groups.iter().map(|g| g.name.as_str()).collect();
+    set(req.headers_mut(), &CONSUMER_GROUPS, &names.join(", "));
 }
 
 /// The response's headers.
