@@ -15,6 +15,10 @@
 //!   chain alone; the IdP is a wiremock server, and the bench checks the measured introspections
 //!   were all cache hits.
 //!
+//! `plugin_chain` and `openid_connect` also count the heap allocations of one request through
+//! the chain (building the request included) with a counting global allocator, print them, and
+//! check the count does not grow with the PEP's rule count.
+//!
 //! Setup is deterministic and checked (statuses, what the upstream saw, oxd calls): a bench
 //! that silently measured a 401 or a pass-through would be worse than none.
 
@@ -35,6 +39,49 @@ use tokio::net::TcpListener;
 use tokio::runtime::Runtime;
 use wiremock::matchers::{body_partial_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// Counts allocations (and reallocations) of this bench process, so the chain's per-request
+/// allocations are a number the bench reports, not a guess.
+struct CountingAllocator;
+
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+
+// SAFETY: every call is forwarded unchanged to the system allocator; the counter is a relaxed
+// atomic that never affects what is allocated.
+unsafe impl std::alloc::GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: forwarded with the caller's layout.
+        unsafe { std::alloc::System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        // SAFETY: `ptr` came from `System.alloc` with this layout.
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: `ptr` came from `System.alloc` with this layout.
+        unsafe { std::alloc::System.realloc(ptr, layout, new) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
+
+/// Mean allocations of one `run` over `n` runs on the bench's runtime (idle otherwise).
+fn allocations_per_run<F, Fut>(rt: &Runtime, n: u64, run: F) -> f64
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    rt.block_on(async {
+        let before = ALLOCATIONS.load(Ordering::Relaxed);
+        for _ in 0..n {
+            run().await;
+        }
+        (ALLOCATIONS.load(Ordering::Relaxed) - before) as f64 / n as f64
+    })
+}
 
 /// The token the measured requests carry; introspected active with `transactions:123`.
 const TOKEN: &str = "bench-opaque-token-transactions-123";
@@ -315,14 +362,23 @@ fn cached_token(c: &mut Criterion) {
 fn plugin_chain(c: &mut Criterion) {
     let rt = runtime();
     let mut group = c.benchmark_group("plugin_chain");
+    let mut counts = Vec::new();
     for rules in [1, 1000] {
-        plugin_chain_with(&mut group, &rt, rules);
+        counts.push((rules, plugin_chain_with(&mut group, &rt, rules)));
     }
     group.finish();
+    let (_, first) = counts[0];
+    for (rules, count) in &counts {
+        assert!(
+            (count - first).abs() < 0.5,
+            "allocations per request grew with the rule count: {first} at 1 rule, {count} at {rules}"
+        );
+    }
 }
 
-/// The chain alone, and routing + chain, with `rules` paths in the PEP's expression.
-fn plugin_chain_with(group: &mut BenchmarkGroup<'_, WallTime>, rt: &Runtime, rules: usize) {
+/// The chain alone, and routing + chain, with `rules` paths in the PEP's expression; returns
+/// the allocations of one request through the chain.
+fn plugin_chain_with(group: &mut BenchmarkGroup<'_, WallTime>, rt: &Runtime, rules: usize) -> f64 {
     let stack = rt.block_on(auth_stack(rules));
     let gw_runtime = &stack.gw.gateway().runtime();
     let entities = &gw_runtime.entities;
@@ -362,6 +418,14 @@ fn plugin_chain_with(group: &mut BenchmarkGroup<'_, WallTime>, rt: &Runtime, rul
         let mut req = request(PROTECTED.to_owned());
         expect_continue(run_chain(chain, &mut req).await);
     });
+    let allocations = allocations_per_run(rt, 1000, || async {
+        let mut req = request(PROTECTED.to_owned());
+        expect_continue(run_chain(chain, &mut req).await);
+    });
+    println!(
+        "plugin_chain: {allocations:.1} allocations per request through gluu-oauth-auth + \
+         gluu-oauth-pep ({rules} rules, building the request included)"
+    );
 
     without_introspection(rt, &stack.oxd, "plugin_chain", || {
         group.bench_function(BenchmarkId::new("chain_only", rules), |b| {
@@ -386,6 +450,7 @@ fn plugin_chain_with(group: &mut BenchmarkGroup<'_, WallTime>, rt: &Runtime, rul
         });
     });
     drop(stack);
+    allocations
 }
 
 // ---- openid-connect (Kong's plugin): bearer JWT and cached introspection ----------------------
@@ -536,24 +601,33 @@ fn openid_connect(c: &mut Criterion) {
         let chain = &runtime_state.chains[found.route];
         let headers = &headers;
         let path = &path;
+        let one = || async move {
+            let mut req = AccessRequest::new(
+                Method::GET,
+                path.clone(),
+                path.clone(),
+                headers.clone(),
+                Body::empty(),
+                client_addr,
+                false,
+                runtime_state.entities.clone(),
+            );
+            match run_chain(chain, &mut req).await {
+                Flow::Continue => {}
+                Flow::Respond(r) => panic!("openid-connect answered {}", r.status),
+            }
+            req
+        };
+        let allocations = allocations_per_run(&rt, 1000, || async move {
+            drop(one().await);
+        });
+        println!(
+            "openid_connect: {allocations:.1} allocations per request through the chain \
+             ({label}, building the request included)"
+        );
         group.bench_function(BenchmarkId::new("chain_only", label), |b| {
-            b.to_async(&rt).iter(|| async move {
-                let mut req = AccessRequest::new(
-                    Method::GET,
-                    path.clone(),
-                    path.clone(),
-                    headers.clone(),
-                    Body::empty(),
-                    client_addr,
-                    false,
-                    runtime_state.entities.clone(),
-                );
-                match run_chain(chain, &mut req).await {
-                    Flow::Continue => {}
-                    Flow::Respond(r) => panic!("openid-connect answered {}", r.status),
-                }
-                black_box(req)
-            })
+            b.to_async(&rt)
+                .iter(|| async move { black_box(one().await) })
         });
     }
     group.finish();

@@ -190,11 +190,19 @@ pub async fn verify(
                 KeyError::Unknown => JwtError::UnknownKey(header.kid.clone()),
                 KeyError::Fetch(e) => JwtError::Keys(e.to_string()),
             })?;
-        let mut validation = Validation::new(header.alg);
-        relax(&mut validation);
-        jsonwebtoken::decode::<Map<String, Value>>(token, &key, &validation)
-            .map(|d| d.claims)
-            .map_err(|_| JwtError::Signature)?
+        match keys.verified_claims(token, &key).await {
+            Some(claims) => Map::clone(&claims),
+            None => {
+                let mut validation = Validation::new(header.alg);
+                relax(&mut validation);
+                let claims = jsonwebtoken::decode::<Map<String, Value>>(token, &key, &validation)
+                    .map(|d| d.claims)
+                    .map_err(|_| JwtError::Signature)?;
+                keys.remember_verified(token, &key, std::sync::Arc::new(claims.clone()))
+                    .await;
+                claims
+            }
+        }
     } else {
         return Err(JwtError::Algorithm(format!("{:?}", header.alg)));
     };
@@ -486,6 +494,41 @@ mod tests {
             verify(&sign(refresh, "k1"), &keys, &r, now).await,
             Err(JwtError::NotAccessToken)
         );
+    }
+
+    #[tokio::test]
+    async fn a_verified_signature_is_remembered_per_key_object_and_claims_still_checked() {
+        let clock = ManualClock::default();
+        let now = clock.now();
+        let keys = keys(&clock);
+        let token = sign(
+            json!({"iss": "http://op", "aud": "kong", "exp": now + 60, "sub": "alex"}),
+            "k1",
+        );
+        let key = || async { keys.key(Some("k1"), Algorithm::RS256).await.unwrap() };
+        assert!(verify(&token, &keys, &rules(), now).await.is_ok());
+        assert!(keys.verified_claims(&token, &key().await).await.is_some());
+        // A remembered signature does not skip the claims: expiry is checked on each use.
+        clock.advance(61);
+        assert_eq!(
+            verify(&token, &keys, &rules(), clock.now()).await,
+            Err(JwtError::Expired)
+        );
+        // A reloaded set has new key objects: nothing it did not verify itself is trusted.
+        let token = sign(
+            json!({"iss": "http://op", "aud": "kong", "exp": clock.now() + 60}),
+            "k1",
+        );
+        assert!(verify(&token, &keys, &rules(), clock.now()).await.is_ok());
+        let before = key().await;
+        keys.forget().await;
+        assert!(keys.verified_claims(&token, &key().await).await.is_none());
+        assert!(keys.verified_claims(&token, &before).await.is_some());
+        // A forged signature is never remembered.
+        let last = if token.ends_with('A') { "B" } else { "A" };
+        let forged = format!("{}{last}", &token[..token.len() - 1]);
+        assert!(verify(&forged, &keys, &rules(), clock.now()).await.is_err());
+        assert!(keys.verified_claims(&forged, &key().await).await.is_none());
     }
 
     #[tokio::test]
