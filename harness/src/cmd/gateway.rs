@@ -15,6 +15,18 @@ pub struct GatewayArgs {
     /// Address of the proxy (Kong's 8000).
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8000")]
     pub proxy_listen: SocketAddr,
+    /// Also serve the proxy over TLS on this address (Kong's 8443).
+    #[arg(long, value_name = "ADDR")]
+    pub proxy_listen_ssl: Option<SocketAddr>,
+    /// PEM certificate chain of the TLS listener (default: self-signed, generated at start).
+    #[arg(long, value_name = "FILE", requires = "ssl_cert_key")]
+    pub ssl_cert: Option<PathBuf>,
+    /// PEM private key of `--ssl-cert`.
+    #[arg(long, value_name = "FILE", requires = "ssl_cert")]
+    pub ssl_cert_key: Option<PathBuf>,
+    /// Peers (IPs or CIDR blocks) whose `X-Forwarded-Proto` is believed (Kong's `trusted_ips`).
+    #[arg(long, value_name = "IP|CIDR", value_delimiter = ',')]
+    pub trusted_ips: Vec<String>,
     /// Address of the Admin API (Kong's 8001).
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8001")]
     pub admin_listen: SocketAddr,
@@ -33,6 +45,10 @@ pub async fn run(args: GatewayArgs) -> anyhow::Result<()> {
         declarative_config_string: None,
         plugin_http_timeout_ms: args.plugin_timeout_ms,
         session_secret: args.session_secret,
+        proxy_listen_ssl: args.proxy_listen_ssl,
+        ssl_cert: args.ssl_cert,
+        ssl_cert_key: args.ssl_cert_key,
+        trusted_ips: args.trusted_ips,
     };
     let proxy = tokio::net::TcpListener::bind(args.proxy_listen)
         .await
@@ -44,6 +60,9 @@ pub async fn run(args: GatewayArgs) -> anyhow::Result<()> {
     // Handlers first: a supervisor may signal as soon as it reads the announcement.
     let stop = crate::cmd::shutdown_signal();
     println!("proxy: {}", gateway.proxy_url());
+    if let Some(url) = gateway.proxy_ssl_url() {
+        println!("proxy (TLS): {url}");
+    }
     println!("admin API: {}", gateway.admin_url());
     stop.await;
     gateway.shutdown().await;

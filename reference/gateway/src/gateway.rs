@@ -26,6 +26,7 @@ pub struct Gateway {
     pub env: PluginEnv,
     clients: Mutex<HashMap<u64, HttpClient>>,
     tables: Arc<Tables>,
+    trusted_ips: Vec<ipnet::IpNet>,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -35,9 +36,8 @@ impl std::fmt::Debug for Gateway {
 }
 
 impl Gateway {
-    /// A gateway running `state`.
-    pub fn new(state: State, env: PluginEnv) -> Self {
-        let tables = Arc::new(Tables::new());
+    /// A gateway running `state` over `tables` (the runtime tables `env`'s plugins were given).
+    pub fn new(state: State, env: PluginEnv, tables: Arc<Tables>) -> Self {
         let runtime = Arc::new(Runtime::build(&state, tables.clone()));
         Self {
             writer: tokio::sync::Mutex::new(state),
@@ -45,7 +45,23 @@ impl Gateway {
             env,
             clients: Mutex::new(HashMap::new()),
             tables,
+            trusted_ips: Vec::new(),
         }
+    }
+
+    /// Sets the peers whose forwarding headers are believed (Kong's `trusted_ips`).
+    pub fn with_trusted_ips(mut self, trusted_ips: Vec<ipnet::IpNet>) -> Self {
+        self.trusted_ips = trusted_ips;
+        self
+    }
+
+    /// Whether `ip` is a trusted proxy.
+    pub fn is_trusted(&self, ip: std::net::IpAddr) -> bool {
+        let ip = match ip {
+            std::net::IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, std::net::IpAddr::V4),
+            v4 => v4,
+        };
+        self.trusted_ips.iter().any(|n| n.contains(&ip))
     }
 
     /// The runtime tables (issued tokens, codes), kept across configuration changes.

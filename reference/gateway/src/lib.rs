@@ -38,6 +38,7 @@ pub mod rp;
 pub mod runtime;
 pub mod schema;
 pub mod store;
+pub mod tls;
 mod yaml_depth;
 
 /// Gateway configuration (what `gatecheck gateway` and scenario files give).
@@ -58,6 +59,21 @@ pub struct Config {
     /// Default: a random secret per process.
     #[serde(default)]
     pub session_secret: Option<String>,
+    /// Also serve the proxy over TLS on this address (Kong's `proxy_listen … ssl`, e.g.
+    /// `127.0.0.1:8443`; port 0 picks one). Default: no TLS listener.
+    #[serde(default)]
+    pub proxy_listen_ssl: Option<SocketAddr>,
+    /// PEM certificate chain of the TLS listener. Default: a self-signed certificate generated
+    /// at start.
+    #[serde(default)]
+    pub ssl_cert: Option<PathBuf>,
+    /// PEM private key of `ssl_cert`.
+    #[serde(default)]
+    pub ssl_cert_key: Option<PathBuf>,
+    /// Peers (IP addresses or CIDR blocks) whose `X-Forwarded-Proto` is believed, as Kong's
+    /// `trusted_ips`. Default: none.
+    #[serde(default)]
+    pub trusted_ips: Vec<String>,
 }
 
 fn default_plugin_timeout() -> u64 {
@@ -71,11 +87,28 @@ impl Default for Config {
             declarative_config_string: None,
             plugin_http_timeout_ms: default_plugin_timeout(),
             session_secret: None,
+            proxy_listen_ssl: None,
+            ssl_cert: None,
+            ssl_cert_key: None,
+            trusted_ips: Vec::new(),
         }
     }
 }
 
 impl Config {
+    fn trusted_ips(&self) -> anyhow::Result<Vec<ipnet::IpNet>> {
+        self.trusted_ips
+            .iter()
+            .map(|t| {
+                t.parse::<ipnet::IpNet>()
+                    .or_else(|_| t.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| {
+                        anyhow::anyhow!("trusted_ips: {t:?} is not an IP address or CIDR block")
+                    })
+            })
+            .collect()
+    }
+
     fn env(&self, clock: clock::SharedClock) -> plugins::PluginEnv {
         let session_key = match &self.session_secret {
             Some(secret) => {
@@ -136,6 +169,10 @@ fn describe(e: error::AdminError) -> anyhow::Error {
 #[derive(Debug)]
 pub struct Handle {
     proxy: gatecheck_serve::Server,
+    proxy_ssl: Option<(
+        tls::TlsServer,
+        Vec<tokio_rustls::rustls::pki_types::CertificateDer<'static>>,
+    )>,
     admin: gatecheck_serve::Server,
     gateway: Arc<gateway::Gateway>,
 }
@@ -144,6 +181,18 @@ impl Handle {
     /// Base URL of the proxy, e.g. `http://127.0.0.1:8000`.
     pub fn proxy_url(&self) -> String {
         self.proxy.url()
+    }
+
+    /// Base URL of the TLS proxy listener, e.g. `https://127.0.0.1:8443`, if there is one.
+    pub fn proxy_ssl_url(&self) -> Option<String> {
+        self.proxy_ssl.as_ref().map(|(s, _)| s.url())
+    }
+
+    /// The TLS listener's certificate chain (leaf first), to trust it in a client.
+    pub fn proxy_ssl_certificate(
+        &self,
+    ) -> Option<&[tokio_rustls::rustls::pki_types::CertificateDer<'static>]> {
+        self.proxy_ssl.as_ref().map(|(_, c)| c.as_slice())
     }
 
     /// Base URL of the Admin API, e.g. `http://127.0.0.1:8001`.
@@ -169,6 +218,9 @@ impl Handle {
     /// Stops accepting connections and waits for in-flight requests: the proxy first, so no
     /// request is proxied under a configuration the Admin API can no longer change.
     pub async fn shutdown(self) {
+        if let Some((tls, _)) = self.proxy_ssl {
+            tls.shutdown().await;
+        }
         self.proxy.shutdown().await;
         self.admin.shutdown().await;
     }
@@ -192,11 +244,40 @@ pub async fn start_with_clock(
     admin_listener: TcpListener,
     clock: clock::SharedClock,
 ) -> anyhow::Result<Handle> {
-    let env = config.env(clock);
+    // The runtime tables exist before any plugin is configured: openid-connect's `kong_oauth2`
+    // method holds the `oauth2` plugin's token store from its start.
+    let tables = Arc::new(entities::Tables::new());
+    let mut env = config.env(clock);
+    env.oauth2_tokens = tables.kong_oauth2_tokens();
+    let trusted = config.trusted_ips()?;
+    let identity = match config.proxy_listen_ssl {
+        Some(_) => Some(tls::Identity::load(
+            config.ssl_cert.as_deref(),
+            config.ssl_cert_key.as_deref(),
+        )?),
+        None if config.ssl_cert.is_some() || config.ssl_cert_key.is_some() => {
+            anyhow::bail!("ssl_cert and ssl_cert_key need proxy_listen_ssl")
+        }
+        None => None,
+    };
     let state = config.initial_state(&env)?;
-    let gateway = Arc::new(gateway::Gateway::new(state, env));
+    let gateway = Arc::new(gateway::Gateway::new(state, env, tables).with_trusted_ips(trusted));
     let proxy_addr = proxy_listener.local_addr()?;
     let admin_addr = admin_listener.local_addr()?;
+    let proxy_ssl = match (config.proxy_listen_ssl, identity) {
+        (Some(addr), Some(identity)) => {
+            let listener = TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen on {addr}"))?;
+            let port = listener.local_addr()?.port();
+            let app =
+                proxy::router(gateway.clone()).layer(axum::Extension(proxy::ListenPort(port)));
+            let server = tls::TlsServer::spawn(listener, app, identity.server_config()?)?;
+            tracing::info!(addr = %server.addr(), "TLS proxy listening");
+            Some((server, identity.chain))
+        }
+        _ => None,
+    };
     let proxy_app =
         proxy::router(gateway.clone()).layer(axum::Extension(proxy::ListenPort(proxy_addr.port())));
     let admin_app = admin::router(gateway.clone());
@@ -205,6 +286,7 @@ pub async fn start_with_clock(
     tracing::info!(%proxy_addr, %admin_addr, "gateway listening");
     Ok(Handle {
         proxy,
+        proxy_ssl,
         admin,
         gateway,
     })

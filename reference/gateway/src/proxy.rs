@@ -131,6 +131,9 @@ async fn handle(
     let started = Instant::now();
     let runtime = gw.runtime();
     let (mut parts, body) = req.into_parts();
+    let secure = parts.extensions.get::<crate::tls::Tls>().is_some();
+    let scheme = if secure { "https" } else { "http" };
+    let trusted = gw.is_trusted(client.ip());
     drop_underscored_headers(&mut parts.headers);
     let client_version = parts.version;
     let Some(client_host) = request_host(&mut parts) else {
@@ -152,11 +155,17 @@ async fn handle(
     let Some(service) = route.service.and_then(|f| runtime.services.get(&f.id)) else {
         return kong_error(StatusCode::NOT_FOUND, "no Route matched with those values");
     };
-    // This listener is plain HTTP: a route that only accepts https gets Kong's upgrade answer.
-    if !route.protocols.iter().any(|p| p == "http") {
-        let status = StatusCode::from_u16(route.https_redirect_status_code)
-            .unwrap_or(StatusCode::UPGRADE_REQUIRED);
-        return kong_error(status, "Please use HTTPS protocol");
+    if !route.protocols.iter().any(|p| p == scheme) {
+        return if secure {
+            // An http-only route does not match on the TLS listener, as in Kong's router.
+            kong_error(StatusCode::NOT_FOUND, "no Route matched with those values")
+        } else {
+            https_required(
+                route.https_redirect_status_code,
+                client_host.as_deref(),
+                &parts.uri,
+            )
+        };
     }
     // Refused before any plugin runs: forwarding would serve another path than they judge.
     let Some(upstream_path) =
@@ -176,10 +185,11 @@ async fn handle(
         parts.headers,
         body,
         client,
-        false,
+        secure,
         runtime.entities.clone(),
     );
     access.set_target(route.id, service.id);
+    access.set_trusted_peer(trusted);
     if let Flow::Respond(reply) =
         plugins::run_chain(&runtime.chains[found.route], &mut access).await
     {
@@ -220,6 +230,8 @@ async fn handle(
         client_host.as_deref(),
         parts.uri.path(),
         gw_port(&parts.extensions),
+        scheme,
+        trusted,
     );
     // Only the gateway says what it stripped; a client's value would steer the upstream's links.
     headers.remove(names::X_FORWARDED_PREFIX);
@@ -345,12 +357,47 @@ fn drop_underscored_headers(headers: &mut HeaderMap) {
     }
 }
 
+/// Kong's answer to a plain-http request for an https-only route: 426 with
+/// `{"message":"Please use HTTPS protocol"}` and an upgrade offer (RFC 9110 §15.5.22), or a
+/// redirect to the https URL when the route's `https_redirect_status_code` is 301/302/307/308.
+fn https_required(code: u16, host: Option<&str>, uri: &http::Uri) -> Response {
+    let status = StatusCode::from_u16(code).unwrap_or(StatusCode::UPGRADE_REQUIRED);
+    if matches!(code, 301 | 302 | 307 | 308) {
+        let target = uri.path_and_query().map_or("/", |p| p.as_str());
+        let location = format!("https://{}{}", host.unwrap_or("localhost"), target);
+        if let Ok(v) = HeaderValue::from_str(&location) {
+            let mut r = PluginResponse::empty(status).into_response();
+            r.headers_mut().insert(http::header::LOCATION, v);
+            return r;
+        }
+    }
+    let mut r = kong_error(status, "Please use HTTPS protocol");
+    if status == StatusCode::UPGRADE_REQUIRED {
+        let h = r.headers_mut();
+        h.insert(
+            http::header::CONNECTION,
+            HeaderValue::from_static("Upgrade"),
+        );
+        h.insert(
+            http::header::UPGRADE,
+            HeaderValue::from_static("TLS/1.2, HTTP/1.1"),
+        );
+    }
+    r
+}
+
+/// The `X-Forwarded-*` headers upstream. A trusted proxy's `X-Forwarded-Proto` passes on (it
+/// terminated TLS in front of the gateway); anyone else's is replaced by the scheme the
+/// gateway received.
+#[allow(clippy::too_many_arguments)]
 fn forwarded_headers(
     headers: &mut HeaderMap,
     client: SocketAddr,
     host: Option<&str>,
     raw_path: &str,
     port: u16,
+    scheme: &'static str,
+    trusted: bool,
 ) {
     let ip = client.ip().to_string();
     let xff = match headers
@@ -367,7 +414,16 @@ fn forwarded_headers(
     };
     set(headers, names::X_FORWARDED_FOR, &xff);
     set(headers, names::X_REAL_IP, &ip);
-    headers.insert(names::X_FORWARDED_PROTO, HeaderValue::from_static("http"));
+    let forwarded = headers
+        .get(&names::X_FORWARDED_PROTO)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim);
+    let proto = match forwarded {
+        Some(p) if trusted && p.eq_ignore_ascii_case("https") => "https",
+        Some(p) if trusted && p.eq_ignore_ascii_case("http") => "http",
+        _ => scheme,
+    };
+    headers.insert(names::X_FORWARDED_PROTO, HeaderValue::from_static(proto));
     if let Some(h) = host {
         let name = h.rsplit_once(':').map_or(h, |(n, p)| {
             if p.chars().all(|c| c.is_ascii_digit()) {

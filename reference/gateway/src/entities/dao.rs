@@ -50,8 +50,11 @@ pub trait RuntimeTable: Send + Sync + std::fmt::Debug {
     fn retain_referenced(&self, state: &State);
     /// The table as `Any`, for the plugin that owns it.
     fn as_any(&self) -> &dyn Any;
-    /// The table as the token lookup other plugins use, if it is one (`oauth2_tokens`).
-    fn oauth2_tokens(&self) -> Option<&dyn crate::plugins::oauth2_tokens::OAuth2Tokens> {
+    /// The table as the token lookup openid-connect's `kong_oauth2` method uses, if it is one
+    /// (`oauth2_tokens`).
+    fn kong_oauth2_tokens(
+        &self,
+    ) -> Option<Arc<dyn crate::plugins::openid_connect::kong_oauth2::KongOAuth2Tokens>> {
         None
     }
 }

@@ -41,9 +41,15 @@ impl Tables {
             .find_map(|(_, t)| t.as_any().downcast_ref::<T>())
     }
 
-    /// The table issuing Kong OAuth 2.0 tokens, if a plugin registered one.
-    pub fn oauth2_tokens(&self) -> Option<&dyn crate::plugins::oauth2_tokens::OAuth2Tokens> {
-        self.tables.iter().find_map(|(_, t)| t.oauth2_tokens())
+    /// The store of the tokens Kong's `oauth2` plugin issues, as openid-connect's
+    /// `kong_oauth2` method consults it; the no-store lookup when no plugin registered one.
+    pub fn kong_oauth2_tokens(
+        &self,
+    ) -> Arc<dyn crate::plugins::openid_connect::kong_oauth2::KongOAuth2Tokens> {
+        self.tables
+            .iter()
+            .find_map(|(_, t)| t.kong_oauth2_tokens())
+            .unwrap_or_else(crate::plugins::openid_connect::kong_oauth2::none)
     }
 
     /// Drops records whose references `state` no longer has.

@@ -66,7 +66,7 @@ pub mod custom_headers;
 pub mod gluu_oauth_auth;
 pub mod gluu_oauth_pep;
 pub mod gluu_openid_connect;
-pub mod oauth2_tokens;
+pub mod oauth2;
 pub mod openid_connect;
 pub mod oxd;
 mod request;
@@ -204,6 +204,13 @@ pub static REGISTRY: &[PluginSpec] = &[
         schema: Some(acl::schema),
         configure: acl::configure,
         daos: &[&acl::ACLS],
+    },
+    PluginSpec {
+        name: oauth2::NAME,
+        priority: oauth2::PRIORITY,
+        schema: Some(oauth2::schema),
+        configure: oauth2::configure,
+        daos: &[&oauth2::OAUTH2_CREDENTIALS, &oauth2::OAUTH2_TOKENS],
     },
 ];
 

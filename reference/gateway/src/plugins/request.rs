@@ -12,7 +12,6 @@ use http_body_util::{BodyExt, Limited};
 use uuid::Uuid;
 
 use super::context::{AuthenticatedConsumer, AuthenticatedConsumerGroups};
-use super::oauth2_tokens::IssuedToken;
 use crate::entities::consumer_groups::{ConsumerGroup, ConsumerGroups};
 use crate::entities::{Consumers, Entities};
 
@@ -46,6 +45,7 @@ pub struct AccessRequest {
     body: BodyState,
     client_addr: SocketAddr,
     secure: bool,
+    trusted_peer: bool,
     origin: String,
     extensions: Extensions,
     response_headers: HeaderMap,
@@ -94,6 +94,7 @@ impl AccessRequest {
             body: BodyState::Stream(body),
             client_addr,
             secure,
+            trusted_peer: false,
             origin,
             extensions: Extensions::new(),
             response_headers: HeaderMap::new(),
@@ -107,6 +108,17 @@ impl AccessRequest {
     pub fn set_target(&mut self, route: Uuid, service: Uuid) {
         self.route = Some(route);
         self.service = Some(service);
+    }
+
+    /// Marks the client as a trusted proxy (its address is in the gateway's `trusted_ips`), whose
+    /// `X-Forwarded-Proto` may be believed.
+    pub fn set_trusted_peer(&mut self, trusted: bool) {
+        self.trusted_peer = trusted;
+    }
+
+    /// Whether the client is a trusted proxy (see [`AccessRequest::set_trusted_peer`]).
+    pub fn trusted_peer(&self) -> bool {
+        self.trusted_peer
     }
 
     /// The matched route's id.
@@ -219,21 +231,6 @@ impl AccessRequest {
         ) {
             (Some(consumer), Some(index)) => index.of_consumer(consumer.0.id),
             _ => Arc::from(Vec::new()),
-        }
-    }
-
-    /// The Kong OAuth 2.0 token `access_token` (issued by this gateway's `oauth2` plugin), if it
-    /// exists, has not expired at `now` (Unix seconds), and may be used here: issued for this
-    /// request's service, or global.
-    pub fn kong_oauth2_token(&self, access_token: &str, now: i64) -> Option<IssuedToken> {
-        let token =
-            self.entities
-                .tables()
-                .oauth2_tokens()?
-                .find(access_token, &self.entities, now)?;
-        match token.service {
-            Some(service) if Some(service) != self.service => None,
-            _ => Some(token),
         }
     }
 
