@@ -52,6 +52,8 @@ pub struct Stack {
     pub oxd: gatecheck_oxd::Handle,
     /// The gateway.
     pub gateway: gatecheck_gateway::Handle,
+    /// The clock the gateway's plugins read (token expiry): steps move it instead of sleeping.
+    pub gateway_clock: gatecheck_gateway::clock::ManualClock,
     /// The upstream apps.
     pub upstreams: Vec<RunningUpstream>,
     /// The sites registered through oxd.
@@ -234,9 +236,18 @@ impl Stack {
         }
         let gw_config: gatecheck_gateway::Config = serde_json::from_value(settings)
             .context("gateway.settings: not a valid gateway config")?;
-        let gateway = gatecheck_gateway::start(gw_config, proxy_l, admin_l)
-            .await
-            .context("the gateway did not start")?;
+        let gateway_clock = gatecheck_gateway::clock::ManualClock::default();
+        let gateway = gatecheck_gateway::start_with_clock(
+            gw_config,
+            proxy_l,
+            admin_l,
+            std::sync::Arc::new(gateway_clock.clone()),
+        )
+        .await
+        .context("the gateway did not start")?;
+        if let Some(url) = gateway.proxy_ssl_url() {
+            vars.set("gateway.proxy_ssl", url);
+        }
 
         let gui_user = User {
             username: scenario.gui.username.clone(),
@@ -298,6 +309,7 @@ impl Stack {
             op_clock,
             oxd,
             gateway,
+            gateway_clock,
             upstreams,
             sites,
             vars,

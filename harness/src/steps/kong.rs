@@ -29,7 +29,7 @@ pub struct KongState {
 const ISSUER_HOST: &str = "${op.issuer_host}";
 
 /// Fills the kept values and `${op.issuer_host}`, then the target's placeholders.
-fn fill(w: &GateWorld, text: &str) -> anyhow::Result<String> {
+pub(super) fn fill(w: &GateWorld, text: &str) -> anyhow::Result<String> {
     let mut out = text.to_owned();
     for (name, value) in &w.kong.kept {
         out = out.replace(&format!("${{{name}}}"), value);

@@ -170,7 +170,7 @@ fn describe(e: error::AdminError) -> anyhow::Error {
 pub struct Handle {
     proxy: gatecheck_serve::Server,
     proxy_ssl: Option<(
-        tls::TlsServer,
+        gatecheck_serve::Server,
         Vec<tokio_rustls::rustls::pki_types::CertificateDer<'static>>,
     )>,
     admin: gatecheck_serve::Server,
@@ -272,7 +272,12 @@ pub async fn start_with_clock(
             let port = listener.local_addr()?.port();
             let app =
                 proxy::router(gateway.clone()).layer(axum::Extension(proxy::ListenPort(port)));
-            let server = tls::TlsServer::spawn(listener, app, identity.server_config()?)?;
+            let server = gatecheck_serve::Server::spawn_tls(
+                listener,
+                app,
+                identity.server_config()?,
+                "TLS proxy",
+            )?;
             tracing::info!(addr = %server.addr(), "TLS proxy listening");
             Some((server, identity.chain))
         }

@@ -131,7 +131,7 @@ async fn handle(
     let started = Instant::now();
     let runtime = gw.runtime();
     let (mut parts, body) = req.into_parts();
-    let secure = parts.extensions.get::<crate::tls::Tls>().is_some();
+    let secure = parts.extensions.get::<gatecheck_serve::Tls>().is_some();
     let scheme = if secure { "https" } else { "http" };
     let trusted = gw.is_trusted(client.ip());
     drop_underscored_headers(&mut parts.headers);

@@ -1,37 +1,26 @@
 //! The TLS proxy listener (Kong's `proxy_listen … ssl`, 8443): rustls through tokio-rustls,
 //! with the certificate given (`ssl_cert` / `ssl_cert_key`, PEM) or, when none is, a
 //! self-signed one generated at start for `localhost`, `127.0.0.1` and `::1` (rcgen), as Kong
-//! generates its default certificate. Requests served here carry [`Tls`] in their extensions,
-//! so the proxy knows their scheme is `https`.
+//! generates its default certificate. The listener is served by
+//! `gatecheck_serve::Server::spawn_tls`; its requests carry `gatecheck_serve::Tls`, so the proxy
+//! knows their scheme is `https`.
 //!
 //! [`Client`] is a small HTTPS client for that listener (trusting its certificate, or any
 //! certificate like `curl -k`), for tests and the harness.
 
-use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use axum::body::Body;
-use axum::extract::ConnectInfo;
 use http::{Request, Response};
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::oneshot;
-use tokio::task::{JoinHandle, JoinSet};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpStream;
 use tokio_rustls::rustls::{self, pki_types};
-use tower::ServiceExt;
 
 use pki_types::pem::PemObject;
 use pki_types::{CertificateDer, PrivateKeyDer, ServerName};
-
-/// Marks a request received over TLS.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Tls;
-
-/// How long a client may take to finish the TLS handshake.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::aws_lc_rs::default_provider())
@@ -91,111 +80,6 @@ impl Identity {
             .context("the certificate does not match its key")?;
         config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
         Ok(Arc::new(config))
-    }
-}
-
-/// A router served over TLS. Dropping it stops the listener and every connection.
-#[derive(Debug)]
-pub struct TlsServer {
-    addr: SocketAddr,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<()>>,
-}
-
-impl TlsServer {
-    /// Serves `router` on `listener` with `config`; requests carry [`ConnectInfo`] and [`Tls`].
-    pub fn spawn(
-        listener: TcpListener,
-        router: axum::Router,
-        config: Arc<rustls::ServerConfig>,
-    ) -> std::io::Result<TlsServer> {
-        let addr = listener.local_addr()?;
-        let acceptor = tokio_rustls::TlsAcceptor::from(config);
-        let (tx, mut rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let mut connections = JoinSet::new();
-            loop {
-                tokio::select! {
-                    _ = &mut rx => break,
-                    accepted = listener.accept() => {
-                        let (tcp, peer) = match accepted {
-                            Ok(a) => a,
-                            Err(e) => {
-                                tracing::warn!(error = %e, "TLS proxy: accept failed");
-                                continue;
-                            }
-                        };
-                        connections.spawn(serve(acceptor.clone(), tcp, peer, router.clone()));
-                    }
-                    Some(_) = connections.join_next(), if !connections.is_empty() => {}
-                }
-            }
-            // In-flight requests may finish; new connections are refused.
-            while connections.join_next().await.is_some() {}
-        });
-        Ok(TlsServer {
-            addr,
-            shutdown: Some(tx),
-            task: Some(task),
-        })
-    }
-
-    /// The bound address.
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// `https://ADDR`.
-    pub fn url(&self) -> String {
-        format!("https://{}", self.addr)
-    }
-
-    /// Stops accepting and waits for open connections to finish.
-    pub async fn shutdown(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(task) = self.task.take() {
-            let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
-        }
-    }
-}
-
-impl Drop for TlsServer {
-    fn drop(&mut self) {
-        if let Some(task) = self.task.take() {
-            task.abort();
-        }
-    }
-}
-
-async fn serve(
-    acceptor: tokio_rustls::TlsAcceptor,
-    tcp: TcpStream,
-    peer: SocketAddr,
-    router: axum::Router,
-) {
-    let tls = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
-        Ok(Ok(tls)) => tls,
-        Ok(Err(e)) => {
-            tracing::debug!(%peer, error = %e, "TLS handshake failed");
-            return;
-        }
-        Err(_) => {
-            tracing::debug!(%peer, "TLS handshake timed out");
-            return;
-        }
-    };
-    let service = hyper::service::service_fn(move |mut req: Request<hyper::body::Incoming>| {
-        req.extensions_mut().insert(ConnectInfo(peer));
-        req.extensions_mut().insert(Tls);
-        router.clone().oneshot(req.map(Body::new))
-    });
-    let served = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-        .serve_connection_with_upgrades(TokioIo::new(tls), service)
-        .await;
-    if let Err(e) = served {
-        tracing::debug!(%peer, error = %e, "TLS connection ended with an error");
     }
 }
 
@@ -334,3 +218,6 @@ impl Client {
         Ok(Response::from_parts(parts, bytes))
     }
 }
+
+/// The request body type [`Client::send`] takes.
+pub use axum::body::Body as RequestBody;

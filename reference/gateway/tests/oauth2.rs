@@ -688,11 +688,7 @@ async fn access_token_parameter_and_hide_credentials() {
         )
         .await;
     assert_eq!(a.status, 200, "{}", a.body);
-    assert_eq!(
-        a.body["form"],
-        json!({"a": "b"}),
-        "token removed from the form body"
-    );
+    assert_eq!(a.body["body"], "a=b", "token removed from the form body");
     let a = s.get("/anything", &token).await;
     assert!(
         a.body["headers"].get("authorization").is_none(),
@@ -799,10 +795,8 @@ async fn credentials_through_the_admin_api_hash_and_cascade() {
         .unwrap();
     assert_eq!(bad.status(), 400);
     let body: Value = bad.json().await.unwrap();
-    assert!(
-        body["fields"]["redirect_uris"].is_array()
-            || body["fields"]["redirect_uris"].is_string()
-            || body["fields"]["redirect_uris"].is_object(),
+    assert_eq!(
+        body["fields"]["redirect_uris.1"], "fragment not allowed",
         "{body}"
     );
     // Deleting the consumer deletes its credential and its tokens.
@@ -852,12 +846,11 @@ async fn bad_plugin_config_is_kongs_schema_violation() {
     let (status, body) =
         post(json!({"enable_client_credentials": true, "token_expiration": "soon"})).await;
     assert_eq!(status, 400, "{body}");
-    assert_eq!(
+    assert!(
         body["message"]
             .as_str()
             .unwrap()
             .starts_with("schema violation"),
-        true,
         "{body}"
     );
     assert!(

@@ -3,20 +3,35 @@
 //!
 //! Servers take a listener rather than an address so that tests and the harness bind port 0 and
 //! learn the port before anything is served. Requests carry [`axum::extract::ConnectInfo`] with
-//! the client's socket address.
+//! the client's socket address. [`Server::spawn_tls`] serves the same way over TLS (rustls);
+//! its requests also carry [`Tls`].
 #![warn(missing_docs)]
 
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
 
+use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::Router;
-use tokio::net::TcpListener;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
+use tokio::task::{JoinHandle, JoinSet};
+use tower::ServiceExt;
+
+/// Marks a request received over TLS (in its extensions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tls;
+
+/// How long a client may take to finish the TLS handshake.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A router being served. [`Server::shutdown`] stops it gracefully; dropping it aborts it.
 #[derive(Debug)]
 pub struct Server {
     addr: SocketAddr,
+    scheme: &'static str,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -45,6 +60,50 @@ impl Server {
         });
         Ok(Server {
             addr,
+            scheme: "http",
+            shutdown: Some(tx),
+            task: Some(task),
+        })
+    }
+
+    /// Serves `router` over TLS with `config` (HTTP/2 or HTTP/1.1 as the client's ALPN asks);
+    /// requests carry [`ConnectInfo`] and [`Tls`]. A handshake must finish within 10 s. On
+    /// shutdown open connections may finish their requests.
+    pub fn spawn_tls(
+        listener: TcpListener,
+        router: Router,
+        config: Arc<tokio_rustls::rustls::ServerConfig>,
+        name: &'static str,
+    ) -> std::io::Result<Self> {
+        let addr = listener.local_addr()?;
+        let acceptor = tokio_rustls::TlsAcceptor::from(config);
+        let (tx, mut rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let mut connections = JoinSet::new();
+            loop {
+                tokio::select! {
+                    _ = &mut rx => break,
+                    accepted = listener.accept() => match accepted {
+                        Ok((tcp, peer)) => {
+                            connections.spawn(serve_tls(acceptor.clone(), tcp, peer, router.clone()));
+                        }
+                        Err(err) => tracing::warn!(server = name, %err, "accept failed"),
+                    },
+                    Some(_) = connections.join_next(), if !connections.is_empty() => {}
+                }
+            }
+            drop(listener);
+            let drain = async { while connections.join_next().await.is_some() {} };
+            if tokio::time::timeout(Duration::from_secs(5), drain)
+                .await
+                .is_err()
+            {
+                tracing::warn!(server = name, "connections still open after shutdown");
+            }
+        });
+        Ok(Server {
+            addr,
+            scheme: "https",
             shutdown: Some(tx),
             task: Some(task),
         })
@@ -55,9 +114,9 @@ impl Server {
         self.addr
     }
 
-    /// The base URL, `http://ADDR`.
+    /// The base URL, `http://ADDR` (`https://ADDR` for a TLS server).
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.scheme, self.addr)
     }
 
     /// Stops accepting connections and waits for in-flight requests to finish.
@@ -68,6 +127,37 @@ impl Server {
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
+    }
+}
+
+async fn serve_tls(
+    acceptor: tokio_rustls::TlsAcceptor,
+    tcp: TcpStream,
+    peer: SocketAddr,
+    router: Router,
+) {
+    let tls = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+        Ok(Ok(tls)) => tls,
+        Ok(Err(err)) => {
+            tracing::debug!(%peer, %err, "TLS handshake failed");
+            return;
+        }
+        Err(_) => {
+            tracing::debug!(%peer, "TLS handshake timed out");
+            return;
+        }
+    };
+    let service =
+        hyper::service::service_fn(move |mut req: http::Request<hyper::body::Incoming>| {
+            req.extensions_mut().insert(ConnectInfo(peer));
+            req.extensions_mut().insert(Tls);
+            router.clone().oneshot(req.map(Body::new))
+        });
+    let served = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+        .serve_connection_with_upgrades(TokioIo::new(tls), service)
+        .await;
+    if let Err(err) = served {
+        tracing::debug!(%peer, %err, "TLS connection ended with an error");
     }
 }
 

@@ -1,0 +1,93 @@
+@seed-003 @kong-guide @kong-oauth2
+Feature: Kong OIDC guide "kong-oauth2": tokens of Kong's own OAuth 2.0 plugin
+  https://developer.konghq.com/how-to/configure-oidc-with-kong-oauth2/ — consumer alex gets an
+  OAuth 2.0 application (client / secret, hashed), the oauth2 plugin goes on example-route
+  (client_credentials, global_credentials, a provision key), openid-connect on example-service
+  accepts `auth_methods: [kong_oauth2]`. The token is asked for over HTTPS, as the oauth2
+  plugin requires (the guide's https://localhost:8443 is the gateway's TLS listener).
+
+  Background:
+    Given the "kong-oidc" stack is running
+    When the administrator adds the consumer "alex" through the Admin API
+    And the administrator adds an OAuth 2.0 application to the consumer "alex" with:
+      """
+      {"name": "oauth2-app", "client_id": "client", "client_secret": "secret", "hash_secret": true}
+      """
+
+  Scenario: A client_credentials token from the oauth2 plugin passes openid-connect's kong_oauth2
+    When the administrator adds the plugin "oauth2" to the route "example-route" with:
+      """
+      {"global_credentials": true, "hide_credentials": false, "enable_client_credentials": true, "provision_key": "0b5a1d6e-2f0c-4a8e-9a51-6d1c2b7e9f10"}
+      """
+    And the administrator adds the plugin "openid-connect" to the service "example-service" with:
+      """
+      {"issuer": "${op.issuer}", "client_id": ["kong"], "client_secret": ["${sites.kong.client_secret}"], "client_auth": ["client_secret_post"], "auth_methods": ["kong_oauth2"], "bearer_token_param_type": ["header"], "cache_tokens_salt": "c2FsdA=="}
+      """
+    And the caller posts to "/anything/oauth2/token" over HTTPS with the JSON '{"client_id":"client","client_secret":"secret","grant_type":"client_credentials"}'
+    Then the gateway answers 200
+    When the caller keeps the JSON field "access_token" as "ACCESS_TOKEN"
+    And the caller sends GET "/anything" with the header "Authorization" set to "Bearer ${ACCESS_TOKEN}"
+    Then the gateway answers 200
+    And the echo shows the header "Authorization" with "Bearer ${ACCESS_TOKEN}"
+    When the caller sends GET "/anything" over HTTPS with the header "Authorization" set to "Bearer ${ACCESS_TOKEN}"
+    Then the gateway answers 200
+    And the echo shows the header "X-Forwarded-Proto" with "https"
+
+  Scenario: The token endpoint refuses plain http
+    When the administrator adds the plugin "oauth2" to the route "example-route" with:
+      """
+      {"global_credentials": true, "enable_client_credentials": true, "provision_key": "k"}
+      """
+    And the caller sends POST "/anything/oauth2/token" with the header "Content-Type" set to "application/json"
+    Then the gateway answers 400 with the OAuth error "access_denied" saying "You must use HTTPS"
+
+  Scenario: A wrong client secret is refused
+    When the administrator adds the plugin "oauth2" to the route "example-route" with:
+      """
+      {"global_credentials": true, "enable_client_credentials": true, "provision_key": "k"}
+      """
+    And the caller posts to "/anything/oauth2/token" over HTTPS with the JSON '{"client_id":"client","client_secret":"wrong","grant_type":"client_credentials"}'
+    Then the gateway answers 400 with the OAuth error "invalid_client" saying "Invalid client authentication"
+
+  Scenario: A wrong provision key is refused
+    When the administrator adds the plugin "oauth2" to the route "example-route" with:
+      """
+      {"global_credentials": true, "enable_client_credentials": true, "enable_password_grant": true, "provision_key": "the-real-key"}
+      """
+    And the caller posts to "/anything/oauth2/token" over HTTPS with the JSON '{"client_id":"client","client_secret":"secret","grant_type":"password","provision_key":"a-guess","authenticated_userid":"alex"}'
+    Then the gateway answers 400 with the OAuth error "invalid_provision_key" saying "Invalid provision_key"
+    When the caller posts to "/anything/oauth2/token" over HTTPS with the JSON '{"client_id":"client","client_secret":"secret","grant_type":"password","provision_key":"the-real-key","authenticated_userid":"alex"}'
+    Then the gateway answers 200
+
+  @reference-only
+  Scenario: An expired token is refused
+    When the administrator adds the plugin "oauth2" to the route "example-route" with:
+      """
+      {"global_credentials": true, "enable_client_credentials": true, "provision_key": "k", "token_expiration": 60}
+      """
+    And the caller posts to "/anything/oauth2/token" over HTTPS with the JSON '{"client_id":"client","client_secret":"secret","grant_type":"client_credentials"}'
+    And the caller keeps the JSON field "access_token" as "ACCESS_TOKEN"
+    And the caller sends GET "/anything" with the header "Authorization" set to "Bearer ${ACCESS_TOKEN}"
+    Then the gateway answers 200
+    When 61 seconds pass on the gateway's clock
+    And the caller sends GET "/anything" with the header "Authorization" set to "Bearer ${ACCESS_TOKEN}"
+    Then the gateway answers 401 with the OAuth error "invalid_token" saying "The access token is invalid or has expired"
+    And the gateway's challenge is "Bearer realm=\"service\" error=\"invalid_token\" error_description=\"The access token is invalid or has expired\""
+
+  Scenario: Without global_credentials a token is only good on the service it was issued for
+    When the administrator adds the plugin "oauth2" to the route "example-route" with:
+      """
+      {"enable_client_credentials": true, "provision_key": "k"}
+      """
+    And the caller posts to "/anything/oauth2/token" over HTTPS with the JSON '{"client_id":"client","client_secret":"secret","grant_type":"client_credentials"}'
+    And the caller keeps the JSON field "access_token" as "ACCESS_TOKEN"
+    And the caller sends GET "/anything" with the header "Authorization" set to "Bearer ${ACCESS_TOKEN}"
+    Then the gateway answers 200
+    When the administrator adds the service "other-service" with URL "${upstreams.httpbin}/anything" through the Admin API
+    And the administrator adds the route "other-route" with the path "/other" to the service "other-service"
+    And the administrator adds the plugin "oauth2" to the route "other-route" with:
+      """
+      {"enable_client_credentials": true, "provision_key": "k"}
+      """
+    And the caller sends GET "/other" with the header "Authorization" set to "Bearer ${ACCESS_TOKEN}"
+    Then the gateway answers 401 with the OAuth error "invalid_token" saying "The access token is invalid or has expired"
