@@ -61,6 +61,9 @@ pub fn guide(scenario: &Scenario, stack: &Stack) -> String {
     ));
     line(format!("  oxd              {}", stack.oxd.url()));
     line(format!("  Kong proxy       {}", stack.proxy_url()));
+    if let Some(url) = stack.gateway.proxy_ssl_url() {
+        line(format!("  Kong proxy (TLS) {url}  (self-signed: curl -k)"));
+    }
     line(format!("  Kong Admin API   {}", stack.admin_url()));
     line(format!(
         "  Admin GUI        {}  (log in as {} / {})",
