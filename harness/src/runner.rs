@@ -19,6 +19,7 @@ use cucumber::gherkin::tagexpr::TagOperation;
 use cucumber::{event, writer, World as _, WriterExt as _};
 use futures::FutureExt as _;
 
+use crate::target::containers::Containers;
 use crate::target::{skip, Capabilities, External, TargetFile};
 use crate::world::{shutdown_shared_stacks, GateWorld};
 
@@ -245,14 +246,26 @@ pub async fn run(options: RunOptions) -> anyhow::Result<Summary> {
         BrowserKind::Chromium => options.concurrency.or(Some(CHROMIUM_CONCURRENCY)),
         BrowserKind::Scripted => options.concurrency,
     };
-    let external = match &options.target {
+    // The target's containers run for the whole run; dropped on an early error, they are
+    // removed all the same.
+    let (external, containers) = match &options.target {
         Some(path) => {
             let file = TargetFile::load(path)?;
-            Some(Arc::new(External::resolve(file).await.with_context(
-                || format!("the target file {}", path.display()),
-            )?))
+            let (file, containers) = Containers::start(file)
+                .await
+                .with_context(|| format!("the target file {}", path.display()))?;
+            for (name, id) in containers.ids() {
+                println!("container {name}: {id}");
+            }
+            match External::resolve(file).await {
+                Ok(e) => (Some(Arc::new(e)), Some(containers)),
+                Err(e) => {
+                    containers.stop().await;
+                    return Err(e.context(format!("the target file {}", path.display())));
+                }
+            }
         }
-        None => None,
+        None => (None, None),
     };
     let parser = FileList {
         capabilities: external.as_ref().map(|e| e.capabilities.clone()),
@@ -344,6 +357,9 @@ pub async fn run(options: RunOptions) -> anyhow::Result<Summary> {
         .await;
     shutdown_shared_stacks().await;
     crate::world::set_external(None);
+    if let Some(containers) = containers {
+        containers.stop().await;
+    }
     if let (Some(path), Some(_)) = (&options.junit, &options.target) {
         let xml = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read back {}", path.display()))?;

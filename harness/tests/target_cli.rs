@@ -409,3 +409,158 @@ fn get_text(url: &str) -> String {
         .unwrap()
         .block_on(async { reqwest::get(url).await.unwrap().text().await.unwrap() })
 }
+
+#[tokio::test]
+async fn upstreams_the_file_does_not_name_run_on_bind_and_reach_the_gateway_by_the_advertised_name()
+{
+    use gatecheck_harness::scenario::Scenario;
+    use gatecheck_harness::target::{External, ExternalStack, TargetFile};
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = op_config(dir.path());
+    let (_op, op) = start(
+        &[
+            "op",
+            "--config",
+            config.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        1,
+    );
+    let (_oxd, oxd) = start(&["oxd", "--listen", "127.0.0.1:0"], 1);
+    let (_gw, gw) = start(
+        &[
+            "gateway",
+            "--proxy-listen",
+            "127.0.0.1:0",
+            "--admin-listen",
+            "127.0.0.1:0",
+        ],
+        2,
+    );
+    // No `upstreams:`: the harness serves the scenario's upstreams itself, on 127.0.0.1, and
+    // tells the gateway to reach them as `localhost`.
+    let text = format!(
+        "name: advertised\n\
+         advertise: localhost\nbind: 127.0.0.1\n\
+         op:\n  issuer: {}\n  product: gatecheck\n  register: true\n  \
+         capabilities: [spontaneous-scopes]\n  users:\n    - {{username: admin, password: secret, \
+         claims: {{email: admin@example.org}}}}\n\
+         gateway: {{proxy: \"{}\", admin: \"{}\", product: gatecheck}}\n\
+         oxd: {}\n",
+        op[0], gw[0], gw[1], oxd[0]
+    );
+    let target = write(dir.path(), "advertised.yml", &text);
+
+    let external = External::resolve(TargetFile::load(&target).unwrap())
+        .await
+        .unwrap();
+    let scenario = Scenario::load("spontaneous-scope").unwrap();
+    let stack = ExternalStack::start(&external, &scenario).await.unwrap();
+    let listening = stack.listening();
+    assert!(!listening.is_empty(), "the scenario has upstreams");
+    for (name, addr) in &listening {
+        assert_eq!(addr.ip().to_string(), "127.0.0.1", "{name} binds `bind`");
+        assert_eq!(
+            stack.target.upstream_url(name).unwrap(),
+            format!("http://localhost:{}", addr.port()),
+            "{name}"
+        );
+    }
+    // The gateway was given the advertised name.
+    let services: serde_json::Value = reqwest::get(format!("{}/services", gw[1]))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    // Kong answers a service's url as protocol, host and port.
+    let services = services["data"].as_array().unwrap();
+    assert!(!services.is_empty());
+    for s in services {
+        let port = s["port"].as_u64().unwrap() as u16;
+        assert!(
+            s["host"] == "localhost" && listening.iter().any(|(_, a)| a.port() == port),
+            "{s} is one of the harness's upstreams by the advertised name ({listening:?})"
+        );
+    }
+    let addrs: Vec<std::net::SocketAddr> = listening.iter().map(|(_, a)| *a).collect();
+    stack.shutdown().await;
+    for addr in addrs {
+        assert!(
+            std::net::TcpStream::connect(addr).is_err(),
+            "{addr} closed after the scenario"
+        );
+    }
+
+    // The features pass through the gateway to the harness's own upstreams.
+    let (out, stdout, stderr) = run(&[
+        "run",
+        "--target",
+        target.to_str().unwrap(),
+        features("architecture.feature").to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("7 passed, 0 failed"), "{stdout}{stderr}");
+    let (out, stdout, stderr) = run(&["target", "check", target.to_str().unwrap()]);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("harness listeners: bind 127.0.0.1, reached by the target as localhost"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn bad_containers_advertise_and_bind_are_refused_naming_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "containers: {kc: {image: kc, ports: [8080]}}\nop: {issuer: \"http://${kc:9090}\"}\n",
+            "op.issuer: ${kc:9090} names no port 9090",
+        ),
+        (
+            "op: {issuer: \"http://${kc:8080}\"}\n",
+            "op.issuer: ${kc:8080} names no port 8080 of a container \"kc\"",
+        ),
+        (
+            "containers: {kc: {image: kc, ports: [8080], wait: {http: /h, port: 1}}}\nop: {issuer: \"http://${kc:8080}\"}\n",
+            "containers.kc.wait.port: 1 is not one of",
+        ),
+        (
+            "containers: {kc: {image: kc, mounts: [{source: nowhere, target: /x}]}}\nop: {issuer: \"http://127.0.0.1:1\"}\n",
+            "containers.kc.mounts[0].source",
+        ),
+        (
+            "containers: {kc: {image: kc, volumes: []}}\nop: {issuer: \"http://127.0.0.1:1\"}\n",
+            "unknown field `volumes`",
+        ),
+        (
+            "bind: localhost\nop: {issuer: \"http://127.0.0.1:1\"}\n",
+            "bind: \"localhost\" is not an IP address",
+        ),
+        (
+            "bind: 0.0.0.0\nop: {issuer: \"http://127.0.0.1:1\"}\n",
+            "advertise: required with bind 0.0.0.0",
+        ),
+        (
+            "advertise: \"http://me:80\"\nop: {issuer: \"http://127.0.0.1:1\"}\n",
+            "advertise: \"http://me:80\"",
+        ),
+    ];
+    for (i, (text, expected)) in cases.iter().enumerate() {
+        let file = write(dir.path(), &format!("bad{i}.yml"), text);
+        let (out, stdout, stderr) = run(&["target", "check", file.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2), "{text}: {stdout}{stderr}");
+        assert!(stderr.contains(expected), "{text}: {stderr}");
+    }
+    // A mount source is found beside the file.
+    std::fs::write(dir.path().join("realm.json"), "{}").unwrap();
+    let file = write(
+        dir.path(),
+        "mount.yml",
+        "containers: {kc: {image: kc, mounts: [{source: realm.json, target: /x}]}}\nop: {issuer: \"http://127.0.0.1:1\"}\n",
+    );
+    let parsed = gatecheck_harness::target::TargetFile::load(&file).unwrap();
+    assert_eq!(parsed.containers["kc"].mounts[0].source, "realm.json");
+}

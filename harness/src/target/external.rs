@@ -15,6 +15,7 @@ use super::{
     TargetUser,
 };
 use crate::scenario::{Scenario, Vars};
+use crate::stack::RunningUpstream;
 
 /// How long a setup or cleanup call to a target's API may take.
 const SETUP_TIMEOUT: Duration = Duration::from_secs(15);
@@ -231,7 +232,39 @@ pub struct ExternalStack {
     pub target: Target,
     /// Admin API entities the harness created, in creation order (URLs to `DELETE`).
     added: Vec<String>,
+    /// The scenario's upstreams the harness runs itself (those the file does not name).
+    upstreams: Vec<RunningUpstream>,
     http: reqwest::Client,
+}
+
+/// Serves the scenario's upstream `spec` on the file's `bind` address (a free port) and gives
+/// the URL the target's components reach it by (the `advertise`d host).
+async fn start_upstream(
+    file: &TargetFile,
+    spec: &crate::scenario::UpstreamSpec,
+) -> anyhow::Result<(RunningUpstream, String)> {
+    let bind = file.bind_address();
+    let listener = tokio::net::TcpListener::bind((bind, 0))
+        .await
+        .with_context(|| {
+            format!(
+                "bind: cannot listen on {bind} for the upstream {:?}",
+                spec.name
+            )
+        })?;
+    let port = listener.local_addr()?.port();
+    let handle = gatecheck_upstream::start(spec.app, listener)
+        .await
+        .with_context(|| format!("upstream {:?} did not start", spec.name))?;
+    let url = format!("http://{}:{port}", file.advertised_host());
+    Ok((
+        RunningUpstream {
+            name: spec.name.clone(),
+            app: spec.app,
+            handle,
+        },
+        url,
+    ))
 }
 
 impl ExternalStack {
@@ -262,8 +295,24 @@ impl ExternalStack {
                 vars.set("gateway.admin", admin.trim_end_matches('/'));
             }
         }
-        for (name, url) in &file.upstreams {
-            vars.set(format!("upstreams.{name}"), url.trim_end_matches('/'));
+        let mut upstream_urls: BTreeMap<String, String> = file
+            .upstreams
+            .iter()
+            .map(|(k, v)| (k.clone(), v.trim_end_matches('/').to_owned()))
+            .collect();
+        // The scenario's upstreams the file does not name run here, on `bind`, and the
+        // target's gateway reaches them by the `advertise`d host name.
+        let mut running = Vec::new();
+        for spec in &scenario.upstreams {
+            if upstream_urls.contains_key(&spec.name) {
+                continue;
+            }
+            let (upstream, url) = start_upstream(file, spec).await?;
+            upstream_urls.insert(spec.name.clone(), url);
+            running.push(upstream);
+        }
+        for (name, url) in &upstream_urls {
+            vars.set(format!("upstreams.{name}"), url);
         }
 
         let mut sites = Vec::new();
@@ -329,11 +378,7 @@ impl ExternalStack {
                         .map(|a| a.trim_end_matches('/').to_owned()),
                     product: g.product,
                 }),
-                upstreams: file
-                    .upstreams
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.trim_end_matches('/').to_owned()))
-                    .collect(),
+                upstreams: upstream_urls,
                 sites,
                 users: users(file, scenario),
                 gui: None,
@@ -341,6 +386,7 @@ impl ExternalStack {
                 capabilities: external.capabilities.clone(),
             },
             added: Vec::new(),
+            upstreams: running,
             http,
         };
         let configure = file
@@ -470,6 +516,17 @@ impl ExternalStack {
                 Err(e) => eprintln!("warning: DELETE {url} failed: {e}"),
             }
         }
+        for upstream in self.upstreams {
+            upstream.handle.shutdown().await;
+        }
+    }
+
+    /// Where the harness's own upstreams listen (name, local address).
+    pub fn listening(&self) -> Vec<(String, std::net::SocketAddr)> {
+        self.upstreams
+            .iter()
+            .map(|u| (u.name.clone(), u.handle.addr()))
+            .collect()
     }
 }
 

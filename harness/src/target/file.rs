@@ -27,11 +27,13 @@
 //! (`op.users[1].plays: ...`).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use serde::Deserialize;
 
+use super::containers::{self, ContainerSpec};
 use super::{Capability, GatewayProduct, OpProduct};
 
 /// A target file.
@@ -53,6 +55,21 @@ pub struct TargetFile {
     /// reaches them.
     #[serde(default)]
     pub upstreams: BTreeMap<String, String>,
+    /// Components the harness starts with testcontainers for the run, by name; the URLs above
+    /// reach their ports as `${NAME:PORT}`.
+    #[serde(default)]
+    pub containers: BTreeMap<String, ContainerSpec>,
+    /// The host name the target's components use to reach what the harness runs itself (the
+    /// scenario's upstreams the file does not name); default: the `bind` address, or
+    /// 127.0.0.1.
+    #[serde(default)]
+    pub advertise: Option<String>,
+    /// The address the harness's own listeners bind (default 127.0.0.1).
+    #[serde(default)]
+    pub bind: Option<String>,
+    /// The directory of the file (mount sources are relative to it).
+    #[serde(skip)]
+    pub dir: Option<PathBuf>,
 }
 
 /// The OpenID Provider of a target file.
@@ -175,8 +192,16 @@ impl TargetFile {
     pub fn load(path: &Path) -> anyhow::Result<Self> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read the target file {}", path.display()))?;
-        let mut file = Self::from_yaml_str(&text)
+        let dir = path.parent().map(|d| {
+            if d.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                d.to_owned()
+            }
+        });
+        let mut file = Self::parse(&text, dir.as_deref())
             .with_context(|| format!("target file {}", path.display()))?;
+        file.dir = dir;
         if file.name.is_none() {
             file.name = path.file_stem().map(|s| s.to_string_lossy().into_owned());
         }
@@ -185,9 +210,32 @@ impl TargetFile {
 
     /// Parses and checks a target file's text.
     pub fn from_yaml_str(text: &str) -> anyhow::Result<Self> {
+        Self::parse(text, None)
+    }
+
+    fn parse(text: &str, dir: Option<&Path>) -> anyhow::Result<Self> {
         let file: TargetFile = serde_yaml::from_str(text).map_err(|e| anyhow::anyhow!("{e}"))?;
-        file.check()?;
+        file.check(dir)?;
         Ok(file)
+    }
+
+    /// The address the harness's own listeners bind.
+    pub fn bind_address(&self) -> IpAddr {
+        self.bind
+            .as_deref()
+            .and_then(|b| b.parse().ok())
+            .unwrap_or(IpAddr::from([127, 0, 0, 1]))
+    }
+
+    /// The host name the target's components reach the harness's listeners by.
+    pub fn advertised_host(&self) -> String {
+        match &self.advertise {
+            Some(a) => a.clone(),
+            None => match self.bind_address() {
+                IpAddr::V6(v6) => format!("[{v6}]"),
+                v4 => v4.to_string(),
+            },
+        }
     }
 
     /// The name for messages.
@@ -204,7 +252,56 @@ impl TargetFile {
             .collect()
     }
 
-    fn check(&self) -> anyhow::Result<()> {
+    fn check(&self, dir: Option<&Path>) -> anyhow::Result<()> {
+        for (name, c) in &self.containers {
+            c.check(name, dir)?;
+        }
+        self.check_listeners()?;
+        // URLs are checked with each `${NAME:PORT}` standing for a published port.
+        let mut urls = self.clone();
+        let lookup = |name: &str, port: u16| {
+            self.containers
+                .get(name)
+                .filter(|c| c.container_ports().contains(&port))
+                .map(|_| format!("127.0.0.1:{port}"))
+        };
+        containers::map_urls(&mut urls, &|at, text| containers::expand(at, text, &lookup))?;
+        urls.check_fields()
+    }
+
+    fn check_listeners(&self) -> anyhow::Result<()> {
+        if let Some(bind) = &self.bind {
+            let ip: IpAddr = bind.parse().map_err(|_| {
+                anyhow::anyhow!("bind: {bind:?} is not an IP address (127.0.0.1, 0.0.0.0, ::1)")
+            })?;
+            anyhow::ensure!(
+                !ip.is_unspecified() || self.advertise.is_some(),
+                "advertise: required with bind {bind}: the target's components need a host \
+                 name of this machine to reach the harness's listeners"
+            );
+        }
+        if let Some(a) = &self.advertise {
+            let host = url::Host::parse(a)
+                .map_err(|e| anyhow::anyhow!("advertise: {a:?} is not a host name ({e})"))?;
+            anyhow::ensure!(
+                !a.contains([':', '/', '@']) || matches!(host, url::Host::Ipv6(_)),
+                "advertise: {a:?} is a host name only (no scheme, port or path)"
+            );
+            let unspecified = match host {
+                url::Host::Ipv4(ip) => ip.is_unspecified(),
+                url::Host::Ipv6(ip) => ip.is_unspecified(),
+                url::Host::Domain(_) => false,
+            };
+            anyhow::ensure!(
+                !unspecified,
+                "advertise: {a} is no address another machine can reach; give this machine's \
+                 host name"
+            );
+        }
+        Ok(())
+    }
+
+    fn check_fields(&self) -> anyhow::Result<()> {
         http_url("op.issuer", &self.op.issuer)?;
         for (i, name) in self.op.capabilities.iter().enumerate() {
             let known: Vec<_> = Capability::DECLARABLE.iter().map(|c| c.name()).collect();
@@ -383,7 +480,7 @@ upstreams: {api: "http://127.0.0.1:3000"}
             }
         }
         seen.sort();
-        assert_eq!(seen, ["keycloak", "kong-keycloak"]);
+        assert_eq!(seen, ["keycloak", "keycloak-container", "kong-keycloak"]);
         let realm: serde_json::Value = serde_json::from_str(
             &std::fs::read_to_string(dir.join("keycloak/kong-realm.json")).unwrap(),
         )

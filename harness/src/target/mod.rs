@@ -13,7 +13,9 @@
 //!   ([`OpProduct::gluu_messages`], [`GatewayProduct::gluu_messages`]).
 
 pub mod capability;
+pub mod containers;
 pub mod discovery;
+pub mod engine;
 pub mod external;
 pub mod file;
 pub mod probe;

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use super::containers::Containers;
 use super::external::capabilities;
 use super::file::TargetFile;
 use super::{Capability, Discovery};
@@ -23,15 +24,34 @@ pub struct ProbeReport {
     pub reachable: bool,
 }
 
-/// Probes every component of `file`.
+/// Probes every component of `file`, starting its containers first (and removing them after).
 pub async fn probe(file: &TargetFile) -> anyhow::Result<ProbeReport> {
+    let mut out = String::new();
+    writeln!(out, "target {}", file.name())?;
+    if file.containers.is_empty() {
+        return probe_running(file, out).await;
+    }
+    let (started, containers) = Containers::start(file.clone()).await?;
+    for (name, id) in containers.ids() {
+        writeln!(out, "container {name}: {id}")?;
+    }
+    let report = probe_running(&started, out).await;
+    containers.stop().await;
+    report
+}
+
+async fn probe_running(file: &TargetFile, mut out: String) -> anyhow::Result<ProbeReport> {
     let http = reqwest::Client::builder()
         .timeout(PROBE_TIMEOUT)
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
-    let mut out = String::new();
     let mut reachable = true;
-    writeln!(out, "target {}", file.name())?;
+    writeln!(
+        out,
+        "harness listeners: bind {}, reached by the target as {}",
+        file.bind_address(),
+        file.advertised_host()
+    )?;
 
     writeln!(out, "OP {} ({:?})", file.op.issuer, file.op.product)?;
     let discovery = match Discovery::fetch(&http, &file.op.issuer).await {
