@@ -461,3 +461,51 @@ async fn apply_consumer_group(w: &mut GateWorld, name: String) -> anyhow::Result
     w.admin = Some(r);
     Ok(())
 }
+
+/// The httpbin echo the browser's current page shows.
+fn browser_echo(w: &GateWorld) -> anyhow::Result<Value> {
+    let page = w
+        .browser
+        .as_ref()
+        .ok_or_else(|| anyhow::anyhow!("the browser has not opened anything yet"))?
+        .page()?;
+    check!(
+        page.status == 200,
+        "the browser is at {} with {}: {}",
+        page.url,
+        page.status,
+        page.body.chars().take(300).collect::<String>()
+    );
+    Ok(page.json()?)
+}
+
+#[then(expr = "the browser's page echoes the header {string} starting with {string}")]
+async fn browser_echo_header(
+    w: &mut GateWorld,
+    name: String,
+    prefix: String,
+) -> anyhow::Result<()> {
+    let echo = browser_echo(w)?;
+    let got = echo["headers"]
+        .as_object()
+        .and_then(|h| h.iter().find(|(k, _)| k.eq_ignore_ascii_case(&name)))
+        .and_then(|(_, v)| v.as_str())
+        .unwrap_or_default()
+        .to_owned();
+    check!(
+        got.starts_with(&prefix),
+        "the upstream saw {name}: {got:?}, expected it to start with {prefix:?}"
+    );
+    Ok(())
+}
+
+#[then(expr = "the browser's page echoes the argument {string} with {string}")]
+async fn browser_echo_arg(w: &mut GateWorld, name: String, value: String) -> anyhow::Result<()> {
+    let echo = browser_echo(w)?;
+    check!(
+        echo["args"][name.as_str()] == value.as_str(),
+        "the upstream saw the arguments {}, expected {name}={value}",
+        echo["args"]
+    );
+    Ok(())
+}
