@@ -368,6 +368,13 @@ pub async fn run(options: RunOptions) -> anyhow::Result<Summary> {
     }
 
     let report = collector.finish();
+    let failures = report.failure_summary();
+    if !failures.is_empty() {
+        println!("\nFailed scenarios:");
+        for f in &failures {
+            println!("  {f}");
+        }
+    }
     if let Some(dir) = &options.html {
         let index = crate::report::html::write(
             &report,

@@ -91,6 +91,40 @@ pub struct RunReport {
     pub features: Vec<FeatureReport>,
 }
 
+impl RunReport {
+    /// One entry per failed scenario (`path:line  name`, then the failing step and its error),
+    /// printed after the run so that the end of a long CI log says what failed.
+    pub fn failure_summary(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for feature in &self.features {
+            for scenario in &feature.scenarios {
+                if scenario.status != Status::Failed {
+                    continue;
+                }
+                let mut entry = format!("{}:{}  {}", feature.path, scenario.line, scenario.name);
+                let step = scenario
+                    .steps
+                    .iter()
+                    .find(|s| s.status == Some(Status::Failed));
+                let (what, error) = match step {
+                    Some(s) => (
+                        format!("{}{} (line {})", s.keyword, s.text, s.line),
+                        s.error.as_deref(),
+                    ),
+                    None => ("a hook".to_owned(), scenario.error.as_deref()),
+                };
+                entry.push_str(&format!("\n    failed at {what}"));
+                // Enough of the error to recognise it; the full text is above in the log.
+                for line in error.unwrap_or("").lines().take(6) {
+                    entry.push_str(&format!("\n      {line}"));
+                }
+                out.push(entry);
+            }
+        }
+        out
+    }
+}
+
 fn ms(at: SystemTime) -> f64 {
     at.duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs_f64() * 1000.0)
@@ -322,3 +356,78 @@ impl<W: cucumber::World + std::fmt::Debug> cucumber::Writer<W> for Collector {
 }
 
 impl cucumber::writer::NonTransforming for Collector {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(text: &str, line: usize, status: Status, error: Option<&str>) -> StepReport {
+        StepReport {
+            keyword: "Then ".into(),
+            text: text.into(),
+            line,
+            docstring: None,
+            background: false,
+            status: Some(status),
+            started_ms: 0.0,
+            duration_ms: 0.0,
+            error: error.map(str::to_owned),
+            records: Vec::new(),
+        }
+    }
+
+    fn scenario(name: &str, line: usize, status: Status, steps: Vec<StepReport>) -> ScenarioReport {
+        ScenarioReport {
+            name: name.into(),
+            line,
+            tags: Vec::new(),
+            status,
+            error: None,
+            started_ms: 0.0,
+            duration_ms: 0.0,
+            steps,
+        }
+    }
+
+    #[test]
+    fn the_failure_summary_names_each_failed_scenario_its_step_and_error() {
+        let report = RunReport {
+            features: vec![FeatureReport {
+                name: "F".into(),
+                description: String::new(),
+                path: "features/f.feature".into(),
+                tags: Vec::new(),
+                scenarios: vec![
+                    scenario(
+                        "fine",
+                        3,
+                        Status::Passed,
+                        vec![step("ok", 4, Status::Passed, None)],
+                    ),
+                    scenario(
+                        "broken",
+                        7,
+                        Status::Failed,
+                        vec![
+                            step("first", 8, Status::Passed, None),
+                            step(
+                                "the gateway answers 201",
+                                9,
+                                Status::Failed,
+                                Some("answered 200, not 201\nbody: {}"),
+                            ),
+                            step("later", 10, Status::Skipped, None),
+                        ],
+                    ),
+                    scenario("skipped", 12, Status::Skipped, Vec::new()),
+                ],
+            }],
+        };
+        let summary = report.failure_summary();
+        assert_eq!(summary.len(), 1, "{summary:?}");
+        assert_eq!(
+            summary[0],
+            "features/f.feature:7  broken\n    failed at Then the gateway answers 201 (line 9)\n      answered 200, not 201\n      body: {}"
+        );
+    }
+}

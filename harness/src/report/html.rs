@@ -166,6 +166,10 @@ fn exchange_view(e: &Exchange, m: &Masker, reveal: bool) -> ExchangeView {
         e.request_body.as_deref().unwrap_or(""),
         "request body",
     ));
+    // An implicit or hybrid flow returns its ID token in the Location of a redirect.
+    for (n, v) in &e.response_headers {
+        found.extend(jwts(v, &format!("response header {n}")));
+    }
     found.extend(jwts(
         e.response_body.as_deref().unwrap_or(""),
         "response body",
@@ -368,4 +372,53 @@ pub fn write(
             .with_context(|| format!("cannot write {}", f.page))?;
     }
     Ok(index_path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine;
+
+    fn exchange(response_headers: Vec<(String, String)>) -> Exchange {
+        Exchange {
+            source: "browser".into(),
+            navigation: None,
+            started_ms: 0.0,
+            duration_ms: 1.0,
+            method: "GET".into(),
+            url: "https://op.example/authorize".into(),
+            request_headers: Vec::new(),
+            request_body: None,
+            status: Some(302),
+            response_headers,
+            response_body: None,
+            error: None,
+        }
+    }
+
+    #[test]
+    fn a_jwt_in_a_response_header_is_decoded_beside_the_exchange() {
+        let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+        let jwt = format!(
+            "{}.{}.c2ln",
+            b64(r#"{"alg":"RS256","kid":"k1"}"#),
+            b64(r#"{"sub":"admin","nonce":"n-1"}"#)
+        );
+        let e = exchange(vec![(
+            "location".into(),
+            format!("https://rp.example/cb#id_token={jwt}&state=s"),
+        )]);
+        let view = exchange_view(&e, &Masker::default(), true);
+        assert_eq!(view.jwts.len(), 1);
+        assert_eq!(view.jwts[0].found_in, "response header location");
+        assert!(view.jwts[0].claims.contains("\"nonce\": \"n-1\""));
+        // Without a JWT in any header, nothing is decoded.
+        let plain = exchange(vec![(
+            "location".into(),
+            "https://rp.example/cb?code=abc".into(),
+        )]);
+        assert!(exchange_view(&plain, &Masker::default(), true)
+            .jwts
+            .is_empty());
+    }
 }

@@ -62,7 +62,8 @@ fn jwt_re() -> &'static Regex {
 /// A JWT found in an exchange, decoded.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct DecodedJwt {
-    /// Where it was found: `request`, `response` or `url`.
+    /// Where it was found: `url`, `request header NAME`, `request body`, `response header NAME`
+    /// or `response body`.
     pub found_in: String,
     /// The raw value (masked unless revealed).
     pub raw: String,
