@@ -1,7 +1,7 @@
-//! Kong's own plugins (`acl`, `openid-connect`, and any other plugin the gateway declares a schema
-//! for) through the GUI's generic form, against the REAL reference gateway: the form is built
-//! from its `GET /schemas/plugins/{name}`, the values submitted become the plugin's config, and
-//! the gateway's `schema violation` comes back next to the field it names.
+//! Kong's own plugins (`acl`, `openid-connect`, `oauth2`, and any other plugin the gateway
+//! declares a schema for) through the GUI's generic form, against the REAL reference gateway: the
+//! form is built from its `GET /schemas/plugins/{name}`, the values submitted become the plugin's
+//! config, and the gateway's `schema violation` comes back next to the field it names.
 
 mod common;
 
@@ -224,4 +224,101 @@ async fn the_openid_connect_form_creates_the_plugin_with_the_values_given() {
         .map(|(_, v)| v.as_str())
         .collect();
     assert_eq!(picked, ["password"]);
+}
+
+#[tokio::test]
+async fn the_oauth2_form_holds_kongs_flow_and_scope_rules_and_creates_the_plugin() {
+    let (s, g, id) = setup().await;
+    let a = Agent::new(&g);
+    a.login().await;
+    let form = a.get(&format!("/services/{id}/plugins/add/oauth2")).await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    assert!(!form.body.contains("publishes no schema"), "{}", form.body);
+    let schema = s.admin_get("/schemas/plugins/oauth2").await;
+    let declared = schema["fields"][2]["config"]["fields"].as_array().unwrap();
+    assert!(declared.len() >= 18, "{schema}");
+    for f in declared {
+        let name = f.as_object().unwrap().keys().next().unwrap();
+        assert!(
+            form.body.contains(&format!("id=\"f-config.{name}\"")),
+            "{name} is not in the form"
+        );
+    }
+    // Kong's defaults are the form's.
+    let fields = form.form_fields("plugin-form");
+    let value = |name: &str| -> Vec<String> {
+        fields
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .collect()
+    };
+    assert_eq!(value("config.token_expiration"), ["7200"]);
+    assert_eq!(value("config.refresh_token_ttl"), ["1209600"]);
+    assert_eq!(value("config.pkce"), ["lax"]);
+    assert!(value("config.enable_client_credentials").is_empty(), "off");
+
+    let action = form.form_action("plugin-form");
+    let mut fields = form.form_fields("plugin-form");
+    set(&mut fields, "op", "save");
+    // No grant flow on: Kong's entity check, nothing created.
+    let refused = a.post(&action, &fields).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(
+        refused
+            .body
+            .contains("at least one of these fields must be true: enable_authorization_code"),
+        "{}",
+        refused.body
+    );
+    assert!(plugins(&s).await.is_empty(), "nothing half-applied");
+    // mandatory_scope without scopes: the missing field is named next to it.
+    set(&mut fields, "config.enable_client_credentials", "on");
+    set(&mut fields, "config.mandatory_scope", "on");
+    let refused = a.post(&action, &fields).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert_eq!(
+        refused.field_error("config.scopes").as_deref(),
+        Some("required field missing"),
+        "{}",
+        refused.body
+    );
+    // A negative lifetime: the field's validator message.
+    set(&mut fields, "config.scopes.new", "bank");
+    set(&mut fields, "config.token_expiration", "-1");
+    let refused = a.post(&action, &fields).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert_eq!(
+        refused.field_error("config.token_expiration").as_deref(),
+        Some("value must be greater than or equal to 0")
+    );
+    assert!(plugins(&s).await.is_empty(), "nothing half-applied");
+
+    set(&mut fields, "config.token_expiration", "3600");
+    let done = a.post(&action, &fields).await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let list = plugins(&s).await;
+    let oauth2 = &list[0];
+    assert_eq!(oauth2["name"], "oauth2");
+    assert_eq!(oauth2["service"]["id"], id.as_str());
+    let c = &oauth2["config"];
+    assert_eq!(c["enable_client_credentials"], true);
+    assert_eq!(c["mandatory_scope"], true);
+    assert_eq!(c["scopes"], json!(["bank"]));
+    assert_eq!(c["token_expiration"], 3600);
+    assert_eq!(c["pkce"], "lax");
+    // The form left provision_key empty: the gateway generated one, as Kong does.
+    assert!(
+        c["provision_key"].as_str().is_some_and(|k| k.len() >= 16),
+        "{c}"
+    );
+    // The edit form shows what the gateway stored, the generated key included.
+    let edit = a
+        .get(&format!("/plugins/{}", oauth2["id"].as_str().unwrap()))
+        .await;
+    assert_eq!(edit.status, 200, "{}", edit.body);
+    let stored = edit.form_fields("plugin-form");
+    assert!(stored.iter().any(
+        |(n, v)| n == "config.provision_key" && Some(v.as_str()) == c["provision_key"].as_str()
+    ));
 }

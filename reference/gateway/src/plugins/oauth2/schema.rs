@@ -44,7 +44,7 @@ pub fn schema() -> &'static PluginSchema {
                 .field("mandatory_scope", flag())
                 .field(
                     "provision_key",
-                    Field::string().required().len_min(1).description(
+                    Field::string().required().auto().len_min(1).description(
                         "shared by the gateway and the authorization page; generated when absent",
                     ),
                 )
