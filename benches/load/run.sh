@@ -3,7 +3,13 @@
 # wrk on this machine. See benches/load/README.md.
 #
 #   benches/load/run.sh [--rounds N] [--duration SECONDS] [--connections C] [--smoke]
-#                       [--only gateway|op] [--bin PATH]
+#                       [--only gateway|op] [--bin PATH] [--callgrind DIR]
+#
+# --callgrind DIR: instead of requests/s, instructions per request. nginx (the plain proxy) and
+# gatecheck run under valgrind's callgrind; per configuration the counters are zeroed, wrk
+# sends requests for --duration seconds (default 5, 4 connections, 1 round), the profile is
+# dumped to DIR/<configuration>.callgrind and the script prints the instructions per request
+# and the top inclusive functions. Instruction counts do not depend on the machine's load.
 #
 # Every server runs on core 0 and wrk on core 1 (when the machine has two cores); the
 # configurations are measured one after the other within each round, rounds interleaved, and
@@ -14,7 +20,7 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
-ROUNDS=3 DURATION=10 CONNECTIONS=32 SMOKE=0 ONLY=all BIN=""
+ROUNDS=3 DURATION=10 CONNECTIONS=32 SMOKE=0 ONLY=all BIN="" CALLGRIND="" TOP=15
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -24,12 +30,21 @@ while [ $# -gt 0 ]; do
         --smoke) SMOKE=1; shift ;;
         --only) ONLY=$2; shift 2 ;;
         --bin) BIN=$2; shift 2 ;;
-        -h|--help) sed -n 2,12p "$0"; exit 0 ;;
+        --callgrind) CALLGRIND=$2; ROUNDS=1 DURATION=5 CONNECTIONS=4; shift 2 ;;
+        --top) TOP=$2; shift 2 ;;
+        -h|--help) sed -n 2,19p "$0"; exit 0 ;;
         *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
 if [ "$SMOKE" = 1 ]; then
     ROUNDS=1 DURATION=1 CONNECTIONS=4
+fi
+# Flags after --callgrind still apply (e.g. --callgrind DIR --duration 10).
+if [ -n "$CALLGRIND" ]; then
+    command -v valgrind >/dev/null && command -v callgrind_control >/dev/null ||
+        { echo "load bench: --callgrind needs valgrind (apt-get install valgrind)" >&2; exit 1; }
+    mkdir -p "$CALLGRIND"
+    CALLGRIND=$(cd "$CALLGRIND" && pwd)
 fi
 
 say() { echo "== $*"; }
@@ -62,7 +77,13 @@ fi
 NODE=1
 # shellcheck source=benches/load/oidc-provider.sh
 . "$HERE/oidc-provider.sh"
-ensure_oidc_provider || NODE=0
+if [ -n "$CALLGRIND" ]; then
+    # Apache (several processes) and node (a JIT) are not profiled; their instruction counts
+    # would not be comparable anyway.
+    APACHE=0 NODE=0
+else
+    ensure_oidc_provider || NODE=0
+fi
 
 if [ -z "$BIN" ]; then
     # The smoke run reuses the test build; real numbers need a release build.
@@ -91,6 +112,13 @@ cleanup() {
 }
 trap cleanup EXIT
 chmod 755 "$WORK"
+# PROFILE_CMD prefixes the servers that --callgrind profiles; WAIT is how many tenths of a
+# second a server may take to answer (valgrind slows start-up some 50 times).
+PROFILE_CMD="" WAIT=100
+if [ -n "$CALLGRIND" ]; then
+    PROFILE_CMD="valgrind -q --tool=callgrind --callgrind-out-file=$WORK/callgrind.%p" WAIT=1200
+fi
+declare -A PID_OF  # configuration -> pid of the process serving it (for --callgrind)
 
 free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -99,7 +127,7 @@ free_port() {
 # wait_for URL [CURL_ARGS...]: until the server answers at all (10 s at most).
 wait_for() {
     local url=$1; shift
-    for _ in $(seq 100); do
+    for _ in $(seq "$WAIT"); do
         curl -s -o /dev/null "$@" "$url" && return 0
         sleep 0.1
     done
@@ -108,7 +136,7 @@ wait_for() {
 
 status() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 
-start_nginx() { # name conf-body
+start_nginx() { # name conf-body [wrapper]: the wrapper (e.g. valgrind) runs nginx
     local dir=$WORK/$1
     mkdir -p "$dir"
     cat > "$dir/nginx.conf" <<EOF
@@ -129,8 +157,9 @@ http {
     $2
 }
 EOF
-    $SERVER nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" &
+    $SERVER ${3:-} nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" &
     PIDS+=($!)
+    LAST_PID=$!
 }
 
 UPSTREAM_PORT=$(free_port)
@@ -166,13 +195,15 @@ if [ "$ONLY" != op ]; then
     PROXY_PORT=$(free_port)
     start_nginx proxy "upstream backend { server 127.0.0.1:$UPSTREAM_PORT; keepalive 64; }
     server { listen 127.0.0.1:$PROXY_PORT; location / { proxy_pass http://backend;
-        proxy_http_version 1.1; proxy_set_header Connection \"\"; } }"
+        proxy_http_version 1.1; proxy_set_header Connection \"\"; } }" "$PROFILE_CMD"
+    PID_OF[nginx-proxy]=$LAST_PID
 
     sed -e "s#@UPSTREAM@#$UPSTREAM#g" -e "s#@REPO@#$REPO#g" "$HERE/stack.yml" > "$WORK/stack.yml"
     start_ms=$(date +%s%3N)
-    $SERVER "$BIN" up "$WORK/stack.yml" --ephemeral --json > "$WORK/stack.json" 2> "$WORK/stack.log" &
+    $SERVER $PROFILE_CMD "$BIN" up "$WORK/stack.yml" --ephemeral --json > "$WORK/stack.json" 2> "$WORK/stack.log" &
     PIDS+=($!)
-    for _ in $(seq 300); do [ -s "$WORK/stack.json" ] && break; sleep 0.05; done
+    for n in gw-none gw-jwt-pep gw-opaque-pep kong-oidc-bearer; do PID_OF[$n]=$!; done
+    for _ in $(seq $((WAIT * 3))); do [ -s "$WORK/stack.json" ] && break; sleep 0.05; done
     [ -s "$WORK/stack.json" ] || { cat "$WORK/stack.log" >&2; die "the gatecheck stack did not start"; }
     STACK_START_MS=$(( $(date +%s%3N) - start_ms ))
     field() { python3 -c "import json,sys; d=json.loads(open('$WORK/stack.json').readline()); print($1)"; }
@@ -191,7 +222,8 @@ if [ "$ONLY" != op ]; then
     expect_refusals gw-opaque-pep "$GW/items/1" "Host: opaque.bench" "$OPAQUE"
     [ "$(status -H "Host: jwt.bench" -H "Authorization: Bearer $JWT" "$GW/other")" = 403 ] ||
         die "gw-jwt-pep: a path outside the PEP rule was not refused (deny_by_default)"
-    CONFIGS+=("direct|$UPSTREAM/items/1")
+    # The upstream itself is not profiled (--callgrind): it serves every configuration.
+    [ -n "$CALLGRIND" ] || CONFIGS+=("direct|$UPSTREAM/items/1")
     CONFIGS+=("nginx-proxy|http://127.0.0.1:$PROXY_PORT/items/1")
     CONFIGS+=("gw-none|$GW/items/1|Host: none.bench")
     CONFIGS+=("gw-jwt-pep|$GW/items/1|Host: jwt.bench|Authorization: Bearer $JWT")
@@ -263,8 +295,9 @@ fi
 if [ "$ONLY" != gateway ]; then
     say "starting the gatecheck OP$( [ $NODE = 1 ] && echo " and node oidc-provider@$OIDC_PROVIDER_VERSION")"
     OP_PORT=$(free_port)
-    $SERVER "$BIN" op --config "$HERE/op.yml" --listen "127.0.0.1:$OP_PORT" > "$WORK/op.log" 2>&1 &
+    $SERVER $PROFILE_CMD "$BIN" op --config "$HERE/op.yml" --listen "127.0.0.1:$OP_PORT" > "$WORK/op.log" 2>&1 &
     PIDS+=($!)
+    for n in op-token op-introspect op-discovery op-jwks; do PID_OF[$n]=$!; done
     OP=http://127.0.0.1:$OP_PORT
     wait_for "$OP/.well-known/openid-configuration"
     [ "$(status -u bench:wrong -d grant_type=client_credentials "$OP/oxauth/restv1/token")" = 401 ] ||
@@ -304,7 +337,20 @@ measure() {
     else
         for h in "$@"; do args+=(-H "$h"); done
     fi
+    local pid=${PID_OF[$name]:-}
+    if [ -n "$CALLGRIND" ]; then
+        [ -n "$pid" ] || die "$name: no profiled process serves it"
+        callgrind_control -z "$pid" >/dev/null || die "$name: callgrind_control -z $pid failed"
+    fi
     out=$($CLIENT wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency "${args[@]}" "$url")
+    if [ -n "$CALLGRIND" ]; then
+        rm -f "$WORK"/callgrind."$pid".*
+        callgrind_control -d "$pid" >/dev/null || die "$name: callgrind_control -d $pid failed"
+        local dump
+        dump=$(ls -t "$WORK"/callgrind."$pid".* 2>/dev/null | head -1)
+        [ -n "$dump" ] || die "$name: callgrind wrote no profile"
+        mv "$dump" "$CALLGRIND/$name.callgrind"
+    fi
     if grep -q "Non-2xx or 3xx responses" <<<"$out"; then
         echo "$out" >&2; die "$name: non-2xx answers while measuring"
     fi
@@ -322,10 +368,44 @@ p50 = ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
 p99 = ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
 print(sys.argv[1], rps, p50, p99)
 EOF
+    if [ -n "$CALLGRIND" ]; then
+        profile "$name" "$(grep -oE '^ *[0-9]+ requests in' <<<"$out" | grep -oE '[0-9]+')"
+    fi
 }
 
-say "measuring: $ROUNDS round(s) of ${DURATION}s per configuration, wrk -t1 -c$CONNECTIONS, $PINNING"
+# profile name requests: instructions per request of the dump, and the top inclusive functions
+# per request (callgrind_annotate --inclusive=yes), appended to $CALLGRIND/report.txt.
+profile() {
+    local name=$1 requests=$2
+    callgrind_annotate --inclusive=yes --threshold=100 --auto=no "$CALLGRIND/$name.callgrind" \
+        > "$CALLGRIND/$name.annotate.txt" 2>/dev/null || die "$name: callgrind_annotate failed"
+    python3 - "$name" "$requests" "$CALLGRIND/$name.annotate.txt" "$TOP" >> "$CALLGRIND/report.txt" <<'EOF'
+import re, sys
+name, requests, path, top = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+rows, total = [], None
+for line in open(path, errors="replace"):
+    m = re.match(r"^\s*([\d,]+)(?: \(\s*[\d.]+%\))?\s+(.*)$", line)
+    if not m:
+        continue
+    ir, what = int(m.group(1).replace(",", "")), m.group(2).strip()
+    if what.startswith("PROGRAM TOTALS"):
+        total = ir
+    elif total is not None:
+        # "file:function [object]" -> "function [object's file name]"
+        m = re.match(r"^(?:[^:\s]*:)?(.*?)(?: \[(?:.*/)?([^/\]]+)\])?$", what)
+        rows.append((ir, f"{m.group(1)} [{m.group(2)}]" if m.group(2) else m.group(1)))
+print(f"{name}: {total / requests:,.0f} instructions/request ({requests} requests, {total:,} Ir)")
+# The outer frames (main, thread starts, the runtime's loops) include nearly everything.
+inner = [(ir, what) for ir, what in rows if ir < 0.97 * total]
+for ir, what in inner[:top]:
+    print(f"  {ir / requests:>10,.0f}  {what[:150]}")
+print()
+EOF
+}
+
+say "measuring: $ROUNDS round(s) of ${DURATION}s per configuration, wrk -t1 -c$CONNECTIONS, $PINNING$( [ -n "$CALLGRIND" ] && echo ", under callgrind")"
 : > "$WORK/results"
+[ -z "$CALLGRIND" ] || : > "$CALLGRIND/report.txt"
 for round in $(seq "$ROUNDS"); do
     for config in "${CONFIGS[@]}"; do
         IFS='|' read -r -a f <<<"$config"
@@ -374,3 +454,9 @@ for n in ("gw-jwt-pep", "gw-opaque-pep", "op-token", "op-introspect"):
 if sys.argv[3]:
     print(f"  gatecheck stack start (gatecheck up --ephemeral, until its JSON line): {sys.argv[3]} ms")
 EOF
+if [ -n "$CALLGRIND" ]; then
+    echo
+    echo "instructions per request (callgrind; the requests/s above are valgrind's, not comparable):"
+    cat "$CALLGRIND/report.txt"
+    echo "profiles: $CALLGRIND/<configuration>.callgrind (callgrind_annotate --inclusive=yes FILE)"
+fi
