@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # node oidc-provider, pinned, in gatecheck's npm cache ($GATECHECK_NPM_CACHE, default
 # ~/.cache/gatecheck/npm): the load bench's peer OP and the generic OP driver's live target
-# (harness/tests/oidc_provider.rs). Sourced by benches/load/run.sh and .ci/run; run directly it
+# (harness/tests/target_oidc_provider.rs). Sourced by benches/load/run.sh and .ci/run; run directly it
 # installs and exits 0 when oidc-provider@$OIDC_PROVIDER_VERSION is there.
 OIDC_PROVIDER_VERSION=9.13.3
 NPM_CACHE=${GATECHECK_NPM_CACHE:-$HOME/.cache/gatecheck/npm}

@@ -169,6 +169,11 @@ async fn register(w: &mut GateWorld, metadata: Map<String, Value>) -> anyhow::Re
         "response_types": [rt],
         "grant_types": grant_types(&rt),
         "token_endpoint_auth_method": "client_secret_basic",
+        // The prompt, max_age and id_token_hint modules compare auth_time across ID tokens;
+        // an OP includes it in every ID token only when the client asks (OpenID Connect
+        // Dynamic Client Registration 1.0 §2, require_auth_time; node oidc-provider omits it
+        // otherwise).
+        "require_auth_time": true,
         "contacts": ["certification@gatecheck.invalid"],
     });
     if let Some(obj) = body.as_object_mut() {
