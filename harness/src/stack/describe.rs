@@ -111,7 +111,7 @@ fn strings(v: Option<&Value>) -> Vec<String> {
 }
 
 /// Confidential clients configured in an OP config document, as sites named after their id.
-pub(super) fn static_clients(op: &Value) -> Vec<crate::target::RegisteredSite> {
+pub(crate) fn static_clients(op: &Value) -> Vec<crate::target::RegisteredSite> {
     op.get("clients")
         .and_then(Value::as_array)
         .map(|clients| {

@@ -17,6 +17,7 @@ use tokio::net::TcpListener;
 use crate::scenario::{PortMode, Scenario, Vars};
 
 pub use crate::target::RegisteredSite;
+pub(crate) use describe::static_clients;
 pub use describe::{Client, Description, RouteInfo, User};
 
 use crate::target::{

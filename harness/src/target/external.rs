@@ -357,6 +357,31 @@ impl ExternalStack {
             sites.push(site);
         }
 
+        // The scenario's pre-registered OP clients (the Kong guides' `kong`) exist at the
+        // target only as the operator registered them: `op.clients.NAME` gives their secret.
+        for c in crate::stack::static_clients(&scenario.op) {
+            if sites.iter().any(|s| s.name == c.name) {
+                continue;
+            }
+            let Some(given) = file.op.clients.get(&c.name) else {
+                missing.push(c.name.clone());
+                continue;
+            };
+            let site = RegisteredSite {
+                name: c.name.clone(),
+                oxd_id: given.oxd_id.clone().unwrap_or_default(),
+                client_id: given.client_id.clone(),
+                client_secret: given.client_secret.clone(),
+                redirect_uris: given.redirect_uris.clone(),
+            };
+            vars.set(format!("sites.{}.client_id", site.name), &site.client_id);
+            vars.set(
+                format!("sites.{}.client_secret", site.name),
+                &site.client_secret,
+            );
+            sites.push(site);
+        }
+
         let mut stack = ExternalStack {
             target: Target {
                 name: format!("{} ({})", scenario.name, file.name()),

@@ -471,16 +471,34 @@ upstreams: {api: "http://127.0.0.1:3000"}
     #[test]
     fn the_shipped_target_files_parse() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../targets");
-        let mut seen = Vec::new();
+        let mut files = Vec::new();
         for entry in std::fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
             if path.extension().is_some_and(|e| e == "yml") {
-                let f = TargetFile::load(&path).unwrap_or_else(|e| panic!("{e:#}"));
-                seen.push(f.name().to_owned());
+                files.push(TargetFile::load(&path).unwrap_or_else(|e| panic!("{e:#}")));
             }
         }
-        seen.sort();
-        assert_eq!(seen, ["keycloak", "keycloak-container", "kong-keycloak"]);
+        files.sort_by(|a, b| a.name().cmp(b.name()));
+        let seen: Vec<&str> = files.iter().map(TargetFile::name).collect();
+        assert_eq!(
+            seen,
+            [
+                "keycloak",
+                "keycloak-container",
+                "kong-keycloak",
+                "oidc-provider"
+            ]
+        );
+        // features/kong's guides use the client `kong` and log in as alex; the Gluu tutorials'
+        // admin is alex too.
+        let kong = &files[2];
+        assert_eq!(kong.op.clients["kong"].client_id, "kong");
+        assert!(kong.op.users.iter().any(|u| u.plays() == "alex"));
+        assert!(kong.op.users.iter().any(|u| u.plays() == "admin"));
+        assert!(
+            files[3].op.register,
+            "the certification RP registers its clients"
+        );
         let realm: serde_json::Value = serde_json::from_str(
             &std::fs::read_to_string(dir.join("keycloak/kong-realm.json")).unwrap(),
         )
