@@ -12,7 +12,8 @@ use crate::acr::AcrMethod;
 use crate::config::ClientConfig;
 use crate::error::OAuthError;
 use crate::protocol::{
-    ApplicationType, GrantType, ResponseType, SigningAlg, SubjectType, TokenEndpointAuthMethod,
+    ApplicationType, ClientAlg, GrantType, ResponseType, SigningAlg, SubjectType,
+    TokenEndpointAuthMethod,
 };
 use crate::scopes::{compile_pattern, ScopeSet};
 use crate::server::AppState;
@@ -77,6 +78,12 @@ pub struct Client {
     pub access_token_signing_alg: SigningAlg,
     /// ID token algorithm.
     pub id_token_signed_response_alg: SigningAlg,
+    /// Its public keys, registered by value ([`crate::client_jwt::key_set`]).
+    pub jwks: Option<jsonwebtoken::jwk::JwkSet>,
+    /// Where its public keys are fetched.
+    pub jwks_uri: Option<String>,
+    /// The one algorithm its request objects must use, when it registered one.
+    pub request_object_signing_alg: Option<ClientAlg>,
     /// Default ACR values (known methods only).
     pub default_acr_values: Vec<AcrMethod>,
     /// Default maximum authentication age.
@@ -143,6 +150,9 @@ impl Client {
             access_token_as_jwt: c.access_token_as_jwt,
             access_token_signing_alg: c.access_token_signing_alg.unwrap_or_default(),
             id_token_signed_response_alg: c.id_token_signed_response_alg.unwrap_or_default(),
+            jwks: c.jwks.clone(),
+            jwks_uri: c.jwks_uri.clone(),
+            request_object_signing_alg: c.request_object_signing_alg,
             default_acr_values: c
                 .default_acr_values
                 .iter()

@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use crate::acr::AcrMethod;
 use crate::protocol::{
-    ApplicationType, GrantType, SigningAlg, SubjectType, TokenEndpointAuthMethod,
+    ApplicationType, ClientAlg, GrantType, SigningAlg, SubjectType, TokenEndpointAuthMethod,
 };
 use crate::redirect_uris::{self, Origin};
 
@@ -58,6 +58,9 @@ pub struct Config {
     /// Whether `/oxauth/restv1/register` accepts dynamic registrations. Default true.
     #[serde(default = "yes")]
     pub dynamic_registration: bool,
+    /// Request objects at the authorization endpoint (OIDC Core §6).
+    #[serde(default)]
+    pub request_objects: RequestObjectConfig,
     /// The user store.
     #[serde(default)]
     pub users: Vec<UserConfig>,
@@ -67,6 +70,30 @@ pub struct Config {
     /// Directory against which relative key paths are resolved (set by [`Config::from_path`]).
     #[serde(skip)]
     pub base_dir: Option<PathBuf>,
+}
+
+/// Whether the authorization endpoint reads request objects. Both are on by default, as in
+/// Gluu (`requestParameterSupported`, `requestUriParameterSupported`); switched off, a request
+/// carrying one is answered `request_not_supported` / `request_uri_not_supported` and discovery
+/// says so.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RequestObjectConfig {
+    /// Accept `request` (a request object by value).
+    pub request: bool,
+    /// Accept `request_uri` (a request object the OP fetches). The OP fetches any http(s) URL a
+    /// client names, with a timeout and a size bound; switch it off where the OP must not reach
+    /// arbitrary URLs.
+    pub request_uri: bool,
+}
+
+impl Default for RequestObjectConfig {
+    fn default() -> Self {
+        Self {
+            request: true,
+            request_uri: true,
+        }
+    }
 }
 
 /// One signing key: a PKCS#8 PEM file, or generated at start when `pem` is absent.
@@ -422,6 +449,18 @@ pub struct ClientConfig {
     /// Algorithm for ID tokens; default RS256.
     #[serde(default)]
     pub id_token_signed_response_alg: Option<SigningAlg>,
+    /// The client's public keys (a JWK set), for its signed request objects and
+    /// `private_key_jwt` assertions. At most one of `jwks` and `jwks_uri`.
+    #[serde(default)]
+    pub jwks: Option<jsonwebtoken::jwk::JwkSet>,
+    /// Where the OP fetches the client's JWK set (each time it needs it, so a rotated key is
+    /// seen at once).
+    #[serde(default)]
+    pub jwks_uri: Option<String>,
+    /// The only algorithm the client's request objects may use (`none` included); default: any
+    /// of `request_object_signing_alg_values_supported` the client has keys for.
+    #[serde(default)]
+    pub request_object_signing_alg: Option<ClientAlg>,
     /// ACR values used when the request has none.
     #[serde(default)]
     pub default_acr_values: Vec<String>,
@@ -486,6 +525,9 @@ impl Default for ClientConfig {
             access_token_as_jwt: false,
             access_token_signing_alg: None,
             id_token_signed_response_alg: None,
+            jwks: None,
+            jwks_uri: None,
+            request_object_signing_alg: None,
             default_acr_values: Vec::new(),
             default_max_age: None,
             post_logout_redirect_uris: Vec::new(),
@@ -550,6 +592,7 @@ impl Default for Config {
             scopes: default_scopes(),
             registration: RegistrationConfig::default(),
             dynamic_registration: true,
+            request_objects: RequestObjectConfig::default(),
             users: Vec::new(),
             clients: Vec::new(),
             base_dir: None,
@@ -760,6 +803,16 @@ impl Config {
                 ),
                 _ => {}
             }
+            crate::client_jwt::check_metadata(
+                client.jwks.as_ref(),
+                client.jwks_uri.as_deref(),
+                client.client_secret.is_some(),
+                &[(
+                    "request_object_signing_alg",
+                    client.request_object_signing_alg,
+                )],
+            )
+            .map_err(|e| anyhow::anyhow!("clients[{i}]: {e}"))?;
             if public && client.grant_types.contains(&GrantType::ClientCredentials) {
                 bail!(
                     "{}: client_credentials needs a confidential client",

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
 use crate::protocol::{
-    GrantType, ResponseMode, ResponseType, SubjectType, TokenEndpointAuthMethod,
+    ClientAlg, GrantType, ResponseMode, ResponseType, SubjectType, TokenEndpointAuthMethod,
 };
 use crate::server::{paths, AppState};
 use crate::userinfo::claims_supported;
@@ -58,8 +58,10 @@ pub fn document(state: &AppState) -> Value {
         "code_challenge_methods_supported": ["S256", "plain"],
         "claims_supported": claims_supported(),
         "claims_parameter_supported": false,
-        "request_parameter_supported": false,
-        "request_uri_parameter_supported": false,
+        "request_parameter_supported": state.config.request_objects.request,
+        "request_uri_parameter_supported": state.config.request_objects.request_uri,
+        "request_object_signing_alg_values_supported":
+            ClientAlg::REQUEST_OBJECT.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
         "require_request_uri_registration": false,
         "prompt_values_supported": ["none", "login", "consent", "select_account"],
         "authorization_response_iss_parameter_supported": true,

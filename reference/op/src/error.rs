@@ -44,6 +44,13 @@ pub enum OAuthError {
     /// The `request_uri` parameter is not supported.
     #[error("{0}")]
     RequestUriNotSupported(String),
+    /// The request object (`request`, or what `request_uri` pointed at) is not a valid JWT
+    /// of this client: bad syntax, signature, algorithm or claims (OIDC Core §6.3).
+    #[error("{0}")]
+    InvalidRequestObject(String),
+    /// `request_uri` could not be fetched or did not answer a request object (OIDC Core §6.3).
+    #[error("{0}")]
+    InvalidRequestUri(String),
     /// Registration: a redirect URI is invalid.
     #[error("{0}")]
     InvalidRedirectUri(String),
@@ -83,6 +90,8 @@ impl OAuthError {
             OAuthError::ConsentRequired(_) => "consent_required",
             OAuthError::RequestNotSupported(_) => "request_not_supported",
             OAuthError::RequestUriNotSupported(_) => "request_uri_not_supported",
+            OAuthError::InvalidRequestObject(_) => "invalid_request_object",
+            OAuthError::InvalidRequestUri(_) => "invalid_request_uri",
             OAuthError::InvalidRedirectUri(_) => "invalid_redirect_uri",
             OAuthError::InvalidClientMetadata(_) => "invalid_client_metadata",
             OAuthError::InvalidToken(_) => "invalid_token",

@@ -39,12 +39,14 @@
 pub mod acr;
 pub mod authorize;
 pub mod bearer;
+pub mod client_jwt;
 pub mod clients;
 pub mod clock;
 pub mod config;
 pub mod discovery;
 pub mod end_session;
 pub mod error;
+pub mod fetch;
 pub mod grants;
 pub mod guesses;
 pub mod id_token;

@@ -315,6 +315,70 @@ impl SigningAlg {
     }
 }
 
+/// JWS algorithms the OP accepts on JWTs a client signs: request objects (OIDC Core §6.1) and
+/// client assertions (RFC 7523, OIDC Core §9). `HS256` is keyed with the client's secret; `RS256`
+/// and `ES256` with a key of the client's registered `jwks` or `jwks_uri`; `none` is an unsigned
+/// request object and never authenticates a client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ClientAlg {
+    /// Unsigned (`alg: none`): request objects only.
+    #[serde(rename = "none")]
+    None,
+    /// HMAC SHA-256 with the client secret.
+    HS256,
+    /// RSASSA-PKCS1-v1_5 SHA-256 with a key of the client's JWK set.
+    RS256,
+    /// ECDSA P-256 SHA-256 with a key of the client's JWK set.
+    ES256,
+}
+
+impl ClientAlg {
+    /// What a request object may be signed with, in discovery order
+    /// (`request_object_signing_alg_values_supported`).
+    pub const REQUEST_OBJECT: [ClientAlg; 4] = [
+        ClientAlg::None,
+        ClientAlg::RS256,
+        ClientAlg::ES256,
+        ClientAlg::HS256,
+    ];
+
+    /// What a client assertion may be signed with, in discovery order
+    /// (`token_endpoint_auth_signing_alg_values_supported`).
+    pub const ASSERTION: [ClientAlg; 3] = [ClientAlg::RS256, ClientAlg::ES256, ClientAlg::HS256];
+
+    /// The JOSE name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClientAlg::None => "none",
+            ClientAlg::HS256 => "HS256",
+            ClientAlg::RS256 => "RS256",
+            ClientAlg::ES256 => "ES256",
+        }
+    }
+
+    /// Parses a JOSE name (case-sensitive: `None` is not `none`, RFC 7518 §3.1).
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::REQUEST_OBJECT
+            .into_iter()
+            .find(|a| a.as_str() == value)
+    }
+
+    /// The jsonwebtoken algorithm (none for `none`, which jsonwebtoken does not model).
+    pub fn jwt_alg(self) -> Option<jsonwebtoken::Algorithm> {
+        match self {
+            ClientAlg::None => None,
+            ClientAlg::HS256 => Some(jsonwebtoken::Algorithm::HS256),
+            ClientAlg::RS256 => Some(jsonwebtoken::Algorithm::RS256),
+            ClientAlg::ES256 => Some(jsonwebtoken::Algorithm::ES256),
+        }
+    }
+
+    /// Whether the key is one of the client's JWK set (not its secret).
+    pub fn uses_client_keys(self) -> bool {
+        matches!(self, ClientAlg::RS256 | ClientAlg::ES256)
+    }
+}
+
 /// PKCE code challenge methods (RFC 7636).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CodeChallengeMethod {
@@ -370,6 +434,11 @@ mod tests {
         for t in SubjectType::ALL {
             assert_eq!(SubjectType::parse(t.as_str()), Some(t));
         }
+        for a in ClientAlg::REQUEST_OBJECT {
+            assert_eq!(ClientAlg::parse(a.as_str()), Some(a));
+        }
+        assert_eq!(ClientAlg::parse("None"), None);
+        assert_eq!(ClientAlg::parse("HS512"), None);
         assert_eq!(GrantType::parse("device_code"), None);
         assert_eq!(SigningAlg::parse("none"), None);
     }

@@ -24,7 +24,8 @@ use crate::bearer;
 use crate::clients::{Client, Registration};
 use crate::error::OAuthError;
 use crate::protocol::{
-    ApplicationType, GrantType, ResponseType, SigningAlg, SubjectType, TokenEndpointAuthMethod,
+    ApplicationType, ClientAlg, GrantType, ResponseType, SigningAlg, SubjectType,
+    TokenEndpointAuthMethod,
 };
 use crate::redirect_uris::{self, Origin};
 use crate::registration_policy::{self, Allowance};
@@ -79,6 +80,9 @@ struct Metadata {
     access_token_as_jwt: bool,
     access_token_signing_alg: Option<String>,
     initiate_login_uri: Option<String>,
+    jwks: Option<Value>,
+    jwks_uri: Option<String>,
+    request_object_signing_alg: Option<String>,
     sector_identifier_uri: Option<String>,
     client_id: Option<String>,
     client_secret: Option<String>,
@@ -91,7 +95,6 @@ const ECHOED: &[&str] = &[
     "client_uri",
     "policy_uri",
     "tos_uri",
-    "jwks_uri",
     "require_auth_time",
     "initiate_login_uri",
     "software_id",
@@ -259,6 +262,29 @@ fn build_client(
         meta.access_token_signing_alg.as_deref(),
         state,
     )?;
+    let jwks: Option<jsonwebtoken::jwk::JwkSet> = meta
+        .jwks
+        .map(|v| {
+            serde_json::from_value(v)
+                .map_err(|e| metadata_error(format!("jwks: not a JWK set: {e}")))
+        })
+        .transpose()?;
+    let request_object_signing_alg = meta
+        .request_object_signing_alg
+        .as_deref()
+        .map(|a| {
+            ClientAlg::parse(a).ok_or_else(|| {
+                metadata_error(format!("request_object_signing_alg `{a}` is not supported"))
+            })
+        })
+        .transpose()?;
+    crate::client_jwt::check_metadata(
+        jwks.as_ref(),
+        meta.jwks_uri.as_deref(),
+        method != TokenEndpointAuthMethod::None,
+        &[("request_object_signing_alg", request_object_signing_alg)],
+    )
+    .map_err(metadata_error)?;
     let mut default_acr_values = Vec::new();
     for acr in &meta.default_acr_values {
         let method = AcrMethod::parse(acr)
@@ -322,6 +348,9 @@ fn build_client(
         access_token_as_jwt: meta.access_token_as_jwt,
         access_token_signing_alg: at_alg,
         id_token_signed_response_alg: id_alg,
+        jwks,
+        jwks_uri: meta.jwks_uri,
+        request_object_signing_alg,
         default_acr_values,
         default_max_age: meta.default_max_age,
         post_logout_redirect_uris: meta.post_logout_redirect_uris,
@@ -359,6 +388,15 @@ fn describe(state: &AppState, client: &Client) -> Value {
     });
     if let Some(age) = client.default_max_age {
         body["default_max_age"] = json!(age);
+    }
+    if let Some(jwks) = &client.jwks {
+        body["jwks"] = json!(jwks);
+    }
+    if let Some(uri) = &client.jwks_uri {
+        body["jwks_uri"] = json!(uri);
+    }
+    if let Some(alg) = client.request_object_signing_alg {
+        body["request_object_signing_alg"] = json!(alg.as_str());
     }
     if let Some(secret) = &client.client_secret {
         body["client_secret"] = json!(secret);

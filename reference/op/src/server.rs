@@ -66,6 +66,9 @@ pub struct AppState {
     pub pages: Arc<Pages>,
     /// Pairwise subject key and salt.
     pub pairwise: Arc<crate::subjects::PairwiseSecrets>,
+    /// The one client for the OP's outgoing fetches (`request_uri`, `jwks_uri`):
+    /// [`crate::fetch::client`].
+    pub http: reqwest::Client,
 }
 
 impl AppState {
@@ -103,6 +106,7 @@ impl AppState {
             storage,
             clock,
             pages: Arc::new(Pages::new()?),
+            http: crate::fetch::client()?,
         })
     }
 
@@ -250,6 +254,22 @@ pub fn parse_form(raw: &[u8]) -> Result<HashMap<String, String>, OAuthError> {
         }
     }
     Ok(map)
+}
+
+/// A state for unit tests: the fixture keys, no users or clients, issuer `https://op.example`,
+/// a manual clock.
+#[cfg(test)]
+pub fn test_state() -> AppState {
+    let config = Config {
+        keys: crate::config::fixture_keys(),
+        ..Default::default()
+    };
+    AppState::new(
+        config,
+        "https://op.example".into(),
+        Arc::new(crate::clock::ManualClock::default()),
+    )
+    .expect("test state")
 }
 
 #[cfg(test)]

@@ -37,12 +37,12 @@ pub async fn get_handler(
     RawQuery(query): RawQuery,
 ) -> Response {
     let params = parse_form(query.unwrap_or_default().as_bytes());
-    handle(state, jar, params)
+    handle(state, jar, params).await
 }
 
 /// `POST /authorize` (form body).
 pub async fn post_handler(State(state): State<AppState>, jar: CookieJar, body: Bytes) -> Response {
-    handle(state, jar, parse_form(&body))
+    handle(state, jar, parse_form(&body)).await
 }
 
 fn error_page(state: &AppState, error: &str, message: &str) -> Response {
@@ -54,14 +54,28 @@ fn error_page(state: &AppState, error: &str, message: &str) -> Response {
     )
 }
 
-fn handle(state: AppState, jar: CookieJar, params: Result<Params, OAuthError>) -> Response {
-    let params = match params {
+async fn handle(state: AppState, jar: CookieJar, params: Result<Params, OAuthError>) -> Response {
+    let query = match params {
         Ok(p) => p,
         Err(e) => return error_page(&state, e.code(), &e.description()),
     };
-    let client = match checks::client::check(&state, &params) {
+    let client = match checks::client::check(&state, &query) {
         Ok(c) => c,
         Err(msg) => return error_page(&state, "invalid_client", &msg),
+    };
+    let params = match checks::request_object::resolve(&state, &client, &query).await {
+        Ok(p) => p,
+        // The object could not be read: answer where the query asked, if that is one of the
+        // client's redirect URIs.
+        Err(err) => {
+            return match checks::redirect_uri::check(&client, &query) {
+                Ok((uri, _)) => {
+                    let mode = checks::response_mode::for_errors(&query);
+                    error_redirect(&state, &uri, mode, param(&query, "state"), &err)
+                }
+                Err(_) => error_page(&state, err.code(), &err.description()),
+            };
+        }
     };
     let (redirect_uri, in_request) = match checks::redirect_uri::check(&client, &params) {
         Ok(r) => r,
@@ -77,7 +91,8 @@ fn handle(state: AppState, jar: CookieJar, params: Result<Params, OAuthError>) -
     }
 }
 
-/// Runs the checks after client and redirect URI are established.
+/// Runs the checks after client and redirect URI are established (and a request object, if
+/// any, has been applied to `params`).
 pub fn validate(
     state: &AppState,
     client: &Client,
@@ -85,7 +100,6 @@ pub fn validate(
     redirect_uri: String,
     redirect_uri_in_request: bool,
 ) -> Result<AuthorizationRequest, OAuthError> {
-    checks::request_object::check(params)?;
     let response_type = checks::response_type::check(client, params)?;
     let response_mode = checks::response_mode::check(params, response_type)?;
     let code_challenge = checks::pkce::check(client, params)?;

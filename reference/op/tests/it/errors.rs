@@ -86,13 +86,28 @@ async fn request_errors_are_redirected_with_state() {
             demo_params(&[("response_mode", "web_message")]),
             "invalid_request",
         ),
+        // Request objects are read (tests/it/request_objects.rs); one that cannot be is an
+        // error at the query's redirect URI with the query's state.
         (
-            demo_params(&[("request", "eyJhbGciOiJub25lIn0.e30.")]),
-            "request_not_supported",
+            demo_params(&[("request", "not-a-jwt")]),
+            "invalid_request_object",
         ),
         (
-            demo_params(&[("request_uri", "https://rp/req")]),
-            "request_uri_not_supported",
+            // alg none with a signature is not an unsigned object.
+            demo_params(&[("request", "eyJhbGciOiJub25lIn0.e30.c2ln")]),
+            "invalid_request_object",
+        ),
+        (
+            // Nothing listens on port 1.
+            demo_params(&[("request_uri", "http://127.0.0.1:1/req")]),
+            "invalid_request_uri",
+        ),
+        (
+            demo_params(&[
+                ("request", "eyJhbGciOiJub25lIn0.e30."),
+                ("request_uri", "http://127.0.0.1:1/req"),
+            ]),
+            "invalid_request",
         ),
         (demo_params(&[("prompt", "none login")]), "invalid_request"),
         (demo_params(&[("prompt", "sometimes")]), "invalid_request"),

@@ -17,5 +17,6 @@ mod password_lockout;
 mod redirect_schemes;
 mod registration;
 mod registration_policy;
+mod request_objects;
 mod response_types;
 mod tokens;

@@ -1,6 +1,8 @@
-//! JWT forgeries against every place the OP accepts a JWT. The only such input is
-//! `id_token_hint` (authorization and end-session endpoints): it must be exactly an ID token
-//! the OP issued. Request objects and client assertions are not accepted in any form.
+//! JWT forgeries against every place the OP accepts a JWT: `id_token_hint` (authorization and
+//! end-session endpoints) must be exactly an ID token the OP issued; a request object of a
+//! client that registered `request_object_signing_alg: RS256` must be signed by that client's
+//! own key (unsigned, re-keyed, re-signed and tampered objects are refused); a client assertion
+//! never authenticates a client registered for another method.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -353,25 +355,71 @@ async fn another_clients_id_token_is_no_hint_for_this_one() {
 }
 
 #[tokio::test]
-async fn request_objects_and_client_assertions_are_never_accepted() {
-    let op = TestOp::start().await;
+async fn forged_request_objects_and_client_assertions_are_refused() {
+    // A client that signs its request objects with RS256 and registered its public key.
+    let rp_key = rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).unwrap();
+    let rp_pem = rp_key.to_pkcs8_pem(Default::default()).unwrap().to_string();
+    let rp_public = gatecheck_op::keys::SigningKey::from_pem(
+        gatecheck_op::protocol::SigningAlg::RS256,
+        &rp_pem,
+        Some("rp-key".into()),
+    )
+    .unwrap();
+    let mut config = fixture_config();
+    let mut keyed = config.clients[0].clone();
+    keyed.client_id = "keyed-rp".into();
+    keyed.jwks = Some(serde_json::from_value(json!({"keys": [rp_public.jwk()]})).unwrap());
+    keyed.request_object_signing_alg = Some(gatecheck_op::protocol::ClientAlg::RS256);
+    config.clients.push(keyed);
+    let op = TestOp::with_config(config).await;
     let agent = Agent::new(&op);
-    let genuine = id_token_after_login(&op, &agent).await;
+    let genuine_id_token = id_token_after_login(&op, &agent).await;
     let access = jwt_access_token(&op).await;
-    let cases = forgeries(&op, &genuine, &access).await;
+    let claims = json!({"iss": "keyed-rp", "aud": op.issuer(), "client_id": "keyed-rp",
+                        "response_type": "code", "scope": "openid", "redirect_uri": RP_CALLBACK,
+                        "state": "inner", "nonce": "n"});
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = Some("rp-key".into());
+    let genuine = jsonwebtoken::encode(
+        &header,
+        &claims,
+        &EncodingKey::from_rsa_pem(rp_pem.as_bytes()).unwrap(),
+    )
+    .unwrap();
+    let request = |jwt: &str| {
+        authorize_url(
+            &op,
+            &[
+                ("client_id", "keyed-rp"),
+                ("response_type", "code"),
+                ("scope", "openid"),
+                ("redirect_uri", RP_CALLBACK),
+                ("state", "outer"),
+                ("request", jwt),
+            ],
+        )
+    };
+    // The control: the genuine object is read (its state comes back), here after consent.
+    let page = agent.open(&request(&genuine)).await.page();
+    let callback = agent.consent(&page, true).await.left();
+    assert_eq!(query_param(&callback, "state").as_deref(), Some("inner"));
+    let mut cases = forgeries(&op, &genuine, &access).await;
+    cases.push(("an ID token of the OP".into(), genuine_id_token.clone()));
     let mut checked = 0;
     for (name, jwt) in cases.iter().filter(|(_, j)| !j.is_empty()) {
-        let nav = agent
-            .open(&authorize_url(&op, &demo_params(&[("request", jwt)])))
-            .await
-            .left();
+        let nav = agent.open(&request(jwt)).await.left();
         assert_eq!(
             query_param(&nav, "error").as_deref(),
-            Some("request_not_supported"),
+            Some("invalid_request_object"),
             "{name}"
         );
-        // client_secret_jwt / private_key_jwt are not implemented: an assertion authenticates
-        // nobody, whatever it claims.
+        assert_eq!(
+            query_param(&nav, "state").as_deref(),
+            Some("outer"),
+            "{name}"
+        );
+        // An assertion authenticates nobody registered for client_secret_basic, whatever it
+        // claims.
         let response = http()
             .post(op.url("/oxauth/restv1/token"))
             .form(&[
@@ -415,5 +463,5 @@ async fn request_objects_and_client_assertions_are_never_accepted() {
         .await
         .unwrap();
     assert_eq!(response.status(), 401);
-    report("request objects and client assertions", checked + 1);
+    report("request objects and client assertions", checked + 2);
 }
