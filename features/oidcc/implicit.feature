@@ -374,8 +374,6 @@ Feature: Implicit OP and Form Post Implicit OP certification plans
       | id_token | form_post |
       | id_token token | form_post |
 
-  # the OP does not read request objects yet (request_not_supported).
-  @wip
   Scenario Outline: oidcc-ensure-request-object-with-redirect-uri
     Given the certification RP uses response type "<response_type>" and response mode "<response_mode>"
     When the RP sends the user to the OP with its request in an unsigned request object naming another redirect URI

@@ -4,6 +4,7 @@
 
 pub mod callback;
 pub mod id_token;
+pub mod signing;
 
 use std::collections::BTreeMap;
 

@@ -244,7 +244,7 @@ fn metadata_of(step: &Step, callback: &str) -> anyhow::Result<Map<String, Value>
         .context("the registration document is not a JSON object")
 }
 
-async fn use_variant(
+pub(crate) async fn use_variant(
     w: &mut GateWorld,
     response_type: &str,
     response_mode: &str,
@@ -460,7 +460,7 @@ fn build_request(
 
 /// How the RP carries an authorization request's parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Carry {
+pub(crate) enum Carry {
     /// In the query of a GET.
     Query,
     /// In the form body of a POST (OIDC Core §3.1.2.1).
@@ -472,6 +472,9 @@ enum Carry {
     /// In an unsigned request object with the registered `redirect_uri`, while the query
     /// names another one.
     RequestObjectOtherRedirect,
+    /// In a request object signed RS256 by the RP's registered key ([`crate::rp::signing`]),
+    /// fetched from `request_uri`.
+    SignedRequestUri,
 }
 
 fn unsigned_jwt(claims: &Value) -> String {
@@ -506,7 +509,7 @@ fn into_request_object(
     (Value::Object(claims), outside)
 }
 
-async fn send_user(
+pub(crate) async fn send_user(
     w: &mut GateWorld,
     extra: &str,
     removed: &[&str],
@@ -552,14 +555,17 @@ async fn send_user(
             outside.push(("request".into(), unsigned_jwt(&claims)));
             outside
         }
-        Carry::RequestUri => {
+        Carry::RequestUri | Carry::SignedRequestUri => {
             let (claims, mut outside) = into_request_object(params, &issuer);
+            let jwt = if carry == Carry::SignedRequestUri {
+                crate::rp::signing::sign_request_object(&claims)?
+            } else {
+                unsigned_jwt(&claims)
+            };
             let path = format!("/requests/{}.jwt", random(9));
-            let url = server(w).await?.serve(
-                &path,
-                "application/oauth-authz-req+jwt",
-                unsigned_jwt(&claims),
-            );
+            let url = server(w)
+                .await?
+                .serve(&path, "application/oauth-authz-req+jwt", jwt);
             outside.push(("request_uri".into(), url));
             outside
         }
@@ -681,7 +687,7 @@ async fn time_passes(w: &mut GateWorld, seconds: i64) -> anyhow::Result<()> {
 
 /// The authorization response of the last flow, read once from what the browser and the
 /// callback server saw since the request.
-fn response(w: &mut GateWorld) -> anyhow::Result<AuthResponse> {
+pub(crate) fn response(w: &mut GateWorld) -> anyhow::Result<AuthResponse> {
     if let Some(r) = &flow(w, 0)?.response {
         return Ok(r.clone());
     }
