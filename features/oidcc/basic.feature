@@ -556,8 +556,6 @@ Feature: Basic OP and Form Post Basic OP certification plans
       | response_type | response_mode |
       | code          | form_post     |
 
-  # the OP does not read the claims parameter yet (claims_parameter_supported: false).
-  @wip
   Scenario Outline: oidcc-claims-essential
     Given the certification RP uses response type "<response_type>" and response mode "<response_mode>"
     When the RP sends the user to the OP with "claims=(name essential)"

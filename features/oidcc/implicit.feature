@@ -392,8 +392,6 @@ Feature: Implicit OP and Form Post Implicit OP certification plans
       | id_token | form_post |
       | id_token token | form_post |
 
-  # the OP does not read the claims parameter yet (claims_parameter_supported: false).
-  @wip
   Scenario Outline: oidcc-claims-essential
     Given the certification RP uses response type "<response_type>" and response mode "<response_mode>"
     When the RP sends the user to the OP with "claims=(name essential)"

@@ -57,7 +57,7 @@ pub fn document(state: &AppState) -> Value {
             TokenEndpointAuthMethod::ALL.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
         "code_challenge_methods_supported": ["S256", "plain"],
         "claims_supported": claims_supported(),
-        "claims_parameter_supported": false,
+        "claims_parameter_supported": true,
         "request_parameter_supported": state.config.request_objects.request,
         "request_uri_parameter_supported": state.config.request_objects.request_uri,
         "request_object_signing_alg_values_supported":

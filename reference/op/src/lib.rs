@@ -39,6 +39,7 @@
 pub mod acr;
 pub mod authorize;
 pub mod bearer;
+pub mod claims;
 pub mod client_jwt;
 pub mod clients;
 pub mod clock;

@@ -229,6 +229,8 @@ pub struct Storage {
     pub spontaneous_scopes: Arc<dyn Table<SpontaneousScopeRecord>>,
     /// Persistent pairwise subject identifiers, by `sector \n user sub`.
     pub pairwise_ids: Arc<dyn Table<String>>,
+    /// `claims` request parameters, by grant id ([`crate::claims`]).
+    pub claim_requests: Arc<dyn Table<crate::claims::ClaimsRequest>>,
 }
 
 impl Storage {
@@ -250,6 +252,7 @@ impl Storage {
             password_failures: Arc::new(MemoryTable::default()),
             spontaneous_scopes: Arc::new(MemoryTable::default()),
             pairwise_ids: Arc::new(MemoryTable::default()),
+            claim_requests: Arc::new(MemoryTable::default()),
         }
     }
 
@@ -269,11 +272,13 @@ impl Storage {
             + self.otp_failures.purge_expired(now)
             + self.password_failures.purge_expired(now)
             + self.spontaneous_scopes.purge_expired(now)
+            + self.claim_requests.purge_expired(now)
     }
 
     /// Revokes every access and refresh token of a grant (code replay, refresh token replay,
     /// refresh token revocation).
     pub fn revoke_grant(&self, grant_id: &str) -> usize {
+        self.claim_requests.remove(grant_id);
         self.access_tokens.remove_where(&|t| t.grant_id == grant_id)
             + self
                 .refresh_tokens

@@ -100,7 +100,12 @@ fn userinfo(
         .get(&auth.username)
         .ok_or_else(|| OAuthError::InvalidToken("the token's user no longer exists".into()))?;
     let sub = crate::subjects::subject_for_client_id(state, &record.client_id, &user.sub);
-    Ok(release(&record.scopes, &sub, &user.username, &user.claims))
+    let mut claims = release(&record.scopes, &sub, &user.username, &user.claims);
+    let requested = crate::claims::of_grant(state, &record.grant_id);
+    if let Value::Object(map) = &mut claims {
+        map.extend(crate::claims::released(state, &auth, &requested.userinfo));
+    }
+    Ok(claims)
 }
 
 /// The claims `scopes` release about the user of `auth`, without `sub` (for an ID token that

@@ -107,13 +107,19 @@ pub fn validate(
     let max_age = checks::max_age::check(client, params)?;
     let hinted_sub = checks::id_token_hint::check(state, client, params)?;
     let scopes = checks::scope::check(state, client, params)?;
+    let claims = match param(params, "claims") {
+        None => crate::claims::ClaimsRequest::default(),
+        Some(text) => {
+            crate::claims::ClaimsRequest::parse(text).map_err(OAuthError::InvalidRequest)?
+        }
+    };
     if response_type.id_token && !scopes.contains("openid") {
         return Err(OAuthError::InvalidScope(format!(
             "response_type `{}` needs the openid scope",
             response_type.as_str()
         )));
     }
-    let acr = checks::acr::check(state, client, params);
+    let acr = checks::acr::check(state, client, params, &claims);
     Ok(AuthorizationRequest {
         client_id: client.client_id.clone(),
         response_type,
@@ -129,6 +135,7 @@ pub fn validate(
         acr,
         code_challenge,
         hinted_sub,
+        claims,
     })
 }
 
@@ -148,6 +155,7 @@ pub fn decide(
                 .max_age
                 .is_none_or(|max| s.auth.auth_time.saturating_add(max) > now)
             && request.hinted_sub.as_ref().is_none_or(|h| *h == s.auth.sub)
+            && is_required_subject(state, client, &request, &s.auth)
     });
     let Some(session) = usable else {
         let mut request = request;
@@ -170,6 +178,20 @@ pub fn decide(
         return interaction::begin(state, jar, request, Step::Consent, Some(auth));
     }
     (jar, complete(state, &request, auth)).into_response()
+}
+
+/// Whether `auth` is the user a `claims` request's `sub` value names, as this client sees it
+/// (OIDC Core §5.5.1); true when none is named.
+fn is_required_subject(
+    state: &AppState,
+    client: &Client,
+    request: &AuthorizationRequest,
+    auth: &AuthContext,
+) -> bool {
+    request
+        .claims
+        .required_sub()
+        .is_none_or(|want| crate::subjects::subject_for(state, client, &auth.sub) == want)
 }
 
 fn consent_key(username: &str, client_id: &str) -> String {
@@ -245,8 +267,14 @@ fn issue(
     auth: AuthContext,
 ) -> Result<Vec<(&'static str, String)>, OAuthError> {
     let client = clients::find_enabled(state, &request.client_id)?;
+    if !is_required_subject(state, &client, request, &auth) {
+        return Err(OAuthError::AccessDenied(
+            "the user who signed in is not the subject the claims parameter requires".into(),
+        ));
+    }
     let response_type = request.response_type;
     let grant_id = random_token(16);
+    crate::claims::remember(state, &grant_id, &request.claims);
     let now = state.now();
     let mut params = Vec::new();
     let code = response_type.code.then(|| random_token(32));
@@ -280,9 +308,25 @@ fn issue(
     if response_type.id_token {
         // With no access token the RP cannot call userinfo: the scopes' claims go in the ID
         // token (OIDC Core §5.4).
-        let user_claims = (!response_type.token && !response_type.code)
+        let no_userinfo = !response_type.token && !response_type.code;
+        let mut user_claims = no_userinfo
             .then(|| crate::userinfo::claims_for(state, &request.scopes, &auth))
-            .flatten();
+            .flatten()
+            .unwrap_or_default();
+        user_claims.extend(crate::claims::released(
+            state,
+            &auth,
+            &request.claims.id_token,
+        ));
+        if no_userinfo {
+            // No access token: what was asked of userinfo comes in the ID token (OIDC Core §5.5).
+            user_claims.extend(crate::claims::released(
+                state,
+                &auth,
+                &request.claims.userinfo,
+            ));
+        }
+        let user_claims = Some(user_claims);
         let id_token = id_token::issue(
             state,
             &client,

@@ -47,4 +47,6 @@ pub struct AuthorizationRequest {
     pub code_challenge: Option<(String, CodeChallengeMethod)>,
     /// Subject of a valid `id_token_hint`.
     pub hinted_sub: Option<String>,
+    /// The `claims` parameter (OIDC Core §5.5).
+    pub claims: crate::claims::ClaimsRequest,
 }

@@ -104,6 +104,11 @@ pub(super) fn exchange(
             Accompanying {
                 access_token: Some(&access_token),
                 code: None,
+                user_claims: Some(crate::claims::released(
+                    state,
+                    &record.auth,
+                    &crate::claims::of_grant(state, &record.grant_id).id_token,
+                )),
                 ..Default::default()
             },
         )?)

@@ -77,6 +77,11 @@ pub(super) fn exchange(
             Accompanying {
                 access_token: Some(&access_token),
                 code: None,
+                user_claims: Some(crate::claims::released(
+                    state,
+                    auth,
+                    &crate::claims::of_grant(state, &record.grant_id).id_token,
+                )),
                 ..Default::default()
             },
         )?),

@@ -4,6 +4,7 @@
 
 mod common;
 
+mod claims;
 mod client_credentials;
 mod code_flow;
 mod discovery;
