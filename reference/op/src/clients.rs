@@ -1,5 +1,7 @@
 //! Clients (static and dynamically registered) and client authentication at the token,
-//! introspection and revocation endpoints (`client_secret_basic`, `client_secret_post`, `none`).
+//! introspection and revocation endpoints (`client_secret_basic`, `client_secret_post`,
+//! `client_secret_jwt`, `private_key_jwt`, `none`; the registered method is enforced, except
+//! that the two secret methods stand in for each other).
 
 use std::collections::HashMap;
 
@@ -229,8 +231,39 @@ pub struct PresentedCredentials {
     pub method: TokenEndpointAuthMethod,
     /// Claimed client id.
     pub client_id: String,
-    /// Secret, absent for `none`.
+    /// Secret, absent for `none` and assertions.
     pub secret: Option<String>,
+    /// A `client_assertion` (RFC 7523 §2.2), verified by [`authenticate`].
+    pub assertion: Option<String>,
+}
+
+/// RFC 7523 §2.2's `client_assertion_type`.
+pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/// The presented form of an assertion: who it claims to be (`iss`, RFC 7523 §3) and which
+/// method its algorithm means; unverified.
+fn assertion_claims(assertion: &str) -> Result<(String, TokenEndpointAuthMethod), OAuthError> {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let bad = |why: &str| OAuthError::InvalidClient(format!("client_assertion: {why}"));
+    let part = |i: usize| -> Result<serde_json::Value, OAuthError> {
+        let text = assertion
+            .split('.')
+            .nth(i)
+            .ok_or_else(|| bad("not a JWT"))?;
+        let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| bad("not a JWT"))?;
+        serde_json::from_slice(&bytes).map_err(|_| bad("not a JWT"))
+    };
+    let alg = part(0)?["alg"].as_str().unwrap_or_default().to_owned();
+    let iss = part(1)?["iss"]
+        .as_str()
+        .ok_or_else(|| bad("no iss"))?
+        .to_owned();
+    let method = if alg.starts_with("HS") {
+        TokenEndpointAuthMethod::ClientSecretJwt
+    } else {
+        TokenEndpointAuthMethod::PrivateKeyJwt
+    };
+    Ok((iss, method))
 }
 
 /// Reads client credentials from `Authorization: Basic` or the form body. `Ok(None)` means the
@@ -255,6 +288,37 @@ pub fn presented_credentials(
     };
     let form_id = form.get("client_id").filter(|v| !v.is_empty());
     let form_secret = form.get("client_secret").filter(|v| !v.is_empty());
+    let assertion = form.get("client_assertion").filter(|v| !v.is_empty());
+    let assertion_type = form.get("client_assertion_type").filter(|v| !v.is_empty());
+    if assertion.is_some() || assertion_type.is_some() {
+        if basic.is_some() || form_secret.is_some() {
+            return Err(OAuthError::InvalidRequest(
+                "client authenticated with more than one method".into(),
+            ));
+        }
+        let (Some(assertion), Some(kind)) = (assertion, assertion_type) else {
+            return Err(OAuthError::InvalidRequest(
+                "client_assertion and client_assertion_type come together".into(),
+            ));
+        };
+        if kind != JWT_BEARER {
+            return Err(OAuthError::InvalidClient(format!(
+                "client_assertion_type `{kind}` is not supported (use {JWT_BEARER})"
+            )));
+        }
+        let (iss, method) = assertion_claims(assertion)?;
+        if form_id.is_some_and(|f| *f != iss) {
+            return Err(OAuthError::InvalidClient(
+                "client_id differs from the assertion's iss".into(),
+            ));
+        }
+        return Ok(Some(PresentedCredentials {
+            method,
+            client_id: iss,
+            secret: None,
+            assertion: Some(assertion.clone()),
+        }));
+    }
     match (basic, form_secret) {
         (Some(_), Some(_)) => Err(OAuthError::InvalidRequest(
             "client authenticated with more than one method".into(),
@@ -269,6 +333,7 @@ pub fn presented_credentials(
                 method: TokenEndpointAuthMethod::ClientSecretBasic,
                 client_id: id,
                 secret: Some(secret),
+                assertion: None,
             }))
         }
         (None, Some(secret)) => match form_id {
@@ -276,6 +341,7 @@ pub fn presented_credentials(
                 method: TokenEndpointAuthMethod::ClientSecretPost,
                 client_id: id.clone(),
                 secret: Some(secret.clone()),
+                assertion: None,
             })),
             None => Err(OAuthError::InvalidRequest(
                 "client_secret without client_id".into(),
@@ -285,6 +351,7 @@ pub fn presented_credentials(
             method: TokenEndpointAuthMethod::None,
             client_id: id.clone(),
             secret: None,
+            assertion: None,
         })),
     }
 }
@@ -319,14 +386,33 @@ pub fn find_enabled(state: &AppState, client_id: &str) -> Result<Client, OAuthEr
     Ok(client)
 }
 
-/// Authenticates the client of a token/introspection/revocation request.
-pub fn authenticate(
+/// Authenticates the client of a token/introspection/revocation request with the method it
+/// registered: a secret (Basic or form, either way) for `client_secret_basic`/`_post`, an
+/// assertion for `client_secret_jwt`/`private_key_jwt`, nothing for `none`.
+pub async fn authenticate(
     state: &AppState,
     presented: Option<PresentedCredentials>,
 ) -> Result<Client, OAuthError> {
     let presented = presented
         .ok_or_else(|| OAuthError::InvalidClient("client authentication is required".into()))?;
     let client = find_enabled(state, &presented.client_id)?;
+    let registered = client.token_endpoint_auth_method;
+    if let Some(assertion) = &presented.assertion {
+        if registered.assertion_algs().is_empty() {
+            return Err(OAuthError::InvalidClient(format!(
+                "this client authenticates with {}, not a client assertion",
+                registered.as_str()
+            )));
+        }
+        verify_assertion(state, &client, assertion).await?;
+        return Ok(client);
+    }
+    if !registered.assertion_algs().is_empty() {
+        return Err(OAuthError::InvalidClient(format!(
+            "this client must authenticate with {} (a client_assertion)",
+            registered.as_str()
+        )));
+    }
     match (&client.client_secret, &presented.secret) {
         (Some(expected), Some(given)) if secure_eq(expected, given) => Ok(client),
         (Some(_), Some(_)) => Err(OAuthError::InvalidClient("client secret is wrong".into())),
@@ -338,6 +424,56 @@ pub fn authenticate(
             "this public client has no secret".into(),
         )),
     }
+}
+
+/// RFC 7523 §3 and OIDC Core §9: signed by the client with an algorithm of its method, `iss`
+/// and `sub` the client, `aud` the token endpoint or the issuer (or the endpoint called), `exp`
+/// required and not past, `jti` required and never seen before for this client.
+async fn verify_assertion(
+    state: &AppState,
+    client: &Client,
+    assertion: &str,
+) -> Result<(), OAuthError> {
+    let bad = |why: String| OAuthError::InvalidClient(format!("client_assertion: {why}"));
+    let algs = client.token_endpoint_auth_method.assertion_algs();
+    let verified = crate::client_jwt::verify(state, client, assertion, algs)
+        .await
+        .map_err(bad)?;
+    let claims = &verified.claims;
+    for name in ["iss", "sub"] {
+        if claims.get(name).and_then(|v| v.as_str()) != Some(client.client_id.as_str()) {
+            return Err(bad(format!("{name} must be the client_id")));
+        }
+    }
+    use crate::server::paths;
+    let accepted = [
+        state.issuer.to_string(),
+        state.url(paths::TOKEN),
+        state.url(paths::INTROSPECTION),
+        state.url(paths::REVOKE),
+    ];
+    let accepted: Vec<&str> = accepted.iter().map(String::as_str).collect();
+    if !crate::client_jwt::audience_is(claims, &accepted) {
+        return Err(bad("aud must be the token endpoint or the issuer".into()));
+    }
+    let now = state.now();
+    crate::client_jwt::check_times(claims, now, true).map_err(bad)?;
+    let jti = claims
+        .get("jti")
+        .and_then(|v| v.as_str())
+        .filter(|j| !j.is_empty())
+        .ok_or_else(|| bad("jti is required".into()))?;
+    let key = format!("{}\n{jti}", client.client_id);
+    if state.storage.assertion_jtis.get(&key, now).is_some() {
+        return Err(bad("this jti was used before (replay)".into()));
+    }
+    let exp = claims.get("exp").and_then(|v| v.as_i64()).unwrap_or(now);
+    state.storage.assertion_jtis.insert(
+        &key,
+        (),
+        exp.max(now).saturating_add(crate::client_jwt::LEEWAY),
+    );
+    Ok(())
 }
 
 #[cfg(test)]

@@ -792,12 +792,13 @@ impl Config {
                 bail!("{}: duplicate `{}`", at("client_id"), client.client_id);
             }
             let public = client.token_endpoint_auth_method == TokenEndpointAuthMethod::None;
-            match (&client.client_secret, public) {
-                (None, false) => bail!(
-                    "{}: required unless token_endpoint_auth_method is none",
+            let uses_secret = client.token_endpoint_auth_method.uses_secret();
+            match (&client.client_secret, uses_secret) {
+                (None, true) => bail!(
+                    "{}: required unless token_endpoint_auth_method is none or private_key_jwt",
                     at("client_secret")
                 ),
-                (Some(_), true) => bail!(
+                (Some(_), false) if public => bail!(
                     "{}: a public client (token_endpoint_auth_method: none) has no secret",
                     at("client_secret")
                 ),
@@ -807,10 +808,20 @@ impl Config {
                 client.jwks.as_ref(),
                 client.jwks_uri.as_deref(),
                 client.client_secret.is_some(),
-                &[(
-                    "request_object_signing_alg",
-                    client.request_object_signing_alg,
-                )],
+                &[
+                    (
+                        "request_object_signing_alg",
+                        client.request_object_signing_alg,
+                    ),
+                    (
+                        "token_endpoint_auth_method",
+                        client
+                            .token_endpoint_auth_method
+                            .assertion_algs()
+                            .first()
+                            .copied(),
+                    ),
+                ],
             )
             .map_err(|e| anyhow::anyhow!("clients[{i}]: {e}"))?;
             if public && client.grant_types.contains(&GrantType::ClientCredentials) {

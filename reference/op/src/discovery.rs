@@ -29,6 +29,13 @@ pub fn document(state: &AppState) -> Value {
             .or_default()
             .push(m.as_str());
     }
+    // Introspection authenticates as the token endpoint does, or with a bearer token.
+    let mut introspection_methods: Vec<&str> = TokenEndpointAuthMethod::ALL
+        .iter()
+        .filter(|m| **m != TokenEndpointAuthMethod::None)
+        .map(|m| m.as_str())
+        .collect();
+    introspection_methods.push("bearer");
     json!({
         "issuer": &*state.issuer,
         "authorization_endpoint": state.url(paths::AUTHORIZE),
@@ -51,8 +58,9 @@ pub fn document(state: &AppState) -> Value {
         "access_token_signing_alg_values_supported": algs,
         "token_endpoint_auth_methods_supported":
             TokenEndpointAuthMethod::ALL.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
-        "introspection_endpoint_auth_methods_supported":
-            ["client_secret_basic", "client_secret_post", "bearer"],
+        "introspection_endpoint_auth_methods_supported": introspection_methods,
+        "token_endpoint_auth_signing_alg_values_supported":
+            ClientAlg::ASSERTION.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
         "revocation_endpoint_auth_methods_supported":
             TokenEndpointAuthMethod::ALL.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
         "code_challenge_methods_supported": ["S256", "plain"],

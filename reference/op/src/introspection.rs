@@ -45,6 +45,7 @@ pub async fn get_handler(
         &headers,
         parse_form(query.unwrap_or_default().as_bytes()),
     )
+    .await
 }
 
 /// `POST /introspection` (form).
@@ -53,22 +54,24 @@ pub async fn post_handler(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    respond(&state, &headers, parse_form(&body))
+    respond(&state, &headers, parse_form(&body)).await
 }
 
-fn respond(
+async fn respond(
     state: &AppState,
     headers: &HeaderMap,
     form: Result<HashMap<String, String>, OAuthError>,
 ) -> Response {
-    let result = form.and_then(|form| {
-        let caller = caller(state, headers, &form)?;
+    let result = async {
+        let form = form?;
+        let caller = caller(state, headers, &form).await?;
         let token = form
             .get("token")
             .filter(|t| !t.is_empty())
             .ok_or_else(|| OAuthError::InvalidRequest("token is required".into()))?;
         Ok(introspect(state, &caller, token))
-    });
+    }
+    .await;
     match result {
         Ok(body) => {
             let mut response = axum::Json(body).into_response();
@@ -101,7 +104,7 @@ impl Caller {
     }
 }
 
-fn caller(
+async fn caller(
     state: &AppState,
     headers: &HeaderMap,
     form: &HashMap<String, String>,
@@ -130,7 +133,9 @@ fn caller(
             "introspection requires client credentials or a bearer token".into(),
         )),
         Some(presented) => Ok(Caller {
-            client: clients::authenticate(state, Some(presented)).map_err(denied)?,
+            client: clients::authenticate(state, Some(presented))
+                .await
+                .map_err(denied)?,
             sees_every_token: policy.any_token == AnyTokenCallers::Authenticated,
         }),
     }

@@ -224,15 +224,39 @@ pub enum TokenEndpointAuthMethod {
     ClientSecretPost,
     /// Public client: no secret, PKCE required for the code flow.
     None,
+    /// A JWT assertion MACed (HS256) with the client secret (OIDC Core §9, RFC 7523).
+    ClientSecretJwt,
+    /// A JWT assertion signed (RS256/ES256) with a key of the client's `jwks`/`jwks_uri`
+    /// (OIDC Core §9, RFC 7523).
+    PrivateKeyJwt,
 }
 
 impl TokenEndpointAuthMethod {
     /// All methods, in discovery order.
-    pub const ALL: [TokenEndpointAuthMethod; 3] = [
+    pub const ALL: [TokenEndpointAuthMethod; 5] = [
         TokenEndpointAuthMethod::ClientSecretBasic,
         TokenEndpointAuthMethod::ClientSecretPost,
+        TokenEndpointAuthMethod::ClientSecretJwt,
+        TokenEndpointAuthMethod::PrivateKeyJwt,
         TokenEndpointAuthMethod::None,
     ];
+
+    /// Whether the client has a secret (every method but `none` and `private_key_jwt`).
+    pub fn uses_secret(self) -> bool {
+        !matches!(
+            self,
+            TokenEndpointAuthMethod::None | TokenEndpointAuthMethod::PrivateKeyJwt
+        )
+    }
+
+    /// The algorithms its assertions may use (none for the methods without an assertion).
+    pub fn assertion_algs(self) -> &'static [ClientAlg] {
+        match self {
+            TokenEndpointAuthMethod::ClientSecretJwt => &[ClientAlg::HS256],
+            TokenEndpointAuthMethod::PrivateKeyJwt => &[ClientAlg::RS256, ClientAlg::ES256],
+            _ => &[],
+        }
+    }
 
     /// The wire name.
     pub fn as_str(self) -> &'static str {
@@ -240,6 +264,8 @@ impl TokenEndpointAuthMethod {
             TokenEndpointAuthMethod::ClientSecretBasic => "client_secret_basic",
             TokenEndpointAuthMethod::ClientSecretPost => "client_secret_post",
             TokenEndpointAuthMethod::None => "none",
+            TokenEndpointAuthMethod::ClientSecretJwt => "client_secret_jwt",
+            TokenEndpointAuthMethod::PrivateKeyJwt => "private_key_jwt",
         }
     }
 

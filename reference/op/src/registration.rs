@@ -281,8 +281,14 @@ fn build_client(
     crate::client_jwt::check_metadata(
         jwks.as_ref(),
         meta.jwks_uri.as_deref(),
-        method != TokenEndpointAuthMethod::None,
-        &[("request_object_signing_alg", request_object_signing_alg)],
+        method.uses_secret(),
+        &[
+            ("request_object_signing_alg", request_object_signing_alg),
+            (
+                "token_endpoint_auth_method",
+                method.assertion_algs().first().copied(),
+            ),
+        ],
     )
     .map_err(metadata_error)?;
     let mut default_acr_values = Vec::new();
@@ -448,7 +454,10 @@ pub async fn create(State(state): State<AppState>, headers: HeaderMap, body: Byt
         Err(e) => return e.into_response(),
     };
     client.client_id = uuid::Uuid::new_v4().to_string();
-    client.client_secret = (!client.is_public()).then(|| random_token(32));
+    client.client_secret = client
+        .token_endpoint_auth_method
+        .uses_secret()
+        .then(|| random_token(32));
     let now = state.now();
     let lifetime = state.config.registration.client_lifetime;
     let registration = Registration {
@@ -544,7 +553,7 @@ pub async fn update(
         }
     }
     client.client_id = existing.client_id.clone();
-    client.client_secret = if client.is_public() {
+    client.client_secret = if !client.token_endpoint_auth_method.uses_secret() {
         None
     } else {
         existing

@@ -13,7 +13,7 @@ use crate::server::{parse_form, AppState};
 
 /// `POST /revoke`.
 pub async fn handler(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    match revoke(&state, &headers, &body) {
+    match revoke(&state, &headers, &body).await {
         Ok(()) => (
             StatusCode::OK,
             [(axum::http::header::CACHE_CONTROL, "no-store")],
@@ -23,9 +23,10 @@ pub async fn handler(State(state): State<AppState>, headers: HeaderMap, body: By
     }
 }
 
-fn revoke(state: &AppState, headers: &HeaderMap, body: &Bytes) -> Result<(), OAuthError> {
+async fn revoke(state: &AppState, headers: &HeaderMap, body: &Bytes) -> Result<(), OAuthError> {
     let form = parse_form(body)?;
-    let client = clients::authenticate(state, clients::presented_credentials(headers, &form)?)?;
+    let client =
+        clients::authenticate(state, clients::presented_credentials(headers, &form)?).await?;
     let token = form
         .get("token")
         .filter(|t| !t.is_empty())

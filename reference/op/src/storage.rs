@@ -231,6 +231,8 @@ pub struct Storage {
     pub pairwise_ids: Arc<dyn Table<String>>,
     /// `claims` request parameters, by grant id ([`crate::claims`]).
     pub claim_requests: Arc<dyn Table<crate::claims::ClaimsRequest>>,
+    /// `jti`s of client assertions already used, by `client_id \n jti`, until they expire.
+    pub assertion_jtis: Arc<dyn Table<()>>,
 }
 
 impl Storage {
@@ -253,6 +255,7 @@ impl Storage {
             spontaneous_scopes: Arc::new(MemoryTable::default()),
             pairwise_ids: Arc::new(MemoryTable::default()),
             claim_requests: Arc::new(MemoryTable::default()),
+            assertion_jtis: Arc::new(MemoryTable::default()),
         }
     }
 
@@ -273,6 +276,7 @@ impl Storage {
             + self.password_failures.purge_expired(now)
             + self.spontaneous_scopes.purge_expired(now)
             + self.claim_requests.purge_expired(now)
+            + self.assertion_jtis.purge_expired(now)
     }
 
     /// Revokes every access and refresh token of a grant (code replay, refresh token replay,

@@ -36,7 +36,7 @@ async fn token(
     let form = parse_form(body)?;
     let grant_type = required(&form, "grant_type")?;
     let presented = clients::presented_credentials(headers, &form)?;
-    let client = clients::authenticate(state, presented)?;
+    let client = clients::authenticate(state, presented).await?;
     // The implicit grant has no token request (RFC 6749 §4.2).
     let grant = GrantType::parse(grant_type)
         .filter(|g| *g != GrantType::Implicit)

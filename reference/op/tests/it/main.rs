@@ -5,6 +5,7 @@
 mod common;
 
 mod claims;
+mod client_assertions;
 mod client_credentials;
 mod code_flow;
 mod discovery;
