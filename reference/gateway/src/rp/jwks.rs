@@ -1,5 +1,6 @@
 //! One key cache per provider: the verification keys of the tokens it signs, fetched through a
-//! [`KeySource`] (directly from `jwks_uri` and extra URIs with [`HttpKeys`], or through oxd),
+//! [`KeySource`] (directly from `jwks_uri` and extra URIs with [`HttpKeys`], or through oxd's
+//! `get-jwks` with [`OxdKeys`], the Gluu plugins' transport),
 //! kept until a token names a `kid` the set lacks; then refreshed once, and not again for
 //! `min_refresh` seconds, so a stream of tokens with forged kids cannot become a stream of calls
 //! to the provider.
@@ -23,6 +24,7 @@ use super::discovery::Discovery;
 use super::RpError;
 use crate::cache::ExpiringCache;
 use crate::clock::SharedClock;
+use crate::plugins::oxd::{OxdClient, OxdError};
 
 /// Longest time a verified signature is remembered (tokens without `exp`, or long-lived ones).
 pub const VERIFIED_FOR: i64 = 3600;
@@ -43,13 +45,13 @@ pub trait KeySource: Send + Sync + std::fmt::Debug {
 /// Reads the keys of a JWKS document; entries that are not usable signature keys (unknown
 /// `kty`, `use: enc`, malformed) are skipped rather than failing the whole set.
 pub fn parse_set(document: &Value) -> Option<Vec<Jwk>> {
-    let keys = document.get("keys")?.as_array()?;
-    Some(
-        keys.iter()
-            .filter_map(|k| serde_json::from_value::<Jwk>(k.clone()).ok())
-            .filter(|k| !matches!(k.common.public_key_use, Some(PublicKeyUse::Encryption)))
-            .collect(),
-    )
+    Some(usable(document.get("keys")?.as_array()?.iter()))
+}
+
+fn usable<'a>(keys: impl Iterator<Item = &'a Value>) -> Vec<Jwk> {
+    keys.filter_map(|k| serde_json::from_value::<Jwk>(k.clone()).ok())
+        .filter(|k| !matches!(k.common.public_key_use, Some(PublicKeyUse::Encryption)))
+        .collect()
 }
 
 /// The provider's `jwks_uri` (or the `jwks_endpoint` override) plus `extra_jwks_uris`, over HTTP.
@@ -115,6 +117,78 @@ impl KeySource for HttpKeys {
     }
 }
 
+/// The OP's keys as oxd's `POST /get-jwks` reports them (the Gluu plugins' transport:
+/// `docs/gluu-gateway.md#jwt-access-tokens`). A key whose `exp` has passed on the gateway's clock
+/// is left out; oxd's swagger gives that `exp` in milliseconds while Gluu Gateway read seconds,
+/// so both are accepted (`docs/differences.md#jwk-expiry-units`).
+#[derive(Debug)]
+pub struct OxdKeys {
+    oxd: Arc<OxdClient>,
+    clock: SharedClock,
+}
+
+impl OxdKeys {
+    /// Keys of the OP `oxd` is configured for (its `op_host`).
+    pub fn new(oxd: Arc<OxdClient>, clock: SharedClock) -> Self {
+        Self { oxd, clock }
+    }
+}
+
+/// Whether a JWK's (non-standard, Gluu's) `exp` is still ahead of `now`; a key without one
+/// does not expire.
+fn unexpired(key: &Value, now: i64) -> bool {
+    match key.get("exp").and_then(Value::as_i64) {
+        None => true,
+        Some(exp) => {
+            // Anything past the year 5138 in seconds is taken as milliseconds.
+            let exp = if exp > 100_000_000_000 {
+                exp / 1000
+            } else {
+                exp
+            };
+            exp > now
+        }
+    }
+}
+
+impl KeySource for OxdKeys {
+    fn fetch(&self, _unknown_kid: bool) -> BoxFuture<'_, Result<Vec<Jwk>, RpError>> {
+        Box::pin(async move {
+            let document = self.oxd.jwks().await.map_err(|e| match e {
+                OxdError::Transport(reason) => RpError::Unreachable {
+                    endpoint: "get-jwks".to_owned(),
+                    reason,
+                },
+                OxdError::Status { status, body, .. } => RpError::Refused {
+                    endpoint: "get-jwks".to_owned(),
+                    status,
+                    error: body
+                        .get("error")
+                        .and_then(Value::as_str)
+                        .map_or_else(|| format!("http_{status}"), str::to_owned),
+                    description: body
+                        .get("error_description")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned),
+                },
+                OxdError::BadResponse { reason, .. } => RpError::Malformed {
+                    endpoint: "get-jwks".to_owned(),
+                    reason,
+                },
+            })?;
+            let now = self.clock.now();
+            let keys = document
+                .get("keys")
+                .and_then(Value::as_array)
+                .ok_or_else(|| RpError::Malformed {
+                    endpoint: "get-jwks".to_owned(),
+                    reason: "no keys array".to_owned(),
+                })?;
+            Ok(usable(keys.iter().filter(|k| unexpired(k, now))))
+        })
+    }
+}
+
 /// A key and its decoded form, built once per load (not per token).
 #[derive(Clone)]
 struct Entry {
@@ -142,9 +216,14 @@ struct State {
 /// Why no key was found for a token.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum KeyError {
-    /// No key has the token's `kid` (or fits its algorithm), even after a refresh.
+    /// No key has the token's `kid` (or, without a kid, no single key fits its algorithm), even
+    /// after a refresh.
     #[error("no key matches the token's kid")]
     Unknown,
+    /// The key the token's `kid` names is of another type or declares another `alg`: an
+    /// algorithm-confusion attempt, not a rotation, so no refresh is made for it.
+    #[error("the key the token's kid names does not fit its algorithm")]
+    Mismatch,
     /// The keys could not be fetched.
     #[error(transparent)]
     Fetch(#[from] RpError),
@@ -257,10 +336,11 @@ impl KeySet {
         let mut state = self.state.lock().await;
         if !state.loaded {
             self.load(&mut state, false).await?;
-            return find(&state.keys, kid, alg).ok_or(KeyError::Unknown);
+            return find(&state.keys, kid, alg);
         }
-        if let Some(key) = find(&state.keys, kid, alg) {
-            return Ok(key);
+        match find(&state.keys, kid, alg) {
+            Err(KeyError::Unknown) => {}
+            found => return found,
         }
         if state
             .refreshed_at
@@ -269,7 +349,7 @@ impl KeySet {
             return Err(KeyError::Unknown);
         }
         self.load(&mut state, true).await?;
-        find(&state.keys, kid, alg).ok_or(KeyError::Unknown)
+        find(&state.keys, kid, alg)
     }
 }
 
@@ -304,19 +384,39 @@ fn key_algorithm(k: KeyAlgorithm) -> Option<Algorithm> {
     })
 }
 
-fn find(keys: &[Entry], kid: Option<&str>, alg: Algorithm) -> Option<Arc<DecodingKey>> {
-    keys.iter()
-        .find(|e| match kid {
-            Some(kid) => e.jwk.common.key_id.as_deref() == Some(kid) && fits(&e.jwk, alg),
-            None => fits(&e.jwk, alg),
-        })
-        .map(|e| e.key.clone())
+/// The key for a token: the one its `kid` names (and that fits `alg`); without a kid, the only
+/// key that fits `alg` — with several, the token must say which (OpenID Connect Core 1.0 §10.1:
+/// "If there are multiple keys in the referenced JWK Set document, a kid value MUST be
+/// provided").
+fn find(keys: &[Entry], kid: Option<&str>, alg: Algorithm) -> Result<Arc<DecodingKey>, KeyError> {
+    match kid {
+        Some(kid) => {
+            let mut named = keys
+                .iter()
+                .filter(|e| e.jwk.common.key_id.as_deref() == Some(kid))
+                .peekable();
+            if named.peek().is_none() {
+                return Err(KeyError::Unknown);
+            }
+            named
+                .find(|e| fits(&e.jwk, alg))
+                .map(|e| e.key.clone())
+                .ok_or(KeyError::Mismatch)
+        }
+        None => {
+            let mut fitting = keys.iter().filter(|e| fits(&e.jwk, alg));
+            match (fitting.next(), fitting.next()) {
+                (Some(only), None) => Ok(only.key.clone()),
+                _ => Err(KeyError::Unknown),
+            }
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::ManualClock;
+    use crate::clock::{Clock, ManualClock};
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     const N: &str = "sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1WlUzewbgBHod5pcM9H95GQRV3JDXboIRROSBigeC5yjU1hGzHHyXss8UDprecbAYxknTcQkhslANGRUZmdTOQ5qTRsLAt6BTYuyvVRdhS8exSZEy_c4gs_7svlJJQ4H9_NxsiIoLwAEk7-Q3UXERGYw_75IDrGA84-lA_-Ct4eTlXHBIY2EaV7t7LjJaynVJCpkv4LKjTTAumiGUIuQhrNhZLuF_RJLqHpM2kgWFLU7-VTdL1VbC2tejvcI2BlMkEpk1BzBZI0KQB0GaDWFLN-aEAw3vRw";
@@ -393,6 +493,150 @@ mod tests {
             "declared alg RS256"
         );
         assert!(keys.key(None, Algorithm::RS256).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_kid_naming_a_key_of_another_algorithm_is_a_mismatch_without_refresh() {
+        let (keys, source, _) = set(vec![rsa("a")]);
+        assert!(keys.key(Some("a"), Algorithm::RS256).await.is_ok());
+        assert!(matches!(
+            keys.key(Some("a"), Algorithm::ES256).await,
+            Err(KeyError::Mismatch)
+        ));
+        assert!(matches!(
+            keys.key(Some("a"), Algorithm::RS512).await,
+            Err(KeyError::Mismatch)
+        ));
+        assert_eq!(source.calls.load(Ordering::SeqCst), 1, "no refresh");
+    }
+
+    #[tokio::test]
+    async fn without_a_kid_only_a_single_fitting_key_is_used() {
+        let (keys, _, _) = set(vec![rsa("a"), rsa("b")]);
+        assert!(matches!(
+            keys.key(None, Algorithm::RS256).await,
+            Err(KeyError::Unknown)
+        ));
+        assert!(keys.key(Some("b"), Algorithm::RS256).await.is_ok());
+    }
+
+    #[test]
+    fn gluu_key_expiry_in_seconds_or_milliseconds() {
+        let now = 1_700_000_000;
+        assert!(unexpired(&serde_json::json!({}), now));
+        assert!(unexpired(&serde_json::json!({"exp": now + 1}), now));
+        assert!(!unexpired(&serde_json::json!({"exp": now}), now));
+        assert!(unexpired(
+            &serde_json::json!({"exp": (now + 60) * 1000}),
+            now
+        ));
+        assert!(!unexpired(
+            &serde_json::json!({"exp": (now - 60) * 1000}),
+            now
+        ));
+    }
+
+    #[tokio::test]
+    async fn oxd_keys_come_from_get_jwks_without_expired_ones() {
+        use wiremock::matchers::{body_partial_json, header, method, path};
+        use wiremock::{Mock, MockServer, ResponseTemplate};
+        let oxd = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/get-client-token"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(serde_json::json!({"access_token": "pat", "expires_in": 300})),
+            )
+            .mount(&oxd)
+            .await;
+        let clock = ManualClock::default();
+        let now = clock.now();
+        let mut expired = serde_json::to_value(rsa("old")).unwrap();
+        expired["exp"] = serde_json::json!((now - 1) * 1000);
+        let mut live = serde_json::to_value(rsa("new")).unwrap();
+        live["exp"] = serde_json::json!(now + 600);
+        Mock::given(method("POST"))
+            .and(path("/get-jwks"))
+            .and(header("authorization", "Bearer pat"))
+            .and(body_partial_json(
+                serde_json::json!({"op_host": "https://op"}),
+            ))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(serde_json::json!({"keys": [expired, live, rsa("plain")]})),
+            )
+            .expect(1)
+            .mount(&oxd)
+            .await;
+        let client = OxdClient::new(
+            Url::parse(&oxd.uri()).unwrap(),
+            "site".into(),
+            "client".into(),
+            "secret".into(),
+            "https://op".into(),
+            std::time::Duration::from_secs(5),
+        )
+        .unwrap();
+        let keys = KeySet::new(
+            Arc::new(OxdKeys::new(Arc::new(client), Arc::new(clock.clone()))),
+            Arc::new(clock),
+            10,
+        );
+        let kids: Vec<_> = keys
+            .keys()
+            .await
+            .unwrap()
+            .into_iter()
+            .filter_map(|k| k.common.key_id)
+            .collect();
+        assert_eq!(kids, ["new", "plain"]);
+    }
+
+    #[tokio::test]
+    async fn an_oxd_failure_or_a_set_without_keys_is_a_fetch_error() {
+        use wiremock::matchers::{method, path};
+        use wiremock::{Mock, MockServer, ResponseTemplate};
+        let oxd = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/get-client-token"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(serde_json::json!({"access_token": "pat", "expires_in": 300})),
+            )
+            .mount(&oxd)
+            .await;
+        Mock::given(method("POST"))
+            .and(path("/get-jwks"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({})))
+            .up_to_n_times(1)
+            .mount(&oxd)
+            .await;
+        Mock::given(method("POST"))
+            .and(path("/get-jwks"))
+            .respond_with(
+                ResponseTemplate::new(500).set_body_json(serde_json::json!({"error": "internal"})),
+            )
+            .mount(&oxd)
+            .await;
+        let client = OxdClient::new(
+            Url::parse(&oxd.uri()).unwrap(),
+            "site".into(),
+            "client".into(),
+            "secret".into(),
+            "https://op".into(),
+            std::time::Duration::from_secs(5),
+        )
+        .unwrap();
+        let clock: SharedClock = Arc::new(ManualClock::default());
+        let source = OxdKeys::new(Arc::new(client), clock);
+        assert!(matches!(
+            source.fetch(false).await,
+            Err(RpError::Malformed { .. })
+        ));
+        assert!(matches!(
+            source.fetch(false).await,
+            Err(RpError::Refused { status: 500, ref error, .. }) if error == "internal"
+        ));
     }
 
     #[test]

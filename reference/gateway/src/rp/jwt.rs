@@ -188,6 +188,7 @@ pub async fn verify(
             .await
             .map_err(|e| match e {
                 KeyError::Unknown => JwtError::UnknownKey(header.kid.clone()),
+                KeyError::Mismatch => JwtError::Algorithm(format!("{:?}", header.alg)),
                 KeyError::Fetch(e) => JwtError::Keys(e.to_string()),
             })?;
         match keys.verified_claims(token, &key).await {

@@ -20,7 +20,9 @@ use super::oxd::OxdClient;
 use super::schema::{oxd_client, ConfigError};
 use super::{AccessRequest, Configured, Flow, Plugin, PluginEnv, PluginResponse};
 use crate::cache::ExpiringCache;
+use crate::clock::SharedClock;
 use crate::entities::{Consumer, Consumers};
+use crate::rp::jwks::{KeySet, OxdKeys};
 use crate::schema::{Field, PluginSchema, Record};
 
 pub mod jwt;
@@ -167,8 +169,10 @@ pub struct AuthConfig {
 /// One configured `gluu-oauth-auth`.
 pub struct OAuthAuth {
     config: AuthConfig,
-    oxd: OxdClient,
-    jwks: jwt::Jwks,
+    oxd: Arc<OxdClient>,
+    /// The OP's keys, through oxd (the relying-party core's one key cache).
+    keys: KeySet,
+    clock: SharedClock,
     headers: CustomHeaders,
     tokens: ExpiringCache<Arc<str>, Arc<TokenData>>,
 }
@@ -249,6 +253,12 @@ pub fn configure(config: &Value, env: &PluginEnv) -> Result<Configured, ConfigEr
         env.http_timeout,
     )
     .map_err(|e| ConfigError::field("oxd_url", format!("cannot build an HTTP client: {e}")))?;
+    let oxd = Arc::new(oxd);
+    let keys = KeySet::new(
+        Arc::new(OxdKeys::new(oxd.clone(), env.clock.clone())),
+        env.clock.clone(),
+        jwt::REFRESH_INTERVAL,
+    );
     let plugin = OAuthAuth {
         config: AuthConfig {
             anonymous,
@@ -256,7 +266,8 @@ pub fn configure(config: &Value, env: &PluginEnv) -> Result<Configured, ConfigEr
             consumer_mapping,
         },
         oxd,
-        jwks: jwt::Jwks::default(),
+        keys,
+        clock: env.clock.clone(),
         headers,
         tokens: ExpiringCache::new(TOKEN_CACHE_SIZE, env.clock.clone()),
     };
@@ -300,7 +311,10 @@ impl OAuthAuth {
         consumers: Arc<Consumers>,
     ) -> Result<Arc<TokenData>, AuthError> {
         let mut data = match jwt::header_of(&token) {
-            Some(header) => jwt::verify(&token, &header, &self.jwks, &self.oxd).await?,
+            Some(header) => {
+                let (op_url, now) = (self.oxd.op_host(), self.clock.now());
+                jwt::verify(&token, &header, &self.keys, op_url, now).await?
+            }
             None => {
                 let resp = self
                     .oxd

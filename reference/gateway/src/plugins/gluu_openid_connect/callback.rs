@@ -10,7 +10,7 @@ use super::decide::Prompt;
 use super::reply::{with_cookie, Reply};
 use super::request::RequestView;
 use super::session::{PendingReplay, SessionState};
-use super::signature::SignatureError;
+use super::signature::{self, SignatureError};
 use super::store::TokenRecord;
 use super::OpenIdConnect;
 
@@ -98,9 +98,9 @@ impl OpenIdConnect {
                 return Reply::unexpected();
             }
         };
-        let verified = match self.keys.verify(&self.oxd, &tokens.id_token).await {
+        let verified = match signature::verify(&self.keys, &tokens.id_token).await {
             Ok(claims) => claims,
-            Err(SignatureError::Oxd(e)) => {
+            Err(SignatureError::Keys(e)) => {
                 tracing::warn!(error = %e, "gluu-openid-connect: get-jwks failed");
                 return Reply::unexpected();
             }

@@ -69,6 +69,7 @@ pub use self::request::{
 };
 use self::session::{SessionCodec, SessionState, SESSION_LIFETIME};
 use self::store::{SessionStore, TokenRecord};
+use crate::rp::jwks::{KeySet, OxdKeys};
 
 /// Plugin name in the Admin API.
 pub const NAME: &str = "gluu-openid-connect";
@@ -86,7 +87,8 @@ pub struct OpenIdConnect {
     oxd: OxdClient,
     codec: SessionCodec,
     store: SessionStore,
-    keys: signature::KeySet,
+    /// The OP's keys, through oxd (the relying-party core's one key cache).
+    keys: KeySet,
     clock: Arc<dyn Clock>,
 }
 
@@ -106,12 +108,17 @@ impl OpenIdConnect {
             config.op_url.clone(),
             timeout,
         )?;
+        let keys = KeySet::new(
+            Arc::new(OxdKeys::new(oxd.shared(), clock.clone())),
+            clock.clone(),
+            signature::REFRESH_INTERVAL,
+        );
         Ok(Self {
             config,
             oxd,
             codec: SessionCodec::new(key),
             store: SessionStore::new(),
-            keys: signature::KeySet::default(),
+            keys,
             clock,
         })
     }

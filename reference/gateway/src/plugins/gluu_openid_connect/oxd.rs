@@ -3,6 +3,7 @@
 //! gateway's shared oxd client (protection token cached and refreshed, one retry on 401/403, every
 //! call bounded by the plugin timeout).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
@@ -48,7 +49,7 @@ pub struct AuthorizationParams<'a> {
 /// The OIDC calls of one oxd site.
 #[derive(Debug)]
 pub struct OxdClient {
-    inner: crate::plugins::oxd::OxdClient,
+    inner: Arc<crate::plugins::oxd::OxdClient>,
     oxd_id: String,
 }
 
@@ -71,7 +72,10 @@ impl OxdClient {
             op_host,
             timeout,
         )?;
-        Ok(Self { inner, oxd_id })
+        Ok(Self {
+            inner: Arc::new(inner),
+            oxd_id,
+        })
     }
 
     /// `/get-authorization-url` → the URL to send the user to.
@@ -130,9 +134,10 @@ impl OxdClient {
         Ok(r.uri)
     }
 
-    /// `/get-jwks` → the OP's key set (`{"keys": [...]}`).
-    pub async fn jwks(&self) -> Result<Value, OxdError> {
-        self.inner.jwks().await
+    /// The site's oxd client, for the key set fed by `/get-jwks`
+    /// ([`crate::rp::jwks::OxdKeys`]).
+    pub fn shared(&self) -> Arc<crate::plugins::oxd::OxdClient> {
+        self.inner.clone()
     }
 
     async fn call<T: DeserializeOwned>(
