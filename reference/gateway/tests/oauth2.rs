@@ -944,3 +944,79 @@ async fn openid_connect_kong_oauth2_accepts_the_tokens_as_in_the_guide() {
     assert_eq!(s.get("/other", "unknown").await.status, 401);
     assert!(s.clock.now() > 0);
 }
+
+/// openid-connect alone on `other-service`, the oauth2 plugin (which issues the tokens) on
+/// `example-route` with `global`.
+fn kong_oauth2_doc(idp: &MockServer, global: bool) -> Value {
+    let mut doc = oauth2_doc(json!({"global_credentials": global}));
+    doc["services"][1]["routes"][0]["plugins"] = json!([]);
+    doc["services"][1]["plugins"] = json!([{"name": "openid-connect", "config": {
+        "issuer": idp.uri(), "client_id": ["kong"], "client_secret": ["secret"],
+        "auth_methods": ["kong_oauth2"]}}]);
+    doc
+}
+
+#[tokio::test]
+async fn kong_oauth2_tokens_identify_the_credentials_consumer() {
+    let idp = idp().await;
+    let s = Stack::start(kong_oauth2_doc(&idp, true)).await;
+    let a = s
+        .token("/anything/oauth2/token", cc("client", "secret"))
+        .await;
+    let token = a.body["access_token"].as_str().unwrap().to_owned();
+    let consumer: Value = client()
+        .get(format!("{}/consumers/alex", s.gw.admin_url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let a = s
+        .send(
+            true,
+            "GET",
+            "/other",
+            &[
+                ("authorization", &format!("Bearer {token}")),
+                ("x-consumer-username", "mallory"),
+                ("x-credential-identifier", "mallory"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let h = &a.body["headers"];
+    assert_eq!(h["x-consumer-username"], "alex", "{h}");
+    assert_eq!(h["x-consumer-custom-id"], "alex-custom");
+    assert_eq!(h["x-consumer-id"], consumer["id"]);
+    assert_eq!(h["x-credential-identifier"], "client");
+    // Another credential's token is its consumer's (sam has no custom_id: no header).
+    let a = s
+        .token("/anything/oauth2/token", cc("plain", "plain-secret"))
+        .await;
+    let token = a.body["access_token"].as_str().unwrap().to_owned();
+    let a = s.get("/other", &token).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(a.body["headers"]["x-consumer-username"], "sam");
+    assert!(a.body["headers"].get("x-consumer-custom-id").is_none());
+    assert_eq!(a.body["headers"]["x-credential-identifier"], "plain");
+}
+
+#[tokio::test]
+async fn kong_oauth2_refuses_a_token_of_another_service_without_global_credentials() {
+    let idp = idp().await;
+    let s = Stack::start(kong_oauth2_doc(&idp, false)).await;
+    let a = s
+        .token("/anything/oauth2/token", cc("client", "secret"))
+        .await;
+    let token = a.body["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        s.get("/anything", &token).await.status,
+        200,
+        "good on its service"
+    );
+    let a = s.get("/other", &token).await;
+    assert_eq!(a.status, 401, "{}", a.body);
+    assert_eq!(a.body, json!({"message": "Unauthorized"}));
+}

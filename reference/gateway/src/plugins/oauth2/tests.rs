@@ -110,6 +110,46 @@ fn scopes_follow_kongs_retrieve_scope() {
     );
 }
 
+#[test]
+fn kong_oauth2_lookup_is_scoped_to_the_issuing_service_unless_global() {
+    use crate::plugins::openid_connect::kong_oauth2::KongOAuth2Tokens;
+    let table = TokenTable::default();
+    let (own, other) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+    let issue_for = |service| {
+        table.store().issue(
+            Issue {
+                service,
+                credential: uuid::Uuid::new_v4(),
+                consumer: uuid::Uuid::new_v4(),
+                client_id: "c".into(),
+                expires_in: 60,
+                refresh_token: None,
+                authenticated_userid: None,
+                scope: None,
+                keep_for: None,
+            },
+            1000,
+        )
+    };
+    let scoped = issue_for(Some(own));
+    let store = table.store();
+    assert!(store
+        .lookup(&scoped.access_token, Some(own), 1000)
+        .is_some());
+    assert!(store
+        .lookup(&scoped.access_token, Some(other), 1000)
+        .is_none());
+    assert!(
+        store.lookup(&scoped.access_token, None, 1000).is_none(),
+        "a route without a service is not the token's service"
+    );
+    let global = issue_for(None);
+    assert!(store
+        .lookup(&global.access_token, Some(other), 1000)
+        .is_some());
+    assert!(store.lookup(&global.access_token, None, 1000).is_some());
+}
+
 fn issue(
     table: &TokenTable,
     expires_in: i64,
@@ -138,14 +178,14 @@ fn store_expiry_and_kong_oauth2_lookup() {
     let table = TokenTable::default();
     let t = issue(&table, 60, Some(100), 1000);
     let store = table.store();
-    let found = store.lookup(&t.access_token, 1060).unwrap();
+    let found = store.lookup(&t.access_token, None, 1060).unwrap();
     assert_eq!(found.client_id, "c");
     assert_eq!(found.scope.as_deref(), Some("a"));
     assert_eq!(found.authenticated_userid.as_deref(), Some("u"));
     assert_eq!(found.expires_at, Some(1060));
     assert_eq!(found.consumer_id, Some(t.consumer));
     assert!(
-        store.lookup(&t.access_token, 1061).is_none(),
+        store.lookup(&t.access_token, None, 1061).is_none(),
         "expired access token"
     );
     assert!(store
@@ -157,9 +197,11 @@ fn store_expiry_and_kong_oauth2_lookup() {
             .is_none(),
         "record gone"
     );
-    assert!(store.lookup("other", 1000).is_none());
+    assert!(store.lookup("other", None, 1000).is_none());
     let forever = issue(&table, 0, None, 1000);
-    assert!(store.lookup(&forever.access_token, 1_000_000_000).is_some());
+    assert!(store
+        .lookup(&forever.access_token, None, 1_000_000_000)
+        .is_some());
     assert_eq!(forever.expires_at(), None);
     // The table through the Admin API view.
     assert!(table.get(&forever.access_token).is_some());

@@ -245,9 +245,17 @@ impl Store {
 }
 
 impl KongOAuth2Tokens for Store {
-    fn lookup(&self, access_token: &str, now: i64) -> Option<KongOAuth2Token> {
+    fn lookup(
+        &self,
+        access_token: &str,
+        service: Option<Uuid>,
+        now: i64,
+    ) -> Option<KongOAuth2Token> {
         let token = self.by_access_token(access_token, now)?;
-        token.valid_at(now).then(|| KongOAuth2Token {
+        // A token issued without global_credentials belongs to its service (the oauth2
+        // plugin's own check, `authenticate::judge`); a global one is good anywhere.
+        let here = token.service.is_none() || token.service == service;
+        (here && token.valid_at(now)).then(|| KongOAuth2Token {
             consumer_id: Some(token.consumer),
             client_id: token.client_id.clone(),
             scope: token.scope.clone(),

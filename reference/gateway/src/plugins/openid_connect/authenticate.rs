@@ -14,7 +14,7 @@ use super::reply::{self, Failure};
 use super::session::Session;
 use super::{OpenIdConnect, Tokens};
 use crate::entities::consumer_groups::ConsumerGroup;
-use crate::entities::Consumer;
+use crate::entities::{Consumer, Consumers};
 use crate::plugins::context::{
     scopes_of, Anonymous, AuthenticatedConsumer, AuthenticatedConsumerGroups,
     AuthenticatedCredential, RequestToken, UserInfo,
@@ -44,6 +44,9 @@ pub struct Authenticated {
     pub location: Option<Location>,
     /// A consumer the token itself names (`kong_oauth2`).
     pub consumer: Option<Arc<Consumer>>,
+    /// The credential the token itself names (`kong_oauth2`: the OAuth 2.0 credential's
+    /// `client_id`), sent as `X-Credential-Identifier` instead of `credential_claim`.
+    pub credential: Option<String>,
 }
 
 impl Authenticated {
@@ -57,6 +60,7 @@ impl Authenticated {
             session: None,
             location: None,
             consumer: None,
+            credential: None,
         }
     }
 }
@@ -428,6 +432,8 @@ impl OpenIdConnect {
         token: String,
         location: Location,
         client_index: usize,
+        service: Option<uuid::Uuid>,
+        consumers: Arc<Consumers>,
     ) -> Result<Authenticated, Failure> {
         let c = &self.config;
         let is_jwt = jwt::looks_like_jwt(&token);
@@ -461,7 +467,16 @@ impl OpenIdConnect {
             return Ok(plain("bearer", claims, exp));
         }
         if c.allows("kong_oauth2") {
-            if let Some(found) = self.oauth2.lookup(&token, self.now()) {
+            let found = self
+                .oauth2
+                .lookup(&token, service, self.now())
+                .and_then(|found| {
+                    // A token whose consumer is gone identifies no one (the store drops
+                    // tokens with their consumer; this covers the moment in between).
+                    let consumer = consumers.by_id(&found.consumer_id?.to_string())?;
+                    Some((found, consumer))
+                });
+            if let Some((found, consumer)) = found {
                 let mut claims = Map::new();
                 claims.insert("client_id".into(), Value::String(found.client_id.clone()));
                 if let Some(s) = &found.scope {
@@ -473,7 +488,10 @@ impl OpenIdConnect {
                 if let Some(exp) = found.expires_at {
                     claims.insert("exp".into(), Value::from(exp));
                 }
-                return Ok(plain("kong_oauth2", claims, found.expires_at));
+                let mut a = plain("kong_oauth2", claims, found.expires_at);
+                a.consumer = Some(consumer);
+                a.credential = Some(found.client_id);
+                return Ok(a);
             }
         }
         if c.allows("introspection") {
@@ -604,7 +622,10 @@ impl OpenIdConnect {
                 c.bearer_token_param_type,
                 c.bearer_token_cookie_name.as_deref(),
             ) {
-                return self.token_methods(token, at, client_index).await;
+                let (service, consumers) = (req.service_id(), req.consumers().clone());
+                return self
+                    .token_methods(token, at, client_index, service, consumers)
+                    .await;
             }
         }
         if c.allows("refresh_token") {
@@ -773,7 +794,8 @@ impl OpenIdConnect {
         if let Some(rule) = claims::first_unmet(&auth.claims, &self.config.claim_rules) {
             return self.forbidden(req, had_session, format!("{} required", rule.name));
         }
-        let consumer = if self.config.consumer_claims.is_empty() {
+        // A consumer the token names (kong_oauth2) is the one; consumer_claims map the others.
+        let consumer = if auth.consumer.is_some() || self.config.consumer_claims.is_empty() {
             auth.consumer.clone()
         } else {
             match self.consumer(req, &auth.claims) {
@@ -815,8 +837,9 @@ impl OpenIdConnect {
         }
         let token: Arc<str> = Arc::from(auth.tokens.access_token.as_str());
         let data = Value::Object(auth.claims.clone());
-        let credential =
-            claims::lookup(&auth.claims, &self.config.credential_claim).map(claims::header_value);
+        let credential = auth.credential.clone().or_else(|| {
+            claims::lookup(&auth.claims, &self.config.credential_claim).map(claims::header_value)
+        });
         let ext = req.extensions_mut();
         if let Some(c) = consumer {
             ext.insert(AuthenticatedConsumer(c));

@@ -2,6 +2,12 @@
 //! gateway's token store rather than at the OpenID Provider. The `oauth2` plugin owns that
 //! store and implements [`KongOAuth2Tokens`]; the gateway hands the implementation to plugins
 //! through [`PluginEnv::oauth2_tokens`](crate::plugins::PluginEnv::oauth2_tokens).
+//!
+//! A token identifies the consumer of the OAuth 2.0 credential it was issued to (the request
+//! goes upstream as that consumer, with `X-Consumer-*` and the credential's `client_id` as
+//! `X-Credential-Identifier`, as the `oauth2` plugin itself sends them). It is good only on the
+//! service whose `oauth2` plugin issued it, unless that plugin had `global_credentials` (then
+//! the token has no service and is good on any): <https://developer.konghq.com/plugins/oauth2/>.
 
 use std::sync::Arc;
 
@@ -22,8 +28,14 @@ pub struct KongOAuth2Token {
 
 /// The `oauth2` plugin's token store as `openid-connect` consults it.
 pub trait KongOAuth2Tokens: Send + Sync + std::fmt::Debug {
-    /// The token `access_token`, if the store issued it and it has not expired at `now`.
-    fn lookup(&self, access_token: &str, now: i64) -> Option<KongOAuth2Token>;
+    /// The token `access_token`, if the store issued it, it has not expired at `now` and it is
+    /// good on `service` (the request's): issued for that service, or global.
+    fn lookup(
+        &self,
+        access_token: &str,
+        service: Option<uuid::Uuid>,
+        now: i64,
+    ) -> Option<KongOAuth2Token>;
 }
 
 /// No `oauth2` plugin: every lookup fails (a `kong_oauth2` token is then refused).
@@ -31,7 +43,12 @@ pub trait KongOAuth2Tokens: Send + Sync + std::fmt::Debug {
 pub struct NoKongOAuth2Tokens;
 
 impl KongOAuth2Tokens for NoKongOAuth2Tokens {
-    fn lookup(&self, _access_token: &str, _now: i64) -> Option<KongOAuth2Token> {
+    fn lookup(
+        &self,
+        _access_token: &str,
+        _service: Option<uuid::Uuid>,
+        _now: i64,
+    ) -> Option<KongOAuth2Token> {
         None
     }
 }

@@ -248,7 +248,9 @@ pub fn upstream(
         set_consumer(req, c);
     }
     let headers = req.headers_mut();
-    if let Some(v) = claims::lookup(&auth.claims, &config.credential_claim) {
+    if let Some(id) = &auth.credential {
+        set(headers, &CREDENTIAL, id);
+    } else if let Some(v) = claims::lookup(&auth.claims, &config.credential_claim) {
         set(headers, &CREDENTIAL, &claims::header_value(v));
     }
     if let Some(path) = &config.authenticated_groups_claim {
