@@ -1020,3 +1020,354 @@ async fn kong_oauth2_refuses_a_token_of_another_service_without_global_credentia
     assert_eq!(a.status, 401, "{}", a.body);
     assert_eq!(a.body, json!({"message": "Unauthorized"}));
 }
+
+fn authorize_body(extra: Value) -> Value {
+    let mut body = json!({"provision_key": PROVISION, "authenticated_userid": "alex-user",
+                          "response_type": "code", "client_id": "client", "state": "s1"});
+    body.as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    body
+}
+
+/// The parameters Kong put on the redirect: the query, or the fragment for the implicit grant.
+fn redirect_params(
+    a: &Answer,
+    fragment: bool,
+) -> (String, std::collections::HashMap<String, String>) {
+    let uri = url::Url::parse(
+        a.body["redirect_uri"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{}", a.body)),
+    )
+    .unwrap();
+    let part = if fragment {
+        uri.fragment()
+    } else {
+        uri.query()
+    }
+    .unwrap_or_default()
+    .to_owned();
+    let params = url::form_urlencoded::parse(part.as_bytes())
+        .into_owned()
+        .collect();
+    let mut base = uri.clone();
+    base.set_query(None);
+    base.set_fragment(None);
+    (base.to_string(), params)
+}
+
+fn code_grant(code: &str, extra: Value) -> Value {
+    let mut body = json!({"grant_type": "authorization_code", "code": code,
+                          "client_id": "client", "client_secret": "secret"});
+    body.as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    body
+}
+
+#[tokio::test]
+async fn authorization_code_grant_end_to_end_and_a_code_is_good_once() {
+    let s = Stack::start(oauth2_doc(json!({"enable_authorization_code": true,
+                                           "scopes": ["email", "profile"]})))
+    .await;
+    let a = s
+        .token(
+            "/anything/oauth2/authorize",
+            authorize_body(json!({"scope": "email"})),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(a.headers["cache-control"], "no-store");
+    let (base, p) = redirect_params(&a, false);
+    assert_eq!(base, "https://app.example/cb");
+    assert_eq!(p["state"], "s1");
+    let code = p["code"].clone();
+    let a = s
+        .token(
+            "/anything/oauth2/token",
+            code_grant(&code, json!({"state": "t"})),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert!(a.body["refresh_token"].is_string(), "{}", a.body);
+    assert_eq!(a.body["state"], "t");
+    let token = a.body["access_token"].as_str().unwrap().to_owned();
+    let up = s.get("/anything", &token).await;
+    assert_eq!(up.status, 200);
+    assert_eq!(up.body["headers"]["x-authenticated-userid"], "alex-user");
+    assert_eq!(up.body["headers"]["x-authenticated-scope"], "email");
+    let again = s
+        .token("/anything/oauth2/token", code_grant(&code, json!({})))
+        .await;
+    error(&again, 400, "invalid_request", "Invalid code");
+    let unknown = s
+        .token("/anything/oauth2/token", code_grant("nope", json!({})))
+        .await;
+    error(&unknown, 400, "invalid_request", "Invalid code");
+
+    // Another client cannot redeem alex's code; a code expires after 300 s.
+    let a = s
+        .token("/anything/oauth2/authorize", authorize_body(json!({})))
+        .await;
+    let code = redirect_params(&a, false).1["code"].clone();
+    let other = s
+        .token(
+            "/anything/oauth2/token",
+            code_grant(
+                &code,
+                json!({"client_id": "plain", "client_secret": "plain-secret"}),
+            ),
+        )
+        .await;
+    error(&other, 400, "invalid_request", "Invalid code");
+    s.clock.advance(301);
+    let late = s
+        .token("/anything/oauth2/token", code_grant(&code, json!({})))
+        .await;
+    error(&late, 400, "invalid_request", "Invalid code");
+}
+
+#[tokio::test]
+async fn a_code_is_scoped_to_its_service_without_global_credentials() {
+    let s = Stack::start(oauth2_doc(json!({"enable_authorization_code": true}))).await;
+    let a = s
+        .token("/anything/oauth2/authorize", authorize_body(json!({})))
+        .await;
+    let code = redirect_params(&a, false).1["code"].clone();
+    let a = s
+        .token("/other/oauth2/token", code_grant(&code, json!({})))
+        .await;
+    error(&a, 400, "invalid_request", "Invalid code");
+    let a = s
+        .token("/anything/oauth2/token", code_grant(&code, json!({})))
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+}
+
+#[tokio::test]
+async fn implicit_grant_puts_the_token_in_the_fragment() {
+    let s = Stack::start(oauth2_doc(json!({"enable_implicit_grant": true}))).await;
+    let a = s
+        .token(
+            "/anything/oauth2/authorize",
+            authorize_body(json!({"response_type": "token",
+                                  "redirect_uri": "https://app.example/cb"})),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let (_, p) = redirect_params(&a, true);
+    assert_eq!(p["token_type"], "bearer");
+    assert_eq!(p["expires_in"], "7200");
+    assert_eq!(p["state"], "s1");
+    assert!(!p.contains_key("refresh_token"), "no refresh token: {p:?}");
+    assert_eq!(s.get("/anything", &p["access_token"]).await.status, 200);
+    // The code flow is not enabled here.
+    let a = s
+        .token("/anything/oauth2/authorize", authorize_body(json!({})))
+        .await;
+    assert_eq!(a.status, 400);
+    let (_, p) = redirect_params(&a, false);
+    assert_eq!(p["error"], "unsupported_response_type");
+    assert_eq!(p["error_description"], "Invalid response_type");
+    assert_eq!(p["state"], "s1");
+}
+
+#[tokio::test]
+async fn authorize_errors_are_kongs() {
+    let s = Stack::start(oauth2_doc(json!({"enable_authorization_code": true,
+                                           "scopes": ["email"], "mandatory_scope": true})))
+    .await;
+    let at = "/anything/oauth2/authorize";
+    // Before the client is known: the error itself, with the state.
+    let a = s
+        .token(at, authorize_body(json!({"provision_key": "guess"})))
+        .await;
+    assert_eq!(a.status, 400);
+    assert_eq!(
+        a.body,
+        json!({"error": "invalid_provision_key", "error_description": "Invalid provision_key", "state": "s1"})
+    );
+    let a = s
+        .token(at, authorize_body(json!({"authenticated_userid": " "})))
+        .await;
+    assert_eq!(a.body["error"], "invalid_authenticated_userid");
+    assert_eq!(
+        a.body["error_description"],
+        "Missing authenticated_userid parameter"
+    );
+    let a = s
+        .send(
+            false,
+            "POST",
+            at,
+            &[],
+            Some(("application/json", authorize_body(json!({})).to_string())),
+        )
+        .await;
+    assert_eq!(a.body["error"], "access_denied", "{}", a.body);
+    let a = s
+        .token(
+            at,
+            authorize_body(json!({"client_id": "nobody", "scope": "email"})),
+        )
+        .await;
+    assert_eq!(a.status, 400);
+    assert_eq!(
+        a.body,
+        json!({"error": "invalid_client", "error_description": "Invalid client authentication", "state": "s1"})
+    );
+    // Once the client is known, the error goes to its (first registered) redirect URI.
+    let a = s
+        .token(
+            at,
+            authorize_body(json!({"redirect_uri": "https://evil.example/cb", "scope": "email"})),
+        )
+        .await;
+    assert_eq!(a.status, 400);
+    let (base, p) = redirect_params(&a, false);
+    assert_eq!(base, "https://app.example/cb", "never the URI asked for");
+    assert_eq!(p["error"], "invalid_request");
+    assert_eq!(
+        p["error_description"],
+        "Invalid redirect_uri that does not match with any redirect_uri created with the application"
+    );
+    let a = s.token(at, authorize_body(json!({}))).await;
+    let (_, p) = redirect_params(&a, false);
+    assert_eq!(p["error"], "invalid_scope");
+    assert_eq!(p["error_description"], "You must specify a scope");
+    let a = s.token(at, authorize_body(json!({"scope": "admin"}))).await;
+    let (_, p) = redirect_params(&a, false);
+    assert_eq!(p["error_description"], "\"admin\" is an invalid scope");
+    // A client without redirect URIs gets the error JSON.
+    let a = s
+        .token(
+            at,
+            authorize_body(json!({"client_id": "plain", "scope": "email"})),
+        )
+        .await;
+    assert_eq!(a.status, 400);
+    assert_eq!(a.body["error"], "invalid_request", "{}", a.body);
+}
+
+fn s256(verifier: &str) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier))
+}
+
+#[tokio::test]
+async fn pkce_s256_and_plain_and_strict_mode() {
+    let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+    let s = Stack::start(oauth2_doc(
+        json!({"enable_authorization_code": true, "pkce": "strict"}),
+    ))
+    .await;
+    let at = "/anything/oauth2/authorize";
+    let code_with = |extra: Value| {
+        let s = &s;
+        async move {
+            let a = s.token(at, authorize_body(extra)).await;
+            assert_eq!(a.status, 200, "{}", a.body);
+            redirect_params(&a, false).1["code"].clone()
+        }
+    };
+    let code =
+        code_with(json!({"code_challenge": s256(verifier), "code_challenge_method": "S256"})).await;
+    let wrong = s
+        .token(
+            "/anything/oauth2/token",
+            code_grant(&code, json!({"code_verifier": "not-it"})),
+        )
+        .await;
+    error(
+        &wrong,
+        400,
+        "invalid_request",
+        "code_verifier does not match code_challenge",
+    );
+    let missing = s
+        .token("/anything/oauth2/token", code_grant(&code, json!({})))
+        .await;
+    error(
+        &missing,
+        400,
+        "invalid_request",
+        "code_verifier is required for PKCE authorization requests",
+    );
+    let ok = s
+        .token(
+            "/anything/oauth2/token",
+            code_grant(&code, json!({"code_verifier": verifier})),
+        )
+        .await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    // plain is the default method (RFC 7636 §4.3).
+    let code = code_with(json!({"code_challenge": "plain-verifier-value"})).await;
+    let ok = s
+        .token(
+            "/anything/oauth2/token",
+            code_grant(&code, json!({"code_verifier": "plain-verifier-value"})),
+        )
+        .await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    // strict: a code without a challenge cannot be redeemed.
+    let code = code_with(json!({})).await;
+    let a = s
+        .token("/anything/oauth2/token", code_grant(&code, json!({})))
+        .await;
+    error(
+        &a,
+        400,
+        "invalid_request",
+        "code_verifier is required for PKCE authorization requests",
+    );
+    // An unknown method is refused at the authorization step, on the redirect.
+    let a = s
+        .token(
+            at,
+            authorize_body(json!({"code_challenge": "x", "code_challenge_method": "S512"})),
+        )
+        .await;
+    assert_eq!(a.status, 400);
+    assert_eq!(redirect_params(&a, false).1["error"], "invalid_request");
+}
+
+#[tokio::test]
+async fn pkce_lax_checks_a_sent_challenge_and_none_ignores_it() {
+    let verifier = "a-verifier-of-sufficient-length-0123456789abcdef";
+    for (mode, wrong_verifier_status) in [("lax", 400), ("none", 200)] {
+        let s = Stack::start(oauth2_doc(
+            json!({"enable_authorization_code": true, "pkce": mode}),
+        ))
+        .await;
+        let a = s
+            .token("/anything/oauth2/authorize", authorize_body(json!({})))
+            .await;
+        let code = redirect_params(&a, false).1["code"].clone();
+        let a = s
+            .token("/anything/oauth2/token", code_grant(&code, json!({})))
+            .await;
+        assert_eq!(
+            a.status, 200,
+            "{mode}: confidential client without PKCE: {}",
+            a.body
+        );
+        let a = s
+            .token(
+                "/anything/oauth2/authorize",
+                authorize_body(
+                    json!({"code_challenge": s256(verifier), "code_challenge_method": "S256"}),
+                ),
+            )
+            .await;
+        let code = redirect_params(&a, false).1["code"].clone();
+        let a = s
+            .token(
+                "/anything/oauth2/token",
+                code_grant(&code, json!({"code_verifier": "wrong"})),
+            )
+            .await;
+        assert_eq!(a.status, wrong_verifier_status, "{mode}: {}", a.body);
+    }
+}

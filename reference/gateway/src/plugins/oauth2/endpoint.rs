@@ -12,7 +12,7 @@ use super::daos::{Credential, Credentials};
 use super::params::Params;
 use super::schema::Config;
 use super::secret;
-use super::tokens::{Issue, Store, Token};
+use super::tokens::{Code, Issue, Store, Token, CODE_LIFETIME};
 use crate::entities::records;
 use crate::plugins::response::JSON_UTF8;
 use crate::plugins::{AccessRequest, PluginResponse};
@@ -211,8 +211,15 @@ impl Endpoint<'_> {
                         finding = Some(e);
                     }
                 }
+                // A public client (RFC 6749 §2.1) has no secret to keep: at the code grant
+                // it proves itself with its PKCE verifier instead (RFC 7636 §1), which
+                // `pkce` then requires.
+                let by_pkce = cred.public
+                    && grant_type == Some("authorization_code")
+                    && client_secret.is_none()
+                    && c.pkce != "none";
                 let presented = client_secret.as_deref().unwrap_or_default();
-                if !secret::verify(presented, &cred.client_secret, cred.hash_secret) {
+                if !by_pkce && !secret::verify(presented, &cred.client_secret, cred.hash_secret) {
                     finding = Some(invalid_client(from_header));
                 }
             }
@@ -278,9 +285,26 @@ impl Endpoint<'_> {
                 )
             }
             _ => {
-                // authorization_code: codes are issued by `/oauth2/authorize`, which this
-                // gateway does not serve, so no code can be valid.
-                return Err(OAuthError::new("invalid_request", "Invalid code"));
+                let invalid_code = || OAuthError::new("invalid_request", "Invalid code");
+                let value = params.text("code").ok_or_else(invalid_code)?;
+                let code = store.code(value, self.now).ok_or_else(invalid_code)?;
+                if !c.global_credentials && code.service != req.service_id() {
+                    return Err(invalid_code());
+                }
+                if code.credential != client.id {
+                    return Err(invalid_code());
+                }
+                check_verifier(c, &client, &code, params)?;
+                store.remove_code(value);
+                self.issue(
+                    store,
+                    req,
+                    &client,
+                    code.authenticated_userid,
+                    code.scope,
+                    None,
+                    false,
+                )
             }
         };
         Ok(token_body(&token))
@@ -322,6 +346,229 @@ impl Endpoint<'_> {
             },
             self.now,
         )
+    }
+}
+
+/// PKCE at the code grant (RFC 7636 §4.6), per `pkce`: `none` checks nothing; `lax` checks
+/// the verifier of a code issued with a challenge and requires one from a public client;
+/// `strict` requires a challenge and its verifier for every code.
+fn check_verifier(
+    c: &Config,
+    client: &Credential,
+    code: &Code,
+    params: &Params,
+) -> Result<(), OAuthError> {
+    let required = match c.pkce.as_str() {
+        "none" => return Ok(()),
+        "strict" => true,
+        _ => client.public,
+    };
+    let invalid = |d: &str| Err(OAuthError::new("invalid_request", d));
+    let Some(challenge) = &code.challenge else {
+        return if required {
+            invalid("code_verifier is required for PKCE authorization requests")
+        } else {
+            Ok(())
+        };
+    };
+    let Some(verifier) = params.text("code_verifier").filter(|v| !v.is_empty()) else {
+        return invalid("code_verifier is required for PKCE authorization requests");
+    };
+    let derived = match code.challenge_method.as_deref() {
+        Some("S256") => {
+            use base64::Engine;
+            use sha2::Digest;
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .encode(sha2::Sha256::digest(verifier.as_bytes()))
+        }
+        _ => verifier.to_owned(),
+    };
+    if same_secret(&derived, challenge) {
+        Ok(())
+    } else {
+        invalid("code_verifier does not match code_challenge")
+    }
+}
+
+/// What `/oauth2/authorize` answers before it knows the client (no redirect possible).
+fn authorize_precheck(req: &AccessRequest, c: &Config, params: &Params) -> Result<(), OAuthError> {
+    check_https(req, c)?;
+    if !params
+        .text("provision_key")
+        .is_some_and(|k| same_secret(k, &c.provision_key))
+    {
+        return Err(invalid_provision_key());
+    }
+    if params
+        .text("authenticated_userid")
+        .is_none_or(|u| u.trim().is_empty())
+    {
+        return Err(OAuthError::new(
+            "invalid_authenticated_userid",
+            "Missing authenticated_userid parameter",
+        ));
+    }
+    Ok(())
+}
+
+/// A PKCE challenge sent to `/oauth2/authorize`: `code_challenge_method` defaults to `plain`
+/// (RFC 7636 §4.3); only `S256` and `plain` exist (§4.2).
+fn challenge_of(params: &Params) -> Result<Option<(String, String)>, OAuthError> {
+    let Some(challenge) = params.get("code_challenge").filter(|v| !v.is_null()) else {
+        return Ok(None);
+    };
+    let invalid = |d: &str| Err(OAuthError::new("invalid_request", d));
+    let Some(challenge) = challenge.as_str().filter(|c| !c.is_empty()) else {
+        return invalid("code_challenge must be a non-empty string");
+    };
+    match params.text("code_challenge_method").unwrap_or("plain") {
+        m @ ("S256" | "plain") => Ok(Some((challenge.to_owned(), m.to_owned()))),
+        _ => invalid("code_challenge_method is not supported, must be S256 or plain"),
+    }
+}
+
+impl Endpoint<'_> {
+    /// `…/oauth2/authorize` (Kong's `authorize`): the page that authenticated the user posts
+    /// `provision_key`, `authenticated_userid`, `response_type`, `client_id`, `redirect_uri`,
+    /// `scope`, `state` (and PKCE's `code_challenge`); the answer is
+    /// `{"redirect_uri": "<registered uri>?code=…&state=…"}` (`#access_token=…` for the implicit
+    /// grant), the error in the same place once the client is known, else the error JSON.
+    /// As in Kong, a later finding replaces an earlier one.
+    pub async fn authorize(&self, req: &mut AccessRequest) -> PluginResponse {
+        let params = Params::read(req).await;
+        let state = params.text("state").map(str::to_owned);
+        let c = self.config;
+        let error_body = |e: OAuthError| {
+            let mut body = Map::new();
+            body.insert("error".into(), json!(e.error));
+            body.insert("error_description".into(), json!(e.description));
+            body
+        };
+        if let Err(e) = authorize_precheck(req, c, &params) {
+            let mut body = error_body(e);
+            if let Some(s) = &state {
+                body.insert("state".into(), json!(s));
+            }
+            return reply(StatusCode::BAD_REQUEST, Value::Object(body), None);
+        }
+        let response_type = params.text("response_type");
+        let mut finding = None;
+        let implicit = response_type == Some("token") && c.enable_implicit_grant;
+        if !(response_type == Some("code") && c.enable_authorization_code || implicit) {
+            finding = Some(OAuthError::new(
+                "unsupported_response_type",
+                "Invalid response_type",
+            ));
+        }
+        let scope = match requested_scope(&params, c) {
+            Ok(s) => s,
+            Err(e) => {
+                finding = Some(e);
+                None
+            }
+        };
+        let client = params
+            .text("client_id")
+            .filter(|id| !id.is_empty())
+            .and_then(|id| self.credentials.and_then(|cs| cs.by_client_id(id)))
+            .cloned();
+        let mut redirect = None;
+        match &client {
+            None => finding = Some(invalid_client(false)),
+            Some(cred) => {
+                let asked = params
+                    .text("redirect_uri")
+                    .or(cred.redirect_uris.first().map(String::as_str));
+                match asked {
+                    Some(uri) if cred.redirect_uris.iter().any(|u| u == uri) => {
+                        redirect = Some(uri.to_owned());
+                    }
+                    _ => {
+                        finding = Some(OAuthError::new(
+                            "invalid_request",
+                            "Invalid redirect_uri that does not match with any redirect_uri created with the application",
+                        ));
+                        // The error goes to the first registered URI, never to the one asked.
+                        redirect = cred.redirect_uris.first().cloned();
+                    }
+                }
+            }
+        }
+        let challenge = if finding.is_none() && !implicit {
+            challenge_of(&params).unwrap_or_else(|e| {
+                finding = Some(e);
+                None
+            })
+        } else {
+            None
+        };
+        let mut out = match (finding, client) {
+            (Some(e), _) => Err(error_body(e)),
+            (None, None) => Err(error_body(invalid_client(false))),
+            (None, Some(client)) => {
+                let userid = params.text("authenticated_userid").map(str::to_owned);
+                if implicit {
+                    let token = self.issue(self.store, req, &client, userid, scope, None, true);
+                    Ok(token_body(&token))
+                } else {
+                    let (challenge, challenge_method) = challenge.unzip();
+                    let code = self.store.issue_code(Code {
+                        service: if c.global_credentials {
+                            None
+                        } else {
+                            req.service_id()
+                        },
+                        credential: client.id,
+                        authenticated_userid: userid,
+                        scope,
+                        challenge,
+                        challenge_method,
+                        expires_at: self.now + CODE_LIFETIME,
+                    });
+                    let mut body = Map::new();
+                    body.insert("code".into(), json!(code));
+                    Ok(body)
+                }
+            }
+        };
+        let (status, params_out) = match &mut out {
+            Ok(body) => (StatusCode::OK, body),
+            Err(body) => (StatusCode::BAD_REQUEST, body),
+        };
+        if let Some(s) = &state {
+            params_out.insert("state".into(), json!(s));
+        }
+        let body = match redirect.and_then(|r| url::Url::parse(&r).ok()) {
+            Some(mut uri) => {
+                let fragment = implicit && status == StatusCode::OK;
+                let existing = if fragment {
+                    uri.fragment()
+                } else {
+                    uri.query()
+                }
+                .unwrap_or_default()
+                .to_owned();
+                let mut pairs = url::form_urlencoded::Serializer::new(String::new());
+                for (k, v) in url::form_urlencoded::parse(existing.as_bytes()) {
+                    if !params_out.contains_key(k.as_ref()) {
+                        pairs.append_pair(&k, &v);
+                    }
+                }
+                for (k, v) in params_out.iter() {
+                    let v = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+                    pairs.append_pair(k, &v);
+                }
+                let encoded = pairs.finish();
+                if fragment {
+                    uri.set_fragment(Some(&encoded));
+                } else {
+                    uri.set_query(Some(&encoded));
+                }
+                json!({"redirect_uri": uri.as_str()})
+            }
+            None => Value::Object(params_out.clone()),
+        };
+        reply(status, body, None)
     }
 }
 

@@ -107,7 +107,16 @@ impl OAuth2 {
                     };
                     return Flow::Respond(endpoint.token(req).await);
                 }
-                Some(_) => return Flow::Respond(self.authorize(req).await),
+                Some(_) => {
+                    let entities = req.entities().clone();
+                    let endpoint = endpoint::Endpoint {
+                        config: &self.config,
+                        credentials: entities.index::<daos::Credentials>(),
+                        store: &store,
+                        now,
+                    };
+                    return Flow::Respond(endpoint.authorize(req).await);
+                }
                 None => {}
             }
         }
@@ -115,39 +124,6 @@ impl OAuth2 {
             Ok(()) => Flow::Continue,
             Err(reply) => Flow::Respond(reply),
         }
-    }
-
-    /// `POST …/oauth2/authorize`: the HTTPS and provision-key checks of Kong's `authorize`, then
-    /// `unsupported_response_type`, since this gateway issues no authorization codes or implicit
-    /// tokens (see the README).
-    async fn authorize(&self, req: &mut AccessRequest) -> PluginResponse {
-        let params = params::Params::read(req).await;
-        let error = |e: &str, d: &str| {
-            let mut body = serde_json::json!({"error": e, "error_description": d});
-            if let Some(s) = params.text("state") {
-                body["state"] = Value::String(s.to_owned());
-            }
-            endpoint::reply(StatusCode::BAD_REQUEST, body, None)
-        };
-        if let Err(e) = endpoint::check_https(req, &self.config) {
-            return error(e.error, &e.description);
-        }
-        let key_ok = params.text("provision_key").is_some_and(|k| {
-            subtle::ConstantTimeEq::ct_eq(k.as_bytes(), self.config.provision_key.as_bytes()).into()
-        });
-        if !key_ok {
-            return error("invalid_provision_key", "Invalid provision_key");
-        }
-        if params
-            .text("authenticated_userid")
-            .is_none_or(|u| u.trim().is_empty())
-        {
-            return error(
-                "invalid_authenticated_userid",
-                "Missing authenticated_userid parameter",
-            );
-        }
-        error("unsupported_response_type", "Invalid response_type")
     }
 }
 

@@ -108,8 +108,31 @@ pub struct Issue {
     pub keep_for: Option<i64>,
 }
 
+/// Seconds an authorization code is good for (Kong stores codes with a 300 s TTL).
+pub const CODE_LIFETIME: i64 = 300;
+
+/// An authorization code `/oauth2/authorize` issued (Kong's `oauth2_authorization_codes`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Code {
+    /// The service it was issued on; `None` under `global_credentials`.
+    pub service: Option<Uuid>,
+    /// The credential (`client_id`) it was issued to.
+    pub credential: Uuid,
+    /// `authenticated_userid` the authorization page vouched for.
+    pub authenticated_userid: Option<String>,
+    /// Granted scopes, space-separated.
+    pub scope: Option<String>,
+    /// PKCE `code_challenge` (RFC 7636 §4.3), if one was sent.
+    pub challenge: Option<String>,
+    /// Its `code_challenge_method`: `S256` or `plain`.
+    pub challenge_method: Option<String>,
+    /// Unix seconds after which the code is gone.
+    pub expires_at: i64,
+}
+
 #[derive(Debug, Default)]
 struct Inner {
+    codes: HashMap<String, Code>,
     by_access: HashMap<String, Arc<Token>>,
     by_refresh: HashMap<String, String>,
     by_id: HashMap<Uuid, String>,
@@ -222,6 +245,31 @@ impl Store {
             .get(access)
             .filter(|t| t.kept_at(now))
             .cloned()
+    }
+
+    /// Stores an authorization code issued at `now` (good for [`CODE_LIFETIME`] seconds) and
+    /// returns its value.
+    pub fn issue_code(&self, code: Code) -> String {
+        let value = records::random_string();
+        let mut inner = self.lock();
+        let now = code.expires_at - CODE_LIFETIME;
+        inner.codes.retain(|_, c| c.expires_at > now);
+        inner.codes.insert(value.clone(), code);
+        value
+    }
+
+    /// The code `value`, if issued and not expired at `now`.
+    pub fn code(&self, value: &str, now: i64) -> Option<Code> {
+        self.lock()
+            .codes
+            .get(value)
+            .filter(|c| c.expires_at > now)
+            .cloned()
+    }
+
+    /// Removes the code `value` (redeemed: a code is good once).
+    pub fn remove_code(&self, value: &str) -> bool {
+        self.lock().codes.remove(value).is_some()
     }
 
     /// Removes the token with primary key `id`.
