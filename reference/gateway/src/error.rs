@@ -93,6 +93,19 @@ pub fn flatten(fields: &Map<String, Value>, prefix: &str, out: &mut Vec<String>)
                     .map(|v| v.as_str().unwrap_or_default().to_owned()),
             ),
             Value::String(s) => out.push(format!("{key}: {s}")),
+            // Errors of array elements (Kong's 1-based positions; `null` where an element
+            // was fine).
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    let at = format!("{key}.{}", i + 1);
+                    match item {
+                        Value::Null => {}
+                        Value::String(s) => out.push(format!("{at}: {s}")),
+                        Value::Object(inner) => flatten(inner, &at, out),
+                        other => out.push(format!("{at}: {other}")),
+                    }
+                }
+            }
             other => out.push(format!("{key}: {other}")),
         }
     }

@@ -912,7 +912,7 @@ pub fn config_errors(e: ConfigError) -> AdminError {
                 if e.field == "@entity" {
                     entity.push(Value::String(e.message));
                 } else {
-                    config.entry(e.field).or_insert(Value::String(e.message));
+                    nest(&mut config, &e.field, e.message);
                 }
             }
             if !config.is_empty() {
@@ -924,6 +924,51 @@ pub fn config_errors(e: ConfigError) -> AdminError {
         }
     }
     AdminError::Schema(fields)
+}
+
+/// Puts `message` at the dotted `path` of `fields` as Kong nests its errors: records as
+/// objects, array elements (1-based segments) as arrays, so a bad second element of
+/// `scopes_required` is `{"scopes_required": [null, "expected a string"]}`. The first error
+/// for a place wins.
+fn nest(fields: &mut Map<String, Value>, path: &str, message: String) {
+    let mut segments = path.split('.');
+    let Some(first) = segments.next() else {
+        return;
+    };
+    let rest: Vec<&str> = segments.collect();
+    let mut slot = fields.entry(first.to_owned()).or_insert(Value::Null);
+    for segment in rest {
+        slot = match segment.parse::<usize>() {
+            // Positions come from the validator walking a bounded body; the cap keeps a
+            // stray huge number from sizing an array.
+            Ok(index) if (1..=10_000).contains(&index) => {
+                if !slot.is_array() {
+                    if !slot.is_null() {
+                        return;
+                    }
+                    *slot = Value::Array(Vec::new());
+                }
+                let Value::Array(items) = slot else { return };
+                if items.len() < index {
+                    items.resize(index, Value::Null);
+                }
+                &mut items[index - 1]
+            }
+            _ => {
+                if !slot.is_object() {
+                    if !slot.is_null() {
+                        return;
+                    }
+                    *slot = Value::Object(Map::new());
+                }
+                let Value::Object(map) = slot else { return };
+                map.entry(segment.to_owned()).or_insert(Value::Null)
+            }
+        };
+    }
+    if slot.is_null() {
+        *slot = Value::String(message);
+    }
 }
 
 #[cfg(test)]

@@ -312,10 +312,18 @@ async fn invalid_plugin_configs_are_schema_violations_and_change_nothing() {
     }})).await;
     assert_eq!(resp.status(), 400);
     let e = json_of(resp).await;
-    assert!(e["fields"]["config"]["custom_headers.1.value_lua_exp"]
+    // Nested as Kong nests them: the first element of `custom_headers`.
+    assert!(
+        e["fields"]["config"]["custom_headers"][0]["value_lua_exp"]
+            .as_str()
+            .unwrap()
+            .starts_with("x-a has not a valid value expression"),
+        "{e}"
+    );
+    assert!(e["message"]
         .as_str()
         .unwrap()
-        .starts_with("x-a has not a valid value expression"));
+        .starts_with("schema violation (config.custom_headers.1.value_lua_exp: x-a has not"));
 
     let unknown = post(&admin, "/plugins", json!({"name": "key-auth"})).await;
     assert_eq!(unknown.status(), 400);

@@ -447,7 +447,7 @@ async fn bad_configs_are_schema_violations_naming_the_field() {
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["name"], "schema violation");
     assert!(
-        body["fields"]["config"]["auth_methods.1"].is_string(),
+        body["fields"]["config"]["auth_methods"][0].is_string(),
         "{body}"
     );
 }
@@ -551,6 +551,15 @@ async fn the_schema_endpoint_is_the_declaration_configs_are_validated_with() {
 
 #[tokio::test]
 async fn every_violation_names_its_field_and_nothing_is_applied() {
+    // Kong nests its errors: records as objects, array elements (`name.1`) as arrays.
+    fn field_at<'a>(fields: &'a Value, dotted: &str) -> &'a Value {
+        dotted
+            .split('.')
+            .fold(fields, |at, part| match part.parse::<usize>() {
+                Ok(i) if at.is_array() => &at[i - 1],
+                _ => &at[part],
+            })
+    }
     let gw = gateway_with(json!({"_format_version": "3.0"})).await;
     let admin = gw.admin_url();
     let c = client();
@@ -583,7 +592,11 @@ async fn every_violation_names_its_field_and_nothing_is_applied() {
         assert_eq!(resp.status(), 400, "{extra}");
         let body: Value = resp.json().await.unwrap();
         assert_eq!(body["name"], "schema violation", "{body}");
-        assert_eq!(body["fields"]["config"][field], message, "{extra}: {body}");
+        assert_eq!(
+            field_at(&body["fields"]["config"], field),
+            &json!(message),
+            "{extra}: {body}"
+        );
     }
     let plugins: Value = c
         .get(format!("{admin}/plugins"))
@@ -794,4 +807,35 @@ async fn acl_judges_the_mapped_consumer_groups() {
     expect_message(resp, 403, "You cannot consume this service").await;
     let resp = run(json!({"allow": ["gold"]})).await;
     expect_message(resp, 403, "You cannot consume this service").await;
+}
+
+/// A bad element of an array field is named by its position, as Kong does.
+#[tokio::test]
+async fn a_bad_array_element_is_a_schema_violation_naming_it() {
+    let gw = gatecheck_gateway::start(
+        gatecheck_gateway::Config::default(),
+        common::listener().await,
+        common::listener().await,
+    )
+    .await
+    .unwrap();
+    let resp = common::client()
+        .post(format!("{}/plugins", gw.admin_url()))
+        .json(&serde_json::json!({"name": "openid-connect", "config": {
+            "issuer": "https://op.example", "scopes_required": ["openid", 7]}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["name"], "schema violation");
+    assert_eq!(
+        body["fields"]["config"]["scopes_required"],
+        serde_json::json!([null, "expected a string"]),
+        "{body}"
+    );
+    assert_eq!(
+        body["message"],
+        "schema violation (config.scopes_required.2: expected a string)"
+    );
 }
