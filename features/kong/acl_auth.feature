@@ -1,4 +1,4 @@
-@seed-003 @kong-guide
+@seed-003 @kong-guide @needs-kong-oidc @needs-gateway-admin
 Feature: Kong OIDC guide "acl-auth": the token's scopes are the groups the acl plugin judges
   https://developer.konghq.com/how-to/configure-oidc-with-acl-auth/ — openid-connect's
   `authenticated_groups_claim: [scope]` makes the token's scope values the request's

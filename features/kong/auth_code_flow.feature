@@ -1,4 +1,4 @@
-@seed-003 @kong-guide @kong-auth-code
+@seed-003 @kong-guide @kong-auth-code @needs-kong-oidc @needs-gateway-admin
 Feature: Kong OIDC guide "auth-code-flow": a browser logs in at the IdP and comes back with a session
   https://developer.konghq.com/how-to/configure-oidc-with-auth-code-flow/ — `auth_methods:
   [authorization_code, session]`, `response_mode: form_post`, `preserve_query_args: true`,

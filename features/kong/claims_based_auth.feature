@@ -1,4 +1,4 @@
-@seed-003 @kong-guide
+@seed-003 @kong-guide @needs-kong-oidc @needs-gateway-admin
 Feature: Kong OIDC guide "claims-based-auth": the token must carry the required scope
   https://developer.konghq.com/how-to/configure-oidc-with-claims-based-auth/ —
   `scopes_required: [openid]` on the claim `scope`; separate values are alternatives (OR), values in

@@ -1,4 +1,4 @@
-@seed-003 @kong-guide
+@seed-003 @kong-guide @needs-kong-oidc @needs-gateway-admin
 Feature: Kong OIDC guide "client-credentials": the caller's own client credentials
   https://developer.konghq.com/how-to/configure-oidc-with-client-credentials/ — the caller sends
   its client id and secret as Basic credentials; the plugin runs the client-credentials grant with

@@ -1,4 +1,4 @@
-@seed-003 @kong-guide
+@seed-003 @kong-guide @needs-kong-oidc @needs-gateway-admin
 Feature: Kong OIDC guide "consumer-groups": a token claim names the Kong consumer group
   https://developer.konghq.com/how-to/configure-oidc-with-consumer-groups/ — the caller's own
   client credentials (`kong:<secret>`) are exchanged at the IdP; the token's `tier: gold` claim

@@ -1,4 +1,4 @@
-@seed-003 @kong-guide
+@seed-003 @kong-guide @needs-kong-oidc @needs-gateway-admin
 Feature: Kong OIDC guide "consumers": the token's preferred_username names a Kong consumer
   https://developer.konghq.com/how-to/configure-oidc-with-consumers/ — authentication succeeds,
   but without a consumer alex the request is forbidden; once the consumer exists the upstream

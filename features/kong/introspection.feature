@@ -1,4 +1,4 @@
-@seed-003 @kong-guide
+@seed-003 @kong-guide @needs-kong-oidc @needs-gateway-admin
 Feature: Kong OIDC guide "introspection": the IdP says whether the token is active
   https://developer.konghq.com/how-to/configure-oidc-with-introspection/ — the token from the
   password grant is sent back as the whole `Authorization` value and introspected at the IdP

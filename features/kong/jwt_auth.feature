@@ -1,4 +1,4 @@
-@seed-003 @kong-guide
+@seed-003 @kong-guide @needs-kong-oidc @needs-gateway-admin
 Feature: Kong OIDC guide "jwt-auth": a stateless JWT access token in the query
   https://developer.konghq.com/how-to/configure-oidc-with-jwt-auth/ — the password grant gets a
   JWT; then the JWT alone, as `?access_token=`, is verified locally (signature with the IdP's

@@ -1,4 +1,4 @@
-@seed-003 @kong-guide
+@seed-003 @kong-guide @needs-kong-oidc @needs-gateway-admin
 Feature: Kong OIDC guide "password-grant": the gateway exchanges the caller's username and password
   https://developer.konghq.com/how-to/configure-oidc-with-password-grant/ — the caller sends
   `-u alex:doe`; the plugin runs the password grant at the IdP with its own client and sends the

@@ -1,4 +1,4 @@
-@seed-003 @kong-guide
+@seed-003 @kong-guide @needs-kong-oidc @needs-gateway-admin
 Feature: Kong OIDC guide "refresh-token": a refresh token in a header is exchanged at the IdP
   https://developer.konghq.com/how-to/configure-oidc-with-refresh-token/ — the password grant's
   refresh token reaches the upstream as Refresh-Token; sent back alone in that header, the plugin

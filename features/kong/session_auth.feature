@@ -1,4 +1,4 @@
-@seed-003 @kong-guide
+@seed-003 @kong-guide @needs-kong-oidc @needs-gateway-admin
 Feature: Kong OIDC guide "session-auth": the password grant leaves a session cookie
   https://developer.konghq.com/how-to/configure-oidc-with-session-auth/ — `-u alex:doe
   --cookie-jar example-user` stores the session; `--cookie example-user` alone is then enough.

@@ -1,4 +1,4 @@
-@seed-003 @kong-guide
+@seed-003 @kong-guide @needs-kong-oidc @needs-gateway-admin
 Feature: Kong OIDC guide "user-info-auth": the token is checked at the userinfo endpoint
   https://developer.konghq.com/how-to/configure-oidc-with-user-info-auth/ — as the introspection
   guide, but the IdP's userinfo endpoint decides.

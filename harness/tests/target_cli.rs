@@ -405,11 +405,10 @@ async fn kong_guides_run_against_separate_processes_configured_through_the_admin
     let passed: usize = last.split_whitespace().next().unwrap().parse().unwrap();
     assert!(passed >= 35, "{stdout}");
 
-    // The services, routes and plugins the harness added through the Admin API are gone again.
+    // The services, routes, plugins and consumers the harness added through the Admin API are
+    // gone again.
     let client = reqwest::Client::new();
-    // Consumers are not checked: the guides' "adds the consumer" step (steps/kong.rs) does
-    // not hand its consumer to the cleanup yet, so alex stays behind.
-    for collection in ["services", "routes", "plugins"] {
+    for collection in ["services", "routes", "plugins", "consumers"] {
         let list: serde_json::Value = client
             .get(format!("{}/{collection}", gw[1]))
             .send()

@@ -365,6 +365,8 @@ async fn add_consumer(w: &mut GateWorld, username: String) -> anyhow::Result<()>
         r.status,
         r.body
     );
+    // Against a target gateway, what the scenario added is removed afterwards.
+    w.admin_created(&url, &r.json()?);
     w.admin = Some(r);
     Ok(())
 }

@@ -112,15 +112,31 @@ impl Errors {
                         walk(errors, &name, v, map);
                     }
                 }
+                // Kong nests an array element's error at its index, `null` for the good ones
+                // (`[null, "expected a string"]`): the list's field shows the bad elements'
+                // messages, numbered from 1 when the list has more than one element. An
+                // `@entity` list is a list of messages, not of elements.
                 serde_json::Value::Array(a) => {
+                    let numbered = a.len() > 1 && !prefix.ends_with("@entity");
                     let text: Vec<String> = a
                         .iter()
-                        .map(|x| match x {
-                            serde_json::Value::String(s) => s.clone(),
-                            other => other.to_string(),
+                        .enumerate()
+                        .filter(|(_, x)| !x.is_null())
+                        .map(|(i, x)| {
+                            let m = match x {
+                                serde_json::Value::String(s) => s.clone(),
+                                other => other.to_string(),
+                            };
+                            if numbered {
+                                format!("item {}: {m}", i + 1)
+                            } else {
+                                m
+                            }
                         })
                         .collect();
-                    errors.add(map(prefix), text.join("; "));
+                    if !text.is_empty() {
+                        errors.add(map(prefix), text.join("; "));
+                    }
                 }
                 serde_json::Value::String(s) => errors.add(map(prefix), s.clone()),
                 serde_json::Value::Null => {}
@@ -149,5 +165,34 @@ pub fn http_url(text: &str) -> Result<url::Url, String> {
             u.scheme()
         )),
         Err(e) => Err(format!("not a URL ({e}); e.g. http://localhost:4400")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn kongs_nested_errors_land_on_their_fields_with_the_bad_elements_named() {
+        let mut errors = Errors::default();
+        errors.add_kong_fields(
+            &json!({
+                "config": {
+                    "scopes_required": [null, "expected a string"],
+                    "auth_methods": ["expected one of: session, bearer"],
+                    "timeout": "value should be between 1 and 3600000",
+                    "client_id": [null, null]
+                },
+                "@entity": ["first check", "second check"]
+            }),
+            &|k: &str| k.to_owned(),
+        );
+        let e = &errors.0;
+        assert_eq!(e["config.scopes_required"], "item 2: expected a string");
+        assert_eq!(e["config.auth_methods"], "expected one of: session, bearer");
+        assert_eq!(e["config.timeout"], "value should be between 1 and 3600000");
+        assert!(!e.contains_key("config.client_id"), "no bad element, no error");
+        assert_eq!(e["@entity"], "first check; second check");
     }
 }

@@ -188,7 +188,7 @@ async fn the_openid_connect_form_creates_the_plugin_with_the_values_given() {
     assert!(
         refused
             .field_error("config.auth_methods")
-            .is_some_and(|e| e.starts_with("expected one of: session, bearer")),
+            .is_some_and(|e| e.starts_with("item 2: expected one of: session, bearer")),
         "{}",
         refused.body
     );
