@@ -192,7 +192,10 @@ mod tests {
         assert_eq!(e["config.scopes_required"], "item 2: expected a string");
         assert_eq!(e["config.auth_methods"], "expected one of: session, bearer");
         assert_eq!(e["config.timeout"], "value should be between 1 and 3600000");
-        assert!(!e.contains_key("config.client_id"), "no bad element, no error");
+        assert!(
+            !e.contains_key("config.client_id"),
+            "no bad element, no error"
+        );
         assert_eq!(e["@entity"], "first check; second check");
     }
 }
