@@ -1,4 +1,4 @@
-@seed-003 @kong-guide @kong-oauth2 @needs-kong-oidc @needs-gateway-admin
+@seed-003 @kong-guide @kong-oauth2 @needs-kong-oidc @needs-gateway-admin @needs-gateway-tls
 Feature: Kong OIDC guide "kong-oauth2": tokens of Kong's own OAuth 2.0 plugin
   https://developer.konghq.com/how-to/configure-oidc-with-kong-oauth2/ — consumer alex gets an
   OAuth 2.0 application (client / secret, hashed), the oauth2 plugin goes on example-route

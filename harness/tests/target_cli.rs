@@ -35,7 +35,8 @@ fn start(args: &[&str], lines: usize) -> (Process, Vec<String>) {
         let mut line = String::new();
         out.read_line(&mut line).expect("read the announcement");
         let at = line
-            .find("http://")
+            .find("https://")
+            .or_else(|| line.find("http://"))
             .unwrap_or_else(|| panic!("{args:?}: no URL in {line:?}"));
         urls.push(line[at..].split_whitespace().next().unwrap().to_owned());
     }
@@ -352,12 +353,16 @@ async fn kong_guides_run_against_separate_processes_configured_through_the_admin
             "gateway",
             "--proxy-listen",
             "127.0.0.1:0",
+            "--proxy-listen-ssl",
+            "127.0.0.1:0",
             "--admin-listen",
             "127.0.0.1:0",
         ],
-        2,
+        3,
     );
-    let config = scenario_op_config(dir.path(), "kong-oidc", &[("gateway.proxy", &gw[0])]);
+    // proxy, proxy (TLS), admin API
+    let (proxy, proxy_ssl, admin) = (&gw[0], &gw[1], &gw[2]);
+    let config = scenario_op_config(dir.path(), "kong-oidc", &[("gateway.proxy", proxy)]);
     let (_op, op) = start(
         &[
             "op",
@@ -377,25 +382,23 @@ async fn kong_guides_run_against_separate_processes_configured_through_the_admin
              clients:\n    kong: {{client_id: kong, client_secret: UNT3GPzCKI7zUbhAmFSUGbj4wmiBDGiW, \
              redirect_uris: [\"{}/anything\"]}}\n  \
              users:\n    - {{username: alex, password: doe}}\n\
-             gateway: {{proxy: \"{}\", admin: \"{}\", product: gatecheck}}\n",
-            op[0], gw[0], gw[0], gw[1]
+             gateway: {{proxy: \"{}\", proxy_ssl: \"{}\", admin: \"{}\", product: gatecheck}}\n",
+            op[0], proxy, proxy, proxy_ssl, admin
         ),
     );
     let (out, stdout, stderr) = run(&["target", "check", target.to_str().unwrap()]);
     assert!(out.status.success(), "{stdout}{stderr}");
     assert!(stdout.contains("yes @needs-kong-oidc"), "{stdout}");
 
-    // Every guide but kong-oauth2, whose token endpoint is on the gateway's TLS listener (a
-    // target file names no TLS proxy URL yet).
+    // Every guide, kong-oauth2's token requests on the TLS listener the file names.
     let mut guides: Vec<String> = std::fs::read_dir(features("kong"))
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "feature"))
-        .filter(|p| !p.ends_with("kong_oauth2.feature"))
         .map(|p| p.to_string_lossy().into_owned())
         .collect();
     guides.sort();
-    assert!(guides.len() >= 12, "{guides:?}");
+    assert!(guides.len() >= 13, "{guides:?}");
     let mut args = vec!["run", "--target", target.to_str().unwrap()];
     args.extend(guides.iter().map(String::as_str));
     let (out, stdout, stderr) = run(&args);
@@ -410,7 +413,7 @@ async fn kong_guides_run_against_separate_processes_configured_through_the_admin
     let client = reqwest::Client::new();
     for collection in ["services", "routes", "plugins", "consumers"] {
         let list: serde_json::Value = client
-            .get(format!("{}/{collection}", gw[1]))
+            .get(format!("{admin}/{collection}"))
             .send()
             .await
             .unwrap()

@@ -16,8 +16,16 @@ fn doc(step: &cucumber::gherkin::Step) -> anyhow::Result<String> {
         .ok_or_else(|| anyhow::anyhow!("the step needs a JSON doc string"))
 }
 
-async fn admin_post(w: &mut GateWorld, path: &str, body: &str) -> anyhow::Result<Response> {
-    let url = format!("{}{path}", w.target()?.admin_url()?);
+/// POSTs to the Admin API; what it creates is removed again after the scenario on a target
+/// gateway (as `DELETE {admin}{collection}/{id}`).
+async fn admin_post(
+    w: &mut GateWorld,
+    path: &str,
+    collection: &str,
+    body: &str,
+) -> anyhow::Result<Response> {
+    let admin = w.target()?.admin_url()?.to_owned();
+    let url = format!("{admin}{path}");
     let body: Value = serde_json::from_str(&fill(w, body)?)?;
     let resp = w.http.post(&url).json(&body).send().await?;
     let r = Response::read(format!("POST {url}"), resp).await?;
@@ -28,6 +36,7 @@ async fn admin_post(w: &mut GateWorld, path: &str, body: &str) -> anyhow::Result
         r.status,
         r.body
     );
+    w.admin_created(&format!("{admin}{collection}"), &r.json()?);
     Ok(r)
 }
 
@@ -43,7 +52,7 @@ async fn add_route_plugin(
         "{{\"name\": {}, \"config\": {config}}}",
         Value::String(plugin)
     );
-    let r = admin_post(w, &format!("/routes/{route}/plugins"), &body).await?;
+    let r = admin_post(w, &format!("/routes/{route}/plugins"), "/plugins", &body).await?;
     w.admin = Some(r);
     Ok(())
 }
@@ -58,7 +67,7 @@ async fn add_path_route(
     service: String,
 ) -> anyhow::Result<()> {
     let body = serde_json::json!({"name": route, "paths": [path]}).to_string();
-    let r = admin_post(w, &format!("/services/{service}/routes"), &body).await?;
+    let r = admin_post(w, &format!("/services/{service}/routes"), "/routes", &body).await?;
     w.admin = Some(r);
     Ok(())
 }
@@ -70,7 +79,12 @@ async fn add_credential(
     consumer: String,
 ) -> anyhow::Result<()> {
     let body = doc(step)?;
-    let r = admin_post(w, &format!("/consumers/{consumer}/oauth2"), &body).await?;
+    let r = admin_post(
+        w,
+        &format!("/consumers/{consumer}/oauth2"),
+        &format!("/consumers/{consumer}/oauth2"),
+        &body,
+    ).await?;
     w.admin = Some(r);
     Ok(())
 }

@@ -35,11 +35,13 @@ pub enum Capability {
     GatewayAdmin,
     /// The Gluu Gateway Admin GUI.
     Gui,
+    /// A gateway's TLS proxy listener (`gateway.proxy_ssl`; Kong's oauth2 endpoints need it).
+    GatewayTls,
 }
 
 impl Capability {
     /// Every capability.
-    pub const ALL: [Capability; 11] = [
+    pub const ALL: [Capability; 12] = [
         Capability::ReferenceOnly,
         Capability::OtpEnrollment,
         Capability::Otp,
@@ -51,6 +53,7 @@ impl Capability {
         Capability::KongOidc,
         Capability::GatewayAdmin,
         Capability::Gui,
+        Capability::GatewayTls,
     ];
 
     /// The scenario tag (without `@`).
@@ -67,6 +70,7 @@ impl Capability {
             Capability::KongOidc => "needs-kong-oidc",
             Capability::GatewayAdmin => "needs-gateway-admin",
             Capability::Gui => "needs-gui",
+            Capability::GatewayTls => "needs-gateway-tls",
         }
     }
 
@@ -94,6 +98,7 @@ impl Capability {
             Capability::KongOidc => "a gateway with Kong's openid-connect plugin",
             Capability::GatewayAdmin => "a gateway the harness configures through its Admin API",
             Capability::Gui => "the Gluu Gateway Admin GUI",
+            Capability::GatewayTls => "a gateway's TLS proxy listener (gateway.proxy_ssl)",
         }
     }
 

@@ -388,6 +388,9 @@ pub fn map_urls(
     file.op.issuer = f("op.issuer", &file.op.issuer)?;
     if let Some(g) = &mut file.gateway {
         g.proxy = f("gateway.proxy", &g.proxy)?;
+        if let Some(s) = &mut g.proxy_ssl {
+            *s = f("gateway.proxy_ssl", s)?;
+        }
         if let Some(a) = &mut g.admin {
             *a = f("gateway.admin", a)?;
         }

@@ -82,6 +82,12 @@ pub fn capabilities(
         ),
     );
     caps.lack(Capability::Gui, "target files name no Admin GUI");
+    if file.gateway.as_ref().is_none_or(|g| g.proxy_ssl.is_none()) {
+        caps.lack(
+            Capability::GatewayTls,
+            "the target file names no gateway.proxy_ssl",
+        );
+    }
     match &file.op.otp {
         None => {
             caps.lack(Capability::Otp, "the target file has no op.otp");
@@ -291,6 +297,9 @@ impl ExternalStack {
                 _ => anyhow::bail!("gateway.proxy has no host"),
             };
             vars.set("gateway.proxy_host", host);
+            if let Some(ssl) = &g.proxy_ssl {
+                vars.set("gateway.proxy_ssl", ssl.trim_end_matches('/'));
+            }
             if let Some(admin) = &g.admin {
                 vars.set("gateway.admin", admin.trim_end_matches('/'));
             }
@@ -728,6 +737,30 @@ mod tests {
             .why_not(Capability::KongOidc)
             .unwrap()
             .contains("Admin API's enabled plugins lack openid-connect"));
+        assert!(caps
+            .why_not(Capability::GatewayTls)
+            .unwrap()
+            .contains("no gateway.proxy_ssl"));
+    }
+
+    #[test]
+    fn a_tls_proxy_url_is_the_gateway_tls_capability_and_must_be_https() {
+        let file = TargetFile::from_yaml_str(
+            "op: {issuer: http://op}
+             gateway: {proxy: http://gw, proxy_ssl: \"https://gw:8443\", admin: http://gw:8001}",
+        )
+        .unwrap();
+        let caps = capabilities(&file, &discovery(&[], false), Some(&[]));
+        assert!(caps.has(Capability::GatewayTls));
+        let err = TargetFile::from_yaml_str(
+            "op: {issuer: http://op}
+             gateway: {proxy: http://gw, proxy_ssl: \"http://gw:8443\", admin: http://gw:8001}",
+        )
+        .unwrap_err();
+        assert!(
+            format!("{err:#}").contains("gateway.proxy_ssl: \"http://gw:8443\" is not an https URL"),
+            "{err:#}"
+        );
     }
 
     #[test]

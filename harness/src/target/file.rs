@@ -172,6 +172,10 @@ fn default_otp_acr() -> String {
 pub struct GatewaySpec {
     /// Proxy base URL.
     pub proxy: String,
+    /// The proxy's TLS listener (`https://…`), for scenarios that need one (Kong's oauth2
+    /// endpoints); the harness accepts its certificate unchecked, as the guides' `curl -k` does.
+    #[serde(default)]
+    pub proxy_ssl: Option<String>,
     /// Admin API base URL.
     #[serde(default)]
     pub admin: Option<String>,
@@ -342,6 +346,13 @@ impl TargetFile {
         }
         if let Some(g) = &self.gateway {
             http_url("gateway.proxy", &g.proxy)?;
+            if let Some(ssl) = &g.proxy_ssl {
+                http_url("gateway.proxy_ssl", ssl)?;
+                anyhow::ensure!(
+                    ssl.starts_with("https://"),
+                    "gateway.proxy_ssl: {ssl:?} is not an https URL"
+                );
+            }
             if let Some(admin) = &g.admin {
                 http_url("gateway.admin", admin)?;
             }
