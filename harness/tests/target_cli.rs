@@ -404,9 +404,14 @@ async fn kong_guides_run_against_separate_processes_configured_through_the_admin
     let (out, stdout, stderr) = run(&args);
     assert!(out.status.success(), "{stdout}{stderr}");
     let last = stdout.lines().last().unwrap_or_default();
-    assert!(last.ends_with(" passed, 0 failed"), "{stdout}{stderr}");
+    // kong-oauth2's expiry scenario moves the reference gateway's clock: skipped, with why.
+    assert!(
+        last.ends_with(" passed, 0 failed, 1 skipped"),
+        "{stdout}{stderr}"
+    );
+    assert!(stdout.contains("SKIPPED: @reference-only"), "{stdout}");
     let passed: usize = last.split_whitespace().next().unwrap().parse().unwrap();
-    assert!(passed >= 35, "{stdout}");
+    assert!(passed >= 40, "{stdout}");
 
     // The services, routes, plugins and consumers the harness added through the Admin API are
     // gone again.

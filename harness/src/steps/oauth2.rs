@@ -84,7 +84,8 @@ async fn add_credential(
         &format!("/consumers/{consumer}/oauth2"),
         &format!("/consumers/{consumer}/oauth2"),
         &body,
-    ).await?;
+    )
+    .await?;
     w.admin = Some(r);
     Ok(())
 }

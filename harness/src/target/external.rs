@@ -746,19 +746,20 @@ mod tests {
     #[test]
     fn a_tls_proxy_url_is_the_gateway_tls_capability_and_must_be_https() {
         let file = TargetFile::from_yaml_str(
-            "op: {issuer: http://op}
+            "op: {issuer: http://op}\n\
              gateway: {proxy: http://gw, proxy_ssl: \"https://gw:8443\", admin: http://gw:8001}",
         )
         .unwrap();
         let caps = capabilities(&file, &discovery(&[], false), Some(&[]));
         assert!(caps.has(Capability::GatewayTls));
         let err = TargetFile::from_yaml_str(
-            "op: {issuer: http://op}
+            "op: {issuer: http://op}\n\
              gateway: {proxy: http://gw, proxy_ssl: \"http://gw:8443\", admin: http://gw:8001}",
         )
         .unwrap_err();
         assert!(
-            format!("{err:#}").contains("gateway.proxy_ssl: \"http://gw:8443\" is not an https URL"),
+            format!("{err:#}")
+                .contains("gateway.proxy_ssl: \"http://gw:8443\" is not an https URL"),
             "{err:#}"
         );
     }
