@@ -30,22 +30,6 @@ async fn userinfo(op: &TestOp, token: &str) -> Value {
         .unwrap()
 }
 
-async fn exchange(op: &TestOp, callback: &url::Url) -> Value {
-    let code = query_param(callback, "code").unwrap_or_else(|| panic!("no code: {callback}"));
-    let (status, body, _) = token_request(
-        op,
-        DEMO,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", RP_CALLBACK),
-        ],
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
-    body
-}
-
 #[tokio::test]
 async fn requested_claims_go_where_they_are_asked_for_beyond_the_scopes() {
     let op = TestOp::start().await;
@@ -56,7 +40,7 @@ async fn requested_claims_go_where_they_are_asked_for_beyond_the_scopes() {
     })
     .to_string();
     let callback = code_via_login(&op, &agent, &[("scope", "openid"), ("claims", &claims)]).await;
-    let tokens = exchange(&op, &callback).await;
+    let tokens = exchange_code(&op, &callback).await;
     let id = payload(tokens["id_token"].as_str().unwrap());
     assert_eq!(id["email"], "admin@example.org");
     // The user's value, not the one the RP would like.
@@ -85,7 +69,7 @@ async fn requested_claims_go_where_they_are_asked_for_beyond_the_scopes() {
         ],
     )
     .await;
-    let tokens = exchange(&op, &callback).await;
+    let tokens = exchange_code(&op, &callback).await;
     let refresh = tokens["refresh_token"].as_str().expect("a refresh token");
     let (status, refreshed, _) = token_request(
         &op,
@@ -107,7 +91,7 @@ async fn without_claims_nothing_beyond_the_scopes_is_released() {
     let op = TestOp::start().await;
     let agent = Agent::new(&op);
     let callback = code_via_login(&op, &agent, &[("scope", "openid")]).await;
-    let tokens = exchange(&op, &callback).await;
+    let tokens = exchange_code(&op, &callback).await;
     let id = payload(tokens["id_token"].as_str().unwrap());
     assert!(id.get("email").is_none(), "{id}");
     let info = userinfo(&op, tokens["access_token"].as_str().unwrap()).await;
@@ -119,7 +103,11 @@ async fn a_required_sub_must_be_the_signed_in_user() {
     let op = TestOp::start().await;
     let agent = Agent::new(&op);
     let first = code_via_login(&op, &agent, &[]).await;
-    let sub = payload(exchange(&op, &first).await["id_token"].as_str().unwrap())["sub"]
+    let sub = payload(
+        exchange_code(&op, &first).await["id_token"]
+            .as_str()
+            .unwrap(),
+    )["sub"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -158,7 +146,11 @@ async fn acr_values_in_the_claims_choose_the_method_and_bad_json_is_refused() {
     let agent = Agent::new(&op);
     let claims = json!({"id_token": {"acr": {"essential": true, "values": ["basic"]}}}).to_string();
     let callback = code_via_login(&op, &agent, &[("claims", &claims)]).await;
-    let id = payload(exchange(&op, &callback).await["id_token"].as_str().unwrap());
+    let id = payload(
+        exchange_code(&op, &callback).await["id_token"]
+            .as_str()
+            .unwrap(),
+    );
     assert_eq!(id["acr"], "basic");
     for bad in ["{not json", "[1]", r#"{"userinfo": {"name": 5}}"#] {
         let response = http()

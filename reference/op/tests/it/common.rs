@@ -356,10 +356,9 @@ pub fn end_session_url(op: &TestOp, params: &[(&str, &str)]) -> String {
     url.to_string()
 }
 
-/// Logs jdoe in through demo-rp in `agent` and returns the ID token of that login.
-pub async fn id_token_after_login(op: &TestOp, agent: &Agent) -> String {
-    let callback = code_via_login(op, agent, &[]).await;
-    let code = query_param(&callback, "code").unwrap();
+/// Exchanges the code of a demo-rp callback at the token endpoint; the 200 answer's JSON.
+pub async fn exchange_code(op: &TestOp, callback: &url::Url) -> serde_json::Value {
+    let code = query_param(callback, "code").unwrap_or_else(|| panic!("no code: {callback}"));
     let (status, body, _) = token_request(
         op,
         DEMO,
@@ -371,7 +370,16 @@ pub async fn id_token_after_login(op: &TestOp, agent: &Agent) -> String {
     )
     .await;
     assert_eq!(status, 200, "{body}");
-    body["id_token"].as_str().unwrap().to_owned()
+    body
+}
+
+/// Logs jdoe in through demo-rp in `agent` and returns the ID token of that login.
+pub async fn id_token_after_login(op: &TestOp, agent: &Agent) -> String {
+    let callback = code_via_login(op, agent, &[]).await;
+    exchange_code(op, &callback).await["id_token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 /// GETs `path` at the OP and parses the JSON answer.
