@@ -32,8 +32,21 @@ pub const VERIFIED_FOR: i64 = 3600;
 /// Tokens remembered per key set at most.
 const VERIFIED_CAPACITY: u64 = 10_000;
 
-/// A signature a key verified, and the claims it protects.
-type Verified = (Arc<DecodingKey>, Arc<serde_json::Map<String, Value>>);
+/// A signature a key verified, the claims it protects, and what the token's JOSE header said
+/// (a token's bytes never change, so a remembered token need not have its header parsed again).
+#[derive(Debug, Clone)]
+pub struct Verified {
+    /// The key object that verified the signature (a reload makes new ones).
+    pub key: Arc<DecodingKey>,
+    /// The payload.
+    pub claims: super::jwt::Claims,
+    /// The header's `kid`.
+    pub kid: Option<Arc<str>>,
+    /// The header's `alg`.
+    pub alg: Algorithm,
+    /// Whether the header's `typ` allows an access token (absent, `JWT` or `at+jwt`).
+    pub access_token_typ: bool,
+}
 
 /// Where a key set comes from.
 pub trait KeySource: Send + Sync + std::fmt::Debug {
@@ -261,26 +274,30 @@ impl KeySet {
         &self,
         token: &str,
         key: &Arc<DecodingKey>,
-    ) -> Option<Arc<serde_json::Map<String, Value>>> {
-        let (by, claims) = self.verified.get(token).await?;
-        Arc::ptr_eq(&by, key).then_some(claims)
+    ) -> Option<super::jwt::Claims> {
+        let found = self.verified.get(token).await?;
+        Arc::ptr_eq(&found.key, key).then_some(found.claims)
+    }
+
+    /// What was remembered of `token`'s verification, if its key is still the set's current
+    /// key for the token's `kid` and `alg` (a reload, an unknown kid or `forget` makes it stale).
+    pub async fn verified(&self, token: &str) -> Option<Verified> {
+        let found = self.verified.get(token).await?;
+        let current = self.key(found.kid.as_deref(), found.alg).await.ok()?;
+        Arc::ptr_eq(&found.key, &current).then_some(found)
     }
 
     /// Remembers that `key` verified `token`'s signature, until the token's `exp` (at most
     /// [`VERIFIED_FOR`] seconds from now).
-    pub async fn remember_verified(
-        &self,
-        token: &str,
-        key: &Arc<DecodingKey>,
-        claims: Arc<serde_json::Map<String, Value>>,
-    ) {
+    pub async fn remember_verified(&self, token: &str, verified: Verified) {
+        let claims = &verified.claims;
         let cap = self.clock.now().saturating_add(VERIFIED_FOR);
         let until = claims
             .get("exp")
             .and_then(Value::as_i64)
             .map_or(cap, |exp| exp.min(cap));
         self.verified
-            .insert(Arc::from(token), (key.clone(), claims), until)
+            .insert(Arc::from(token), verified, until)
             .await;
     }
 

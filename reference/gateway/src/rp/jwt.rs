@@ -4,11 +4,12 @@
 //! checks read the system clock, so they are off and done here).
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{Map, Value};
 
-use super::jwks::{KeyError, KeySet};
+use super::jwks::{KeyError, KeySet, Verified};
 
 /// Asymmetric algorithms accepted by default (never `none`).
 pub const ASYMMETRIC: [Algorithm; 9] = [
@@ -24,6 +25,58 @@ pub const ASYMMETRIC: [Algorithm; 9] = [
 ];
 
 const HMAC: [Algorithm; 3] = [Algorithm::HS256, Algorithm::HS384, Algorithm::HS512];
+
+/// A token's verified claims, shared rather than copied: the key set's verification cache,
+/// the plugin that authenticated the request and the request's context (`RequestToken.data`)
+/// hold the same JSON object. Always an object; reads go through `Deref` to its map.
+#[derive(Debug, Clone)]
+pub struct Claims(Arc<Value>);
+
+impl Claims {
+    /// The claims as the JSON object they are (what `RequestToken.data` carries).
+    pub fn as_value(&self) -> &Arc<Value> {
+        &self.0
+    }
+
+    /// Shares a JSON object (a cached introspection or userinfo answer) as claims; anything
+    /// else is no claims.
+    pub fn from_object(value: Arc<Value>) -> Self {
+        if value.is_object() {
+            Claims(value)
+        } else {
+            Self::default()
+        }
+    }
+
+    /// An owned copy of the map, for a caller that adds claims of its own.
+    pub fn to_map(&self) -> Map<String, Value> {
+        Map::clone(self)
+    }
+}
+
+impl Default for Claims {
+    fn default() -> Self {
+        Map::new().into()
+    }
+}
+
+impl From<Map<String, Value>> for Claims {
+    fn from(map: Map<String, Value>) -> Self {
+        Claims(Arc::new(Value::Object(map)))
+    }
+}
+
+impl std::ops::Deref for Claims {
+    type Target = Map<String, Value>;
+
+    fn deref(&self) -> &Map<String, Value> {
+        static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
+        // Only `From<Map>` builds a `Claims`, so the value is always an object.
+        self.0
+            .as_object()
+            .unwrap_or_else(|| EMPTY.get_or_init(Map::new))
+    }
+}
 
 /// What a token must satisfy.
 #[derive(Debug, Clone)]
@@ -147,22 +200,43 @@ pub async fn verify(
     rules: &Rules,
     now: i64,
 ) -> Result<Map<String, Value>, JwtError> {
+    verify_shared(token, keys, rules, now)
+        .await
+        .map(|c| c.to_map())
+}
+
+/// [`verify`], returning the claims the key set's verification cache shares (no copy of the
+/// token's payload per request: the bearer hot path).
+pub async fn verify_shared(
+    token: &str,
+    keys: &KeySet,
+    rules: &Rules,
+    now: i64,
+) -> Result<Claims, JwtError> {
+    // A token this key set verified before, with its key still current: the header was
+    // checked then (a `crit` one is never remembered), only the claims are checked again.
+    if rules.verify_signature {
+        if let Some(hit) = keys.verified(token).await {
+            if !rules.access_token || hit.access_token_typ {
+                return checked(hit.claims, rules, now);
+            }
+        }
+    }
     if raw_header(token).is_some_and(|h| h.get("crit").is_some()) {
         return Err(JwtError::Critical);
     }
     let header =
         jsonwebtoken::decode_header(token).map_err(|e| JwtError::Malformed(e.to_string()))?;
-    if rules.access_token {
-        if let Some(typ) = &header.typ {
-            let typ = typ.to_ascii_lowercase();
-            let typ = typ.strip_prefix("application/").unwrap_or(&typ);
-            if typ != "jwt" && typ != "at+jwt" {
-                return Err(JwtError::NotAccessToken);
-            }
-        }
+    let access_token_typ = header.typ.as_deref().is_none_or(|typ| {
+        let typ = typ.to_ascii_lowercase();
+        let typ = typ.strip_prefix("application/").unwrap_or(&typ);
+        typ == "jwt" || typ == "at+jwt"
+    });
+    if rules.access_token && !access_token_typ {
+        return Err(JwtError::NotAccessToken);
     }
-    let claims = if !rules.verify_signature {
-        unverified_claims(token)?
+    let claims: Claims = if !rules.verify_signature {
+        unverified_claims(token)?.into()
     } else if HMAC.contains(&header.alg) {
         if rules.hs_secrets.is_empty() {
             return Err(JwtError::Algorithm(format!("{:?}", header.alg)));
@@ -180,7 +254,7 @@ pub async fn verify(
                 )
                 .ok()
             })
-            .map(|d| d.claims)
+            .map(|d| Claims::from(d.claims))
             .ok_or(JwtError::Signature)?
     } else if ASYMMETRIC.contains(&header.alg) {
         let key = keys
@@ -192,21 +266,34 @@ pub async fn verify(
                 KeyError::Fetch(e) => JwtError::Keys(e.to_string()),
             })?;
         match keys.verified_claims(token, &key).await {
-            Some(claims) => Map::clone(&claims),
+            Some(claims) => claims,
             None => {
                 let mut validation = Validation::new(header.alg);
                 relax(&mut validation);
-                let claims = jsonwebtoken::decode::<Map<String, Value>>(token, &key, &validation)
-                    .map(|d| d.claims)
-                    .map_err(|_| JwtError::Signature)?;
-                keys.remember_verified(token, &key, std::sync::Arc::new(claims.clone()))
-                    .await;
+                let claims: Claims =
+                    jsonwebtoken::decode::<Map<String, Value>>(token, &key, &validation)
+                        .map(|d| d.claims.into())
+                        .map_err(|_| JwtError::Signature)?;
+                let verified = Verified {
+                    key: key.clone(),
+                    claims: claims.clone(),
+                    kid: header.kid.as_deref().map(Arc::from),
+                    alg: header.alg,
+                    access_token_typ,
+                };
+                keys.remember_verified(token, verified).await;
                 claims
             }
         }
     } else {
         return Err(JwtError::Algorithm(format!("{:?}", header.alg)));
     };
+    checked(claims, rules, now)
+}
+
+/// The per-use checks of verified claims: time and identity on the clock, and that an access
+/// token is one.
+fn checked(claims: Claims, rules: &Rules, now: i64) -> Result<Claims, JwtError> {
     if rules.verify_claims {
         check_claims(&claims, rules, now)?;
     }
@@ -489,6 +576,12 @@ mod tests {
             verify(&id, &keys, &rules(), now).await.is_ok(),
             "not checked unless asked"
         );
+        // Remembered now (as an ID token): still not an access token.
+        assert!(keys.verified(&id).await.is_some());
+        assert_eq!(
+            verify(&id, &keys, &r, now).await,
+            Err(JwtError::NotAccessToken)
+        );
         let mut refresh = claims.clone();
         refresh["token_type"] = json!("refresh_token");
         assert_eq!(
@@ -530,6 +623,44 @@ mod tests {
         let forged = format!("{}{last}", &token[..token.len() - 1]);
         assert!(verify(&forged, &keys, &rules(), clock.now()).await.is_err());
         assert!(keys.verified_claims(&forged, &key().await).await.is_none());
+    }
+
+    /// A source whose keys are replaced by the test (rotation at the OP).
+    #[derive(Debug)]
+    struct Rotating(std::sync::Mutex<Vec<Jwk>>);
+    impl KeySource for Rotating {
+        fn fetch(&self, _: bool) -> BoxFuture<'_, Result<Vec<Jwk>, RpError>> {
+            let keys = self.0.lock().unwrap().clone();
+            Box::pin(async move { Ok(keys) })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_remembered_token_is_refused_once_its_key_is_rotated_out() {
+        let clock = ManualClock::default();
+        let source = Arc::new(Rotating(std::sync::Mutex::new(vec![public_jwk()])));
+        let keys = KeySet::new(source.clone(), Arc::new(clock.clone()), 30);
+        let token = sign(
+            json!({"iss": "http://op", "aud": "kong", "exp": clock.now() + 600}),
+            "k1",
+        );
+        let r = Rules {
+            access_token: true,
+            ..rules()
+        };
+        assert!(verify_shared(&token, &keys, &r, clock.now()).await.is_ok());
+        let remembered = keys.verified(&token).await.expect("remembered");
+        // The second use shares the remembered claims instead of decoding them again.
+        let again = verify_shared(&token, &keys, &r, clock.now()).await.unwrap();
+        assert!(Arc::ptr_eq(again.as_value(), remembered.claims.as_value()));
+        // The OP drops k1; once the set reloads, the remembered verification is stale.
+        source.0.lock().unwrap().clear();
+        keys.forget().await;
+        assert!(keys.verified(&token).await.is_none());
+        assert!(matches!(
+            verify_shared(&token, &keys, &r, clock.now()).await,
+            Err(JwtError::UnknownKey(_))
+        ));
     }
 
     #[tokio::test]

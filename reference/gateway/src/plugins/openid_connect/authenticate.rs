@@ -21,7 +21,7 @@ use crate::plugins::context::{
 };
 use crate::plugins::{AccessRequest, Flow};
 use crate::rp::client::{Client, ClientAuth};
-use crate::rp::jwt::{self, JwtError, Rules};
+use crate::rp::jwt::{self, Claims, JwtError, Rules};
 use crate::rp::RpError;
 
 /// A successful authentication.
@@ -32,8 +32,8 @@ pub struct Authenticated {
     /// The tokens (for `bearer`/`introspection`/`userinfo`, the caller's token).
     pub tokens: Tokens,
     /// The claims authorization and mapping read: the JWT payload, the introspection answer,
-    /// or the userinfo.
-    pub claims: Map<String, Value>,
+    /// or the userinfo (shared with the cache they came from).
+    pub claims: Claims,
     /// The introspection answer, when introspected.
     pub introspection: Option<Arc<Value>>,
     /// The userinfo, when fetched.
@@ -50,11 +50,11 @@ pub struct Authenticated {
 }
 
 impl Authenticated {
-    pub(super) fn new(method: &'static str, tokens: Tokens, claims: Map<String, Value>) -> Self {
+    pub(super) fn new(method: &'static str, tokens: Tokens, claims: impl Into<Claims>) -> Self {
         Self {
             method,
             tokens,
-            claims,
+            claims: claims.into(),
             introspection: None,
             userinfo: None,
             session: None,
@@ -99,6 +99,10 @@ impl OpenIdConnect {
     /// The configured client for this request: `client_arg` names one by id or 1-based index.
     pub(super) fn client_index(&self, req: &AccessRequest, args: &Args) -> usize {
         let ids = &self.config.client_id;
+        if ids.len() <= 1 {
+            // Nothing to choose between (and no per-request lookups on the hot path).
+            return 0;
+        }
         let arg = &self.config.client_arg;
         let wanted = req
             .headers()
@@ -195,10 +199,10 @@ impl OpenIdConnect {
     }
 
     /// Verifies a JWT access token (`bearer`).
-    async fn verify_jwt(&self, token: &str, method: &str) -> Result<Map<String, Value>, Failure> {
+    async fn verify_jwt(&self, token: &str, method: &str) -> Result<Claims, Failure> {
         let provider = self.provider().await?;
         let rules = self.rules(&provider.issuer, method);
-        jwt::verify(token, &self.provider.keys, &rules, self.now())
+        jwt::verify_shared(token, &self.provider.keys, &rules, self.now())
             .await
             .map_err(|e| match e {
                 JwtError::Keys(_) => Failure::unexpected(e.to_string()),
@@ -226,21 +230,26 @@ impl OpenIdConnect {
         token: &str,
         client_index: usize,
     ) -> Result<Arc<Value>, Failure> {
-        let endpoint = self
-            .endpoint(
-                &self.config.introspection_endpoint,
-                |p| p.introspection_endpoint.clone(),
-                "introspection_endpoint",
-            )
-            .await?;
-        let client = self.client(
-            client_index,
-            self.config.introspection_endpoint_auth_method.as_deref(),
-        )?;
+        // The cache is consulted before anything is copied: the key needs only borrowed parts.
+        let provider;
+        let endpoint = match &self.config.introspection_endpoint {
+            Some(configured) => configured,
+            None => {
+                provider = self.provider().await?;
+                provider.introspection_endpoint.as_ref().ok_or_else(|| {
+                    Failure::unexpected(RpError::NoEndpoint("introspection_endpoint").to_string())
+                })?
+            }
+        };
+        let client_id = self
+            .config
+            .client_id
+            .get(client_index)
+            .ok_or_else(|| Failure::unexpected("no client_id configured"))?;
         let key = hash(&[
             b"introspection",
             endpoint.as_str().as_bytes(),
-            client.id.as_bytes(),
+            client_id.as_bytes(),
             self.config.introspection_hint.as_bytes(),
             token.as_bytes(),
         ]);
@@ -249,6 +258,11 @@ impl OpenIdConnect {
                 return Ok(hit);
             }
         }
+        let endpoint = endpoint.clone();
+        let client = self.client(
+            client_index,
+            self.config.introspection_endpoint_auth_method.as_deref(),
+        )?;
         let mut extra = Vec::new();
         let hint = Some(self.config.introspection_hint.as_str()).filter(|h| !h.is_empty());
         let answer = if self.config.introspection_token_param_name == "token" {
@@ -322,7 +336,10 @@ impl OpenIdConnect {
         client_index: usize,
     ) -> Result<Map<String, Value>, Failure> {
         if jwt::looks_like_jwt(&tokens.access_token) {
-            return self.verify_jwt(&tokens.access_token, method).await;
+            return self
+                .verify_jwt(&tokens.access_token, method)
+                .await
+                .map(|c| c.to_map());
         }
         let can_introspect = self.config.introspection_endpoint.is_some()
             || self
@@ -437,7 +454,7 @@ impl OpenIdConnect {
     ) -> Result<Authenticated, Failure> {
         let c = &self.config;
         let is_jwt = jwt::looks_like_jwt(&token);
-        let plain = |method, claims: Map<String, Value>, exp: Option<i64>| {
+        let plain = |method, claims: Claims, exp: Option<i64>| {
             let mut a = Authenticated::new(
                 method,
                 Tokens {
@@ -488,7 +505,7 @@ impl OpenIdConnect {
                 if let Some(exp) = found.expires_at {
                     claims.insert("exp".into(), Value::from(exp));
                 }
-                let mut a = plain("kong_oauth2", claims, found.expires_at);
+                let mut a = plain("kong_oauth2", claims.into(), found.expires_at);
                 a.consumer = Some(consumer);
                 a.credential = Some(found.client_id);
                 return Ok(a);
@@ -500,15 +517,14 @@ impl OpenIdConnect {
             if c.introspection_check_active && !active {
                 return Err(Failure::invalid_token("token is not active"));
             }
-            let claims = answer.as_object().cloned().unwrap_or_default();
-            let mut a = plain("introspection", claims, number(&answer, "exp"));
+            let exp = number(&answer, "exp");
+            let mut a = plain("introspection", Claims::from_object(answer.clone()), exp);
             a.introspection = Some(answer);
             return Ok(a);
         }
         if c.allows("userinfo") {
             let info = self.userinfo(&token).await?;
-            let claims = info.as_object().cloned().unwrap_or_default();
-            let mut a = plain("userinfo", claims, None);
+            let mut a = plain("userinfo", Claims::from_object(info.clone()), None);
             a.userinfo = Some(info);
             return Ok(a);
         }
@@ -836,7 +852,7 @@ impl OpenIdConnect {
                 .append(http::header::SET_COOKIE, v);
         }
         let token: Arc<str> = Arc::from(auth.tokens.access_token.as_str());
-        let data = Value::Object(auth.claims.clone());
+        let data = auth.claims.as_value().clone();
         let credential = auth.credential.clone().or_else(|| {
             claims::lookup(&auth.claims, &self.config.credential_claim).map(claims::header_value)
         });
@@ -854,7 +870,7 @@ impl OpenIdConnect {
             token,
             scopes: scopes_of(&data),
             exp: auth.tokens.expires_at,
-            data: Arc::new(data),
+            data,
         });
         match self.after_login(req, &auth, pending.as_ref()) {
             Some(response) => Flow::Respond(response),

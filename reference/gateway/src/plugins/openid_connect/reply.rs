@@ -188,15 +188,38 @@ fn base64_json(value: &Value) -> String {
     base64::engine::general_purpose::STANDARD.encode(value.to_string())
 }
 
+/// Whether `value` is `<prefix> <token>` (or `<token>` without a prefix).
+fn carries(value: &HeaderValue, prefix: Option<&str>, token: &str) -> bool {
+    let bytes = value.as_bytes();
+    match prefix {
+        None => bytes == token.as_bytes(),
+        Some(p) => {
+            bytes.len() == p.len() + 1 + token.len()
+                && bytes[..p.len()] == *p.as_bytes()
+                && bytes[p.len()] == b' '
+                && bytes[p.len() + 1..] == *token.as_bytes()
+        }
+    }
+}
+
 fn apply(headers: &mut http::HeaderMap, config: &Headers, auth: &Authenticated) {
+    // The usual bearer request already carries `Authorization: Bearer <token>` exactly as it
+    // goes upstream: that field is kept rather than formatted and copied again.
+    let access_token = &auth.tokens.access_token;
+    let kept = config.access_token.as_ref().and_then(|h| {
+        let mut values = headers.get_all(&h.name).iter();
+        let only = values.next().filter(|_| values.next().is_none())?;
+        carries(only, h.prefix.as_deref(), access_token).then(|| only.clone())
+    });
     for name in config.names() {
         headers.remove(name);
     }
-    token(
-        headers,
-        &config.access_token,
-        Some(&auth.tokens.access_token),
-    );
+    match (kept, &config.access_token) {
+        (Some(value), Some(h)) => {
+            headers.insert(h.name.clone(), value);
+        }
+        _ => token(headers, &config.access_token, Some(access_token)),
+    }
     token(headers, &config.id_token, auth.tokens.id_token.as_deref());
     token(
         headers,
@@ -359,5 +382,40 @@ mod tests {
         let quiet = config(json!({"expose_error_code": false}));
         let (_, _, challenge) = text(&failure(&quiet, &Failure::invalid_token("x")));
         assert_eq!(challenge, r#"Bearer realm="keycloak.example""#);
+    }
+
+    #[test]
+    fn the_upstream_authorization_is_exactly_bearer_and_the_token_whatever_the_client_sent() {
+        let c = config(json!({}));
+        let auth = Authenticated::new(
+            "bearer",
+            super::super::Tokens {
+                access_token: "T0k".into(),
+                expires_at: None,
+                refresh_token: None,
+                id_token: None,
+                scope: None,
+            },
+            serde_json::Map::new(),
+        );
+        let upstream_of = |sent: &[&str]| {
+            let mut headers = http::HeaderMap::new();
+            for v in sent {
+                headers.append("authorization", HeaderValue::from_str(v).unwrap());
+            }
+            apply(&mut headers, &c.upstream, &auth);
+            headers
+                .get_all("authorization")
+                .iter()
+                .map(|v| v.to_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        };
+        // Kept as sent, re-spelled, or replaced; always one field.
+        assert_eq!(upstream_of(&["Bearer T0k"]), ["Bearer T0k"]);
+        assert_eq!(upstream_of(&["bearer T0k"]), ["Bearer T0k"]);
+        assert_eq!(upstream_of(&["Bearer other"]), ["Bearer T0k"]);
+        assert_eq!(upstream_of(&["Bearer T0k", "Bearer T0k"]), ["Bearer T0k"]);
+        assert_eq!(upstream_of(&[]), ["Bearer T0k"]);
+        assert_eq!(upstream_of(&["Bearer T0kX"]), ["Bearer T0k"]);
     }
 }
