@@ -368,6 +368,23 @@ pub async fn run(options: RunOptions) -> anyhow::Result<Summary> {
     }
 
     let report = collector.finish();
+    let plans = report.plan_summary();
+    if !plans.is_empty() {
+        println!("\nCertification plans (modules passed / failed / skipped):");
+        let width = plans.iter().map(|p| p.plan.len()).max().unwrap_or(0);
+        for p in &plans {
+            println!(
+                "  {:width$}  {} / {} / {}",
+                p.plan,
+                p.passed,
+                p.failed.len(),
+                p.skipped
+            );
+            for module in &p.failed {
+                println!("  {:width$}    failed: {module}", "");
+            }
+        }
+    }
     let failures = report.failure_summary();
     if !failures.is_empty() {
         println!("\nFailed scenarios:");

@@ -259,6 +259,16 @@ fn the_basic_op_certification_plan_passes_against_node_oidc_provider() {
     assert_eq!(last, format!("{passed} passed, 0 failed"), "{stdout}");
     // One scenario per module instance of the plan (38 today), none skipped.
     assert!(passed >= 38, "{stdout}");
+    // The per-plan summary says the same, module by module.
+    let plan = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("oidcc-basic "))
+        .unwrap_or_else(|| panic!("no per-plan line in {stdout}"));
+    assert_eq!(
+        plan.split_whitespace().collect::<Vec<_>>(),
+        ["oidcc-basic", &passed.to_string(), "/", "0", "/", "0"],
+        "{stdout}"
+    );
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert!(xml.contains("oidcc-codereuse-30seconds"), "{xml}");
     assert!(!xml.contains("<failure"), "{xml}");

@@ -125,6 +125,56 @@ impl RunReport {
     }
 }
 
+/// One OpenID Foundation certification plan's modules in a run (scenarios tagged with the
+/// plan, `@oidcc-basic` and the like; one scenario or outline row per module instance).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanSummary {
+    /// The plan's tag without `@` (`oidcc-basic`).
+    pub plan: String,
+    /// Modules that passed.
+    pub passed: usize,
+    /// Modules that failed, by name and line.
+    pub failed: Vec<String>,
+    /// Modules skipped (the target lacks what they need).
+    pub skipped: usize,
+}
+
+impl RunReport {
+    /// Per certification plan, in the order plans first appear: what the suite's own summary
+    /// page shows, passed / failed / skipped per module.
+    pub fn plan_summary(&self) -> Vec<PlanSummary> {
+        let mut plans: Vec<PlanSummary> = Vec::new();
+        for feature in &self.features {
+            for scenario in &feature.scenarios {
+                for tag in scenario.tags.iter().filter(|t| t.starts_with("oidcc-")) {
+                    let at = match plans.iter().position(|p| p.plan == *tag) {
+                        Some(i) => i,
+                        None => {
+                            plans.push(PlanSummary {
+                                plan: tag.clone(),
+                                passed: 0,
+                                failed: Vec::new(),
+                                skipped: 0,
+                            });
+                            plans.len() - 1
+                        }
+                    };
+                    let plan = &mut plans[at];
+                    match scenario.status {
+                        Status::Passed => plan.passed += 1,
+                        Status::Skipped => plan.skipped += 1,
+                        Status::Failed => plan.failed.push(format!(
+                            "{} ({}:{})",
+                            scenario.name, feature.path, scenario.line
+                        )),
+                    }
+                }
+            }
+        }
+        plans
+    }
+}
+
 fn ms(at: SystemTime) -> f64 {
     at.duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs_f64() * 1000.0)
@@ -428,6 +478,52 @@ mod tests {
         assert_eq!(
             summary[0],
             "features/f.feature:7  broken\n    failed at Then the gateway answers 201 (line 9)\n      answered 200, not 201\n      body: {}"
+        );
+    }
+
+    #[test]
+    fn the_plan_summary_counts_each_plans_modules() {
+        let tagged = |name: &str, line, status, tags: &[&str]| ScenarioReport {
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            ..scenario(name, line, status, Vec::new())
+        };
+        let report = RunReport {
+            features: vec![FeatureReport {
+                name: "Basic".into(),
+                description: String::new(),
+                path: "features/oidcc/basic.feature".into(),
+                tags: Vec::new(),
+                scenarios: vec![
+                    tagged("oidcc-server", 3, Status::Passed, &["oidcc-basic"]),
+                    tagged("oidcc-server", 3, Status::Passed, &["oidcc-formpost-basic"]),
+                    tagged(
+                        "oidcc-codereuse",
+                        9,
+                        Status::Failed,
+                        &["oidcc-basic", "needs-x"],
+                    ),
+                    tagged("oidcc-prompt-none", 20, Status::Skipped, &["oidcc-basic"]),
+                    tagged("not a module", 30, Status::Passed, &["wip"]),
+                ],
+            }],
+        };
+        let plans = report.plan_summary();
+        assert_eq!(
+            plans,
+            vec![
+                PlanSummary {
+                    plan: "oidcc-basic".into(),
+                    passed: 1,
+                    failed: vec!["oidcc-codereuse (features/oidcc/basic.feature:9)".into()],
+                    skipped: 1,
+                },
+                PlanSummary {
+                    plan: "oidcc-formpost-basic".into(),
+                    passed: 1,
+                    failed: Vec::new(),
+                    skipped: 0,
+                },
+            ]
         );
     }
 }
