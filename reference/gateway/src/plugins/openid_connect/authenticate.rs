@@ -11,7 +11,7 @@ use super::claims;
 use super::code_flow::CodeFlow;
 use super::credentials::{self, Args, Location};
 use super::reply::{self, Failure};
-use super::session::Session;
+use super::session::{Invalid, Presented, Session};
 use super::{OpenIdConnect, Tokens};
 use crate::entities::consumer_groups::ConsumerGroup;
 use crate::entities::{Consumer, Consumers};
@@ -535,19 +535,24 @@ impl OpenIdConnect {
         }))
     }
 
-    /// A session cookie: opened, timeouts checked, the access token refreshed when it expired
-    /// and a refresh token is at hand. `Ok(None)`: no usable session (the search goes on).
+    /// A session cookie: opened (from Redis with `session_storage: redis`), timeouts, audience
+    /// and binding checked, the access token refreshed when it expired and a refresh token is at
+    /// hand. `Ok(None)`: no usable session (the search goes on). A Redis that fails is no
+    /// session either, as lua-resty-session's `open` failing is for Kong: the browser logs in
+    /// again rather than seeing a 500.
     async fn session(
         &self,
-        sealed: Option<String>,
+        presented: &Presented,
         client_index: usize,
     ) -> Result<Option<Authenticated>, Failure> {
-        let Some(sealed) = sealed else {
-            return Ok(None);
-        };
         let now = self.now();
-        let Ok(mut session) = self.sessions.open(&sealed, now) else {
-            return Ok(None);
+        let mut session = match self.sessions.load(presented, now).await {
+            Ok(s) => s,
+            Err(Invalid::Storage(e)) => {
+                tracing::warn!(%e, "openid-connect: session storage failed; no session");
+                return Ok(None);
+            }
+            Err(_) => return Ok(None),
         };
         if self.is_revoked(&session.id).await {
             return Ok(None);
@@ -590,8 +595,10 @@ impl OpenIdConnect {
             scope: None,
         };
         // A JWT was verified when the session was made, and the seal proves the cookie is the
-        // one this gateway issued; a refreshed one was just verified by `claims_of`.
-        let claims = if jwt::looks_like_jwt(&tokens.access_token) && !expired {
+        // one this gateway issued; a refreshed one was just verified by `claims_of`. With
+        // `reverify` it is verified again on every request (signature, expiry, issuer, ...).
+        let reverify = self.sessions.options().reverify;
+        let claims = if jwt::looks_like_jwt(&tokens.access_token) && !expired && !reverify {
             jwt::unverified_claims(&tokens.access_token).unwrap_or_default()
         } else {
             match self.claims_of(&tokens, "session", client_index).await {
@@ -623,8 +630,8 @@ impl OpenIdConnect {
         let args = Args::read(req, want_body).await;
         let client_index = self.client_index(req, &args);
         if c.allows("session") {
-            let sealed = cookie_value(req, self.sessions.cookie_name());
-            if let Some(a) = self.session(sealed, client_index).await? {
+            let presented = Presented::of(req);
+            if let Some(a) = self.session(&presented, client_index).await? {
                 return Ok(a);
             }
         }
@@ -800,7 +807,7 @@ impl OpenIdConnect {
                 }
                 let mut response = self.failure_response(&failure);
                 if had_session && self.config.unauthorized_destroy_session {
-                    if let Some(v) = self.sessions.destroy(req.secure()) {
+                    for v in self.sessions.destroy_cookies(&Presented::of(req)) {
                         response.headers.append(http::header::SET_COOKIE, v);
                     }
                 }
@@ -830,16 +837,21 @@ impl OpenIdConnect {
                 }
             },
         };
+        let presented = Presented::of(req);
         if self.config.hide_credentials {
             if let Some(at) = &auth.location {
                 credentials::hide(req, at);
             }
             if auth.method == "session" {
-                req.remove_cookie(self.sessions.cookie_name());
+                self.sessions.remove_cookies(req);
             }
         }
         let now = self.now();
-        let set_cookie = self.session_cookie(req, &mut auth, now);
+        let set_cookie = match self.session_cookie(&presented, &mut auth, now).await {
+            Ok(v) => v,
+            Err(failure) => return Flow::Respond(self.failure_response(&failure)),
+        };
+        self.session_headers(req, auth.session.as_ref(), now);
         reply::upstream(req, &self.config, &auth, consumer.as_deref());
         if let Some(groups) = groups {
             reply::set_consumer_groups(req, &groups);
@@ -847,7 +859,7 @@ impl OpenIdConnect {
                 .insert(AuthenticatedConsumerGroups(groups.into()));
         }
         reply::downstream(req, &self.config, &auth);
-        if let Some(v) = set_cookie {
+        for v in set_cookie {
             req.response_headers_mut()
                 .append(http::header::SET_COOKIE, v);
         }
@@ -895,40 +907,68 @@ impl OpenIdConnect {
     fn forbidden(&self, req: &AccessRequest, had_session: bool, reason: String) -> Flow {
         let mut response = self.failure_response(&Failure::Forbidden { reason });
         if had_session && self.config.forbidden_destroy_session {
-            if let Some(v) = self.sessions.destroy(req.secure()) {
+            for v in self.sessions.destroy_cookies(&Presented::of(req)) {
                 response.headers.append(http::header::SET_COOKIE, v);
             }
         }
         Flow::Respond(response)
     }
 
-    /// The `Set-Cookie` for a new or renewed session, if any.
-    fn session_cookie(
+    /// The `Set-Cookie` values for a new or renewed session, if any. A session that cannot be
+    /// stored (Redis down) is 500: the login cannot complete.
+    async fn session_cookie(
         &self,
-        req: &AccessRequest,
+        presented: &Presented,
         auth: &mut Authenticated,
         now: i64,
-    ) -> Option<http::HeaderValue> {
+    ) -> Result<Vec<http::HeaderValue>, Failure> {
         if !self.config.allows("session") {
-            return None;
+            return Ok(Vec::new());
         }
-        match auth.session.as_mut() {
+        let session = match auth.session.as_mut() {
             Some(session) => {
                 let changed_tokens = session.access_token != auth.tokens.access_token;
-                if self.sessions.touch(session, now) || changed_tokens {
-                    return self.sessions.seal(session, now, req.secure());
+                if !(self.sessions.touch(session, now) || changed_tokens) {
+                    return Ok(Vec::new());
                 }
-                None
+                session.clone()
             }
             None => {
                 if self.config.disable_session.iter().any(|g| g == auth.method) {
-                    return None;
+                    return Ok(Vec::new());
                 }
-                let session = self.sessions.create(auth.method, &auth.tokens, now);
-                let cookie = self.sessions.seal(&session, now, req.secure());
-                auth.session = Some(session);
-                cookie
+                let mut session = self.sessions.create(auth.method, &auth.tokens, now);
+                session.subject = auth
+                    .claims
+                    .get("sub")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
+                self.sessions.bind(&mut session, presented);
+                auth.session = Some(session.clone());
+                session
             }
+        };
+        self.sessions
+            .save(presented, &session, now)
+            .await
+            .map_err(|e| Failure::unexpected(format!("the session could not be stored: {e:?}")))
+    }
+
+    /// `session_request_headers` upstream and `session_response_headers` downstream (a
+    /// client's own `Session-*` copies of the configured ones are removed first).
+    fn session_headers(&self, req: &mut AccessRequest, session: Option<&Session>, now: i64) {
+        let o = self.sessions.options();
+        for name in super::session::Sessions::header_names(&o.request_headers) {
+            req.headers_mut().remove(name);
+        }
+        let Some(session) = session else {
+            return;
+        };
+        for (name, value) in self.sessions.headers(session, &o.request_headers, now) {
+            req.headers_mut().insert(name, value);
+        }
+        for (name, value) in self.sessions.headers(session, &o.response_headers, now) {
+            req.response_headers_mut().insert(name, value);
         }
     }
 }

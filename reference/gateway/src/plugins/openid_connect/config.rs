@@ -135,6 +135,8 @@ pub struct SessionConfig {
     pub rolling_timeout: i64,
     /// `session_absolute_timeout` (0 = none).
     pub absolute_timeout: i64,
+    /// Storage, `remember`, binding, headers, `reverify` (`session_config.rs`).
+    pub options: super::session_config::SessionOptions,
 }
 
 /// The effective configuration; each field is Kong's `config.<field>` of the same name
@@ -431,6 +433,7 @@ impl Config {
             }
         }
         let browser = super::browser_config::BrowserConfig::take(&mut fields)?;
+        let session_options = super::session_config::SessionOptions::take(&mut fields)?;
         let raw: Raw = serde_json::from_value(Value::Object(fields)).map_err(|e| {
             ConfigError::field("@entity", format!("configuration not understood: {e}"))
         })?;
@@ -522,6 +525,7 @@ impl Config {
                 idling_timeout: secs(raw.session_idling_timeout),
                 rolling_timeout: secs(raw.session_rolling_timeout),
                 absolute_timeout: secs(raw.session_absolute_timeout),
+                options: session_options,
             },
             expose_error_code: raw.expose_error_code,
             display_errors: raw.display_errors,

@@ -1,7 +1,8 @@
 //! Logout (`docs/kong.md#logout`): a request matching `logout_uri_suffix`, `logout_query_arg`
 //! or `logout_post_arg` with a method in `logout_methods` ends the session: the cookie is
 //! deleted, the session id is remembered as revoked until the session could have expired (so a
-//! copy of the cookie replayed later is refused by this instance), the tokens are revoked at
+//! copy of the cookie replayed later is refused by this instance; with `session_storage: redis`
+//! the session's record is deleted, so every instance refuses it), the tokens are revoked at
 //! the OP with `logout_revoke`, and the browser is sent to the OP's `end_session_endpoint`
 //! (RP-initiated logout with `id_token_hint`, `post_logout_redirect_uri` and `client_id`), else
 //! to `logout_redirect_uri`, else answered 204.
@@ -10,7 +11,7 @@ use http::header::SET_COOKIE;
 use http::StatusCode;
 use serde_json::Value;
 
-use super::authenticate::cookie_value;
+use super::session::Presented;
 use super::credentials::Args;
 use super::OpenIdConnect;
 use crate::plugins::{AccessRequest, PluginResponse};
@@ -52,8 +53,8 @@ impl OpenIdConnect {
     /// Ends the session (if any) and answers the logout.
     pub(super) async fn logout(&self, req: &mut AccessRequest) -> PluginResponse {
         let now = self.now();
-        let session = cookie_value(req, self.sessions.cookie_name())
-            .and_then(|sealed| self.sessions.open(&sealed, now).ok());
+        let presented = Presented::of(req);
+        let session = self.sessions.load(&presented, now).await.ok();
         let b = &self.config.browser;
         if let Some(s) = &session {
             let until = self.sessions.expires_at(s).unwrap_or(now + 86_400 * 365);
@@ -98,7 +99,8 @@ impl OpenIdConnect {
         let mut response = target
             .and_then(|u| PluginResponse::redirect(u.as_str()))
             .unwrap_or_else(|| PluginResponse::empty(StatusCode::NO_CONTENT));
-        if let Some(v) = self.sessions.destroy(req.secure()) {
+        // With Redis storage the record is deleted: every instance refuses the cookie now.
+        for v in self.sessions.destroy(&presented, session.as_ref()).await {
             response.headers.append(SET_COOKIE, v);
         }
         response

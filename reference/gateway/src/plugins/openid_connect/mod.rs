@@ -9,7 +9,8 @@
 //! [`credentials`] (where credentials are found and hidden), [`authenticate`] (the methods),
 //! [`code_flow`] (the code flow and `login_action`, with [`authorization`] for the redirect and
 //! [`callback`] for the ID-token checks), [`logout`], [`claims`] (claim paths and `*_required`
-//! rules), [`session`] (sealed cookies), [`reply`] (failure responses and headers),
+//! rules), [`session`] (sealed sessions; [`session_config`] its options, [`session_store`]
+//! its Redis storage), [`reply`] (failure responses and headers),
 //! [`kong_oauth2`] (the lookup the `oauth2` plugin's token store implements), [`issuers`]
 //! (the providers the Admin API's `/openid-connect/issuers` lists).
 
@@ -39,6 +40,8 @@ pub mod logout;
 pub mod reply;
 pub mod schema;
 pub mod session;
+pub mod session_config;
+pub mod session_store;
 
 pub use config::Config;
 
@@ -150,13 +153,17 @@ pub fn configure(config: &Value, env: &PluginEnv) -> Result<Configured, ConfigEr
         .as_str()
         .unwrap_or(config.issuer.as_str());
     env.issuers.register(issuer, &provider);
+    let sessions = session::Sessions::new(key.clone(), config.session.clone());
+    sessions
+        .check()
+        .map_err(|e| ConfigError::field("session_redis_host", e.to_string()))?;
     let plugin = OpenIdConnect {
         authorizations: authorization::AuthorizationCookies::new(
             key.clone(),
             config.browser.cookie.clone(),
             config.browser.rolling_timeout,
         ),
-        sessions: session::Sessions::new(key, config.session.clone()),
+        sessions,
         revoked: ExpiringCache::new(CACHE_SIZE * 10, clock.clone()),
         provider,
         tokens: ExpiringCache::new(CACHE_SIZE, clock.clone()),

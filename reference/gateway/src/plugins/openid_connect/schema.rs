@@ -432,6 +432,7 @@ fn build() -> PluginSchema {
         .field("forbidden_destroy_session", Field::boolean().default(true))
         .field("refresh_tokens", Field::boolean().default(true));
     // The code flow, login, logout and the error redirects.
+    let config = super::session_config::declare(config);
     let config = super::browser_config::declare(config)
         .check(Check::custom_on(
             "bearer_token_cookie_name",
