@@ -11,8 +11,8 @@ use http::header::SET_COOKIE;
 use http::StatusCode;
 use serde_json::Value;
 
-use super::session::Presented;
 use super::credentials::Args;
+use super::session::Presented;
 use super::OpenIdConnect;
 use crate::plugins::{AccessRequest, PluginResponse};
 

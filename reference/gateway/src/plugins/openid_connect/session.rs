@@ -269,7 +269,8 @@ impl Sessions {
 
     fn seal_text(&self, name: &str, plain: String) -> Option<String> {
         let mut jar = CookieJar::new();
-        jar.private_mut(&self.key).add(Cookie::new(name.to_owned(), plain));
+        jar.private_mut(&self.key)
+            .add(Cookie::new(name.to_owned(), plain));
         jar.get(name).map(|c| c.value().to_owned())
     }
 
@@ -340,9 +341,7 @@ impl Sessions {
         remember: bool,
     ) -> Result<Session, Invalid> {
         let sealed = self.joined(p, name)?;
-        let plain = self
-            .unseal_text(name, &sealed)
-            .ok_or(Invalid::Unsealable)?;
+        let plain = self.unseal_text(name, &sealed).ok_or(Invalid::Unsealable)?;
         let session: Session = match self.store()? {
             None => serde_json::from_str(&plain).map_err(|_| Invalid::Unsealable)?,
             Some(store) => {
@@ -419,10 +418,13 @@ impl Sessions {
 
     /// When this copy of `session` expires at the latest (None: no timeout configured).
     pub fn expires_at(&self, session: &Session) -> Option<i64> {
-        [self.lifetime(session, 0), self.remember_lifetime(session, 0)]
-            .into_iter()
-            .flatten()
-            .max()
+        [
+            self.lifetime(session, 0),
+            self.remember_lifetime(session, 0),
+        ]
+        .into_iter()
+        .flatten()
+        .max()
     }
 
     fn lifetime(&self, session: &Session, now: i64) -> Option<i64> {
@@ -508,7 +510,12 @@ impl Sessions {
         for i in chunks.len()..MAX_CHUNKS {
             let n = chunk_name(name, i);
             if p.cookie(&n).is_some() {
-                out.extend(Self::header(&self.cookie(n, String::new(), Some(0), p.secure)));
+                out.extend(Self::header(&self.cookie(
+                    n,
+                    String::new(),
+                    Some(0),
+                    p.secure,
+                )));
             }
         }
         Ok(out)
@@ -530,9 +537,7 @@ impl Sessions {
         let inner = match store {
             None => json,
             Some(store) => {
-                let record = self
-                    .seal_text(RECORD, json)
-                    .ok_or(Invalid::Unsealable)?;
+                let record = self.seal_text(RECORD, json).ok_or(Invalid::Unsealable)?;
                 let ttl = age.max(remember_age).unwrap_or(UNBOUNDED_TTL);
                 store.set(&session.id, &record, ttl).await?;
                 session.id.clone()
@@ -587,7 +592,12 @@ impl Sessions {
             for i in 0..MAX_CHUNKS {
                 let n = chunk_name(name, i);
                 if i == 0 && name == self.config.cookie_name || p.cookie(&n).is_some() {
-                    out.extend(Self::header(&self.cookie(n, String::new(), Some(0), p.secure)));
+                    out.extend(Self::header(&self.cookie(
+                        n,
+                        String::new(),
+                        Some(0),
+                        p.secure,
+                    )));
                 }
             }
         }
@@ -627,7 +637,8 @@ impl Sessions {
         which: &[String],
         now: i64,
     ) -> Vec<(http::HeaderName, http::HeaderValue)> {
-        let left = |since: i64, t: i64| (t > 0).then(|| since.saturating_add(t).saturating_sub(now));
+        let left =
+            |since: i64, t: i64| (t > 0).then(|| since.saturating_add(t).saturating_sub(now));
         let mut out = Vec::new();
         for w in which {
             let (name, value) = match w.as_str() {
@@ -648,8 +659,7 @@ impl Sessions {
                 ),
                 "absolute-timeout" => (
                     "session-absolute-timeout",
-                    left(session.created_at, self.config.absolute_timeout)
-                        .map(|t| t.to_string()),
+                    left(session.created_at, self.config.absolute_timeout).map(|t| t.to_string()),
                 ),
                 _ => continue,
             };
@@ -834,7 +844,10 @@ mod tests {
         for c in &cookies {
             let text = c.to_str().unwrap();
             assert!(text.len() < 4096, "{} bytes", text.len());
-            assert!(text.contains("HttpOnly") && text.contains("Max-Age=900"), "{text}");
+            assert!(
+                text.contains("HttpOnly") && text.contains("Max-Age=900"),
+                "{text}"
+            );
         }
         let back = presented(&cookies);
         assert_eq!(s.load(&back, now + 1).await.unwrap(), session);
@@ -849,7 +862,10 @@ mod tests {
             );
         }
         let mut tampered = cookies.clone();
-        let text = tampered[1].to_str().unwrap().replacen("session_2=", "session_2=A", 1);
+        let text = tampered[1]
+            .to_str()
+            .unwrap()
+            .replacen("session_2=", "session_2=A", 1);
         tampered[1] = http::HeaderValue::from_str(&text).unwrap();
         assert_eq!(
             s.load(&presented(&tampered), now + 1).await,
@@ -864,10 +880,7 @@ mod tests {
         );
         // More chunks than a session may have is refused, sent or received.
         session.id_token = Some("x".repeat(CHUNK_SIZE * MAX_CHUNKS));
-        assert_eq!(
-            s.save(&none(), &session, now).await,
-            Err(Invalid::TooLarge)
-        );
+        assert_eq!(s.save(&none(), &session, now).await, Err(Invalid::TooLarge));
         assert_eq!(s.load(&none(), now).await, Err(Invalid::Missing));
     }
 
@@ -916,10 +929,7 @@ mod tests {
         let plain = Sessions::new(key_from_secret("k"), config());
         let unbound = plain.create("password", &tokens(), now);
         let cookies = plain.save(&none(), &unbound, now).await.unwrap();
-        assert_eq!(
-            s.load(&presented(&cookies), now).await,
-            Err(Invalid::Bound)
-        );
+        assert_eq!(s.load(&presented(&cookies), now).await, Err(Invalid::Bound));
     }
 
     #[tokio::test]
@@ -969,10 +979,17 @@ mod tests {
         let mut restored = s.load(&remember_only, later).await.unwrap();
         assert!(restored.restored);
         assert_eq!(
-            (restored.id.as_str(), restored.created_at, restored.remember_since),
+            (
+                restored.id.as_str(),
+                restored.created_at,
+                restored.remember_since
+            ),
             (session.id.as_str(), later, Some(now))
         );
-        assert!(s.touch(&mut restored, later), "a restored session gets new cookies");
+        assert!(
+            s.touch(&mut restored, later),
+            "a restored session gets new cookies"
+        );
         // An expired session cookie next to a valid `remember` restores too.
         assert!(s.load(&presented(&cookies), later).await.unwrap().restored);
         // Unused for longer than the remember rolling timeout (7 days): gone.
@@ -996,10 +1013,7 @@ mod tests {
         );
         // A session cookie does not open as `remember`, nor the other way round.
         let swapped = Presented::new(
-            &format!(
-                "remember={}",
-                presented(&cookies[..1]).cookies[0].1
-            ),
+            &format!("remember={}", presented(&cookies[..1]).cookies[0].1),
             IP.parse().unwrap(),
             false,
             "browser/1",
@@ -1046,7 +1060,9 @@ mod tests {
                 ("session-absolute-timeout", "86300"),
             ])
         );
-        let names: Vec<String> = Sessions::header_names(&all).map(|n| n.to_string()).collect();
+        let names: Vec<String> = Sessions::header_names(&all)
+            .map(|n| n.to_string())
+            .collect();
         assert_eq!(names[0], "session-id");
         assert_eq!(names[6], "session-absolute-timeout");
     }

@@ -132,7 +132,9 @@ fn choices(values: &[&'static str]) -> Field {
 }
 
 fn millis(default: i64) -> Field {
-    Field::integer().between(0, i64::from(i32::MAX)).default(default)
+    Field::integer()
+        .between(0, i64::from(i32::MAX))
+        .default(default)
 }
 
 fn seconds(default: i64) -> Field {

@@ -88,7 +88,12 @@ impl RedisServer {
             false
         })
         .await;
-        assert_eq!(ready, Ok(true), "redis-server on port {} did not start", self.port);
+        assert_eq!(
+            ready,
+            Ok(true),
+            "redis-server on port {} did not start",
+            self.port
+        );
         let mut c = self.connection().await;
         let pong: String = redis::cmd("PING").query_async(&mut c).await.unwrap();
         assert_eq!(pong, "PONG");

@@ -1,0 +1,354 @@
+//! Kong's `openid-connect` sessions across gateway instances: `session_storage: redis` against a
+//! private `redis-server` (two instances sharing `session_secret` and one Redis serve each
+//! other's sessions, logout on one revokes the session on all; a Redis that goes away is no
+//! session, never a panic), `reverify`, and the `Session-*` headers, on the injectable clock.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::jwt::*;
+use common::redis_server::RedisServer;
+use common::*;
+use gatecheck_gateway::clock::{Clock, ManualClock};
+use redis::AsyncCommands;
+use serde_json::{json, Value};
+use wiremock::matchers::{body_string_contains, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const ALEX: &str = "Basic YWxleDpkb2U="; // alex:doe
+
+/// A wiremock IdP whose password grant (alex / doe) answers a JWT access token expiring at
+/// `jwt_exp` that the token endpoint says lives `expires_in` seconds.
+async fn idp(jwt_exp: i64, expires_in: i64) -> MockServer {
+    let server = MockServer::start().await;
+    let base = server.uri();
+    Mock::given(method("GET"))
+        .and(path("/.well-known/openid-configuration"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "issuer": base, "jwks_uri": format!("{base}/jwks"),
+            "token_endpoint": format!("{base}/token"),
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/jwks"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"keys": [jwk(&keys().good, "k1")]})),
+        )
+        .mount(&server)
+        .await;
+    let claims = json!({"iss": base, "sub": "alex-sub", "aud": "kong", "exp": jwt_exp,
+                        "iat": now(), "client_id": "kong"});
+    let token = sign(&keys().good, Some("k1"), &claims);
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .and(body_string_contains("password=doe"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": token, "expires_in": expires_in, "token_type": "Bearer"
+        })))
+        .mount(&server)
+        .await;
+    server
+}
+
+async fn token_calls(idp: &MockServer) -> usize {
+    idp.received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.url.path() == "/token")
+        .count()
+}
+
+/// A gateway running openid-connect (password + session, logout on `/logout`) with `config`,
+/// on `clock`.
+async fn gateway_on(
+    idp: &MockServer,
+    config: Value,
+    clock: &ManualClock,
+    up: &gatecheck_upstream::Handle,
+) -> gatecheck_gateway::Handle {
+    let mut cfg = json!({"issuer": idp.uri(), "client_id": ["kong"], "client_secret": ["secret"],
+        "client_auth": ["client_secret_post"], "timeout": 2000,
+        "auth_methods": ["password", "session"], "session_secret": "shared by every instance",
+        "logout_uri_suffix": "/logout", "logout_methods": ["POST"]});
+    cfg.as_object_mut()
+        .unwrap()
+        .extend(config.as_object().unwrap().clone());
+    let doc = json!({
+        "_format_version": "3.0",
+        "services": [{"name": "api", "url": up.url(), "routes": [{"paths": ["/"]}],
+                      "plugins": [{"name": "openid-connect", "config": cfg}]}],
+    });
+    gatecheck_gateway::start_with_clock(
+        gatecheck_gateway::Config {
+            declarative_config_string: Some(doc),
+            ..Default::default()
+        },
+        listener().await,
+        listener().await,
+        Arc::new(clock.clone()),
+    )
+    .await
+    .unwrap()
+}
+
+async fn get(gw: &gatecheck_gateway::Handle, headers: &[(&str, &str)]) -> reqwest::Response {
+    let mut req = client().get(format!("{}/anything", gw.proxy_url()));
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    req.send().await.unwrap()
+}
+
+/// The `name=value` pairs of the response's non-empty `Set-Cookie`s, as a `Cookie` header.
+fn cookies(r: &reqwest::Response) -> String {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
+        .filter(|p| p.split_once('=').is_some_and(|(_, v)| !v.is_empty()))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+async fn upstream_headers(r: reqwest::Response) -> Value {
+    assert_eq!(r.status(), 200);
+    r.json::<Value>().await.unwrap()["headers"].clone()
+}
+
+fn redis_config(server: &RedisServer) -> Value {
+    json!({"session_storage": "redis", "session_redis_host": "127.0.0.1",
+           "session_redis_port": server.port, "session_redis_prefix": "gw",
+           "session_redis_read_timeout": 500, "session_redis_send_timeout": 500,
+           "session_redis_connect_timeout": 500})
+}
+
+#[tokio::test]
+async fn two_instances_share_redis_sessions_and_logout_on_one_revokes_on_both() {
+    let Some(server) = RedisServer::start().await else {
+        return;
+    };
+    let clock = ManualClock::default();
+    let idp = idp(clock.now() + 3600, 3600).await;
+    let up = echo().await;
+    let a = gateway_on(&idp, redis_config(&server), &clock, &up).await;
+    let b = gateway_on(&idp, redis_config(&server), &clock, &up).await;
+
+    // Login on A: the cookie carries only the sealed id; the record is in Redis under the
+    // prefix, living as long as the session may (the idling timeout, 900 s).
+    let r = get(&a, &[("authorization", ALEX)]).await;
+    assert_eq!(r.status(), 200);
+    let cookie = cookies(&r);
+    assert!(
+        cookie.starts_with("session=") && cookie.len() < 200,
+        "{cookie}"
+    );
+    let mut redis = server.connection().await;
+    let keys: Vec<String> = redis.keys("gw:*").await.unwrap();
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    let ttl: i64 = redis.ttl(&keys[0]).await.unwrap();
+    assert!((890..=900).contains(&ttl), "TTL {ttl}");
+    let record: String = redis.get(&keys[0]).await.unwrap();
+    assert!(
+        !record.contains("ey"),
+        "the record is sealed, not plain tokens"
+    );
+
+    // B serves the session without asking the IdP.
+    let h = upstream_headers(get(&b, &[("cookie", &cookie)]).await).await;
+    assert!(h["authorization"]
+        .as_str()
+        .unwrap()
+        .starts_with("Bearer ey"));
+    assert_eq!(token_calls(&idp).await, 1);
+
+    // Logout on A deletes the record; the replayed cookie is no session on B (nor on A).
+    let r = client()
+        .post(format!("{}/anything/logout", a.proxy_url()))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert!(r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .contains("Max-Age=0"));
+    let keys: Vec<String> = redis.keys("gw:*").await.unwrap();
+    assert!(keys.is_empty(), "{keys:?}");
+    for gw in [&b, &a] {
+        let r = get(gw, &[("cookie", &cookie)]).await;
+        assert_eq!(r.status(), 401, "a logged-out session was accepted");
+    }
+}
+
+#[tokio::test]
+async fn a_redis_session_still_ends_on_the_gateway_clock_and_when_redis_goes_away() {
+    let Some(mut server) = RedisServer::start().await else {
+        return;
+    };
+    let clock = ManualClock::default();
+    let idp = idp(clock.now() + 7200, 7200).await;
+    let up = echo().await;
+    let gw = gateway_on(&idp, redis_config(&server), &clock, &up).await;
+    let cookie = cookies(&get(&gw, &[("authorization", ALEX)]).await);
+    upstream_headers(get(&gw, &[("cookie", &cookie)]).await).await;
+    // Past the idling timeout the record may still be in Redis, the session is over anyway.
+    clock.advance(901);
+    assert_eq!(get(&gw, &[("cookie", &cookie)]).await.status(), 401);
+
+    let cookie = cookies(&get(&gw, &[("authorization", ALEX)]).await);
+    upstream_headers(get(&gw, &[("cookie", &cookie)]).await).await;
+    server.stop().await;
+    // Redis down: the cookie is no session (Kong: the session cannot be opened), and a login
+    // whose session cannot be stored is Kong's 500, each within the Redis timeouts.
+    let started = std::time::Instant::now();
+    let r = get(&gw, &[("cookie", &cookie)]).await;
+    assert_eq!(r.status(), 401);
+    let r = get(&gw, &[("authorization", ALEX)]).await;
+    assert_eq!(r.status(), 500);
+    assert_eq!(
+        r.json::<Value>().await.unwrap(),
+        json!({"message": "An unexpected error occurred"})
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_redis_that_is_not_there_is_refused_nowhere_and_never_a_panic() {
+    // No redis-server needed: a port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let clock = ManualClock::default();
+    let idp = idp(clock.now() + 3600, 3600).await;
+    let up = echo().await;
+    let gw = gateway_on(
+        &idp,
+        json!({"session_storage": "redis", "session_redis_port": port,
+               "session_redis_connect_timeout": 300}),
+        &clock,
+        &up,
+    )
+    .await;
+    assert_eq!(get(&gw, &[("authorization", ALEX)]).await.status(), 500);
+    assert_eq!(
+        get(&gw, &[("cookie", "session=not-a-sealed-id")])
+            .await
+            .status(),
+        401
+    );
+}
+
+#[tokio::test]
+async fn reverify_checks_the_session_token_again_on_every_request() {
+    // The IdP says the token lives an hour; the JWT itself expires in a minute.
+    let clock = ManualClock::default();
+    let idp = idp(clock.now() + 60, 3600).await;
+    let up = echo().await;
+    let lax = gateway_on(&idp, json!({}), &clock, &up).await;
+    let strict = gateway_on(&idp, json!({"reverify": true}), &clock, &up).await;
+    let cookie = cookies(&get(&lax, &[("authorization", ALEX)]).await);
+    upstream_headers(get(&strict, &[("cookie", &cookie)]).await).await;
+    clock.advance(120);
+    // Without reverify the session's token is trusted as it was verified at login.
+    upstream_headers(get(&lax, &[("cookie", &cookie)]).await).await;
+    // With it, the expired JWT ends the session.
+    assert_eq!(get(&strict, &[("cookie", &cookie)]).await.status(), 401);
+}
+
+#[tokio::test]
+async fn session_headers_go_upstream_and_downstream_and_client_copies_are_dropped() {
+    let clock = ManualClock::default();
+    let idp = idp(clock.now() + 3600, 3600).await;
+    let up = echo().await;
+    let gw = gateway_on(
+        &idp,
+        json!({"session_request_headers": ["id", "subject", "idling-timeout"],
+               "session_response_headers": ["timeout", "audience", "rolling-timeout"],
+               "session_idling_timeout": 600}),
+        &clock,
+        &up,
+    )
+    .await;
+    let cookie = cookies(&get(&gw, &[("authorization", ALEX)]).await);
+    clock.advance(100);
+    let r = get(
+        &gw,
+        &[("cookie", &cookie), ("session-subject", "someone-else")],
+    )
+    .await;
+    // This use restarted the idling timeout; the rolling one counts on since the login.
+    assert_eq!(r.headers()["session-timeout"], "600");
+    assert_eq!(r.headers()["session-rolling-timeout"], "3500");
+    assert_eq!(r.headers()["session-audience"], "default");
+    let h = upstream_headers(r).await;
+    assert_eq!(h["session-subject"], "alex-sub");
+    assert_eq!(h["session-idling-timeout"], "600");
+    assert_eq!(h["session-id"].as_str().unwrap().len(), 32);
+    // Without a session a client's copy does not reach the upstream either.
+    let h = upstream_headers(
+        get(
+            &gw,
+            &[("authorization", ALEX), ("session-subject", "someone-else")],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(h["session-subject"], "alex-sub");
+}
+
+#[tokio::test]
+async fn session_config_fields_are_validated() {
+    let clock = ManualClock::default();
+    let idp = idp(clock.now() + 3600, 3600).await;
+    for (config, field) in [
+        (json!({"session_storage": "memcached"}), "session_storage"),
+        (json!({"session_redis_port": 70000}), "session_redis_port"),
+        (json!({"session_bind": ["mac"]}), "session_bind"),
+        (
+            json!({"session_request_headers": ["Session-Id"]}),
+            "session_request_headers",
+        ),
+        (
+            json!({"session_remember_cookie_name": "a b"}),
+            "session_remember_cookie_name",
+        ),
+        (
+            json!({"session_redis_read_timeout": -1}),
+            "session_redis_read_timeout",
+        ),
+    ] {
+        let mut cfg = json!({"issuer": idp.uri(), "client_id": ["kong"]});
+        cfg.as_object_mut()
+            .unwrap()
+            .extend(config.as_object().unwrap().clone());
+        let err = gatecheck_gateway::plugins::openid_connect::Config::from_value(&cfg)
+            .expect_err(&format!("{config} accepted"));
+        assert!(format!("{err:?}").contains(field), "{config}: {err:?}");
+    }
+    let (_, effective) = gatecheck_gateway::plugins::openid_connect::Config::from_value(
+        &json!({"issuer": idp.uri()}),
+    )
+    .unwrap();
+    for (k, v) in [
+        ("session_storage", json!("cookie")),
+        ("session_redis_port", json!(6379)),
+        ("session_remember", json!(false)),
+        ("session_remember_cookie_name", json!("remember")),
+        ("session_remember_rolling_timeout", json!(604_800)),
+        ("session_remember_absolute_timeout", json!(2_592_000)),
+        ("session_audience", json!("default")),
+        ("reverify", json!(false)),
+    ] {
+        assert_eq!(effective[k], v, "{k}");
+    }
+}
