@@ -21,6 +21,11 @@ const ALEX: &str = "Basic YWxleDpkb2U="; // alex:doe
 /// A wiremock IdP whose password grant (alex / doe) answers a JWT access token expiring at
 /// `jwt_exp` that the token endpoint says lives `expires_in` seconds.
 async fn idp(jwt_exp: i64, expires_in: i64) -> MockServer {
+    idp_with(jwt_exp, expires_in, json!({})).await
+}
+
+/// [`idp`] with `extra` claims in the access token.
+async fn idp_with(jwt_exp: i64, expires_in: i64, extra: Value) -> MockServer {
     let server = MockServer::start().await;
     let base = server.uri();
     Mock::given(method("GET"))
@@ -38,8 +43,12 @@ async fn idp(jwt_exp: i64, expires_in: i64) -> MockServer {
         )
         .mount(&server)
         .await;
-    let claims = json!({"iss": base, "sub": "alex-sub", "aud": "kong", "exp": jwt_exp,
+    let mut claims = json!({"iss": base, "sub": "alex-sub", "aud": "kong", "exp": jwt_exp,
                         "iat": now(), "client_id": "kong"});
+    claims
+        .as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
     let token = sign(&keys().good, Some("k1"), &claims);
     Mock::given(method("POST"))
         .and(path("/token"))
@@ -152,8 +161,8 @@ async fn two_instances_share_redis_sessions_and_logout_on_one_revokes_on_both() 
     assert!((890..=900).contains(&ttl), "TTL {ttl}");
     let record: String = redis.get(&keys[0]).await.unwrap();
     assert!(
-        !record.contains("ey"),
-        "the record is sealed, not plain tokens"
+        !record.contains("access_token") && !record.contains("refresh_token"),
+        "the record is sealed, not plain JSON"
     );
 
     // B serves the session without asking the IdP.
@@ -351,4 +360,64 @@ async fn session_config_fields_are_validated() {
     ] {
         assert_eq!(effective[k], v, "{k}");
     }
+}
+
+#[tokio::test]
+async fn a_session_too_big_for_one_cookie_travels_in_chunks() {
+    let clock = ManualClock::default();
+    // Many groups, as a Keycloak token often has.
+    let groups: Vec<String> = (0..400).map(|i| format!("group-{i:04}")).collect();
+    let idp = idp_with(clock.now() + 3600, 3600, json!({"groups": groups})).await;
+    let up = echo().await;
+    let gw = gateway_on(&idp, json!({}), &clock, &up).await;
+    let r = get(&gw, &[("authorization", ALEX)]).await;
+    let names: Vec<String> = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().split('=').next().unwrap().to_owned())
+        .collect();
+    assert_eq!(names, ["session", "session_2", "session_3"]);
+    let cookie = cookies(&r);
+    let h = upstream_headers(get(&gw, &[("cookie", &cookie)]).await).await;
+    assert!(h["authorization"].as_str().unwrap().len() > 5000);
+    assert!(h.get("cookie").is_none(), "no chunk reaches the upstream");
+    // Without its last chunk it is no session.
+    let partial: Vec<&str> = cookie.split("; ").take(2).collect();
+    let r = get(&gw, &[("cookie", &partial.join("; "))]).await;
+    assert_eq!(r.status(), 401);
+}
+
+#[tokio::test]
+async fn remember_outlives_the_session_and_bind_refuses_another_browser() {
+    let clock = ManualClock::default();
+    let idp = idp(clock.now() + 30 * 86_400, 30 * 86_400).await;
+    let up = echo().await;
+    let gw = gateway_on(
+        &idp,
+        json!({"session_remember": true, "session_bind": ["user-agent"]}),
+        &clock,
+        &up,
+    )
+    .await;
+    let r = get(&gw, &[("authorization", ALEX), ("user-agent", "browser/1")]).await;
+    let cookie = cookies(&r);
+    let remember = cookie
+        .split("; ")
+        .find(|c| c.starts_with("remember="))
+        .expect("a remember cookie")
+        .to_owned();
+    // Another browser presenting the cookies has no session.
+    let r = get(&gw, &[("cookie", &cookie), ("user-agent", "curl/8")]).await;
+    assert_eq!(r.status(), 401);
+    // A day later the session idled out and the browser kept only `remember`: a new session.
+    clock.advance(86_400);
+    let r = get(&gw, &[("cookie", &remember), ("user-agent", "browser/1")]).await;
+    assert_eq!(r.status(), 200);
+    let renewed = cookies(&r);
+    assert!(
+        renewed.contains("session=") && renewed.contains("remember="),
+        "{renewed}"
+    );
+    assert_eq!(token_calls(&idp).await, 1, "no new login at the IdP");
 }

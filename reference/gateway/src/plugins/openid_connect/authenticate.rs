@@ -782,7 +782,7 @@ impl OpenIdConnect {
         if self.is_logout(req).await {
             return Flow::Respond(self.logout(req).await);
         }
-        let had_session = cookie_value(req, self.sessions.cookie_name()).is_some();
+        let had_session = self.sessions.presented_in(&Presented::of(req));
         let mut pending = None;
         let result = match self.authenticate(req).await {
             Err(f) if f.is_no_credentials() && self.config.allows("authorization_code") => {

@@ -584,6 +584,11 @@ impl Sessions {
         names
     }
 
+    /// Whether `p` carries a session or `remember` cookie (a failure then deletes them).
+    pub fn presented_in(&self, p: &Presented) -> bool {
+        self.names().into_iter().any(|n| p.cookie(n).is_some())
+    }
+
     /// The `Set-Cookie` values deleting the session cookie, its chunks and the `remember`
     /// cookie (the ones `p` has; the session cookie always).
     pub fn destroy_cookies(&self, p: &Presented) -> Vec<http::HeaderValue> {

@@ -233,7 +233,7 @@ impl SessionOptions {
         } else {
             Storage::Cookie
         };
-        let remember = raw.session_remember.then(|| Remember {
+        let remember = raw.session_remember.then_some(Remember {
             cookie_name: raw.session_remember_cookie_name,
             rolling_timeout: raw.session_remember_rolling_timeout as i64,
             absolute_timeout: raw.session_remember_absolute_timeout as i64,
