@@ -1,7 +1,8 @@
-//! Server-side session records in Redis (`session_storage: redis`), as lua-resty-session's redis
-//! storage keeps them for Kong: one key per session, `<session_redis_prefix>:<id>` (just `<id>`
-//! without a prefix), whose value is the sealed session and whose TTL is the session's remaining
-//! lifetime, so Redis forgets a session when every instance would refuse it anyway. Logout
+//! Server-side session records in Redis (`session_storage: redis`), kept the way
+//! lua-resty-session's redis storage keeps Kong's: one key per session,
+//! `<session_redis_prefix>:<id>` (just `<id>` without a prefix), whose value is the sealed
+//! session and whose TTL is the session's remaining lifetime, so Redis forgets a session when
+//! every instance would refuse it anyway. Logout
 //! deletes the key: the cookie, replayed to any instance, then opens to nothing.
 //!
 //! One [`redis::aio::ConnectionManager`] per plugin instance, connected on first use (a Redis
@@ -137,12 +138,5 @@ impl RedisStore {
         let mut c = self.connection().await?;
         let key = self.key(id);
         self.bounded(c.del::<_, ()>(key)).await
-    }
-
-    /// The remaining TTL of session `id`'s record in seconds (tests and diagnostics).
-    pub async fn ttl(&self, id: &str) -> Result<i64, StoreError> {
-        let mut c = self.connection().await?;
-        let key = self.key(id);
-        self.bounded(c.ttl::<_, i64>(key)).await
     }
 }
