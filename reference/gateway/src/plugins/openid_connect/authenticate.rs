@@ -797,7 +797,7 @@ impl OpenIdConnect {
             }
             other => other,
         };
-        let mut auth = match result {
+        let auth = match result {
             Ok(a) => a,
             Err(failure) => {
                 if let (Failure::Unauthorized { .. }, Some(anonymous)) =
@@ -813,6 +813,11 @@ impl OpenIdConnect {
                 }
                 return Flow::Respond(response);
             }
+        };
+        // acr step-up (a gatecheck extension, step_up.rs), before what the claims authorize.
+        let (mut auth, pending) = match self.step_up(req, auth, pending).await {
+            Ok(x) => x,
+            Err(flow) => return flow,
         };
         if let Some(rule) = claims::first_unmet(&auth.claims, &self.config.claim_rules) {
             return self.forbidden(req, had_session, format!("{} required", rule.name));
@@ -892,7 +897,7 @@ impl OpenIdConnect {
 
     /// The response for `failure`: a redirect to `unauthorized_redirect_uri`,
     /// `forbidden_redirect_uri` or `unexpected_redirect_uri` when configured, else Kong's.
-    fn failure_response(&self, failure: &Failure) -> crate::plugins::PluginResponse {
+    pub(super) fn failure_response(&self, failure: &Failure) -> crate::plugins::PluginResponse {
         let b = &self.config.browser;
         let redirect = match failure {
             Failure::Unauthorized { .. } => b.unauthorized_redirect_uri.first(),

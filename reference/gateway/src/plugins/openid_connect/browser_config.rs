@@ -130,6 +130,9 @@ pub struct BrowserConfig {
     pub forbidden_redirect_uri: Vec<Url>,
     /// `unexpected_redirect_uri`.
     pub unexpected_redirect_uri: Vec<Url>,
+    /// `required_acr_values` (a gatecheck extension, [`super::step_up`]): the `acr` values
+    /// one of which the authentication must have (empty: any).
+    pub required_acr_values: Vec<String>,
 }
 
 impl BrowserConfig {
@@ -186,7 +189,11 @@ pub const FIELDS: [&str; 34] = [
 ];
 
 /// The two `*_redirect_uri` fields beyond [`FIELDS`] (kept apart so the array stays readable).
-pub const MORE_FIELDS: [&str; 2] = ["forbidden_redirect_uri", "unexpected_redirect_uri"];
+pub const MORE_FIELDS: [&str; 3] = [
+    "forbidden_redirect_uri",
+    "unexpected_redirect_uri",
+    super::step_up::FIELD,
+];
 
 fn strings() -> Field {
     Field::array(Field::string())
@@ -334,6 +341,16 @@ pub fn declare(record: Record) -> Record {
         .field("unauthorized_redirect_uri", urls())
         .field("forbidden_redirect_uri", urls())
         .field("unexpected_redirect_uri", urls())
+        // A gatecheck extension: acr step-up (step_up.rs).
+        .field(
+            super::step_up::FIELD,
+            Field::array(Field::string().validator(super::step_up::valid_acr_value))
+                .description("gatecheck extension: the acr values one of which the authentication must have (step-up, RFC 9470)"),
+        )
+        .check(Check::custom_on(
+            "authorization_query_args_names",
+            super::step_up::no_fixed_acr_values,
+        ))
         .check(Check::custom_on(
             "authorization_query_args_values",
             query_args_paired,
@@ -385,6 +402,7 @@ struct Raw {
     unauthorized_redirect_uri: Option<Vec<String>>,
     forbidden_redirect_uri: Option<Vec<String>>,
     unexpected_redirect_uri: Option<Vec<String>>,
+    required_acr_values: Option<Vec<String>>,
 }
 
 fn parse_url(s: &str) -> Result<Url, ConfigError> {
@@ -472,6 +490,7 @@ impl BrowserConfig {
             unauthorized_redirect_uri: parse_urls(raw.unauthorized_redirect_uri)?,
             forbidden_redirect_uri: parse_urls(raw.forbidden_redirect_uri)?,
             unexpected_redirect_uri: parse_urls(raw.unexpected_redirect_uri)?,
+            required_acr_values: raw.required_acr_values.unwrap_or_default(),
         })
     }
 }
@@ -565,6 +584,37 @@ mod tests {
                 "authorization_cookie_name"
             ]
         );
+    }
+
+    #[test]
+    fn required_acr_values_are_validated() {
+        let (c, eff) = Config::from_value(&json!({"issuer": "http://op"})).unwrap();
+        assert!(c.browser.required_acr_values.is_empty());
+        assert_eq!(eff["required_acr_values"], Value::Null);
+        let (c, _) = Config::from_value(
+            &json!({"issuer": "http://op", "required_acr_values": ["otp", "mfa"]}),
+        )
+        .unwrap();
+        assert_eq!(c.browser.required_acr_values, ["otp", "mfa"]);
+        assert_eq!(
+            fields(json!({"issuer": "http://op", "required_acr_values": ["otp", "a b", ""]})),
+            ["required_acr_values.2", "required_acr_values.3"]
+        );
+        assert_eq!(
+            fields(json!({"issuer": "http://op", "required_acr_values": "otp"})),
+            ["required_acr_values"]
+        );
+        // acr_values among the fixed arguments would contradict the ones step-up sends.
+        assert_eq!(
+            fields(json!({"issuer": "http://op", "required_acr_values": ["otp"],
+                "authorization_query_args_names": ["acr_values"],
+                "authorization_query_args_values": ["basic"]})),
+            ["authorization_query_args_names"]
+        );
+        assert!(Config::from_value(&json!({"issuer": "http://op",
+            "authorization_query_args_names": ["acr_values"],
+            "authorization_query_args_values": ["basic"]}))
+        .is_ok());
     }
 
     #[test]

@@ -86,8 +86,9 @@ impl OpenIdConnect {
         self.start(req).await
     }
 
-    /// The 302 to the authorization endpoint, with the authorization cookie.
-    async fn start(&self, req: &mut AccessRequest) -> CodeFlow {
+    /// The 302 to the authorization endpoint, with the authorization cookie (also the step-up's
+    /// re-authentication: with `required_acr_values` every login asks for them).
+    pub(super) async fn start(&self, req: &mut AccessRequest) -> CodeFlow {
         if !authorization::follows_redirects(req.headers()) {
             return CodeFlow::Failed(Failure::no_credentials());
         }
@@ -135,6 +136,13 @@ impl OpenIdConnect {
                 .into_owned()
                 .collect();
         let mut extra = b.query_args.clone();
+        if !b.required_acr_values.is_empty() {
+            // Asked on the first login too, so a user is not sent back a second time.
+            extra.push((
+                "acr_values".into(),
+                super::step_up::acr_values(&b.required_acr_values),
+            ));
+        }
         for name in &b.query_args_client {
             if let Some((_, v)) = query_pairs.iter().find(|(k, _)| k == name) {
                 extra.push((name.clone(), v.clone()));

@@ -12,7 +12,8 @@
 //! rules), [`session`] (sealed sessions; [`session_config`] its options, [`session_store`]
 //! its Redis storage), [`reply`] (failure responses and headers),
 //! [`kong_oauth2`] (the lookup the `oauth2` plugin's token store implements), [`issuers`]
-//! (the providers the Admin API's `/openid-connect/issuers` lists).
+//! (the providers the Admin API's `/openid-connect/issuers` lists), [`step_up`] (the acr
+//! step-up, a gatecheck extension).
 
 use std::sync::Arc;
 
@@ -42,6 +43,7 @@ pub mod schema;
 pub mod session;
 pub mod session_config;
 pub mod session_store;
+pub mod step_up;
 
 pub use config::Config;
 
