@@ -15,6 +15,8 @@ use serde_json::{json, Value};
 use url::Url;
 
 const SECRET: &str = "UNT3GPzCKI7zUbhAmFSUGbj4wmiBDGiW";
+/// alex's authenticator (base32), for the OP's `otp` method.
+const OTP_SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 
 struct Stack {
     op: gatecheck_op::Handle,
@@ -32,11 +34,24 @@ impl Stack {
     /// The OP with client `kong` redirecting to the gateway's `/anything` (and `/callback`),
     /// the echo upstream on `/`, and `openid-connect` with `config` over the guide's basics.
     async fn start_with(config: Value, client_patch: Value) -> Stack {
+        Self::start_routes(config, client_patch, json!({}), json!({})).await
+    }
+
+    /// As [`Stack::start_with`], with `op_patch` over the OP's config and, for each
+    /// `path: config` of `routes`, a route of its own whose `openid-connect` has `config` over
+    /// the first route's (the same session secret and cookie: one session for both).
+    async fn start_routes(
+        config: Value,
+        client_patch: Value,
+        op_patch: Value,
+        routes: Value,
+    ) -> Stack {
         let proxy = listener().await;
         let proxy_url = format!("http://{}", proxy.local_addr().unwrap());
         let mut kong = json!({
             "client_id": "kong", "client_secret": SECRET,
-            "redirect_uris": [format!("{proxy_url}/anything"), format!("{proxy_url}/callback")],
+            "redirect_uris": [format!("{proxy_url}/anything"), format!("{proxy_url}/callback"),
+                              format!("{proxy_url}/admin")],
             "post_logout_redirect_uris": [format!("{proxy_url}/bye")],
             "scopes": ["openid", "profile", "email", "offline_access"],
             "default_scopes": ["profile", "email"],
@@ -46,13 +61,17 @@ impl Stack {
         for (k, v) in client_patch.as_object().unwrap() {
             kong[k] = v.clone();
         }
-        let op_config = json!({
+        let mut op_config = json!({
             "keys": [{"alg": "RS256", "pem": concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/op/keys/rs256.pem")}],
             "lifetimes": {"access_token": 60},
             "scopes": ["openid", "profile", "email", "offline_access"],
-            "users": [{"username": "alex", "password": "doe"}],
+            // Enrolled already (the step-up's otp method), which a password login ignores.
+            "users": [{"username": "alex", "password": "doe", "otp_secret": OTP_SECRET}],
             "clients": [kong],
         });
+        for (k, v) in op_patch.as_object().unwrap() {
+            op_config[k] = v.clone();
+        }
         // YAML is a superset of JSON.
         let op_config = gatecheck_op::Config::from_yaml_str(&op_config.to_string()).unwrap();
         let op_clock = gatecheck_op::ManualClock::default();
@@ -69,11 +88,19 @@ impl Stack {
         for (k, v) in config.as_object().unwrap() {
             cfg[k] = v.clone();
         }
-        let doc = json!({
-            "_format_version": "3.0",
-            "services": [{"name": "api", "url": up.url(), "routes": [{"paths": ["/"]}],
-                          "plugins": [{"name": "openid-connect", "config": cfg}]}],
-        });
+        let mut services = Vec::new();
+        for (path, patch) in routes.as_object().unwrap() {
+            let mut route_cfg = cfg.clone();
+            for (k, v) in patch.as_object().unwrap() {
+                route_cfg[k] = v.clone();
+            }
+            services.push(json!({"name": path.trim_matches('/'), "url": up.url(),
+                "routes": [{"paths": [path], "strip_path": false}],
+                "plugins": [{"name": "openid-connect", "config": route_cfg}]}));
+        }
+        services.push(json!({"name": "api", "url": up.url(), "routes": [{"paths": ["/"]}],
+                          "plugins": [{"name": "openid-connect", "config": cfg}]}));
+        let doc = json!({"_format_version": "3.0", "services": services});
         let clock = ManualClock::default();
         let gw = gatecheck_gateway::start_with_clock(
             gatecheck_gateway::Config {
@@ -681,4 +708,250 @@ mod idp_faults {
         assert_eq!(r.status(), 401, "a code the IdP refuses");
         assert!(set_cookie(&r, "session").is_none());
     }
+}
+
+// acr step-up (`required_acr_values`, a gatecheck extension): `/admin` requires the OP's
+// `otp` method, `/` does not; both routes share the session.
+
+/// The OP's `otp` method's authenticator for alex, pre-enrolled.
+fn authenticator() -> gatecheck_browser::Authenticator {
+    gatecheck_browser::Authenticator::from_uri(&format!(
+        "otpauth://totp/gatecheck:alex?secret={OTP_SECRET}&issuer=gatecheck"
+    ))
+    .unwrap()
+}
+
+async fn step_up_stack(op_patch: Value) -> Stack {
+    Stack::start_routes(
+        json!({}),
+        json!({}),
+        op_patch,
+        json!({"/admin": {"required_acr_values": ["otp"],
+            "auth_methods": ["authorization_code", "session", "bearer"]}}),
+    )
+    .await
+}
+
+/// The `acr` of an ID token.
+fn acr_of(id_token: &str) -> Option<String> {
+    use base64::Engine;
+    let payload = id_token.split('.').nth(1)?;
+    let claims: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .ok()?,
+    )
+    .ok()?;
+    claims["acr"].as_str().map(str::to_owned)
+}
+
+/// A password-level session of alex, made at `/anything` without a browser: its cookie.
+async fn weak_session(s: &Stack) -> String {
+    let (authorize, cookie) = s.start_login("/anything").await;
+    assert_eq!(param(&authorize, "acr_values"), None, "{authorize}");
+    let back = s.code_for(&authorize).await;
+    let r = client()
+        .get(back.as_str())
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    set_cookie(&r, "session").expect("a session")
+}
+
+#[tokio::test]
+async fn step_up_sends_a_weak_session_to_the_op_with_acr_values_and_the_new_session_has_the_acr()
+{
+    let s = step_up_stack(json!({})).await;
+    let b = Browser::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .unwrap();
+    // A password login at `/` (the OP's default method, auth_ldap_server).
+    echoed(&s.login(&b, "/anything").await);
+    // `/admin` sends the browser back to the OP asking for otp; the OP knows the user and asks
+    // for the password again, then the one-time password.
+    let page = b.open(&s.url("/admin?x=1")).await.unwrap();
+    let to_op = b
+        .last_navigation()
+        .iter()
+        .find(|h| h.url.as_str().starts_with(&s.op.url()))
+        .map(|h| h.url.clone())
+        .expect("the step-up went to the OP");
+    assert_eq!(param(&to_op, "acr_values").as_deref(), Some("otp"), "{to_op}");
+    assert_eq!(param(&to_op, "prompt"), None, "acr_values alone: {to_op}");
+    assert_eq!(
+        param(&to_op, "redirect_uri").unwrap(),
+        s.url("/admin"),
+        "{to_op}"
+    );
+    assert_eq!(
+        driver::Prompt::of(&page).unwrap(),
+        driver::Prompt::Login,
+        "{}",
+        page.body
+    );
+    let clock = s.op_clock.clone();
+    let now = move || gatecheck_op::Clock::now(&clock) as u64;
+    let page = driver::complete_login(
+        &b,
+        "alex",
+        "doe",
+        &mut Some(authenticator()),
+        driver::Code::At(&now),
+    )
+    .await
+    .unwrap();
+    let echo = echoed(&page);
+    assert_eq!(echo["path"], "/admin");
+    // The stronger session serves both routes from now on, without the OP.
+    let again = b.open(&s.url("/admin/users")).await.unwrap();
+    assert_eq!(echoed(&again)["path"], "/admin/users");
+    assert!(!went_to_op(&b, &s.op), "the new session has acr otp");
+    echoed(&b.open(&s.url("/anything")).await.unwrap());
+    assert!(!went_to_op(&b, &s.op));
+}
+
+#[tokio::test]
+async fn step_up_gives_apis_rfc_9470s_challenge_and_browsers_a_redirect() {
+    let s = step_up_stack(json!({})).await;
+    let weak = weak_session(&s).await;
+    // The weak session serves the route without a requirement.
+    let r = client()
+        .get(s.url("/anything"))
+        .header("cookie", &weak)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let challenge = "Bearer realm=\"127.0.0.1\", error=\"insufficient_user_authentication\", \
+        error_description=\"A different authentication level is required\", acr_values=\"otp\"";
+    // An API (JSON only, or an XHR) with that session: 401 and the challenge, session kept.
+    for (name, value) in [
+        ("accept", "application/json"),
+        ("x-requested-with", "XMLHttpRequest"),
+    ] {
+        let r = client()
+            .get(s.url("/admin"))
+            .header("cookie", &weak)
+            .header(name, value)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401, "{name}");
+        assert_eq!(r.headers()["www-authenticate"], challenge, "{name}");
+        assert_eq!(set_cookie(&r, "session"), None, "the session is kept");
+        assert_eq!(r.text().await.unwrap(), r#"{"message":"Unauthorized"}"#);
+    }
+    // A bearer token of a password login (its acr is not otp) gets the same challenge.
+    let token: Value = client()
+        .post(format!("{}/oxauth/restv1/token", s.op.url()))
+        .basic_auth("kong", Some(SECRET))
+        .form(&[
+            ("grant_type", "password"),
+            ("username", "alex"),
+            ("password", "doe"),
+            ("scope", "openid"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let at = token["access_token"].as_str().expect("a token");
+    let r = client()
+        .get(s.url("/admin"))
+        .bearer_auth(at)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(r.headers()["www-authenticate"], challenge);
+    // A browser with the weak session is sent to re-authenticate, with a new authorization
+    // cookie, its session untouched.
+    let r = client()
+        .get(s.url("/admin"))
+        .header("cookie", &weak)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 302);
+    let to = Url::parse(r.headers()[LOCATION].to_str().unwrap()).unwrap();
+    assert!(to.as_str().starts_with(&s.op.url()), "{to}");
+    assert_eq!(param(&to, "acr_values").as_deref(), Some("otp"));
+    assert!(set_cookie(&r, "authorization").is_some_and(|c| c.len() > 20));
+    assert_eq!(set_cookie(&r, "session"), None);
+    // A browser without any session asks for otp on its first login.
+    let (first, _) = s.start_login("/admin").await;
+    assert_eq!(param(&first, "acr_values").as_deref(), Some("otp"));
+}
+
+#[tokio::test]
+async fn a_step_up_the_op_does_not_perform_is_refused_not_looped() {
+    // An OP without the otp method answers acr_values=otp with its default method.
+    let s = step_up_stack(json!({"acr": {"enabled": ["auth_ldap_server", "basic"]}})).await;
+    let weak = weak_session(&s).await;
+    let r = client()
+        .get(s.url("/admin"))
+        .header("cookie", &weak)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 302);
+    let cookie = set_cookie(&r, "authorization").unwrap();
+    let authorize = Url::parse(r.headers()[LOCATION].to_str().unwrap()).unwrap();
+    let back = s.code_for(&authorize).await;
+    assert!(back.as_str().starts_with(&s.url("/admin")), "{back}");
+    // The callback comes with the weak session too; the new login's acr is still too weak:
+    // the challenge, no session, no new redirect.
+    let r = client()
+        .get(back.as_str())
+        .header("cookie", format!("{weak}; {cookie}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(r.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .contains("error=\"insufficient_user_authentication\""));
+    assert!(set_cookie(&r, "session").is_none());
+    assert_eq!(
+        set_cookie(&r, "authorization").as_deref(),
+        Some("authorization="),
+        "the login is over"
+    );
+}
+
+#[tokio::test]
+async fn a_login_with_the_required_acr_is_the_session_the_route_needs() {
+    // login_action response hands over the ID token: its acr is the OP's otp.
+    let s = Stack::start_routes(
+        json!({"required_acr_values": ["otp"], "login_action": "response"}),
+        json!({}),
+        json!({}),
+        json!({}),
+    )
+    .await;
+    let b = browser();
+    b.open(&s.url("/anything")).await.unwrap();
+    let clock = s.op_clock.clone();
+    let now = move || gatecheck_op::Clock::now(&clock) as u64;
+    let page = driver::complete_login(
+        &b,
+        "alex",
+        "doe",
+        &mut Some(authenticator()),
+        driver::Code::At(&now),
+    )
+    .await
+    .unwrap();
+    assert_eq!(page.status, 200, "{}", page.body);
+    let tokens = page.json().unwrap();
+    assert_eq!(
+        acr_of(tokens["id_token"].as_str().unwrap()).as_deref(),
+        Some("otp")
+    );
 }
