@@ -8,7 +8,11 @@
 //   code, implicit and hybrid response types (form_post is built in), authorization requests by
 //   POST, refresh tokens, the claims parameter, claims for every standard scope, and login and
 //   consent pages of its own (below) that check the users' passwords. With REDIRECT_URI set it
-//   also has the static client `rp` / `rp-secret`.
+//   also has the static client `rp` / `rp-secret` (with POST_LOGOUT_REDIRECT_URI, registered
+//   for RP-initiated logout). With INTROSPECTION=on it also serves token introspection
+//   (RFC 7662): the gateway's resource-server test (reference/gateway/tests/
+//   openid_connect_oidc_provider.rs); off by default so the features' capability checks see
+//   the same OP as before.
 //
 // Started with NODE_PATH pointing at the npm cache that holds oidc-provider and PORT set; serves
 // on 127.0.0.1:PORT and prints `oidc-provider listening on ISSUER` when ready. Every option:
@@ -86,6 +90,8 @@ function certification() {
       grant_types: ['authorization_code'],
       response_types: ['code'],
       redirect_uris: [process.env.REDIRECT_URI],
+      post_logout_redirect_uris: process.env.POST_LOGOUT_REDIRECT_URI
+        ? [process.env.POST_LOGOUT_REDIRECT_URI] : [],
     });
   }
   return {
@@ -112,6 +118,7 @@ function certification() {
       registration: { enabled: true },
       revocation: { enabled: true },
       claimsParameter: { enabled: true },
+      introspection: { enabled: process.env.INTROSPECTION === 'on' },
     },
     interactions: { policy },
     pkce: { required: () => false },
