@@ -12,7 +12,9 @@
 //   for RP-initiated logout). With INTROSPECTION=on it also serves token introspection
 //   (RFC 7662): the gateway's resource-server test (reference/gateway/tests/
 //   openid_connect_oidc_provider.rs); off by default so the features' capability checks see
-//   the same OP as before.
+//   the same OP as before. With JWT_API=<resource indicator> the client `rp` may also use
+//   client_credentials, and a token request naming that resource (RFC 8707) gets a JWT access
+//   token for it (RFC 9068): the gateway's `bearer` method against oidc-provider's keys.
 //
 // Started with NODE_PATH pointing at the npm cache that holds oidc-provider and PORT set; serves
 // on 127.0.0.1:PORT and prints `oidc-provider listening on ISSUER` when ready. Every option:
@@ -21,7 +23,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 
 const require = createRequire(path.join(process.env.NODE_PATH, 'noop.js'));
-const { default: Provider, interactionPolicy } = await import(require.resolve('oidc-provider'));
+const { default: Provider, interactionPolicy, errors } = await import(require.resolve('oidc-provider'));
 
 const port = Number(process.env.PORT);
 const issuer = `http://127.0.0.1:${port}`;
@@ -83,11 +85,12 @@ function certification() {
   if (i !== -1) consent.checks.splice(i, 1);
 
   const clients = [];
+  const jwtApi = process.env.JWT_API;
   if (process.env.REDIRECT_URI) {
     clients.push({
       client_id: 'rp',
       client_secret: 'rp-secret',
-      grant_types: ['authorization_code'],
+      grant_types: jwtApi ? ['authorization_code', 'client_credentials'] : ['authorization_code'],
       response_types: ['code'],
       redirect_uris: [process.env.REDIRECT_URI],
       post_logout_redirect_uris: process.env.POST_LOGOUT_REDIRECT_URI
@@ -119,6 +122,16 @@ function certification() {
       revocation: { enabled: true },
       claimsParameter: { enabled: true },
       introspection: { enabled: process.env.INTROSPECTION === 'on' },
+      ...(jwtApi ? {
+        clientCredentials: { enabled: true },
+        resourceIndicators: {
+          enabled: true,
+          async getResourceServerInfo(_ctx, indicator) {
+            if (indicator !== jwtApi) throw new errors.InvalidTarget();
+            return { scope: 'api', audience: jwtApi, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'RS256' } } };
+          },
+        },
+      } : {}),
     },
     interactions: { policy },
     pkce: { required: () => false },

@@ -24,6 +24,9 @@ use reqwest::header::{LOCATION, SET_COOKIE};
 use serde_json::{json, Value};
 use url::Url;
 
+/// The resource (RFC 8707) oidc-provider issues JWT access tokens for.
+const API: &str = "urn:gatecheck:api";
+
 /// The version `benches/load/oidc-provider.sh` installs.
 const VERSION: &str = "9.13.3";
 
@@ -75,6 +78,7 @@ fn start_op(redirect_uri: &str, post_logout: &str) -> Result<(Node, String), Str
         .env("REDIRECT_URI", redirect_uri)
         .env("POST_LOGOUT_REDIRECT_URI", post_logout)
         .env("INTROSPECTION", "on")
+        .env("JWT_API", API)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -112,7 +116,7 @@ impl Stack {
 
 /// oidc-provider, the echo upstream and a gateway with three routes: `/anything` (the guide's
 /// code flow and session, logout at `/anything/logout`), `/introspected` (`introspection`)
-/// and `/userinfo` (`userinfo`). `None`: skipped (the reason printed).
+/// `/userinfo` (`userinfo`) and `/jwt` (`bearer`, for the resource [`API`]). `None`: skipped (the reason printed).
 async fn stack() -> Option<Stack> {
     let proxy = listener().await;
     let proxy_url = format!("http://{}", proxy.local_addr().unwrap());
@@ -154,6 +158,8 @@ async fn stack() -> Option<Stack> {
         service("userinfo", "/userinfo", with(json!({
             "auth_methods": ["userinfo"],
             "upstream_headers_claims": ["email"], "upstream_headers_names": ["x-email"]}))),
+        service("jwt", "/jwt", with(json!({
+            "auth_methods": ["bearer"], "audience_required": [API], "scopes_required": ["api"]}))),
     ]});
     let gw = gatecheck_gateway::start(
         gatecheck_gateway::Config {
@@ -366,4 +372,55 @@ async fn introspection_and_userinfo_judge_node_oidc_providers_access_tokens() {
             .unwrap()
             .contains("error=\"invalid_token\""));
     }
+}
+
+#[tokio::test]
+async fn bearer_verifies_node_oidc_providers_jwt_access_tokens_with_its_keys() {
+    let Some(s) = stack().await else { return };
+    // A JWT access token for the API (RFC 8707 resource, RFC 9068 format).
+    let answer: Value = client()
+        .post(format!("{}/token", s.issuer))
+        .basic_auth("rp", Some("rp-secret"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("resource", API),
+            ("scope", "api"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = answer["access_token"].as_str().expect("a token").to_owned();
+    assert_eq!(token.split('.').count(), 3, "a JWT: {answer}");
+    let r = client()
+        .get(s.url("/jwt"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let echo: Value = r.json().await.unwrap();
+    assert_eq!(bearer(&echo), token);
+    // Its signature altered: refused with invalid_token, never 500.
+    let (head, _) = token.rsplit_once('.').unwrap();
+    let r = client()
+        .get(s.url("/jwt"))
+        .bearer_auth(format!("{head}.AAAA"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    // An opaque token of the same OP is no JWT: bearer alone cannot judge it.
+    let b = browser();
+    let page = login(&s, &b, "/anything").await;
+    let opaque = bearer(&page.json().unwrap());
+    let r = client()
+        .get(s.url("/jwt"))
+        .bearer_auth(&opaque)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
 }
