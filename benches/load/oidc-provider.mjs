@@ -15,6 +15,8 @@
 //   the same OP as before. With JWT_API=<resource indicator> the client `rp` may also use
 //   client_credentials, and a token request naming that resource (RFC 8707) gets a JWT access
 //   token for it (RFC 9068): the gateway's `bearer` method against oidc-provider's keys.
+//   CLIENT_CREDENTIALS=on gives `rp` client_credentials without that. With OXD_SCOPE=on it also offers Gluu's `oxd` scope, which oxd's protection tokens need
+//   (reference/gateway/tests/gluu_oauth_oidc_provider.rs).
 //
 // Started with NODE_PATH pointing at the npm cache that holds oidc-provider and PORT set; serves
 // on 127.0.0.1:PORT and prints `oidc-provider listening on ISSUER` when ready. Every option:
@@ -86,11 +88,12 @@ function certification() {
 
   const clients = [];
   const jwtApi = process.env.JWT_API;
+  const clientCredentials = Boolean(jwtApi) || process.env.CLIENT_CREDENTIALS === 'on';
   if (process.env.REDIRECT_URI) {
     clients.push({
       client_id: 'rp',
       client_secret: 'rp-secret',
-      grant_types: jwtApi ? ['authorization_code', 'client_credentials'] : ['authorization_code'],
+      grant_types: clientCredentials ? ['authorization_code', 'client_credentials'] : ['authorization_code'],
       response_types: ['code'],
       redirect_uris: [process.env.REDIRECT_URI],
       post_logout_redirect_uris: process.env.POST_LOGOUT_REDIRECT_URI
@@ -99,7 +102,8 @@ function certification() {
   }
   return {
     clients,
-    scopes: ['openid', 'offline_access', 'profile', 'email', 'address', 'phone'],
+    scopes: ['openid', 'offline_access', 'profile', 'email', 'address', 'phone',
+      ...(process.env.OXD_SCOPE === 'on' ? ['oxd'] : [])],
     claims: {
       openid: ['sub'],
       profile: ['name', 'given_name', 'family_name', 'preferred_username'],
@@ -122,8 +126,8 @@ function certification() {
       revocation: { enabled: true },
       claimsParameter: { enabled: true },
       introspection: { enabled: process.env.INTROSPECTION === 'on' },
+      clientCredentials: { enabled: clientCredentials },
       ...(jwtApi ? {
-        clientCredentials: { enabled: true },
         resourceIndicators: {
           enabled: true,
           async getResourceServerInfo(_ctx, indicator) {

@@ -7,99 +7,17 @@
 //! `end_session_endpoint`, and the resource-server methods introspection and userinfo with the
 //! access token oidc-provider issued. Skipped with a message naming what is missing when node
 //! or the pinned package is not installed.
-//!
-//! (The process handling repeats `harness/tests/target_oidc_provider.rs`'s: the two are in
-//! different crates' test binaries.)
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use common::oidc_provider::{self, Node, API};
 use common::{client, echo, listener};
 use gatecheck_browser::{generic, Browser};
 use reqwest::header::{LOCATION, SET_COOKIE};
 use serde_json::{json, Value};
 use url::Url;
-
-/// The resource (RFC 8707) oidc-provider issues JWT access tokens for.
-const API: &str = "urn:gatecheck:api";
-
-/// The version `benches/load/oidc-provider.sh` installs.
-const VERSION: &str = "9.13.3";
-
-struct Node(Child);
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn npm_cache() -> PathBuf {
-    std::env::var_os("GATECHECK_NPM_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/gatecheck/npm")
-        })
-}
-
-/// Starts oidc-provider (client `rp` redirecting to `redirect_uri`, introspection on), or
-/// says why it cannot.
-fn start_op(redirect_uri: &str, post_logout: &str) -> Result<(Node, String), String> {
-    let modules = npm_cache().join("node_modules");
-    let installed =
-        std::fs::read_to_string(modules.join("oidc-provider/package.json")).unwrap_or_default();
-    if !installed.contains(&format!("\"version\": \"{VERSION}\"")) {
-        return Err(format!(
-            "oidc-provider@{VERSION} is not in {} (run benches/load/oidc-provider.sh, or .ci/run)",
-            modules.display()
-        ));
-    }
-    if Command::new("node").arg("--version").output().is_err() {
-        return Err("node is not installed (apt-get install nodejs)".into());
-    }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map_err(|e| e.to_string())?
-        .port();
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../benches/load/oidc-provider.mjs"
-    );
-    let mut child = Command::new("node")
-        .arg(script)
-        .env("NODE_PATH", &modules)
-        .env("OIDC_PROVIDER_PROFILE", "certification")
-        .env("PORT", port.to_string())
-        .env("REDIRECT_URI", redirect_uri)
-        .env("POST_LOGOUT_REDIRECT_URI", post_logout)
-        .env("INTROSPECTION", "on")
-        .env("JWT_API", API)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .map_err(|e| format!("node: {e}"))?;
-    let mut out = BufReader::new(child.stdout.take().expect("piped"));
-    let node = Node(child);
-    let mut line = String::new();
-    out.read_line(&mut line).map_err(|e| e.to_string())?;
-    let issuer = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .ok_or_else(|| format!("oidc-provider did not start: {line:?}"))?
-        .to_owned();
-    // Keep reading: a closed pipe (EPIPE) would kill node at its first development warning.
-    std::thread::spawn(move || {
-        for line in out.lines().map_while(Result::ok) {
-            eprintln!("oidc-provider: {line}");
-        }
-    });
-    Ok((node, issuer))
-}
 
 struct Stack {
     _node: Node,
@@ -120,10 +38,12 @@ impl Stack {
 async fn stack() -> Option<Stack> {
     let proxy = listener().await;
     let proxy_url = format!("http://{}", proxy.local_addr().unwrap());
-    let (node, issuer) = match start_op(
-        &format!("{proxy_url}/anything"),
-        &format!("{proxy_url}/bye"),
-    ) {
+    let (node, issuer) = match oidc_provider::start(&[
+        ("REDIRECT_URI", format!("{proxy_url}/anything")),
+        ("POST_LOGOUT_REDIRECT_URI", format!("{proxy_url}/bye")),
+        ("INTROSPECTION", "on".into()),
+        ("JWT_API", API.into()),
+    ]) {
         Ok(x) => x,
         Err(why) => {
             eprintln!("SKIPPED: openid-connect against node oidc-provider: {why}");
@@ -216,7 +136,7 @@ fn bearer(echo: &Value) -> String {
     echo["headers"]["authorization"]
         .as_str()
         .and_then(|a| a.strip_prefix("Bearer "))
-        .expect("the upstream got the access token")
+        .unwrap_or_else(|| panic!("the upstream got no access token: {echo}"))
         .to_owned()
 }
 

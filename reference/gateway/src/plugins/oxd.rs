@@ -34,6 +34,17 @@ pub enum OxdError {
     },
 }
 
+/// Whether a `get-client-token` answer grants `oxd` (an answer without `scope` grants what was
+/// asked, RFC 6749 §5.1; oxd sends the scope as an array, an OP's form is space-separated).
+fn grants_oxd(answer: &Value) -> bool {
+    match answer.get("scope") {
+        None | Some(Value::Null) => true,
+        Some(Value::Array(a)) => a.iter().any(|s| s == "oxd"),
+        Some(Value::String(s)) => s.split_whitespace().any(|s| s == "oxd"),
+        Some(_) => false,
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Protection {
     token: String,
@@ -157,6 +168,21 @@ impl OxdClient {
                 reason: "no access_token".into(),
             })?
             .to_owned();
+        if !grants_oxd(&resp) {
+            // Gluu Server grants the gateway's client the `oxd` scope; a standard OP drops a
+            // scope it does not offer (RFC 6749 §3.3), and oxd would then refuse every command
+            // with this token (403). Say what the OP lacks rather than retry.
+            return Err(OxdError::BadResponse {
+                endpoint: "get-client-token".into(),
+                reason: format!(
+                    "the OP did not grant the oxd scope the protection token needs (granted: {}); \
+                     Gluu Server offers it, another OP must offer a scope named oxd for the \
+                     client_credentials grant of client {}",
+                    resp.get("scope").map(Value::to_string).unwrap_or_default(),
+                    self.client_id
+                ),
+            });
+        }
         let lifetime = resp.get("expires_in").and_then(Value::as_u64).unwrap_or(0);
         // Refresh well before expiry: after 80% of the lifetime, and never later than 5 s
         // before it ends (GG reused the token up to 5 s *after* expiry:
@@ -217,5 +243,59 @@ impl OxdClient {
     pub async fn jwks(&self) -> Result<Value, OxdError> {
         let body = json!({ "op_host": self.op_host });
         self.call("get-jwks", body).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    #[test]
+    fn the_oxd_scope_is_read_in_either_form() {
+        assert!(grants_oxd(&json!({"scope": ["openid", "oxd"]})));
+        assert!(grants_oxd(&json!({"scope": "openid oxd"})));
+        assert!(grants_oxd(&json!({"access_token": "t"})));
+        assert!(!grants_oxd(&json!({"scope": ["openid"]})));
+        assert!(!grants_oxd(&json!({"scope": "openid oxdx"})));
+        assert!(!grants_oxd(&json!({"scope": 1})));
+    }
+
+    #[tokio::test]
+    async fn an_op_without_the_oxd_scope_is_named_not_retried() {
+        let oxd = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/get-client-token"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(
+                json!({"access_token": "t", "expires_in": 600, "scope": ["openid"]}),
+            ))
+            .expect(1)
+            .mount(&oxd)
+            .await;
+        Mock::given(method("POST"))
+            .and(path("/introspect-access-token"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"active": true})))
+            .expect(0)
+            .mount(&oxd)
+            .await;
+        let client = OxdClient::new(
+            Url::parse(&oxd.uri()).unwrap(),
+            "site".into(),
+            "rp".into(),
+            "rp-secret".into(),
+            "http://op".into(),
+            Duration::from_secs(5),
+        )
+        .unwrap();
+        let e = client
+            .call("introspect-access-token", json!({}))
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("the OP did not grant the oxd scope") && e.contains("client rp"),
+            "{e}"
+        );
     }
 }
