@@ -36,6 +36,11 @@ impl Stack {
 /// code flow and session, logout at `/anything/logout`), `/introspected` (`introspection`)
 /// `/userinfo` (`userinfo`) and `/jwt` (`bearer`, for the resource [`API`]). `None`: skipped (the reason printed).
 async fn stack() -> Option<Stack> {
+    stack_with(json!({})).await
+}
+
+/// [`stack`] with `browser` over the `/anything` route's config.
+async fn stack_with(browser: Value) -> Option<Stack> {
     let proxy = listener().await;
     let proxy_url = format!("http://{}", proxy.local_addr().unwrap());
     let (node, issuer) = match oidc_provider::start(&[
@@ -66,13 +71,19 @@ async fn stack() -> Option<Stack> {
             "plugins": [{"name": "openid-connect", "config": config}]})
     };
     let doc = json!({"_format_version": "3.0", "services": [
-        service("browser", "/anything", with(json!({
-            "auth_methods": ["authorization_code", "session"],
-            "scopes": ["openid", "profile", "email"],
-            "preserve_query_args": true,
-            "logout_uri_suffix": "/logout",
-            "logout_redirect_uri": [format!("{proxy_url}/bye")],
-        }))),
+        service("browser", "/anything", with({
+            let mut c = json!({
+                "auth_methods": ["authorization_code", "session"],
+                "scopes": ["openid", "profile", "email"],
+                "preserve_query_args": true,
+                "logout_uri_suffix": "/logout",
+                "logout_redirect_uri": [format!("{proxy_url}/bye")],
+            });
+            for (k, v) in browser.as_object().unwrap() {
+                c[k] = v.clone();
+            }
+            c
+        })),
         service("introspected", "/introspected", with(json!({
             "auth_methods": ["introspection"]}))),
         service("userinfo", "/userinfo", with(json!({
@@ -343,4 +354,32 @@ async fn bearer_verifies_node_oidc_providers_jwt_access_tokens_with_its_keys() {
         .await
         .unwrap();
     assert_eq!(r.status(), 401);
+}
+
+#[tokio::test]
+async fn a_step_up_node_oidc_provider_does_not_perform_is_refused_without_a_loop() {
+    // oidc-provider treats acr_values as voluntary (OpenID Connect Core 1.0 §5.5.1.1) and its
+    // logins here have one acr: asked for another, it answers with that one.
+    let Some(s) = stack_with(json!({"required_acr_values": ["urn:gatecheck:acr:mfa"]})).await
+    else {
+        return;
+    };
+    let r = client().get(s.url("/anything")).send().await.unwrap();
+    let to = Url::parse(r.headers()[LOCATION].to_str().unwrap()).unwrap();
+    assert_eq!(
+        param(&to, "acr_values").as_deref(),
+        Some("urn:gatecheck:acr:mfa")
+    );
+    let b = browser();
+    let page = login(&s, &b, "/anything").await;
+    assert_eq!(page.status, 401, "{} {}", page.url, page.body);
+    assert!(page.url.as_str().starts_with(&s.url("/anything?")), "{}", page.url);
+    let url = Url::parse(&s.url("/anything")).unwrap();
+    assert!(
+        !b.cookies_for(&url)
+            .unwrap_or_default()
+            .split("; ")
+            .any(|c| c.starts_with("session=")),
+        "no session"
+    );
 }
