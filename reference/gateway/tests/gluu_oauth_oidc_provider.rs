@@ -85,7 +85,10 @@ async fn stack(oxd_scope: bool) -> Option<Stack> {
                     .to_string()}}),
         ),
         // The consumer of the OP client the tokens belong to (GG maps client_id → custom_id).
-        ("/consumers", json!({"username": "rp-client", "custom_id": "rp"})),
+        (
+            "/consumers",
+            json!({"username": "rp-client", "custom_id": "rp"}),
+        ),
     ] {
         let (status, body) = post(format!("{admin}{path}"), body).await;
         assert_eq!(status, 201, "{path}: {body}");

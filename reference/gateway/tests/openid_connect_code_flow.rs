@@ -98,8 +98,10 @@ impl Stack {
                 "routes": [{"paths": [path], "strip_path": false}],
                 "plugins": [{"name": "openid-connect", "config": route_cfg}]}));
         }
-        services.push(json!({"name": "api", "url": up.url(), "routes": [{"paths": ["/"]}],
-                          "plugins": [{"name": "openid-connect", "config": cfg}]}));
+        services.push(
+            json!({"name": "api", "url": up.url(), "routes": [{"paths": ["/"]}],
+                          "plugins": [{"name": "openid-connect", "config": cfg}]}),
+        );
         let doc = json!({"_format_version": "3.0", "services": services});
         let clock = ManualClock::default();
         let gw = gatecheck_gateway::start_with_clock(
@@ -761,8 +763,7 @@ async fn weak_session(s: &Stack) -> String {
 }
 
 #[tokio::test]
-async fn step_up_sends_a_weak_session_to_the_op_with_acr_values_and_the_new_session_has_the_acr()
-{
+async fn step_up_sends_a_weak_session_to_the_op_with_acr_values_and_the_new_session_has_the_acr() {
     let s = step_up_stack(json!({})).await;
     let b = Browser::builder()
         .timeout(std::time::Duration::from_secs(10))
@@ -779,7 +780,11 @@ async fn step_up_sends_a_weak_session_to_the_op_with_acr_values_and_the_new_sess
         .find(|h| h.url.as_str().starts_with(&s.op.url()))
         .map(|h| h.url.clone())
         .expect("the step-up went to the OP");
-    assert_eq!(param(&to_op, "acr_values").as_deref(), Some("otp"), "{to_op}");
+    assert_eq!(
+        param(&to_op, "acr_values").as_deref(),
+        Some("otp"),
+        "{to_op}"
+    );
     assert_eq!(param(&to_op, "prompt"), None, "acr_values alone: {to_op}");
     assert_eq!(
         param(&to_op, "redirect_uri").unwrap(),

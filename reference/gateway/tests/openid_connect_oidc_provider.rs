@@ -155,10 +155,17 @@ fn bearer(echo: &Value) -> String {
 async fn the_guide_flow_session_and_logout_work_against_node_oidc_provider() {
     let Some(s) = stack().await else { return };
     // The redirect: what oidc-provider's discovery offers is used (PKCE S256).
-    let r = client().get(s.url("/anything?hello=world")).send().await.unwrap();
+    let r = client()
+        .get(s.url("/anything?hello=world"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 302);
     let to = Url::parse(r.headers()[LOCATION].to_str().unwrap()).unwrap();
-    assert!(to.as_str().starts_with(&format!("{}/auth?", s.issuer)), "{to}");
+    assert!(
+        to.as_str().starts_with(&format!("{}/auth?", s.issuer)),
+        "{to}"
+    );
     assert_eq!(param(&to, "code_challenge_method").as_deref(), Some("S256"));
     assert_eq!(param(&to, "client_id").as_deref(), Some("rp"));
 
@@ -172,7 +179,9 @@ async fn the_guide_flow_session_and_logout_work_against_node_oidc_provider() {
     let callback = b
         .history()
         .into_iter()
-        .find(|h| h.url.as_str().starts_with(&s.url("/anything?")) && param(&h.url, "code").is_some())
+        .find(|h| {
+            h.url.as_str().starts_with(&s.url("/anything?")) && param(&h.url, "code").is_some()
+        })
         .expect("the callback")
         .url;
     assert_eq!(param(&callback, "iss").as_deref(), Some(s.issuer.as_str()));
@@ -207,15 +216,13 @@ async fn the_guide_flow_session_and_logout_work_against_node_oidc_provider() {
     assert_eq!(r.status(), 302);
     let end = Url::parse(r.headers()[LOCATION].to_str().unwrap()).unwrap();
     assert!(
-        end.as_str().starts_with(&format!("{}/session/end", s.issuer)),
+        end.as_str()
+            .starts_with(&format!("{}/session/end", s.issuer)),
         "{end}"
     );
     assert!(param(&end, "id_token_hint").is_some_and(|h| h.starts_with("ey")));
     assert_eq!(param(&end, "client_id").as_deref(), Some("rp"));
-    assert_eq!(
-        param(&end, "post_logout_redirect_uri"),
-        Some(s.url("/bye"))
-    );
+    assert_eq!(param(&end, "post_logout_redirect_uri"), Some(s.url("/bye")));
     assert!(
         r.headers()
             .get_all(SET_COOKIE)
@@ -373,7 +380,11 @@ async fn a_step_up_node_oidc_provider_does_not_perform_is_refused_without_a_loop
     let b = browser();
     let page = login(&s, &b, "/anything").await;
     assert_eq!(page.status, 401, "{} {}", page.url, page.body);
-    assert!(page.url.as_str().starts_with(&s.url("/anything?")), "{}", page.url);
+    assert!(
+        page.url.as_str().starts_with(&s.url("/anything?")),
+        "{}",
+        page.url
+    );
     let url = Url::parse(&s.url("/anything")).unwrap();
     assert!(
         !b.cookies_for(&url)

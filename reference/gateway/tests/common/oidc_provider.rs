@@ -81,4 +81,3 @@ pub fn start(env: &[(&str, String)]) -> Result<(Node, String), String> {
     });
     Ok((node, issuer))
 }
-

@@ -606,9 +606,11 @@ mod tests {
         );
         // acr_values among the fixed arguments would contradict the ones step-up sends.
         assert_eq!(
-            fields(json!({"issuer": "http://op", "required_acr_values": ["otp"],
+            fields(
+                json!({"issuer": "http://op", "required_acr_values": ["otp"],
                 "authorization_query_args_names": ["acr_values"],
-                "authorization_query_args_values": ["basic"]})),
+                "authorization_query_args_values": ["basic"]})
+            ),
             ["authorization_query_args_names"]
         );
         assert!(Config::from_value(&json!({"issuer": "http://op",

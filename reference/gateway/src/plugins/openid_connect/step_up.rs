@@ -52,7 +52,9 @@ pub fn valid_acr_value(v: &Value) -> Result<(), String> {
     if s.chars()
         .any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '\\')
     {
-        return Err("an acr value cannot contain spaces, quotes, backslashes or control characters".into());
+        return Err(
+            "an acr value cannot contain spaces, quotes, backslashes or control characters".into(),
+        );
     }
     Ok(())
 }
@@ -69,7 +71,10 @@ pub fn no_fixed_acr_values(r: &Map<String, Value>) -> Result<(), String> {
         .and_then(Value::as_array)
         .is_some_and(|a| a.iter().any(|n| n == "acr_values"));
     if required && fixed {
-        Err("acr_values cannot be a fixed argument when required_acr_values is set (it sends them)".into())
+        Err(
+            "acr_values cannot be a fixed argument when required_acr_values is set (it sends them)"
+                .into(),
+        )
     } else {
         Ok(())
     }
@@ -108,13 +113,7 @@ pub fn challenge(config: &Config, acr: Option<&str>) -> PluginResponse {
         Some(a) => format!("the authentication's acr {a:?} is not one of {FIELD}"),
         None => format!("the authentication has no acr and the route has {FIELD}"),
     };
-    let mut response = reply::failure(
-        config,
-        &Failure::Unauthorized {
-            reason,
-            code: None,
-        },
-    );
+    let mut response = reply::failure(config, &Failure::Unauthorized { reason, code: None });
     let value = format!(
         "Bearer realm=\"{}\", error=\"{ERROR}\", error_description=\"{DESCRIPTION}\", acr_values=\"{}\"",
         config.realm().replace(['"', '\\'], ""),
@@ -170,7 +169,10 @@ impl OpenIdConnect {
     /// RFC 9470's challenge, or for a browser the `unauthorized_redirect_uri` when configured.
     fn refused(&self, browser: bool, acr: Option<&str>) -> Flow {
         let redirect = self.config.browser.unauthorized_redirect_uri.first();
-        if let (true, Some(r)) = (browser, redirect.and_then(|u| PluginResponse::redirect(u.as_str()))) {
+        if let (true, Some(r)) = (
+            browser,
+            redirect.and_then(|u| PluginResponse::redirect(u.as_str())),
+        ) {
             return Flow::Respond(r);
         }
         Flow::Respond(challenge(&self.config, acr))
@@ -217,7 +219,10 @@ mod tests {
             acr_of(&auth(Some(no_acr), json!({"acr": "basic"}))).as_deref(),
             Some("basic")
         );
-        assert_eq!(acr_of(&auth(None, json!({"acr": "basic"}))).as_deref(), Some("basic"));
+        assert_eq!(
+            acr_of(&auth(None, json!({"acr": "basic"}))).as_deref(),
+            Some("basic")
+        );
         assert_eq!(acr_of(&auth(Some("opaque".into()), json!({}))), None);
         // Only a string is an acr (OpenID Connect Core 1.0 §2).
         assert_eq!(acr_of(&auth(None, json!({"acr": 2}))), None);
