@@ -92,6 +92,14 @@ pub struct Client {
     pub default_max_age: Option<i64>,
     /// Registered post-logout redirect URIs.
     pub post_logout_redirect_uris: Vec<String>,
+    /// Front-channel logout URI ([`crate::logout::frontchannel`]).
+    pub frontchannel_logout_uri: Option<String>,
+    /// `iss` and `sid` go to the front-channel logout URI.
+    pub frontchannel_logout_session_required: bool,
+    /// Back-channel logout URI ([`crate::logout::backchannel`]).
+    pub backchannel_logout_uri: Option<String>,
+    /// The client requires `sid` in logout tokens (always sent).
+    pub backchannel_logout_session_required: bool,
     /// Audiences of its access tokens after its own id.
     pub additional_audience: Vec<String>,
     /// Resource servers it serves (introspection of tokens naming them).
@@ -162,6 +170,10 @@ impl Client {
                 .collect(),
             default_max_age: c.default_max_age,
             post_logout_redirect_uris: c.post_logout_redirect_uris.clone(),
+            frontchannel_logout_uri: c.frontchannel_logout_uri.clone(),
+            frontchannel_logout_session_required: c.frontchannel_logout_session_required,
+            backchannel_logout_uri: c.backchannel_logout_uri.clone(),
+            backchannel_logout_session_required: c.backchannel_logout_session_required,
             additional_audience: c.additional_audience.clone(),
             resource_servers: c.resource_servers.clone(),
             introspect_any_token: c.introspect_any_token,

@@ -61,6 +61,9 @@ pub struct Config {
     /// Request objects at the authorization endpoint (OIDC Core §6).
     #[serde(default)]
     pub request_objects: RequestObjectConfig,
+    /// Telling RPs of a logout ([`crate::logout`]).
+    #[serde(default)]
+    pub logout: LogoutConfig,
     /// The user store.
     #[serde(default)]
     pub users: Vec<UserConfig>,
@@ -92,6 +95,24 @@ impl Default for RequestObjectConfig {
         Self {
             request: true,
             request_uri: true,
+        }
+    }
+}
+
+/// Logout notifications.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogoutConfig {
+    /// How long the OP waits for each RP's answer to a back-channel logout token, in
+    /// milliseconds (1 to 30000; Gluu waits up to 30 s). Default 5000. The logout completes
+    /// whatever the RPs answer.
+    pub backchannel_timeout_ms: u64,
+}
+
+impl Default for LogoutConfig {
+    fn default() -> Self {
+        Self {
+            backchannel_timeout_ms: 5000,
         }
     }
 }
@@ -470,6 +491,20 @@ pub struct ClientConfig {
     /// Where RP-initiated logout may send the user afterwards.
     #[serde(default)]
     pub post_logout_redirect_uris: Vec<String>,
+    /// Loaded in an iframe of the logged-out page (Front-Channel Logout 1.0); same scheme,
+    /// host and port as a redirect URI.
+    #[serde(default)]
+    pub frontchannel_logout_uri: Option<String>,
+    /// Append `iss` and `sid` to the front-channel logout URI.
+    #[serde(default)]
+    pub frontchannel_logout_session_required: bool,
+    /// Receives a POSTed logout token (Back-Channel Logout 1.0); takes precedence over the
+    /// front channel.
+    #[serde(default)]
+    pub backchannel_logout_uri: Option<String>,
+    /// Whether the client requires `sid` in logout tokens (the OP always sends it).
+    #[serde(default)]
+    pub backchannel_logout_session_required: bool,
     /// Audiences added to this client's access tokens after its own id (Gluu's
     /// `additional_audience`, Keycloak's audience mapper): resource servers that may introspect
     /// them.
@@ -531,6 +566,10 @@ impl Default for ClientConfig {
             default_acr_values: Vec::new(),
             default_max_age: None,
             post_logout_redirect_uris: Vec::new(),
+            frontchannel_logout_uri: None,
+            frontchannel_logout_session_required: false,
+            backchannel_logout_uri: None,
+            backchannel_logout_session_required: false,
             additional_audience: Vec::new(),
             resource_servers: Vec::new(),
             introspect_any_token: false,
@@ -593,6 +632,7 @@ impl Default for Config {
             registration: RegistrationConfig::default(),
             dynamic_registration: true,
             request_objects: RequestObjectConfig::default(),
+            logout: LogoutConfig::default(),
             users: Vec::new(),
             clients: Vec::new(),
             base_dir: None,
@@ -685,6 +725,12 @@ impl Config {
         }
         if !self.keys.iter().any(|k| k.alg == SigningAlg::RS256) {
             bail!("keys: at least one RS256 key is required (OpenID Connect default)");
+        }
+        if !(1..=30_000).contains(&self.logout.backchannel_timeout_ms) {
+            bail!(
+                "logout.backchannel_timeout_ms: must be 1 to 30000, got {}",
+                self.logout.backchannel_timeout_ms
+            );
         }
         let l = &self.lifetimes;
         for (name, value) in [
@@ -853,6 +899,29 @@ impl Config {
                     at("redirect_uris"),
                     g.as_str()
                 );
+            }
+            for (field, channel, uri) in [
+                (
+                    "frontchannel_logout_uri",
+                    crate::logout::Channel::Front,
+                    &client.frontchannel_logout_uri,
+                ),
+                (
+                    "backchannel_logout_uri",
+                    crate::logout::Channel::Back,
+                    &client.backchannel_logout_uri,
+                ),
+            ] {
+                if let Some(uri) = uri {
+                    crate::logout::check_uri(
+                        channel,
+                        uri,
+                        &client.redirect_uris,
+                        client.application_type,
+                        true,
+                    )
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", at(field)))?;
+                }
             }
             if client.subject_type == SubjectType::Pairwise {
                 crate::subjects::sector_of(&client.redirect_uris)

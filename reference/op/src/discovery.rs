@@ -36,7 +36,7 @@ pub fn document(state: &AppState) -> Value {
         .map(|m| m.as_str())
         .collect();
     introspection_methods.push("bearer");
-    json!({
+    let mut document = json!({
         "issuer": &*state.issuer,
         "authorization_endpoint": state.url(paths::AUTHORIZE),
         "token_endpoint": state.url(paths::TOKEN),
@@ -46,7 +46,6 @@ pub fn document(state: &AppState) -> Value {
         "introspection_endpoint": state.url(paths::INTROSPECTION),
         "revocation_endpoint": state.url(paths::REVOKE),
         "token_revocation_endpoint": state.url(paths::REVOKE),
-        "end_session_endpoint": state.url(paths::END_SESSION),
         "scopes_supported": state.config.scopes.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
         "response_types_supported": ResponseType::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
         "response_modes_supported": ResponseMode::ALL.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
@@ -73,11 +72,13 @@ pub fn document(state: &AppState) -> Value {
         "require_request_uri_registration": false,
         "prompt_values_supported": ["none", "login", "consent", "select_account"],
         "authorization_response_iss_parameter_supported": true,
-        "frontchannel_logout_supported": false,
-        "backchannel_logout_supported": false,
         "ui_locales_supported": ["en"],
         "claim_types_supported": ["normal"],
-    })
+    });
+    if let Value::Object(map) = &mut document {
+        map.extend(crate::logout::metadata(state));
+    }
+    document
 }
 
 fn json_response(body: Value) -> Response {

@@ -14,6 +14,15 @@
 //! is a 400 `post_logout_uri_not_associated_with_client` JSON error and the session is kept.
 //! Logout ends the browser's session and the session named by a valid hint's `sid` (an RP may
 //! hold an ID token of an earlier session of the same browser, e.g. from before a step-up).
+//! Without a hint, `client_id` with `post_logout_redirect_uri` (RP-Initiated Logout 1.0 §2) must
+//! name a client that registered exactly that URI, else the same 400; the user is still asked
+//! and is not redirected (nothing proves the request came from that client).
+//!
+//! Then every client that took part in the ended sessions is told ([`crate::logout`]): logout
+//! tokens are POSTed on the back channel (and answered or timed out) before the browser gets
+//! its answer; clients with a front-channel URI get an iframe on the logged-out page, which
+//! then goes on to the `post_logout_redirect_uri`. Without front-channel clients the browser is
+//! redirected at once.
 
 use std::collections::HashMap;
 
@@ -26,6 +35,7 @@ use axum_extra::extract::cookie::CookieJar;
 use crate::authorize::{append_query, redirect};
 use crate::error::OAuthError;
 use crate::id_token::{self, Hint};
+use crate::logout;
 use crate::server::{parse_form, paths, AppState};
 use crate::sessions;
 use crate::util::secure_eq;
@@ -45,27 +55,31 @@ pub async fn get_handler(
     RawQuery(query): RawQuery,
 ) -> Response {
     let params = parse_form(query.unwrap_or_default().as_bytes());
-    respond(&state, jar, params, false)
+    respond(&state, jar, params, false).await
 }
 
 /// `POST /end_session` (form): an RP's request, or the confirmation form.
 pub async fn post_handler(State(state): State<AppState>, jar: CookieJar, body: Bytes) -> Response {
-    respond(&state, jar, parse_form(&body), true)
+    respond(&state, jar, parse_form(&body), true).await
 }
 
-fn respond(
+async fn respond(
     state: &AppState,
     jar: CookieJar,
     params: Result<HashMap<String, String>, OAuthError>,
     posted: bool,
 ) -> Response {
-    match params.and_then(|p| end_session(state, jar, &p, posted)) {
+    let result = match params {
+        Ok(p) => end_session(state, jar, &p, posted).await,
+        Err(e) => Err(e),
+    };
+    match result {
         Ok(response) => response,
         Err(err) => err.into_response(),
     }
 }
 
-fn end_session(
+async fn end_session(
     state: &AppState,
     jar: CookieJar,
     params: &HashMap<String, String>,
@@ -89,7 +103,10 @@ fn end_session(
             get("client_id"),
             get("post_logout_redirect_uri"),
         )?,
-        None => None,
+        None => {
+            unhinted_target(state, get("client_id"), get("post_logout_redirect_uri"))?;
+            None
+        }
     };
     let session = sessions::current(state, &jar).map(|(_, s)| s);
     if let Some(session) = &session {
@@ -114,26 +131,51 @@ fn end_session(
             ));
         }
     }
+    let mut ended = Vec::new();
     if let Some(sid) = hint.as_ref().and_then(|h| h.sid.as_deref()) {
-        state.storage.sessions.remove_where(&|s| s.sid == sid);
+        ended.extend(sessions::end_by_sid(state, sid));
     }
-    let jar = sessions::end(state, jar);
-    let response = match target {
-        Some(uri) => {
-            let location = match get("state") {
-                Some(s) => append_query(&uri, &[("state", s)]),
-                None => uri,
-            };
-            redirect(&location)
-        }
-        None => state.pages.message(
+    let (jar, current) = sessions::end(state, jar);
+    ended.extend(current);
+    let frames = logout::notify(state, &ended).await;
+    let next = target.map(|uri| match get("state") {
+        Some(s) => append_query(&uri, &[("state", s)]),
+        None => uri,
+    });
+    let response = match (&next, frames.is_empty()) {
+        (Some(location), true) => redirect(location),
+        (None, true) => state.pages.message(
             StatusCode::OK,
             "Logged out",
             None,
             "You have been logged out of the OpenID Provider.",
         ),
+        (_, false) => logout::frontchannel::page(state, &frames, next.as_deref()),
     };
     Ok((jar, response).into_response())
+}
+
+/// Checks `client_id` + `post_logout_redirect_uri` of a request without a hint: a URI the
+/// named client did not register is refused. Never a redirect target.
+fn unhinted_target(
+    state: &AppState,
+    client_id: Option<&str>,
+    uri: Option<&str>,
+) -> Result<(), OAuthError> {
+    let (Some(client_id), Some(uri)) = (client_id, uri) else {
+        return Ok(());
+    };
+    let registered = state
+        .storage
+        .clients
+        .get(client_id, state.now())
+        .is_some_and(|c| c.post_logout_redirect_uris.iter().any(|r| r == uri));
+    if !registered {
+        return Err(OAuthError::PostLogoutUriNotAssociatedWithClient(format!(
+            "post_logout_redirect_uri `{uri}` is not registered for client `{client_id}`"
+        )));
+    }
+    Ok(())
 }
 
 /// Where to send the browser after logout: `post_logout_redirect_uri` if it is registered for

@@ -2,7 +2,7 @@
 //!
 //! It serves Gluu's endpoint layout under an issuer equal to its base URL:
 //! `/.well-known/openid-configuration` and `/oxauth/restv1/{authorize, token, userinfo, jwks,
-//! register, introspection, revoke, end_session}`. Authentication methods (ACR values) are
+//! register, introspection, revoke, end_session}` and `/oxauth/opiframe.htm`. Authentication methods (ACR values) are
 //! `auth_ldap_server` and `basic` (username + password) and `otp` (password, then a TOTP code,
 //! enrolling an authenticator from a QR code first when needed).
 //!
@@ -30,7 +30,8 @@
 //! One module per protocol concept: [`discovery`], [`keys`], [`registration`], [`clients`],
 //! [`authorize`] (a pipeline of checks in [`authorize::checks`]), [`interaction`] (pages),
 //! [`grants`] (one module per grant type), [`id_token`], [`tokens`], [`userinfo`],
-//! [`introspection`], [`revocation`], [`end_session`], [`sessions`], [`otp`], [`redirect_uris`]
+//! [`introspection`], [`revocation`], [`end_session`], [`sessions`], [`logout`] (back- and
+//! front-channel logout, session management), [`otp`], [`redirect_uris`]
 //! (which redirect URIs a client may have), [`storage`]
 //! (a [`storage::Table`] interface with an in-memory implementation and purge of expired items).
 
@@ -54,6 +55,7 @@ pub mod id_token;
 pub mod interaction;
 pub mod introspection;
 pub mod keys;
+pub mod logout;
 pub mod model;
 pub mod otp;
 pub mod pages;

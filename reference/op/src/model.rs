@@ -99,6 +99,12 @@ pub struct Session {
     pub logout_csrf: String,
     /// The authentication.
     pub auth: AuthContext,
+    /// OP browser state (the `opbs` cookie's value): an input of every `session_state`
+    /// (OpenID Connect Session Management 1.0 §3).
+    pub browser_state: String,
+    /// Clients that took part (were sent an authorization response), in order: the ones
+    /// logout notifies.
+    pub clients: Vec<String>,
 }
 
 /// An ID token the OP issued, remembered (by a digest of the token) so that an

@@ -1,6 +1,8 @@
 //! Server-side HTML pages (minijinja templates embedded in the binary).
 //!
-//! Plain HTML, no JavaScript (but the `form_post` response page, see `authorize::response`).
+//! Plain HTML, no JavaScript (but the `form_post` response page, see `authorize::response`, and
+//! the logged-out page that goes on to the RP after its front-channel iframes,
+//! `logout::frontchannel`).
 //! Every form carries a hidden `csrf_token`; field names are stable
 //! (see the crate docs and `reference/op/README.md`).
 
@@ -30,6 +32,10 @@ impl Pages {
             ("consent.html", include_str!("../templates/consent.html")),
             ("message.html", include_str!("../templates/message.html")),
             ("logout.html", include_str!("../templates/logout.html")),
+            (
+                "logged_out.html",
+                include_str!("../templates/logged_out.html"),
+            ),
             (
                 "form_post.html",
                 include_str!("../templates/form_post.html"),

@@ -68,6 +68,12 @@ struct Metadata {
     client_name: Option<String>,
     #[serde(default)]
     post_logout_redirect_uris: Vec<String>,
+    frontchannel_logout_uri: Option<String>,
+    #[serde(default)]
+    frontchannel_logout_session_required: bool,
+    backchannel_logout_uri: Option<String>,
+    #[serde(default)]
+    backchannel_logout_session_required: bool,
     #[serde(default)]
     default_acr_values: Vec<String>,
     default_max_age: Option<i64>,
@@ -217,6 +223,25 @@ fn build_client(
         redirect_uris::check(uri, application_type, Origin::Registration)
             .map_err(|e| metadata_error(format!("post_logout_redirect_uris: {e}")))?;
     }
+    // Logout URIs (Front-Channel Logout 1.0 §2, Back-Channel Logout 1.0 §2.2); the standard
+    // error of RFC 7591 §3.2.2 where Gluu answers its own `invalid_logout_uri`.
+    for (field, channel, uri) in [
+        (
+            "frontchannel_logout_uri",
+            crate::logout::Channel::Front,
+            &meta.frontchannel_logout_uri,
+        ),
+        (
+            "backchannel_logout_uri",
+            crate::logout::Channel::Back,
+            &meta.backchannel_logout_uri,
+        ),
+    ] {
+        if let Some(uri) = uri {
+            crate::logout::check_uri(channel, uri, &meta.redirect_uris, application_type, false)
+                .map_err(|e| metadata_error(format!("{field}: {e}")))?;
+        }
+    }
     let method = match meta.token_endpoint_auth_method.as_deref() {
         None => TokenEndpointAuthMethod::ClientSecretBasic,
         Some(m) => TokenEndpointAuthMethod::parse(m).ok_or_else(|| {
@@ -360,6 +385,10 @@ fn build_client(
         default_acr_values,
         default_max_age: meta.default_max_age,
         post_logout_redirect_uris: meta.post_logout_redirect_uris,
+        frontchannel_logout_uri: meta.frontchannel_logout_uri,
+        frontchannel_logout_session_required: meta.frontchannel_logout_session_required,
+        backchannel_logout_uri: meta.backchannel_logout_uri,
+        backchannel_logout_session_required: meta.backchannel_logout_session_required,
         additional_audience: Vec::new(),
         resource_servers: Vec::new(),
         introspect_any_token: false,
@@ -394,6 +423,9 @@ fn describe(state: &AppState, client: &Client) -> Value {
     });
     if let Some(age) = client.default_max_age {
         body["default_max_age"] = json!(age);
+    }
+    if let Value::Object(map) = &mut body {
+        crate::logout::describe(client, map);
     }
     if let Some(jwks) = &client.jwks {
         body["jwks"] = json!(jwks);

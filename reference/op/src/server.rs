@@ -43,6 +43,8 @@ pub mod paths {
     pub const REVOKE: &str = "/oxauth/restv1/revoke";
     /// RP-initiated logout.
     pub const END_SESSION: &str = "/oxauth/restv1/end_session";
+    /// The OP iframe of OpenID Connect Session Management 1.0 (Gluu's path).
+    pub const CHECK_SESSION_IFRAME: &str = "/oxauth/opiframe.htm";
     /// Login, OTP and consent pages live under this prefix.
     pub const INTERACTION: &str = "/oxauth/interaction";
 }
@@ -157,6 +159,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             END_SESSION,
             get(crate::end_session::get_handler).post(crate::end_session::post_handler),
+        )
+        .route(
+            CHECK_SESSION_IFRAME,
+            get(crate::logout::check_session::handler),
         )
         .merge(crate::interaction::routes())
         .with_state(state)

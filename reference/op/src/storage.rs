@@ -215,6 +215,9 @@ pub struct Storage {
     pub used_refresh_tokens: Arc<dyn Table<String>>,
     /// OP browser sessions, by session cookie value.
     pub sessions: Arc<dyn Table<Session>>,
+    /// Session cookie values by public session id (`sid`): how logout and participation
+    /// records find a session from an ID token.
+    pub session_ids: Arc<dyn Table<String>>,
     /// Unfinished login/consent interactions, by id.
     pub interactions: Arc<dyn Table<Interaction>>,
     /// Remembered consents, by `username \n client_id`.
@@ -247,6 +250,7 @@ impl Storage {
             id_tokens: Arc::new(MemoryTable::default()),
             used_refresh_tokens: Arc::new(MemoryTable::default()),
             sessions: Arc::new(MemoryTable::default()),
+            session_ids: Arc::new(MemoryTable::default()),
             interactions: Arc::new(MemoryTable::default()),
             consents: Arc::new(MemoryTable::default()),
             otp: Arc::new(MemoryTable::default()),
@@ -269,6 +273,7 @@ impl Storage {
             + self.id_tokens.purge_expired(now)
             + self.used_refresh_tokens.purge_expired(now)
             + self.sessions.purge_expired(now)
+            + self.session_ids.purge_expired(now)
             + self.interactions.purge_expired(now)
             + self.consents.purge_expired(now)
             + self.otp.purge_expired(now)

@@ -259,8 +259,9 @@ pub fn complete(state: &AppState, request: &AuthorizationRequest, auth: AuthCont
 
 /// The authorization response's parameters: `code`, `access_token` (with `token_type` and
 /// `expires_in`), `id_token` (with `c_hash`, `at_hash` and `s_hash` for what it accompanies),
-/// `scope`, `state`, `iss` (RFC 9207). One grant id ties the code and the tokens together, so a
-/// replayed code revokes the front-channel access token too.
+/// `session_state` (from a browser session), `scope`, `state`, `iss` (RFC 9207). One grant id
+/// ties the code and the tokens together, so a replayed code revokes the front-channel access
+/// token too.
 fn issue(
     state: &AppState,
     request: &AuthorizationRequest,
@@ -340,6 +341,24 @@ fn issue(
             },
         )?;
         params.push(("id_token", id_token));
+    }
+    // The client takes part in the browser's session from now on: logout notifies it
+    // (crate::logout), and it may watch the session with session_state (Session Management
+    // 1.0 §3).
+    if let Some(session) = auth
+        .sid
+        .as_deref()
+        .and_then(|sid| sessions::join(state, sid, &client.client_id))
+    {
+        params.push((
+            "session_state",
+            crate::logout::check_session::session_state(
+                &client.client_id,
+                &request.redirect_uri,
+                &session.browser_state,
+                &random_token(16),
+            ),
+        ));
     }
     params.push(("scope", request.scopes.to_string()));
     if let Some(s) = &request.state {

@@ -51,15 +51,7 @@ fn form_post(state: &AppState, redirect_uri: &str, params: &[(&str, &str)]) -> R
 /// `sha256-<base64>` of [`FORM_POST_SCRIPT`] (CSP Level 2 hash source).
 fn script_hash() -> &'static str {
     static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    HASH.get_or_init(|| {
-        use base64::Engine;
-        use sha2::Digest;
-        let digest = sha2::Sha256::digest(FORM_POST_SCRIPT.as_bytes());
-        format!(
-            "sha256-{}",
-            base64::engine::general_purpose::STANDARD.encode(digest)
-        )
-    })
+    HASH.get_or_init(|| crate::util::script_hash(FORM_POST_SCRIPT))
 }
 
 /// The form may be submitted to the redirect URI's origin only; a URI whose origin cannot be

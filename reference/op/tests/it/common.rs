@@ -172,6 +172,16 @@ impl Agent {
         self.browser.open(url).await.unwrap().into()
     }
 
+    /// The value of the cookie `name` the browser holds for `url`.
+    pub fn cookie(&self, url: &str, name: &str) -> Option<String> {
+        let header = self.browser.cookies_for(&url::Url::parse(url).unwrap())?;
+        header
+            .split("; ")
+            .filter_map(|c| c.split_once('='))
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_owned())
+    }
+
     /// Submits form `form_id` of `page` with `fields` typed in (hidden fields carried over).
     pub async fn submit(&self, page: &Page, form_id: &str, fields: &[(&str, &str)]) -> Nav {
         self.browser

@@ -13,6 +13,7 @@ mod end_session;
 mod errors;
 mod introspection;
 mod keycloak_mappers;
+mod logout;
 mod otp;
 mod pairwise;
 mod password_lockout;
