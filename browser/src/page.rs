@@ -155,6 +155,16 @@ impl Page {
         }))
     }
 
+    /// The `src` of every `iframe` of the page, in document order.
+    pub fn frame_sources(&self) -> Result<Vec<String>, BrowserError> {
+        let sel = selector("iframe[src]")?;
+        let html = self.html();
+        Ok(html
+            .select(&sel)
+            .filter_map(|e| e.value().attr("src").map(str::to_owned))
+            .collect())
+    }
+
     /// An attribute of the first element matching a CSS selector.
     pub fn attr_of(&self, css: &str, attr: &str) -> Result<Option<String>, BrowserError> {
         let sel = selector(css)?;

@@ -340,6 +340,38 @@ impl Browser {
         self.open(url.as_str()).await
     }
 
+    /// Loads the current page's iframes (`iframe[src]`, in document order) as a browser does:
+    /// each a GET with the jar's cookies, redirects followed, its hops added to the history,
+    /// while the browser stays on the page. A frame that cannot be loaded is skipped, as a
+    /// browser shows an empty frame. Chromium loaded them itself with the page: nothing is
+    /// requested again and the answer is empty.
+    pub async fn load_frames(&self) -> Result<Vec<Page>, BrowserError> {
+        if self.is_chromium() {
+            return Ok(Vec::new());
+        }
+        let page = self.page()?;
+        let mut loaded = Vec::new();
+        for src in page.frame_sources()? {
+            let Ok(url) = page.url.join(&src) else {
+                continue;
+            };
+            let frame = self
+                .navigate(Request {
+                    method: Method::GET,
+                    url,
+                    headers: Vec::new(),
+                    body: None,
+                })
+                .await;
+            // An unreachable frame stays empty; the page itself is unaffected.
+            if let Ok(frame) = frame {
+                loaded.push(frame);
+            }
+        }
+        self.state().page = Some(page);
+        Ok(loaded)
+    }
+
     /// Makes a request with any method, extra headers and body, following redirects.
     pub async fn request(
         &self,

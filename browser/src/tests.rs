@@ -668,3 +668,49 @@ fn long_bodies_are_cut_with_a_marker_and_records_serialize() {
     let back: Vec<record::Record> = serde_json::from_str(&json).unwrap();
     assert!(back[0].at_ms() > 0.0);
 }
+
+#[tokio::test]
+async fn frames_load_with_cookies_and_the_browser_stays_on_the_page() {
+    use std::sync::{Arc, Mutex};
+    let hits: Arc<Mutex<Vec<String>>> = Arc::default();
+    // A port nothing listens on once the listener is dropped: the connection is refused.
+    let gone = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", l.local_addr().unwrap())
+    };
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", l.local_addr().unwrap());
+    let page = format!(
+        "<h1>Out</h1><iframe src=\"/frame?x=1\"></iframe><iframe src=\"{gone}/f\"></iframe><iframe src=\"/moved\"></iframe>"
+    );
+    let record = |hits: Arc<Mutex<Vec<String>>>| {
+        move |headers: HeaderMap, uri: axum::http::Uri| async move {
+            let who = cookie(&headers, "c").unwrap_or_default();
+            hits.lock().unwrap().push(format!("{uri} {who}"));
+            "frame"
+        }
+    };
+    let app = Router::new()
+        .route(
+            "/",
+            get(move || async move {
+                ([(header::SET_COOKIE, "c=v; Path=/")], Html(page.clone()))
+            }),
+        )
+        .route("/frame", get(record(hits.clone())))
+        .route("/moved", get(|| async { Redirect::to("/frame?y=2") }));
+    let task = tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
+    let browser = Browser::new(Duration::from_secs(5)).unwrap();
+    browser.open(&format!("{base}/")).await.unwrap();
+    let frames = browser.load_frames().await.unwrap();
+    assert_eq!(frames.len(), 2, "the unreachable frame is skipped");
+    assert_eq!(
+        *hits.lock().unwrap(),
+        ["/frame?x=1 v", "/frame?y=2 v"],
+        "in order, with the cookie, redirects followed"
+    );
+    let still = browser.page().unwrap();
+    assert_eq!(still.url.as_str(), format!("{base}/"));
+    assert_eq!(still.heading().as_deref(), Some("Out"));
+    task.abort();
+}
