@@ -1,7 +1,10 @@
 //! The certification RP's own web server (loopback, ephemeral port): where the OP sends the
 //! browser back. It records every request it receives (a `query` or `form_post` authorization
-//! response, a post-logout redirect) and answers a plain page, so that the browser's navigation
-//! ends there as it would at a real relying party.
+//! response, a post-logout redirect, a front-channel logout iframe, a back-channel logout POST)
+//! and answers a plain page, so that the browser's navigation ends there as it would at a real
+//! relying party. A back-channel logout POST (`/backchannel_logout`) is answered 200 with
+//! `Cache-Control: no-store`, as the suite's RP answers (Back-Channel Logout 1.0 §2.8).
+//! [`CallbackServer::wait_for`] waits for a request an OP sends on its own (no polling).
 
 use std::sync::{Arc, Mutex};
 
@@ -9,6 +12,9 @@ use axum::body::Bytes;
 use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, Method};
 use axum::response::Html;
+
+/// Where the RP receives back-channel logout tokens (the suite's path).
+pub const BACKCHANNEL_LOGOUT_PATH: &str = "/backchannel_logout";
 
 /// One request the RP received.
 #[derive(Debug, Clone)]
@@ -47,6 +53,7 @@ type Log = Arc<Mutex<Shared>>;
 pub struct CallbackServer {
     base: String,
     log: Log,
+    arrived: Arc<tokio::sync::Notify>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -56,13 +63,21 @@ impl CallbackServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let base = format!("http://{}", listener.local_addr()?);
         let log: Log = Arc::default();
-        let app = axum::Router::new().fallback(record).with_state(log.clone());
+        let arrived = Arc::new(tokio::sync::Notify::new());
+        let app = axum::Router::new()
+            .fallback(record)
+            .with_state((log.clone(), arrived.clone()));
         let task = tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, app).await {
                 tracing::warn!("the certification RP's callback server stopped: {e}");
             }
         });
-        Ok(Self { base, log, task })
+        Ok(Self {
+            base,
+            log,
+            arrived,
+            task,
+        })
     }
 
     /// `http://127.0.0.1:PORT`.
@@ -82,6 +97,28 @@ impl CallbackServer {
             .get(mark..)
             .map(<[_]>::to_vec)
             .unwrap_or_default()
+    }
+
+    /// The first request since `mark` that `matches`, waiting for it up to `timeout` (for
+    /// requests the OP makes on its own, e.g. a back-channel logout an OP may send after
+    /// answering the browser).
+    pub async fn wait_for(
+        &self,
+        mark: usize,
+        timeout: std::time::Duration,
+        matches: impl Fn(&Received) -> bool,
+    ) -> Option<Received> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            // Registered before looking, so an arrival between the look and the wait wakes it.
+            let arrived = self.arrived.notified();
+            if let Some(r) = self.since(mark).into_iter().find(|r| matches(r)) {
+                return Some(r);
+            }
+            if tokio::time::timeout_at(deadline, arrived).await.is_err() {
+                return None;
+            }
+        }
     }
 
     /// Serves `body` as `content_type` at `path` from now on; returns its URL.
@@ -105,7 +142,7 @@ impl Drop for CallbackServer {
 }
 
 async fn record(
-    State(log): State<Log>,
+    State((log, arrived)): State<(Log, Arc<tokio::sync::Notify>)>,
     method: Method,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
@@ -129,10 +166,16 @@ async fn record(
         .find(|(path, _, _)| *path == uri.path())
         .map(|(_, ct, body)| (*ct, body.clone()));
     drop(shared);
+    arrived.notify_waiters();
     match served {
         Some((content_type, body)) if method == Method::GET => {
             ([(axum::http::header::CONTENT_TYPE, content_type)], body).into_response()
         }
+        _ if method == Method::POST && uri.path() == BACKCHANNEL_LOGOUT_PATH => (
+            [(axum::http::header::CACHE_CONTROL, "no-store")],
+            axum::http::StatusCode::OK,
+        )
+            .into_response(),
         _ => {
             Html("<!doctype html><title>RP</title><h1>The relying party received the response</h1>")
                 .into_response()

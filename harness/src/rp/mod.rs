@@ -1,9 +1,10 @@
 //! The relying party of the OpenID Foundation's OP certification plans (`features/oidcc`): its
 //! callback server, how an authorization response reached it, and the checks the suite runs
-//! on what the OP sent (ID tokens, authorization codes, error responses).
+//! on what the OP sent (ID tokens, authorization codes, error responses, logout tokens).
 
 pub mod callback;
 pub mod id_token;
+pub mod logout_token;
 pub mod signing;
 
 use std::collections::BTreeMap;

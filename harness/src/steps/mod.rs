@@ -9,6 +9,7 @@ pub mod gui;
 pub mod kong;
 pub mod oauth2;
 pub mod oidcc;
+pub mod oidcc_logout;
 pub mod oidcc_request;
 pub mod rqp;
 pub mod stack;

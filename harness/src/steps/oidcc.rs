@@ -35,36 +35,38 @@ const CALLBACK_PATH: &str = "/cb";
 /// What the certification RP keeps during a scenario.
 #[derive(Debug, Default)]
 pub struct RpState {
-    server: Option<CallbackServer>,
-    clients: Vec<RpClient>,
+    pub(crate) server: Option<CallbackServer>,
+    pub(crate) clients: Vec<RpClient>,
     response_type: String,
     response_mode: Option<String>,
-    flows: Vec<Flow>,
+    pub(crate) flows: Vec<Flow>,
     jwks: Option<JwkSet>,
     registration: Option<Response>,
     userinfo: Option<Response>,
     refresh: Option<Response>,
+    /// RP-initiated logout, front- and back-channel logout, session management.
+    pub(crate) logout: super::oidcc_logout::LogoutState,
 }
 
 #[derive(Debug, Clone)]
-struct RpClient {
-    client_id: String,
+pub(crate) struct RpClient {
+    pub(crate) client_id: String,
     client_secret: Option<String>,
-    redirect_uris: Vec<String>,
+    pub(crate) redirect_uris: Vec<String>,
 }
 
 /// One authorization request and what came of it.
 #[derive(Debug, Default)]
-struct Flow {
-    client: usize,
+pub(crate) struct Flow {
+    pub(crate) client: usize,
     params: Vec<(String, String)>,
     history_mark: usize,
     callback_mark: usize,
     verifier: Option<String>,
     response: Option<AuthResponse>,
-    auth_id_token: Option<IdToken>,
+    pub(crate) auth_id_token: Option<IdToken>,
     token: Option<Response>,
-    token_id_token: Option<IdToken>,
+    pub(crate) token_id_token: Option<IdToken>,
 }
 
 impl Flow {
@@ -76,30 +78,30 @@ impl Flow {
     }
 }
 
-fn random(bytes: usize) -> String {
+pub(crate) fn random(bytes: usize) -> String {
     let buf: Vec<u8> = (0..bytes).map(|_| rand::random::<u8>()).collect();
     URL_SAFE_NO_PAD.encode(buf)
 }
 
-async fn server(w: &mut GateWorld) -> anyhow::Result<&CallbackServer> {
+pub(crate) async fn server(w: &mut GateWorld) -> anyhow::Result<&CallbackServer> {
     if w.oidcc.server.is_none() {
         w.oidcc.server = Some(CallbackServer::start().await?);
     }
     w.oidcc.server.as_ref().context("callback server")
 }
 
-async fn callback_url(w: &mut GateWorld) -> anyhow::Result<String> {
+pub(crate) async fn callback_url(w: &mut GateWorld) -> anyhow::Result<String> {
     Ok(format!("{}{CALLBACK_PATH}", server(w).await?.base()))
 }
 
-fn client(w: &GateWorld, index: usize) -> anyhow::Result<&RpClient> {
+pub(crate) fn client(w: &GateWorld, index: usize) -> anyhow::Result<&RpClient> {
     w.oidcc
         .clients
         .get(index)
         .context("the RP has not registered a client yet")
 }
 
-fn flow(w: &GateWorld, back: usize) -> anyhow::Result<&Flow> {
+pub(crate) fn flow(w: &GateWorld, back: usize) -> anyhow::Result<&Flow> {
     let n = w.oidcc.flows.len();
     n.checked_sub(1 + back)
         .and_then(|i| w.oidcc.flows.get(i))
@@ -131,7 +133,7 @@ fn has(response_type: &str, part: &str) -> bool {
     response_type.split(' ').any(|p| p == part)
 }
 
-async fn jwks(w: &mut GateWorld) -> anyhow::Result<JwkSet> {
+pub(crate) async fn jwks(w: &mut GateWorld) -> anyhow::Result<JwkSet> {
     if let Some(k) = &w.oidcc.jwks {
         return Ok(k.clone());
     }
@@ -154,8 +156,11 @@ async fn jwks(w: &mut GateWorld) -> anyhow::Result<JwkSet> {
 // ---------------------------------------------------------------------------------------------
 // Registration
 
+/// `(callback)` is the RP's redirect URI, `(rp)` its callback server's base URL (where the
+/// suite's RP has its `/post_logout_redirect`, `/frontchannel_logout` and `/backchannel_logout`).
 fn fill_callback(doc: &str, callback: &str) -> String {
-    doc.replace("(callback)", callback)
+    let base = callback.strip_suffix(CALLBACK_PATH).unwrap_or(callback);
+    doc.replace("(callback)", callback).replace("(rp)", base)
 }
 
 /// Registers a client (RFC 7591) with `metadata` over the RP's defaults; keeps the answer.
@@ -761,7 +766,7 @@ fn expected_delivery(w: &GateWorld) -> Delivery {
     }
 }
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
@@ -1461,7 +1466,7 @@ fn is_loopback_http(url: &str) -> bool {
     })
 }
 
-fn secure(url: &str) -> bool {
+pub(crate) fn secure(url: &str) -> bool {
     url.starts_with("https://") || is_loopback_http(url)
 }
 
