@@ -693,9 +693,7 @@ async fn frames_load_with_cookies_and_the_browser_stays_on_the_page() {
     let app = Router::new()
         .route(
             "/",
-            get(move || async move {
-                ([(header::SET_COOKIE, "c=v; Path=/")], Html(page.clone()))
-            }),
+            get(move || async move { ([(header::SET_COOKIE, "c=v; Path=/")], Html(page.clone())) }),
         )
         .route("/frame", get(record(hits.clone())))
         .route("/moved", get(|| async { Redirect::to("/frame?y=2") }));
