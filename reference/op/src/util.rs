@@ -29,6 +29,17 @@ pub fn half_hash(value: &str) -> String {
     b64(&digest[..digest.len() / 2])
 }
 
+/// `sha256-<base64>` of an inline script, the CSP Level 2 hash source that allows exactly it
+/// (<https://www.w3.org/TR/CSP2/#script-src-hash-usage>).
+pub fn script_hash(script: &str) -> String {
+    use base64::engine::general_purpose::STANDARD;
+    use sha2::Digest;
+    format!(
+        "sha256-{}",
+        STANDARD.encode(sha2::Sha256::digest(script.as_bytes()))
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,15 +66,4 @@ mod tests {
         assert!(!secure_eq("abc", "abd"));
         assert!(!secure_eq("abc", "abcd"));
     }
-}
-
-/// `sha256-<base64>` of an inline script, the CSP Level 2 hash source that allows exactly it
-/// (<https://www.w3.org/TR/CSP2/#script-src-hash-usage>).
-pub fn script_hash(script: &str) -> String {
-    use base64::engine::general_purpose::STANDARD;
-    use sha2::Digest;
-    format!(
-        "sha256-{}",
-        STANDARD.encode(sha2::Sha256::digest(script.as_bytes()))
-    )
 }

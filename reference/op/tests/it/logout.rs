@@ -28,10 +28,13 @@ enum Answer {
     Fail,
 }
 
+/// Bodies POSTed to a test RP, with their content type.
+type Posts = Arc<Mutex<Vec<(String, Option<String>)>>>;
+
 /// A relying party on a loopback port recording the bodies POSTed to it.
 struct Rp {
     base: String,
-    posts: Arc<Mutex<Vec<(String, Option<String>)>>>,
+    posts: Posts,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -40,8 +43,6 @@ impl Drop for Rp {
         self.task.abort();
     }
 }
-
-type Posts = Arc<Mutex<Vec<(String, Option<String>)>>>;
 
 async fn rp(answer: Answer) -> Rp {
     async fn handle(
