@@ -33,6 +33,10 @@ pub struct GatewayArgs {
     /// Secret sealing OIDC session cookies; gateways sharing it share sessions.
     #[arg(long, env = "GATECHECK_SESSION_SECRET", hide_env_values = true)]
     pub session_secret: Option<String>,
+    /// File of the `openid-connect` plugin's own `private_key_jwt` signing keys (a private JWK
+    /// set; generated there when absent), so restarts and other gateways sign with the same key.
+    #[arg(long, value_name = "FILE")]
+    pub openid_connect_jwks: Option<PathBuf>,
     /// Timeout in milliseconds of every plugin call to oxd or the OP.
     #[arg(long, value_name = "MS", default_value_t = 10_000)]
     pub plugin_timeout_ms: u64,
@@ -49,6 +53,7 @@ pub async fn run(args: GatewayArgs) -> anyhow::Result<()> {
         ssl_cert: args.ssl_cert,
         ssl_cert_key: args.ssl_cert_key,
         trusted_ips: args.trusted_ips,
+        openid_connect_jwks: args.openid_connect_jwks,
     };
     let proxy = tokio::net::TcpListener::bind(args.proxy_listen)
         .await

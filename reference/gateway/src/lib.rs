@@ -74,6 +74,12 @@ pub struct Config {
     /// `trusted_ips`. Default: none.
     #[serde(default)]
     pub trusted_ips: Vec<String>,
+    /// File holding the `openid-connect` plugin's own signing keys (a private JWK set, written
+    /// with mode 0600 when the gateway generates the key): gateways given the same file, or a
+    /// restarted one, sign `private_key_jwt` assertions with the same key, as Kong's keyring in
+    /// its database does. Default: a key generated in memory per process (Kong's DB-less mode).
+    #[serde(default)]
+    pub openid_connect_jwks: Option<PathBuf>,
 }
 
 fn default_plugin_timeout() -> u64 {
@@ -91,6 +97,7 @@ impl Default for Config {
             ssl_cert: None,
             ssl_cert_key: None,
             trusted_ips: Vec::new(),
+            openid_connect_jwks: None,
         }
     }
 }
@@ -124,6 +131,7 @@ impl Config {
             clock,
             oauth2_tokens: plugins::openid_connect::kong_oauth2::none(),
             issuers: Arc::default(),
+            client_keys: Arc::new(rp::keys::Keyring::new(self.openid_connect_jwks.clone())),
         }
     }
 

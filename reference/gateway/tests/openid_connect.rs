@@ -575,7 +575,7 @@ async fn every_violation_names_its_field_and_nothing_is_applied() {
         (json!({"upstream_headers": [{"header": "X User", "path": ["sub"]}]}), "upstream_headers.1.header", "invalid header name"),
         (json!({"redis": {}}), "redis", "unknown field"),
         (json!({"bearer_token_param_type": ["cookie"]}), "bearer_token_cookie_name", "required field missing when bearer_token_param_type has cookie"),
-        (json!({"client_auth": ["private_key_jwt"]}), "client_auth", "private_key_jwt needs client_jwk, which this gateway does not support; use client_secret_jwt, client_secret_basic or client_secret_post"),
+        (json!({"client_auth": ["private_key_jwt"], "client_alg": ["HS256"]}), "client_alg", "HS* algorithms are for client_secret_jwt, which no client_auth names"),
     ];
     for (extra, field, message) in cases {
         let mut config = json!({"issuer": "http://op.example"});
@@ -709,9 +709,13 @@ async fn the_issuers_endpoint_shows_and_forgets_the_discovery_cache() {
         204
     );
 
-    // The gateway signs nothing with keys of its own.
+    // The gateway's own private_key_jwt key, generated on first need: its public half only.
     let (status, jwks) = admin_get(&s, "/openid-connect/jwks").await;
-    assert_eq!((status, jwks), (200, json!({"keys": []})));
+    assert_eq!(status, 200);
+    assert_eq!(jwks["keys"].as_array().map(Vec::len), Some(1), "{jwks}");
+    assert_eq!(jwks["keys"][0]["kty"], "RSA");
+    assert!(jwks["keys"][0].get("d").is_none(), "{jwks}");
+    assert_eq!(admin_get(&s, "/openid-connect/jwks").await.1, jwks);
 }
 
 #[tokio::test]

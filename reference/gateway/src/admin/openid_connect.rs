@@ -2,7 +2,7 @@
 //! (<https://developer.konghq.com/plugins/openid-connect/>, `docs/kong.md`):
 //! `GET`/`DELETE /openid-connect/issuers[/{id or issuer}]` show and forget the discovery cache
 //! of the running instances (see [`crate::plugins::openid_connect::issuers`]);
-//! `GET /openid-connect/jwks` is the gateway's own public key set.
+//! `GET /openid-connect/jwks` is the gateway's own public key set (`private_key_jwt`).
 
 use axum::extract::{Path, State as AxumState};
 use axum::http::StatusCode;
@@ -48,10 +48,26 @@ pub(super) async fn forget(AxumState(gw): Shared, Path(key): Path<String>) -> St
     StatusCode::NO_CONTENT
 }
 
-/// `GET /openid-connect/jwks`: the public keys the gateway signs with. Kong's plugin publishes
-/// its generated keys here for `private_key_jwt` client authentication and signed upstream
-/// headers; this gateway signs nothing with keys of its own (`private_key_jwt` is refused at
-/// configuration), so the set is empty, which is the truthful answer.
-pub(super) async fn jwks() -> Json<Value> {
-    Json(json!({"keys": []}))
+/// `GET /openid-connect/jwks`: the public keys the gateway signs `private_key_jwt` client
+/// assertions with when a plugin has no `client_jwk` (register them at the provider as the
+/// client's `jwks`, or point its `jwks_uri` here). The key is generated on first need, here or
+/// by such a plugin, and is the same for every instance of this gateway (see
+/// [`crate::rp::keys::Keyring`]). A keyring file that cannot be read is a 500.
+pub(super) async fn jwks(AxumState(gw): Shared) -> (StatusCode, Json<Value>) {
+    let keys = gw.env.client_keys.clone();
+    // RSA key generation takes a moment of CPU: off the async workers.
+    match tokio::task::spawn_blocking(move || keys.public_jwks()).await {
+        Ok(Ok(set)) => (StatusCode::OK, Json(set)),
+        Ok(Err(reason)) => {
+            tracing::error!(%reason, "openid-connect keyring");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Json(json!({"message": "An unexpected error occurred"})),
+            )
+        }
+        Err(_) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Json(json!({"message": "An unexpected error occurred"})),
+        ),
+    }
 }

@@ -118,6 +118,9 @@ pub struct PluginEnv {
     pub oauth2_tokens: Arc<dyn openid_connect::kong_oauth2::KongOAuth2Tokens>,
     /// The providers of the running `openid-connect` instances (`/openid-connect/issuers`).
     pub issuers: Arc<openid_connect::issuers::Issuers>,
+    /// The gateway's own `private_key_jwt` signing keys (`GET /openid-connect/jwks`), one
+    /// keyring for every `openid-connect` instance.
+    pub client_keys: Arc<crate::rp::keys::Keyring>,
 }
 
 impl PluginEnv {
@@ -129,6 +132,7 @@ impl PluginEnv {
             clock: crate::clock::system(),
             oauth2_tokens: openid_connect::kong_oauth2::none(),
             issuers: Arc::default(),
+            client_keys: Arc::default(),
         }
     }
 }

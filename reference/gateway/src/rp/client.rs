@@ -17,9 +17,13 @@ pub enum ClientAuth {
     Basic,
     /// `client_id` and `client_secret` in the form body.
     Post,
-    /// An HS256 client assertion signed with the secret.
-    SecretJwt,
-    /// A client assertion signed with the client's private key.
+    /// A client assertion (RFC 7523 §2.2) MACed with the secret: `alg` is HS256, HS384 or
+    /// HS512 (Kong's `client_alg`; HS256 by default, OpenID Connect Core §9).
+    SecretJwt {
+        /// The HMAC algorithm.
+        alg: Algorithm,
+    },
+    /// A client assertion signed with the client's private key (see [`super::keys`]).
     PrivateKeyJwt {
         /// The signing key.
         key: EncodingKey,
@@ -37,7 +41,7 @@ impl std::fmt::Debug for ClientAuth {
         f.write_str(match self {
             ClientAuth::Basic => "client_secret_basic",
             ClientAuth::Post => "client_secret_post",
-            ClientAuth::SecretJwt => "client_secret_jwt",
+            ClientAuth::SecretJwt { .. } => "client_secret_jwt",
             ClientAuth::PrivateKeyJwt { .. } => "private_key_jwt",
             ClientAuth::None => "none",
         })
@@ -53,7 +57,14 @@ pub struct Client {
     pub secret: Option<String>,
     /// The method.
     pub auth: ClientAuth,
+    /// The `aud` of a client assertion: the token endpoint (OpenID Connect Core §9, RFC 7523
+    /// §3), whichever endpoint is called. `None`: the endpoint called.
+    pub audience: Option<Url>,
 }
+
+/// How long a client assertion is valid: long enough for one request, short enough that a
+/// captured one is soon useless (the provider also refuses a replayed `jti`).
+pub const ASSERTION_LIFETIME: i64 = 60;
 
 const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
@@ -67,10 +78,14 @@ impl Client {
         now: i64,
     ) -> Result<reqwest::RequestBuilder, RpError> {
         let secret = || self.secret.clone().unwrap_or_default();
+        let audience = self.audience.as_ref().unwrap_or(endpoint);
         let assertion = |key: &EncodingKey, header: Header| {
+            // `jti`: a random v4 UUID, never reused (RFC 7523 §3 lets the provider refuse
+            // replays).
             let claims = json!({
-                "iss": self.id, "sub": self.id, "aud": endpoint.as_str(),
-                "jti": uuid::Uuid::new_v4().to_string(), "iat": now, "exp": now + 60,
+                "iss": self.id, "sub": self.id, "aud": audience.as_str(),
+                "jti": uuid::Uuid::new_v4().to_string(), "iat": now,
+                "exp": now + ASSERTION_LIFETIME,
             });
             jsonwebtoken::encode(&header, &claims, key).map_err(|e| RpError::Malformed {
                 endpoint: endpoint.to_string(),
@@ -94,10 +109,10 @@ impl Client {
                 form.push(("client_secret".into(), secret()));
                 request
             }
-            ClientAuth::SecretJwt => {
+            ClientAuth::SecretJwt { alg } => {
                 let jwt = assertion(
                     &EncodingKey::from_secret(secret().as_bytes()),
-                    Header::new(Algorithm::HS256),
+                    Header::new(*alg),
                 )?;
                 form.push(("client_id".into(), self.id.clone()));
                 form.push(("client_assertion_type".into(), ASSERTION_TYPE.into()));
@@ -374,6 +389,7 @@ mod tests {
             id: "kong".into(),
             secret: Some("s:e cret".into()),
             auth,
+            audience: None,
         }
     }
 
@@ -427,7 +443,9 @@ mod tests {
         .await
         .is_ok());
         assert!(token_with(
-            ClientAuth::SecretJwt,
+            ClientAuth::SecretJwt {
+                alg: Algorithm::HS256
+            },
             body_string_contains("client_assertion_type=urn")
         )
         .await
@@ -442,6 +460,126 @@ mod tests {
             matches!(rejected, Err(RpError::Refused { ref error, .. }) if error == "invalid_client")
         );
         assert!(rejected.unwrap_err().is_rejection());
+    }
+
+    /// The form the mock provider received in its `n`th request.
+    async fn received_form(server: &MockServer, n: usize) -> Vec<(String, String)> {
+        let requests = server.received_requests().await.unwrap();
+        url::form_urlencoded::parse(&requests[n].body)
+            .into_owned()
+            .collect()
+    }
+
+    fn field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Verifies the assertion's signature with `key` and returns its header and claims.
+    fn open_assertion(
+        jwt: &str,
+        key: &jsonwebtoken::DecodingKey,
+        alg: Algorithm,
+    ) -> (jsonwebtoken::Header, Value) {
+        let mut v = jsonwebtoken::Validation::new(alg);
+        v.validate_exp = false;
+        v.validate_aud = false;
+        v.required_spec_claims.clear();
+        let data = jsonwebtoken::decode::<Value>(jwt, key, &v).expect("a valid signature");
+        (data.header, data.claims)
+    }
+
+    #[tokio::test]
+    async fn client_assertions_carry_rfc_7523_claims_signed_with_the_clients_key() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(json!({"access_token": "at", "active": true})),
+            )
+            .mount(&server)
+            .await;
+        let token_endpoint = Url::parse(&format!("{}/token", server.uri())).unwrap();
+        let introspection = Url::parse(&format!("{}/introspect", server.uri())).unwrap();
+        let key = crate::rp::keys::PrivateKey::generate().unwrap();
+        let public: jsonwebtoken::jwk::Jwk = serde_json::from_value(key.public.clone()).unwrap();
+        let public = jsonwebtoken::DecodingKey::from_jwk(&public).unwrap();
+        let mut c = client(ClientAuth::PrivateKeyJwt {
+            key: key.encoding.clone(),
+            alg: Algorithm::RS256,
+            kid: Some(key.kid.clone()),
+        });
+        c.audience = Some(token_endpoint.clone());
+        let op = OpClient::new(http_client(Duration::from_secs(2)));
+        op.token(
+            &token_endpoint,
+            &c,
+            &[("grant_type", "client_credentials")],
+            1_000,
+        )
+        .await
+        .unwrap();
+        // Introspection: the audience is still the token endpoint.
+        op.introspect(&introspection, &c, "t", None, &[], 1_000)
+            .await
+            .unwrap();
+        let mut jtis = Vec::new();
+        for n in 0..2 {
+            let form = received_form(&server, n).await;
+            assert_eq!(field(&form, "client_id"), Some("kong"));
+            assert_eq!(
+                field(&form, "client_secret"),
+                None,
+                "the secret never travels"
+            );
+            assert_eq!(
+                field(&form, "client_assertion_type"),
+                Some("urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+            );
+            let jwt = field(&form, "client_assertion").expect("an assertion");
+            let (header, claims) = open_assertion(jwt, &public, Algorithm::RS256);
+            assert_eq!(header.alg, Algorithm::RS256);
+            assert_eq!(header.kid.as_deref(), Some(key.kid.as_str()));
+            assert_eq!(claims["iss"], "kong");
+            assert_eq!(claims["sub"], "kong");
+            assert_eq!(claims["aud"], token_endpoint.as_str());
+            assert_eq!(claims["iat"], 1_000);
+            assert_eq!(claims["exp"], 1_000 + ASSERTION_LIFETIME);
+            let jti = claims["jti"].as_str().unwrap().to_owned();
+            assert!(uuid::Uuid::parse_str(&jti).is_ok(), "{jti}");
+            jtis.push(jti);
+        }
+        assert_ne!(jtis[0], jtis[1], "a jti is never reused");
+        let headers = &server.received_requests().await.unwrap()[0].headers;
+        assert!(headers.get("authorization").is_none());
+
+        // client_secret_jwt: MACed with the secret, with the configured HMAC algorithm; without
+        // an audience, the endpoint called.
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"access_token": "at"})))
+            .mount(&server)
+            .await;
+        let endpoint = Url::parse(&format!("{}/token", server.uri())).unwrap();
+        let c = client(ClientAuth::SecretJwt {
+            alg: Algorithm::HS384,
+        });
+        op.token(&endpoint, &c, &[("grant_type", "client_credentials")], 5)
+            .await
+            .unwrap();
+        let form = received_form(&server, 0).await;
+        let (header, claims) = open_assertion(
+            field(&form, "client_assertion").unwrap(),
+            &jsonwebtoken::DecodingKey::from_secret(b"s:e cret"),
+            Algorithm::HS384,
+        );
+        assert_eq!(header.alg, Algorithm::HS384);
+        assert_eq!(claims["aud"], endpoint.as_str());
+        assert_eq!(
+            (&claims["iss"], &claims["exp"]),
+            (&json!("kong"), &json!(65))
+        );
     }
 
     #[tokio::test]

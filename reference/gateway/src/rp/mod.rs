@@ -11,7 +11,9 @@
 //!   only when configured with the shared secrets to check them);
 //! * [`client`]: the token, introspection, userinfo and revocation calls with client
 //!   authentication (`client_secret_basic`, `client_secret_post`, `client_secret_jwt`,
-//!   `private_key_jwt`, `none`), each under the configured timeout.
+//!   `private_key_jwt`, `none`), each under the configured timeout;
+//! * [`keys`]: the private keys `private_key_jwt` assertions are signed with (`client_jwk`, or
+//!   the gateway's own keyring published at `GET /openid-connect/jwks`).
 //!
 //! Time comes from the gateway's [`Clock`](crate::clock::Clock): token ages, cache lifetimes and
 //! rediscovery intervals are testable by moving a `ManualClock`.
@@ -20,6 +22,7 @@ pub mod client;
 pub mod discovery;
 pub mod jwks;
 pub mod jwt;
+pub mod keys;
 
 /// Why a call to the provider failed.
 #[derive(Debug, Clone, thiserror::Error)]

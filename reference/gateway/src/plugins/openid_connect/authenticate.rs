@@ -82,15 +82,6 @@ fn number(v: &Value, name: &str) -> Option<i64> {
     })
 }
 
-fn auth_method(name: Option<&str>) -> ClientAuth {
-    match name {
-        Some("client_secret_post") => ClientAuth::Post,
-        Some("client_secret_jwt") => ClientAuth::SecretJwt,
-        Some("none") => ClientAuth::None,
-        _ => ClientAuth::Basic,
-    }
-}
-
 impl OpenIdConnect {
     pub(super) fn now(&self) -> i64 {
         self.clock.now()
@@ -157,11 +148,80 @@ impl OpenIdConnect {
                 .or_else(|| self.config.client_auth.first())
                 .map(String::as_str)
         });
+        let auth = self
+            .config
+            .client_keys
+            .client_auth(method, index)
+            .map_err(|e| Failure::unexpected(format!("cannot sign the client assertion: {e}")))?;
         Ok(Client {
             id,
             secret,
-            auth: auth_method(method),
+            // Client assertions name the token endpoint as their audience (OpenID Connect Core
+            // §9) whichever endpoint they are sent to; when it is only discovered, see
+            // `with_token_audience`.
+            audience: self.config.token_endpoint.clone(),
+            auth,
         })
+    }
+
+    /// The client of a `client_credentials` caller. With `private_key_jwt` the assertion proves
+    /// only the gateway's key, not the caller's secret: the caller must then present one of the
+    /// plugin's own clients with its secret (compared in constant time), which is authenticated
+    /// with its key; anyone else is 401 without a call to the provider.
+    fn caller_client(
+        &self,
+        id: String,
+        secret: String,
+        method: Option<&str>,
+    ) -> Result<Client, Failure> {
+        let c = &self.config;
+        let index = c.client_id.iter().position(|own| *own == id);
+        if method == Some("private_key_jwt") {
+            let own_secret = index.and_then(|i| c.client_secret.get(i).or(c.client_secret.first()));
+            let proven = own_secret.is_some_and(|s| {
+                bool::from(subtle::ConstantTimeEq::ct_eq(
+                    s.as_bytes(),
+                    secret.as_bytes(),
+                ))
+            });
+            return match index {
+                Some(i) if proven => self.client(i, method),
+                _ => Err(Failure::unauthorized(
+                    "client_credentials: not one of the plugin's clients (private_key_jwt)",
+                )),
+            };
+        }
+        let auth = c
+            .client_keys
+            .client_auth(method, index.unwrap_or(0))
+            .map_err(|e| Failure::unexpected(format!("cannot sign the client assertion: {e}")))?;
+        Ok(Client {
+            id,
+            secret: Some(secret),
+            auth,
+            audience: c.token_endpoint.clone(),
+        })
+    }
+
+    /// `client` with the token endpoint (configured or discovered) as its assertions'
+    /// audience, when it sends assertions.
+    pub(super) async fn with_token_audience(&self, mut client: Client) -> Result<Client, Failure> {
+        if client.audience.is_none()
+            && matches!(
+                client.auth,
+                ClientAuth::SecretJwt { .. } | ClientAuth::PrivateKeyJwt { .. }
+            )
+        {
+            client.audience = Some(
+                self.endpoint(
+                    &self.config.token_endpoint,
+                    |p| p.token_endpoint.clone(),
+                    "token_endpoint",
+                )
+                .await?,
+            );
+        }
+        Ok(client)
     }
 
     pub(super) fn rules(&self, issuer: &str, method: &str) -> Rules {
@@ -263,6 +323,7 @@ impl OpenIdConnect {
             client_index,
             self.config.introspection_endpoint_auth_method.as_deref(),
         )?;
+        let client = self.with_token_audience(client).await?;
         let mut extra = Vec::new();
         let hint = Some(self.config.introspection_hint.as_str()).filter(|h| !h.is_empty());
         let answer = if self.config.introspection_token_param_name == "token" {
@@ -280,7 +341,15 @@ impl OpenIdConnect {
                 .introspect(&endpoint, &client, "", hint, &extra, self.now())
                 .await
         }
-        .map_err(|e| Failure::unexpected(format!("introspection failed: {e}")))?;
+        .map_err(|e| {
+            // The provider refusing the call (say, the gateway's client assertion) leaves the
+            // token unverified: 401, as Kong answers; a failing provider is 500.
+            if e.is_rejection() {
+                Failure::invalid_token(format!("introspection refused: {e}"))
+            } else {
+                Failure::unexpected(format!("introspection failed: {e}"))
+            }
+        })?;
         let answer = Arc::new(answer);
         let active = answer.get("active").and_then(Value::as_bool) == Some(true);
         let now = self.now();
@@ -694,11 +763,7 @@ impl OpenIdConnect {
                     .token_endpoint_auth_method
                     .as_deref()
                     .or(c.client_auth.first().map(String::as_str));
-                let client = Client {
-                    id,
-                    secret: Some(secret),
-                    auth: auth_method(method),
-                };
+                let client = self.caller_client(id, secret, method)?;
                 let tokens = self.grant("client_credentials", client, Vec::new()).await?;
                 return self
                     .after_grant("client_credentials", tokens, client_index, at)

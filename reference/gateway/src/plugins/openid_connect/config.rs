@@ -214,6 +214,8 @@ pub struct Config {
     pub refresh_tokens: bool,
     /// The code flow, login and logout fields (`browser_config`).
     pub browser: super::browser_config::BrowserConfig,
+    /// `client_jwk` and `client_alg` (`client_keys`).
+    pub client_keys: super::client_keys::ClientKeys,
 }
 
 impl Config {
@@ -434,6 +436,7 @@ impl Config {
         }
         let browser = super::browser_config::BrowserConfig::take(&mut fields)?;
         let session_options = super::session_config::SessionOptions::take(&mut fields)?;
+        let client_keys = super::client_keys::ClientKeys::take(&mut fields)?;
         let raw: Raw = serde_json::from_value(Value::Object(fields)).map_err(|e| {
             ConfigError::field("@entity", format!("configuration not understood: {e}"))
         })?;
@@ -536,6 +539,7 @@ impl Config {
             forbidden_destroy_session: raw.forbidden_destroy_session,
             refresh_tokens: raw.refresh_tokens,
             browser,
+            client_keys,
         };
         Ok((config, effective))
     }
@@ -624,7 +628,8 @@ mod tests {
         // each blames the field to fix.
         let err = Config::from_value(&json!({
             "issuer": "http://op",
-            "client_auth": ["private_key_jwt"],
+            "client_auth": ["client_secret_basic"],
+            "client_alg": ["RS256"],
             "bearer_token_param_type": ["cookie"],
             "cache_ttl_min": 10,
             "cache_ttl_max": 5,
@@ -634,9 +639,9 @@ mod tests {
         assert_eq!(
             fields(err),
             [
+                "client_alg",
                 "bearer_token_cookie_name",
                 "cache_ttl_min",
-                "client_auth",
                 "upstream_headers_names"
             ]
         );

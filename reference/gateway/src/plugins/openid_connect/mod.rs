@@ -6,7 +6,8 @@
 //!
 //! Layout: [`schema`] (the declared config schema: validation, defaults, Kong's JSON; the
 //! browser's fields declared by [`browser_config`]), [`config`] (the typed view of an accepted config),
-//! [`credentials`] (where credentials are found and hidden), [`authenticate`] (the methods),
+//! [`credentials`] (where credentials are found and hidden), [`client_keys`] (`client_jwk`,
+//! `client_alg`: the keys client assertions are signed with), [`authenticate`] (the methods),
 //! [`code_flow`] (the code flow and `login_action`, with [`authorization`] for the redirect and
 //! [`callback`] for the ID-token checks), [`logout`], [`claims`] (claim paths and `*_required`
 //! rules), [`session`] (sealed sessions; [`session_config`] its options, [`session_store`]
@@ -32,6 +33,7 @@ pub mod authorization;
 pub mod browser_config;
 pub mod callback;
 pub mod claims;
+pub mod client_keys;
 pub mod code_flow;
 pub mod config;
 pub mod credentials;
@@ -119,7 +121,25 @@ impl OpenIdConnect {
 
 /// Validates `config` and builds the instance.
 pub fn configure(config: &Value, env: &PluginEnv) -> Result<Configured, ConfigError> {
-    let (config, effective) = Config::from_value(config)?;
+    let (mut config, effective) = Config::from_value(config)?;
+    // `private_key_jwt` without `client_jwk` signs with the gateway's keyring: its key is made
+    // (or loaded) now, so a request never waits for it and a broken keyring fails the config.
+    let pkjwt = config
+        .client_auth
+        .iter()
+        .map(String::as_str)
+        .chain(
+            [
+                &config.token_endpoint_auth_method,
+                &config.introspection_endpoint_auth_method,
+                &config.revocation_endpoint_auth_method,
+            ]
+            .into_iter()
+            .filter_map(|m| m.as_deref()),
+        )
+        .any(|m| m == "private_key_jwt");
+    config.client_keys =
+        std::mem::take(&mut config.client_keys).with_keyring(env.client_keys.clone(), pkjwt)?;
     let timeout = std::time::Duration::from_millis(config.timeout_ms);
     let http = http_client(timeout);
     let clock = env.clock.clone();

@@ -164,20 +164,6 @@ fn ttl_range(r: &Map<String, Value>) -> Result<(), String> {
     }
 }
 
-fn no_private_key_jwt(r: &Map<String, Value>) -> Result<(), String> {
-    let single = [
-        "token_endpoint_auth_method",
-        "introspection_endpoint_auth_method",
-        "revocation_endpoint_auth_method",
-    ];
-    if has(r, "client_auth", "private_key_jwt") || single.iter().any(|f| r[*f] == "private_key_jwt")
-    {
-        Err("private_key_jwt needs client_jwk, which this gateway does not support; use client_secret_jwt, client_secret_basic or client_secret_post".into())
-    } else {
-        Ok(())
-    }
-}
-
 fn same_length(r: &Map<String, Value>, claims: &str, names: &str) -> Result<(), String> {
     let len = |f: &str| r[f].as_array().map_or(0, Vec::len);
     if len(claims) == len(names) {
@@ -433,13 +419,14 @@ fn build() -> PluginSchema {
         .field("refresh_tokens", Field::boolean().default(true));
     // The code flow, login, logout and the error redirects.
     let config = super::session_config::declare(config);
-    let config = super::browser_config::declare(config)
+    let config = super::browser_config::declare(config);
+    // `client_jwk` / `client_alg` (private_key_jwt, client_secret_jwt).
+    let config = super::client_keys::declare(config)
         .check(Check::custom_on(
             "bearer_token_cookie_name",
             bearer_cookie_named,
         ))
         .check(Check::custom_on("cache_ttl_min", ttl_range))
-        .check(Check::custom_on("client_auth", no_private_key_jwt))
         .check(Check::custom_on("upstream_headers_names", upstream_names))
         .check(Check::custom_on(
             "downstream_headers_names",
