@@ -735,6 +735,9 @@ impl State {
                 fields: serde_json::json!({ "name": format!("already exists with value '{}'", entity.name) }),
             });
         }
+        if let Some(schema) = schema {
+            self.check_unique_config(schema, &entity, at)?;
+        }
         if let Some(name) = &entity.instance_name {
             if self
                 .plugins
@@ -748,6 +751,40 @@ impl State {
         let v = to_value(&entity);
         place(&mut self.plugins, at, PluginRecord { entity, instance });
         Ok(v)
+    }
+
+    /// Config fields the plugin's schema marks unique (Kong's `unique = true`, such as
+    /// `oauth2`'s `provision_key`) are unique among the plugins of that name: a second one is
+    /// Kong's 409 unique violation naming `config.<field>`.
+    fn check_unique_config(
+        &self,
+        schema: &crate::schema::PluginSchema,
+        entity: &PluginEntity,
+        at: Option<usize>,
+    ) -> Result<(), AdminError> {
+        for (field, _) in schema.config.fields().filter(|(_, f)| f.is_unique()) {
+            let value = &entity.config[field];
+            if value.is_null() {
+                continue;
+            }
+            let taken = self.plugins.iter().enumerate().any(|(i, p)| {
+                Some(i) != at && p.entity.name == entity.name && &p.entity.config[field] == value
+            });
+            if taken {
+                let shown = value
+                    .as_str()
+                    .map_or_else(|| value.to_string(), str::to_owned);
+                return Err(AdminError::Unique {
+                    message: format!(
+                        "UNIQUE violation detected on '{{config={{{field}=\"{shown}\"}}}}'"
+                    ),
+                    fields: serde_json::json!({
+                        "config": { field: format!("already exists with value '{shown}'") }
+                    }),
+                });
+            }
+        }
+        Ok(())
     }
 
     fn write_record(

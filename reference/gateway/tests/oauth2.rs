@@ -148,6 +148,9 @@ fn oauth2_doc(config: Value) -> Value {
     cfg.as_object_mut()
         .unwrap()
         .extend(config.as_object().unwrap().clone());
+    // `provision_key` is unique across oauth2 plugins.
+    let mut other = cfg.clone();
+    other["provision_key"] = json!("provision-key-2");
     json!({
         "_format_version": "3.0",
         "services": [
@@ -156,7 +159,7 @@ fn oauth2_doc(config: Value) -> Value {
                          "plugins": [{"name": "oauth2", "config": cfg}]}]},
             {"name": "other-service", "url": "UPSTREAM/anything",
              "routes": [{"name": "other-route", "paths": ["/other"],
-                         "plugins": [{"name": "oauth2", "config": cfg}]}]}
+                         "plugins": [{"name": "oauth2", "config": other}]}]}
         ],
         "consumers": [
             {"username": "alex", "custom_id": "alex-custom",
@@ -1370,4 +1373,158 @@ async fn pkce_lax_checks_a_sent_challenge_and_none_ignores_it() {
             .await;
         assert_eq!(a.status, wrong_verifier_status, "{mode}: {}", a.body);
     }
+}
+
+#[tokio::test]
+async fn provision_key_is_unique_across_oauth2_plugins() {
+    let s = Stack::start(oauth2_doc(json!({}))).await;
+    let admin = s.gw.admin_url();
+    let plugins = || async {
+        client()
+            .get(format!("{admin}/plugins"))
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()["data"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    let before = plugins().await;
+    let post = |at: &'static str, key: &'static str| {
+        let url = format!("{admin}{at}");
+        async move {
+            client()
+                .post(url)
+                .json(
+                    &json!({"name": "oauth2", "config": {"enable_client_credentials": true,
+                              "provision_key": key}}),
+                )
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // example-service has no oauth2 of its own; other-route's plugin has the key: Kong's 409
+    // unique violation naming config.provision_key.
+    let r = post("/services/example-service/plugins", "provision-key-2").await;
+    assert_eq!(r.status(), 409);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(
+        body,
+        json!({"code": 5, "name": "unique constraint violation",
+               "message": "UNIQUE violation detected on '{config={provision_key=\"provision-key-2\"}}'",
+               "fields": {"config": {"provision_key": "already exists with value 'provision-key-2'"}}})
+    );
+    let r = post("/services/other-service/plugins", PROVISION).await;
+    assert_eq!(r.status(), 409);
+    assert_eq!(plugins().await, before, "nothing applied");
+    assert_eq!(
+        post("/services/example-service/plugins", "a-third-key")
+            .await
+            .status(),
+        201
+    );
+
+    // A declarative config with two plugins sharing a key is refused whole.
+    let mut doc: Value = serde_json::from_str(
+        &oauth2_doc(json!({}))
+            .to_string()
+            .replace("UPSTREAM", "http://upstream.test"),
+    )
+    .unwrap();
+    doc["services"][1]["routes"][0]["plugins"][0]["config"]["provision_key"] = json!(PROVISION);
+    let refused = gatecheck_gateway::start(
+        gatecheck_gateway::Config {
+            declarative_config_string: Some(doc),
+            ..Default::default()
+        },
+        listener().await,
+        listener().await,
+    )
+    .await;
+    let err = refused
+        .err()
+        .expect("a duplicate provision_key is refused")
+        .to_string();
+    assert!(err.contains("provision_key"), "{err}");
+}
+
+#[tokio::test]
+async fn persistent_refresh_token_hands_back_the_same_token_and_keeps_it_valid() {
+    let t = "/anything/oauth2/token";
+    let pw = json!({"client_id": "client", "client_secret": "secret", "grant_type": "password",
+                    "provision_key": PROVISION, "authenticated_userid": "alex-1"});
+    let refresh = |token: &str| {
+        json!({"client_id": "client", "client_secret": "secret", "grant_type": "refresh_token",
+               "refresh_token": token})
+    };
+    let s = Stack::start(oauth2_doc(json!({"persistent_refresh_token": true,
+                                           "refresh_token_ttl": 1000})))
+    .await;
+    let a = s.token(t, pw.clone()).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let first = a.body["access_token"].as_str().unwrap().to_owned();
+    let rt = a.body["refresh_token"].as_str().unwrap().to_owned();
+    let a = s.token(t, refresh(&rt)).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(
+        a.body["refresh_token"],
+        rt.as_str(),
+        "the same refresh token"
+    );
+    let second = a.body["access_token"].as_str().unwrap().to_owned();
+    assert_ne!(second, first, "a new access token");
+    assert_eq!(
+        s.get("/anything", &first).await.status,
+        200,
+        "the old token is kept"
+    );
+    assert_eq!(s.get("/anything", &second).await.status, 200);
+    // It stays good for another refresh, each one keeping it alive for refresh_token_ttl.
+    s.clock.advance(600);
+    let a = s.token(t, refresh(&rt)).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(a.body["refresh_token"], rt.as_str());
+    s.clock.advance(600);
+    let a = s.token(t, refresh(&rt)).await;
+    assert_eq!(
+        a.status, 200,
+        "still good 1200 s after it was issued: {}",
+        a.body
+    );
+    let h = &s
+        .get("/anything", a.body["access_token"].as_str().unwrap())
+        .await
+        .body["headers"];
+    assert_eq!(h["x-authenticated-userid"], "alex-1");
+    // Unused for refresh_token_ttl, it is gone.
+    s.clock.advance(1000);
+    error(
+        &s.token(t, refresh(&rt)).await,
+        400,
+        "invalid_request",
+        "Invalid refresh_token",
+    );
+
+    // false (the default): a new refresh token replaces the old, which no longer works, and
+    // the refreshed access token is gone with it.
+    let s = Stack::start(oauth2_doc(json!({}))).await;
+    let a = s.token(t, pw).await;
+    let first = a.body["access_token"].as_str().unwrap().to_owned();
+    let rt = a.body["refresh_token"].as_str().unwrap().to_owned();
+    let a = s.token(t, refresh(&rt)).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let new_rt = a.body["refresh_token"].as_str().unwrap().to_owned();
+    assert_ne!(new_rt, rt);
+    assert_eq!(s.get("/anything", &first).await.status, 401);
+    error(
+        &s.token(t, refresh(&rt)).await,
+        400,
+        "invalid_request",
+        "Invalid refresh_token",
+    );
+    assert_eq!(s.token(t, refresh(&new_rt)).await.status, 200);
 }

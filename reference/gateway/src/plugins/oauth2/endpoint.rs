@@ -269,11 +269,18 @@ impl Endpoint<'_> {
                 if old.credential != client.id {
                     return Err(invalid_client(from_header));
                 }
-                let reuse = c
-                    .reuse_refresh_token
+                // `persistent_refresh_token`: the used token record stays (its refresh token
+                // remains good, its access token until it expires) and the same refresh token is
+                // handed back; otherwise the record is deleted, so the old refresh token and
+                // access token stop working, and a new refresh token is issued unless
+                // `reuse_refresh_token`.
+                let persistent = c.persistent_refresh_token;
+                let reuse = (c.reuse_refresh_token || persistent)
                     .then(|| old.refresh_token.clone())
                     .flatten();
-                store.remove_id(old.id);
+                if !persistent {
+                    store.remove_id(old.id);
+                }
                 self.issue(
                     store,
                     req,

@@ -33,9 +33,10 @@ fn validate_flows(config: &Map<String, Value>) -> Result<(), String> {
 
 /// The config schema.
 pub fn schema() -> &'static PluginSchema {
-    static SCHEMA: LazyLock<PluginSchema> = LazyLock::new(|| {
-        let flag = || Field::boolean().required().default(false);
-        PluginSchema::new(
+    static SCHEMA: LazyLock<PluginSchema> =
+        LazyLock::new(|| {
+            let flag = || Field::boolean().required().default(false);
+            PluginSchema::new(
             Record::new()
                 .field(
                     "scopes",
@@ -44,7 +45,7 @@ pub fn schema() -> &'static PluginSchema {
                 .field("mandatory_scope", flag())
                 .field(
                     "provision_key",
-                    Field::string().required().auto().len_min(1).description(
+                    Field::string().required().auto().unique().len_min(1).description(
                         "shared by the gateway and the authorization page; generated when absent",
                     ),
                 )
@@ -93,7 +94,7 @@ pub fn schema() -> &'static PluginSchema {
                 .check(Check::Custom(validate_flows))
                 .check(Check::required_if("mandatory_scope", true, "scopes")),
         )
-    });
+        });
     &SCHEMA
 }
 
@@ -145,7 +146,8 @@ pub struct Config {
     pub refresh_token_ttl: f64,
     /// A refreshed token keeps the refresh token it was refreshed with.
     pub reuse_refresh_token: bool,
-    /// Accepted (Kong 3.x); see the plugin README.
+    /// A used refresh token stays valid (its token record is kept) and is handed back again
+    /// instead of a new one; see the plugin README.
     pub persistent_refresh_token: bool,
     /// PKCE at the code grant: `none`, `lax` (checked when sent), `strict` (required).
     pub pkce: String,

@@ -268,3 +268,118 @@ fn endpoints_are_recognised_at_the_end_of_any_route_path() {
     assert_eq!(endpoint_of("/oauth2/token/x"), None);
     assert_eq!(endpoint_of("/anything"), None);
 }
+
+#[test]
+fn provision_key_is_unique_among_oauth2_plugins() {
+    let env = env();
+    let mut s = State::default();
+    // One plugin per service (two global ones would clash by name and scope).
+    let mut services = Vec::new();
+    for i in 0..6 {
+        let created = s
+            .create(
+                Kind::Services,
+                obj(json!({"name": format!("s{i}"), "url": "http://upstream.test"})),
+                false,
+                Scope::All,
+                &env,
+            )
+            .unwrap();
+        services.push(created["id"].as_str().unwrap().to_owned());
+    }
+    let on = |i: usize, config: Value| {
+        obj(json!({"name": "oauth2", "service": {"id": services[i]}, "config": config}))
+    };
+    let plugin = |i: usize, key: &str| {
+        on(
+            i,
+            json!({"enable_client_credentials": true, "provision_key": key}),
+        )
+    };
+    let first = s
+        .create(Kind::Plugins, plugin(0, "k1"), false, Scope::All, &env)
+        .unwrap();
+    // Kong's schema marks `provision_key` unique: a second plugin with it is refused...
+    match s.create(Kind::Plugins, plugin(1, "k1"), false, Scope::All, &env) {
+        Err(crate::error::AdminError::Unique { message, fields }) => {
+            assert_eq!(
+                message,
+                r#"UNIQUE violation detected on '{config={provision_key="k1"}}'"#
+            );
+            assert_eq!(
+                fields,
+                json!({"config": {"provision_key": "already exists with value 'k1'"}})
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(s.plugins.len(), 1, "nothing applied");
+    // ...another key is fine, and a plugin keeps its own key when it is updated.
+    s.create(Kind::Plugins, plugin(1, "k2"), false, Scope::All, &env)
+        .unwrap();
+    let id = first["id"].as_str().unwrap();
+    s.update(
+        Kind::Plugins,
+        id,
+        obj(json!({"config": {"provision_key": "k1", "token_expiration": 60}})),
+        false,
+        &env,
+    )
+    .unwrap();
+    assert!(matches!(
+        s.update(
+            Kind::Plugins,
+            id,
+            obj(json!({"config": {"provision_key": "k2"}})),
+            false,
+            &env
+        ),
+        Err(crate::error::AdminError::Unique { .. })
+    ));
+    // Generated keys never clash.
+    for i in 2..6 {
+        s.create(
+            Kind::Plugins,
+            on(i, json!({"enable_password_grant": true})),
+            false,
+            Scope::All,
+            &env,
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn a_refresh_token_kept_by_its_old_record_leads_to_the_newest() {
+    use crate::plugins::openid_connect::kong_oauth2::KongOAuth2Tokens;
+    // `persistent_refresh_token` keeps the used record and issues its successor with the same
+    // refresh token: the refresh token must name the successor, and stay good when the older
+    // record is dropped.
+    let table = TokenTable::default();
+    let store = table.store();
+    let old = issue(&table, 60, Some(100), 1000);
+    let rt = old.refresh_token.clone().unwrap();
+    let new = store.issue(
+        Issue {
+            service: None,
+            credential: old.credential,
+            consumer: old.consumer,
+            client_id: "c".into(),
+            expires_in: 60,
+            refresh_token: Some(rt.clone()),
+            authenticated_userid: old.authenticated_userid.clone(),
+            scope: old.scope.clone(),
+            keep_for: Some(100),
+        },
+        1050,
+    );
+    assert_eq!(store.by_refresh_token(&rt, 1050).unwrap().id, new.id);
+    assert!(
+        store.lookup(&old.access_token, None, 1050).is_some(),
+        "the old access token is kept until it expires"
+    );
+    // At 1100 the old record is dropped (purged by the next issue); the successor stays.
+    issue(&table, 60, Some(100), 1100);
+    assert!(table.get(&old.access_token).is_none());
+    assert_eq!(store.by_refresh_token(&rt, 1100).unwrap().id, new.id);
+}
