@@ -199,3 +199,50 @@ async fn time_passes(w: &mut GateWorld, seconds: i64) -> anyhow::Result<()> {
     w.stack()?.gateway_clock.advance(seconds);
     Ok(())
 }
+
+/// The URL in the last answer's JSON field `field` (Kong's `/oauth2/authorize` answers
+/// `{"redirect_uri": "<uri>?code=…"}`).
+fn json_url(w: &GateWorld, field: &str) -> anyhow::Result<url::Url> {
+    let r = w
+        .response
+        .as_ref()
+        .ok_or_else(|| anyhow::anyhow!("nothing was called through the gateway yet"))?;
+    let body = r.json()?;
+    let text = body
+        .get(field)
+        .and_then(Value::as_str)
+        .ok_or_else(|| anyhow::anyhow!("{} answered no {field:?}: {}", r.request, r.body))?;
+    url::Url::parse(text).map_err(|e| anyhow::anyhow!("{field} {text:?} is not a URL: {e}"))
+}
+
+#[then(expr = "the JSON field {string} is a redirect to {string}")]
+async fn json_redirect_to(w: &mut GateWorld, field: String, target: String) -> anyhow::Result<()> {
+    let mut url = json_url(w, &field)?;
+    url.set_query(None);
+    url.set_fragment(None);
+    let target = fill(w, &target)?;
+    check!(
+        url.as_str() == target,
+        "{field} redirects to {url}, not {target}"
+    );
+    Ok(())
+}
+
+#[when(
+    expr = "the caller keeps the query parameter {string} of the JSON field {string} as {string}"
+)]
+async fn keep_redirect_param(
+    w: &mut GateWorld,
+    param: String,
+    field: String,
+    name: String,
+) -> anyhow::Result<()> {
+    let url = json_url(w, &field)?;
+    let value = url
+        .query_pairs()
+        .find(|(k, _)| *k == param.as_str())
+        .map(|(_, v)| v.into_owned())
+        .ok_or_else(|| anyhow::anyhow!("{url} has no {param:?} parameter"))?;
+    w.kong.kept.insert(name, value);
+    Ok(())
+}
