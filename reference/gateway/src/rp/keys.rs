@@ -26,10 +26,11 @@ pub const CLIENT_ALGS: [&str; 10] = [
 
 /// The algorithm named `name` (one of [`CLIENT_ALGS`]).
 pub fn algorithm(name: &str) -> Option<Algorithm> {
-    CLIENT_ALGS
-        .contains(&name)
-        .then(|| name.parse().ok())
-        .flatten()
+    if CLIENT_ALGS.contains(&name) {
+        name.parse().ok()
+    } else {
+        None
+    }
 }
 
 /// Whether `alg` is an HMAC algorithm (`client_secret_jwt`).

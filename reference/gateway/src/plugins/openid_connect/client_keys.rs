@@ -91,7 +91,8 @@ fn keys_load(r: &Map<String, Value>) -> Result<(), String> {
         let alg = algs
             .get(i)
             .or(algs.first())
-            .and_then(|a| algorithm(a))
+            .copied()
+            .and_then(algorithm)
             .filter(|a| !is_hmac(*a));
         PrivateKey::from_jwk(jwk, alg).map_err(|e| format!("element {}: {e}", i + 1))?;
     }
@@ -101,10 +102,11 @@ fn keys_load(r: &Map<String, Value>) -> Result<(), String> {
 fn algs_fit(r: &Map<String, Value>) -> Result<(), String> {
     let algs = strings(&r["client_alg"]);
     let methods = methods(r);
-    let hmac = algs.iter().filter_map(|a| algorithm(a)).any(is_hmac);
+    let hmac = algs.iter().copied().filter_map(algorithm).any(is_hmac);
     let asymmetric = algs
         .iter()
-        .filter_map(|a| algorithm(a))
+        .copied()
+        .filter_map(algorithm)
         .any(|a| !is_hmac(a));
     if hmac && !methods.contains(&"client_secret_jwt") {
         return Err("HS* algorithms are for client_secret_jwt, which no client_auth names".into());
