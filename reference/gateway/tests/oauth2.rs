@@ -1446,8 +1446,7 @@ async fn provision_key_is_unique_across_oauth2_plugins() {
     )
     .await;
     let err = refused
-        .err()
-        .expect("a duplicate provision_key is refused")
+        .expect_err("a duplicate provision_key is refused")
         .to_string();
     assert!(err.contains("provision_key"), "{err}");
 }
