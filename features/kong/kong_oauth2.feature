@@ -119,9 +119,7 @@ Feature: Kong OIDC guide "kong-oauth2": tokens of Kong's own OAuth 2.0 plugin
     When the caller posts to "/anything/oauth2/token" over HTTPS with the JSON '{"grant_type":"authorization_code","client_id":"web-app","client_secret":"web-secret","code":"${CODE}","redirect_uri":"https://app.example/callback"}'
     Then the gateway answers 400 with the OAuth error "invalid_request" saying "Invalid code"
 
-  # Kong's oauth2 schema marks provision_key unique; whether a Kong node enforces it inside a
-  # plugin's config is not documented, so this runs against the reference only.
-  @reference-only
+  # Kong's oauth2 schema marks provision_key `unique = true`.
   Scenario: A second oauth2 plugin with the same provision key is refused
     When the administrator adds the plugin "oauth2" to the route "example-route" with:
       """
