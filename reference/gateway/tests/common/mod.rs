@@ -7,8 +7,8 @@ use wiremock::matchers::{body_partial_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 pub mod jwt;
-pub mod redis_server;
 pub mod oidc_provider;
+pub mod redis_server;
 
 pub async fn listener() -> TcpListener {
     TcpListener::bind("127.0.0.1:0").await.unwrap()
