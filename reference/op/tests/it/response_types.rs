@@ -288,6 +288,19 @@ async fn the_form_post_page_escapes_values_and_limits_where_it_posts() {
     assert!(csp.contains("form-action http://localhost:4400"), "{csp}");
     let html = response.text().await.unwrap();
     assert!(!html.contains("<script>alert"), "{html}");
+    // The page's own script is what the CSP hashes, byte for byte (escaped, a browser would
+    // neither run it nor let it submit the form).
+    let script = html
+        .split("<script>")
+        .nth(1)
+        .and_then(|rest| rest.split("</script>").next())
+        .expect("the page has its script");
+    assert_eq!(
+        script, "document.getElementById('responseForm').submit();",
+        "{html}"
+    );
+    let hash = gatecheck_op::util::script_hash(script);
+    assert!(csp.contains(&format!("script-src '{hash}'")), "{csp}");
     let page = Page {
         status: 200,
         url: op.url("/oxauth/restv1/authorize"),
