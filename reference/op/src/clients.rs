@@ -110,6 +110,9 @@ pub struct Client {
     pub disabled: bool,
     /// Which `sub` it sees ([`crate::subjects`]).
     pub subject_type: SubjectType,
+    /// Its registered `sector_identifier_uri`, checked at registration; its host is the sector
+    /// of its pairwise subjects ([`crate::subjects::sector_for`]).
+    pub sector_identifier_uri: Option<String>,
     /// Scopes added to every grant.
     pub default_scopes: ScopeSet,
     /// Fixed claims of access tokens (JWT and introspection).
@@ -179,6 +182,7 @@ impl Client {
             introspect_any_token: c.introspect_any_token,
             disabled: c.disabled,
             subject_type: c.subject_type,
+            sector_identifier_uri: None,
             default_scopes: c
                 .default_scopes
                 .iter()

@@ -30,6 +30,9 @@ pub struct Config {
     /// Signing keys. Default: generate one RS256 and one ES256 key at start.
     #[serde(default = "default_keys")]
     pub keys: Vec<KeyConfig>,
+    /// Rotating the signing keys ([`crate::keys`]).
+    #[serde(default)]
+    pub key_rotation: KeyRotationConfig,
     /// Token and session lifetimes in seconds.
     #[serde(default)]
     pub lifetimes: Lifetimes,
@@ -129,6 +132,33 @@ pub struct KeyConfig {
     /// Key id; default = the RFC 7638 JWK thumbprint.
     #[serde(default)]
     pub kid: Option<String>,
+}
+
+/// Signing-key rotation: a new key is published `publish_ahead` seconds before it signs (so
+/// relying parties that cache the JWKS know it first) and the key it replaces stays published,
+/// verifying what it signed, for `grace` seconds after. A rotation starts every `interval`
+/// seconds (0 = only when asked, [`crate::Handle::rotate_keys`]); Gluu's key regeneration
+/// (`keyRegenerationEnabled`, `keyRegenerationInterval`) is the automatic kind.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KeyRotationConfig {
+    /// Seconds between automatic rotations; 0 (default) = never automatically.
+    pub interval: i64,
+    /// Seconds a new key is published before it signs. Default 300.
+    pub publish_ahead: i64,
+    /// Seconds a replaced key stays published. Default 86400 (a session lifetime, so the
+    /// ID tokens it signed still verify as an `id_token_hint`).
+    pub grace: i64,
+}
+
+impl Default for KeyRotationConfig {
+    fn default() -> Self {
+        Self {
+            interval: 0,
+            publish_ahead: 300,
+            grace: 86_400,
+        }
+    }
 }
 
 /// Lifetimes in seconds (defaults are the Gluu CE defaults).
@@ -312,6 +342,9 @@ pub struct RegistrationConfig {
     /// Seconds a dynamically registered client lives (Gluu's
     /// `dynamicRegistrationExpirationTime`); its `client_secret_expires_at`. 0 (default) = never.
     pub client_lifetime: i64,
+    /// Also fetch a `sector_identifier_uri` over plain http when its host is a loopback address
+    /// (https only otherwise). For test stacks whose relying parties have no TLS. Default false.
+    pub sector_identifier_http_loopback: bool,
 }
 
 impl Default for RegistrationConfig {
@@ -328,6 +361,7 @@ impl Default for RegistrationConfig {
             require_initial_access_token: false,
             initial_access_tokens: Vec::new(),
             client_lifetime: 0,
+            sector_identifier_http_loopback: false,
         }
     }
 }
@@ -622,6 +656,7 @@ impl Default for Config {
         Self {
             issuer: None,
             keys: default_keys(),
+            key_rotation: KeyRotationConfig::default(),
             lifetimes: Lifetimes::default(),
             acr: AcrConfig::default(),
             otp: OtpConfig::default(),
@@ -725,6 +760,17 @@ impl Config {
         }
         if !self.keys.iter().any(|k| k.alg == SigningAlg::RS256) {
             bail!("keys: at least one RS256 key is required (OpenID Connect default)");
+        }
+        let r = &self.key_rotation;
+        if r.interval < 0 || r.publish_ahead < 0 || r.grace < 0 {
+            bail!("key_rotation: interval, publish_ahead and grace must not be negative");
+        }
+        if r.interval > 0 && r.interval <= r.publish_ahead {
+            bail!(
+                "key_rotation.interval: must be longer than publish_ahead ({} s), got {}",
+                r.publish_ahead,
+                r.interval
+            );
         }
         if !(1..=30_000).contains(&self.logout.backchannel_timeout_ms) {
             bail!(

@@ -1,4 +1,5 @@
-//! Fetching a document a client names (a `request_uri`, a `jwks_uri`): over the OP's one HTTP
+//! Fetching a document a client names (a `request_uri`, a `jwks_uri`, a
+//! `sector_identifier_uri`): over the OP's one HTTP
 //! client ([`client`]: connect and overall timeouts, no redirects followed) and never more
 //! than a size bound, so a slow or huge answer costs the OP one bounded request.
 
@@ -52,6 +53,28 @@ pub async fn get(http: &reqwest::Client, url: &str, max: usize) -> Result<Vec<u8
         body.extend_from_slice(&chunk);
     }
     Ok(body)
+}
+
+/// As [`get`], for a document that must come over https (a `sector_identifier_uri`, OpenID
+/// Connect Dynamic Client Registration 1.0 §2): any other scheme is refused before anything is
+/// sent, except `http` to a loopback host (`localhost`, `127.0.0.0/8`, `[::1]`) when
+/// `loopback_http` is set — test stacks whose relying parties serve plain http on loopback.
+pub async fn get_https(
+    http: &reqwest::Client,
+    url: &str,
+    max: usize,
+    loopback_http: bool,
+) -> Result<Vec<u8>, String> {
+    let parsed = url::Url::parse(url).map_err(|_| format!("`{url}` is not a URL"))?;
+    let allowed = match parsed.scheme() {
+        "https" => true,
+        "http" => loopback_http && crate::redirect_uris::is_loopback(&parsed),
+        _ => false,
+    };
+    if !allowed {
+        return Err(format!("`{url}` is not an https URL"));
+    }
+    get(http, url, max).await
 }
 
 fn reason(e: &reqwest::Error) -> &'static str {

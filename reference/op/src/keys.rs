@@ -1,8 +1,10 @@
-//! Signing keys and the published JWK set.
+//! Signing keys, the published JWK set and key rotation ([`KeySet::rotate`]).
 //!
 //! Keys are PKCS#8 PEM files (see `fixtures/op/keys/`) or generated at start. Each key's `kid`
 //! defaults to its RFC 7638 thumbprint, so kids are distinct by construction; configured kids are
 //! checked for duplicates.
+
+use std::sync::{Arc, RwLock};
 
 use anyhow::{bail, Context};
 use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
@@ -13,7 +15,8 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use sha2::Digest;
 
-use crate::config::Config;
+use crate::clock::{Clock, SystemClock};
+use crate::config::{Config, KeyRotationConfig};
 use crate::protocol::SigningAlg;
 use crate::util::b64;
 
@@ -112,14 +115,46 @@ impl SigningKey {
     }
 }
 
-/// The OP's keys.
+/// One key of the set and when it signs from (`i64::MIN` for the keys loaded at start).
+#[derive(Debug, Clone)]
+struct Entry {
+    key: Arc<SigningKey>,
+    signs_from: i64,
+}
+
+/// A rotation the OP started ([`KeySet::rotate`]): its new keys are published now and sign from
+/// `signs_from`; the keys they replace stay published until `old_keys_until`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rotation {
+    /// The new keys' ids, one per algorithm.
+    pub kids: Vec<String>,
+    /// When they start signing (Unix seconds).
+    pub signs_from: i64,
+    /// Until when the replaced keys stay in the JWKS and verify (Unix seconds).
+    pub old_keys_until: i64,
+}
+
+/// The OP's keys, and their rotation.
+///
+/// At any time each algorithm has one signing key: of its keys whose `signs_from` has come, the
+/// latest (the first configured one before any rotation). A key is published (in the JWKS, and
+/// accepted by [`KeySet::verify`]) from when it is added until `grace` seconds after a newer key
+/// of its algorithm started signing. A rotation adds one new key per algorithm that signs
+/// `publish_ahead` seconds later, so the JWKS names a key before any token does, and a token keeps
+/// verifying by its `kid` for the grace period after its key stopped signing. Everything is
+/// decided on the OP's clock, so a test moves the clock instead of waiting.
 #[derive(Debug)]
 pub struct KeySet {
-    keys: Vec<SigningKey>,
+    entries: RwLock<Vec<Entry>>,
+    rotation: KeyRotationConfig,
+    clock: Arc<dyn Clock>,
+    /// When the keys loaded at start began signing, for the automatic interval.
+    started: i64,
 }
 
 impl KeySet {
-    /// Loads (or generates) every configured key.
+    /// Loads (or generates) every configured key; rotation as configured, on the wall clock until
+    /// [`KeySet::with_clock`].
     pub fn load(config: &Config) -> anyhow::Result<Self> {
         let mut keys: Vec<SigningKey> = Vec::new();
         for (i, k) in config.keys.iter().enumerate() {
@@ -140,44 +175,170 @@ impl KeySet {
             }
             keys.push(key);
         }
-        Self::from_keys(keys)
+        let mut set = Self::from_keys(keys)?;
+        set.rotation = config.key_rotation.clone();
+        Ok(set)
     }
 
-    /// A key set from ready keys (first key of each alg signs).
+    /// A key set from ready keys (first key of each alg signs), never rotated automatically.
     pub fn from_keys(keys: Vec<SigningKey>) -> anyhow::Result<Self> {
         if !keys.iter().any(|k| k.alg == SigningAlg::RS256) {
             bail!("keys: at least one RS256 key is required");
         }
-        Ok(Self { keys })
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        Ok(Self {
+            entries: RwLock::new(
+                keys.into_iter()
+                    .map(|key| Entry {
+                        key: Arc::new(key),
+                        signs_from: i64::MIN,
+                    })
+                    .collect(),
+            ),
+            rotation: KeyRotationConfig::default(),
+            started: clock.now(),
+            clock,
+        })
+    }
+
+    /// The same keys on `clock` (the OP's clock).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.started = clock.now();
+        self.clock = clock;
+        self
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Vec<Entry>> {
+        // Entries are replaced whole under the lock; a panic elsewhere cannot leave one torn.
+        self.entries.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The keys published at `now`.
+    fn published(&self, now: i64) -> Vec<Entry> {
+        let entries = self.read();
+        entries
+            .iter()
+            .filter(|e| {
+                let superseded = entries
+                    .iter()
+                    .filter(|o| {
+                        o.key.alg == e.key.alg && o.signs_from > e.signs_from && o.signs_from <= now
+                    })
+                    .map(|o| o.signs_from)
+                    .min();
+                superseded.is_none_or(|t| now < t.saturating_add(self.rotation.grace))
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// The key signing `alg` at `now`.
+    fn signing(&self, alg: SigningAlg, now: i64) -> Option<Arc<SigningKey>> {
+        let entries = self.read();
+        let mut best: Option<&Entry> = None;
+        for e in entries
+            .iter()
+            .filter(|e| e.key.alg == alg && e.signs_from <= now)
+        {
+            if best.is_none_or(|b| e.signs_from > b.signs_from) {
+                best = Some(e);
+            }
+        }
+        best.map(|e| e.key.clone())
     }
 
     /// Algorithms there is a key for.
     pub fn algs(&self) -> Vec<SigningAlg> {
+        let entries = self.read();
         SigningAlg::ALL
             .into_iter()
-            .filter(|a| self.keys.iter().any(|k| k.alg == *a))
+            .filter(|a| entries.iter().any(|e| e.key.alg == *a))
             .collect()
     }
 
-    /// The JWK set document.
+    /// The JWK set document: every published key, the next ones included.
     pub fn jwks(&self) -> Value {
-        json!({"keys": self.keys.iter().map(|k| k.jwk.clone()).collect::<Vec<_>>()})
+        let now = self.now();
+        json!({"keys": self.published(now).iter().map(|e| e.key.jwk.clone()).collect::<Vec<_>>()})
     }
 
-    fn key_for(&self, alg: SigningAlg) -> Option<&SigningKey> {
-        self.keys.iter().find(|k| k.alg == alg)
+    /// Now on the OP's clock, after starting the automatic rotation when it is due.
+    fn now(&self) -> i64 {
+        let now = self.clock.now();
+        let r = &self.rotation;
+        if r.interval > 0 {
+            let latest = self
+                .read()
+                .iter()
+                .map(|e| e.signs_from.max(self.started))
+                .max()
+                .unwrap_or(self.started);
+            // Started so that the new keys sign exactly `interval` after the current ones.
+            if latest <= now && now >= latest.saturating_add(r.interval - r.publish_ahead) {
+                if let Err(e) = self.rotate() {
+                    tracing::error!("automatic key rotation failed: {e:#}");
+                }
+            }
+        }
+        now
     }
 
-    /// Signs `claims` with the first key of `alg` (falls back to RS256 when there is none).
+    /// Starts a rotation: one new key per algorithm, published now, signing from `publish_ahead`
+    /// seconds later. While a rotation is pending (its keys do not sign yet) it is answered
+    /// again instead of starting another. Keys past their grace period are dropped.
+    pub fn rotate(&self) -> anyhow::Result<Rotation> {
+        let now = self.clock.now();
+        let signs_from = now.saturating_add(self.rotation.publish_ahead);
+        let describe = |entries: &[Entry], from: i64| Rotation {
+            kids: entries
+                .iter()
+                .filter(|e| e.signs_from == from)
+                .map(|e| e.key.kid.clone())
+                .collect(),
+            signs_from: from,
+            old_keys_until: from.saturating_add(self.rotation.grace),
+        };
+        {
+            let entries = self.read();
+            if let Some(pending) = entries.iter().map(|e| e.signs_from).find(|t| *t > now) {
+                return Ok(describe(&entries, pending));
+            }
+        }
+        // Generated outside the lock: RSA key generation takes a while.
+        let fresh = self
+            .algs()
+            .into_iter()
+            .map(|alg| SigningKey::generate(alg, None))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let keep = self.published(now);
+        let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
+        if let Some(pending) = entries.iter().map(|e| e.signs_from).find(|t| *t > now) {
+            return Ok(describe(&entries, pending));
+        }
+        entries.retain(|e| keep.iter().any(|k| k.key.kid == e.key.kid));
+        entries.extend(fresh.into_iter().map(|key| Entry {
+            key: Arc::new(key),
+            signs_from,
+        }));
+        let rotation = describe(&entries, signs_from);
+        tracing::info!(
+            "key rotation: {:?} published, signing from {signs_from}",
+            rotation.kids
+        );
+        Ok(rotation)
+    }
+
+    /// Signs `claims` with the signing key of `alg` (falls back to RS256 when there is none).
     pub fn sign<T: Serialize>(
         &self,
         alg: SigningAlg,
         typ: &str,
         claims: &T,
     ) -> anyhow::Result<String> {
+        let now = self.now();
         let key = self
-            .key_for(alg)
-            .or_else(|| self.key_for(SigningAlg::RS256))
+            .signing(alg, now)
+            .or_else(|| self.signing(SigningAlg::RS256, now))
             .context("no signing key")?;
         let mut header = Header::new(key.alg.jwt_alg());
         header.kid = Some(key.kid.clone());
@@ -185,14 +346,17 @@ impl KeySet {
         Ok(jsonwebtoken::encode(&header, claims, &key.encoding)?)
     }
 
-    /// Verifies a JWT signed by one of our keys (selected by `kid`) and returns its claims.
-    /// Only the signature and `iss` are checked; callers check audience and expiry as needed.
+    /// Verifies a JWT signed by one of our published keys (selected by `kid`) and returns its
+    /// claims. Only the signature and `iss` are checked; callers check audience and expiry as
+    /// needed.
     pub fn verify(&self, token: &str, issuer: &str) -> Result<Value, String> {
         let header = jsonwebtoken::decode_header(token).map_err(|e| format!("not a JWS: {e}"))?;
         let kid = header.kid.ok_or("token has no kid")?;
-        let key = self
-            .keys
+        let now = self.now();
+        let published = self.published(now);
+        let key = published
             .iter()
+            .map(|e| &e.key)
             .find(|k| k.kid == kid)
             .ok_or("token was not signed by this OP")?;
         if header.alg != key.alg.jwt_alg() {
@@ -286,6 +450,118 @@ mod tests {
         }
         let err = KeySet::load(&config).unwrap_err().to_string();
         assert!(err.contains("keys[1].kid"), "{err}");
+    }
+
+    fn rotating(interval: i64) -> (KeySet, crate::clock::ManualClock) {
+        let clock = crate::clock::ManualClock::at(1_000_000);
+        let mut keys = keyset().with_clock(Arc::new(clock.clone()));
+        keys.rotation = KeyRotationConfig {
+            interval,
+            publish_ahead: 300,
+            grace: 3600,
+        };
+        (keys, clock)
+    }
+
+    fn kid_of(token: &str) -> String {
+        jsonwebtoken::decode_header(token).unwrap().kid.unwrap()
+    }
+
+    fn published_kids(keys: &KeySet) -> Vec<String> {
+        keys.jwks()["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k["kid"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn a_rotation_publishes_first_switches_later_and_keeps_the_old_key_for_the_grace_period() {
+        let (keys, clock) = rotating(0);
+        let claims = json!({"iss": "https://op", "sub": "x"});
+        let old = keys.sign(SigningAlg::RS256, "JWT", &claims).unwrap();
+        let old_kid = kid_of(&old);
+
+        let rotation = keys.rotate().unwrap();
+        assert_eq!(rotation.kids.len(), 2, "one new key per algorithm");
+        assert_eq!(rotation.signs_from, 1_000_300);
+        assert_eq!(rotation.old_keys_until, 1_003_900);
+        assert!(!rotation.kids.contains(&old_kid));
+        // Published before it signs: the JWKS has old and new, tokens still name the old key.
+        let kids = published_kids(&keys);
+        assert_eq!(kids.len(), 4);
+        assert!(kids.contains(&old_kid) && rotation.kids.iter().all(|k| kids.contains(k)));
+        assert_eq!(
+            kid_of(&keys.sign(SigningAlg::RS256, "JWT", &claims).unwrap()),
+            old_kid
+        );
+        // Asking again while pending answers the same rotation.
+        assert_eq!(keys.rotate().unwrap(), rotation);
+
+        clock.advance(300);
+        let new = keys.sign(SigningAlg::RS256, "JWT", &claims).unwrap();
+        assert!(rotation.kids.contains(&kid_of(&new)));
+        assert_ne!(kid_of(&new), old_kid);
+        for alg in SigningAlg::ALL {
+            let kid = kid_of(&keys.sign(alg, "JWT", &claims).unwrap());
+            assert!(rotation.kids.contains(&kid), "{alg:?} switched");
+        }
+        // The old token still verifies by its kid during the grace period, then not.
+        assert_eq!(keys.verify(&old, "https://op").unwrap()["sub"], "x");
+        assert_eq!(keys.verify(&new, "https://op").unwrap()["sub"], "x");
+        clock.advance(3599);
+        assert!(keys.verify(&old, "https://op").is_ok());
+        assert!(published_kids(&keys).contains(&old_kid));
+        clock.advance(1);
+        assert_eq!(
+            keys.verify(&old, "https://op").unwrap_err(),
+            "token was not signed by this OP"
+        );
+        assert!(!published_kids(&keys).contains(&old_kid));
+        assert_eq!(published_kids(&keys).len(), 2);
+        assert!(keys.verify(&new, "https://op").is_ok());
+        // The next rotation drops the expired keys for good.
+        let next = keys.rotate().unwrap();
+        assert_eq!(keys.read().len(), 4);
+        assert_ne!(next.kids, rotation.kids);
+    }
+
+    #[test]
+    fn the_interval_rotates_on_its_own_so_new_keys_sign_one_interval_after_the_last() {
+        let (keys, clock) = rotating(86_400);
+        let claims = json!({"iss": "https://op"});
+        let first = kid_of(&keys.sign(SigningAlg::RS256, "JWT", &claims).unwrap());
+        clock.advance(86_400 - 301);
+        assert_eq!(published_kids(&keys).len(), 2, "not due yet");
+        clock.advance(1);
+        assert_eq!(published_kids(&keys).len(), 4, "published ahead");
+        assert_eq!(
+            kid_of(&keys.sign(SigningAlg::RS256, "JWT", &claims).unwrap()),
+            first
+        );
+        clock.advance(300);
+        let second = kid_of(&keys.sign(SigningAlg::RS256, "JWT", &claims).unwrap());
+        assert_ne!(second, first);
+        assert_eq!(
+            published_kids(&keys).len(),
+            4,
+            "the old keys in their grace period"
+        );
+        // The next one is due an interval after the second key started signing.
+        clock.advance(86_400 - 301);
+        assert_eq!(
+            published_kids(&keys).len(),
+            2,
+            "grace over, the next not due"
+        );
+        clock.advance(1);
+        assert_eq!(published_kids(&keys).len(), 4);
+        assert_eq!(
+            kid_of(&keys.sign(SigningAlg::RS256, "JWT", &claims).unwrap()),
+            second,
+            "published ahead, not signing yet"
+        );
     }
 
     #[test]

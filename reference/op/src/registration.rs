@@ -263,14 +263,11 @@ fn build_client(
             ))
         })?,
     };
-    if subject_type == SubjectType::Pairwise {
+    // With a sector_identifier_uri the sector is its host, and the document (fetched by
+    // `check_sector`) vouches for redirect URIs on any host.
+    if subject_type == SubjectType::Pairwise && meta.sector_identifier_uri.is_none() {
         crate::subjects::sector_of(&meta.redirect_uris)
             .map_err(|e| metadata_error(format!("subject_type: {e}")))?;
-    }
-    if meta.sector_identifier_uri.is_some() {
-        // Accepting one unchecked would let a client claim another's sector and link its
-        // users' pairwise subjects.
-        return Err(metadata_error("sector_identifier_uri is not supported"));
     }
     if let Some(uri) = &meta.initiate_login_uri {
         if !uri.starts_with("https://") || url::Url::parse(uri).is_err() {
@@ -394,11 +391,26 @@ fn build_client(
         introspect_any_token: false,
         disabled: false,
         subject_type,
+        sector_identifier_uri: meta.sector_identifier_uri,
         default_scopes: ScopeSet::default(),
         access_token_claims: Map::new(),
         registration: None,
     };
     Ok((client, extra))
+}
+
+/// Fetches and checks the client's `sector_identifier_uri`, if it has one
+/// ([`crate::subjects::check_sector_identifier_uri`]). Runs after every other check, so a
+/// registration the OP refuses anyway costs no fetch.
+async fn check_sector(state: &AppState, client: &Client) -> Result<(), OAuthError> {
+    match &client.sector_identifier_uri {
+        Some(uri) => {
+            crate::subjects::check_sector_identifier_uri(state, uri, &client.redirect_uris)
+                .await
+                .map_err(metadata_error)
+        }
+        None => Ok(()),
+    }
 }
 
 /// The registration response body.
@@ -435,6 +447,9 @@ fn describe(state: &AppState, client: &Client) -> Value {
     }
     if let Some(alg) = client.request_object_signing_alg {
         body["request_object_signing_alg"] = json!(alg.as_str());
+    }
+    if let Some(uri) = &client.sector_identifier_uri {
+        body["sector_identifier_uri"] = json!(uri);
     }
     if let Some(secret) = &client.client_secret {
         body["client_secret"] = json!(secret);
@@ -485,6 +500,9 @@ pub async fn create(State(state): State<AppState>, headers: HeaderMap, body: Byt
         Ok(c) => c,
         Err(e) => return e.into_response(),
     };
+    if let Err(e) = check_sector(&state, &client).await {
+        return e.into_response();
+    }
     client.client_id = uuid::Uuid::new_v4().to_string();
     client.client_secret = client
         .token_endpoint_auth_method
@@ -574,6 +592,9 @@ pub async fn update(
         Ok(c) => c,
         Err(e) => return e.into_response(),
     };
+    if let Err(e) = check_sector(&state, &client).await {
+        return e.into_response();
+    }
     if !client.client_id.is_empty() && client.client_id != existing.client_id {
         return OAuthError::InvalidRequest("client_id in the body does not match".into())
             .into_response();

@@ -77,7 +77,7 @@ impl AppState {
     /// Builds the state: loads keys, hashes passwords, registers static clients and enrollments.
     pub fn new(config: Config, issuer: String, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         config.validate()?;
-        let keys = KeySet::load(&config)?;
+        let keys = KeySet::load(&config)?.with_clock(clock.clone());
         let users = UserStore::load(&config.users)?;
         let storage = Storage::in_memory();
         for (i, c) in config.clients.iter().enumerate() {
@@ -173,6 +173,7 @@ pub fn router(state: AppState) -> Router {
 pub struct Handle {
     server: gatecheck_serve::Server,
     issuer: String,
+    keys: Arc<KeySet>,
     _purger: Purger,
 }
 
@@ -204,6 +205,13 @@ impl Handle {
         self.server.url()
     }
 
+    /// The administrator's key rotation ([`KeySet::rotate`]): new signing keys are published
+    /// now and sign from `key_rotation.publish_ahead` seconds later on the OP's clock; the
+    /// keys they replace stay published for `key_rotation.grace`.
+    pub fn rotate_keys(&self) -> anyhow::Result<crate::keys::Rotation> {
+        self.keys.rotate()
+    }
+
     /// Stops accepting connections and waits for in-flight requests.
     pub async fn shutdown(self) {
         self.server.shutdown().await;
@@ -227,12 +235,14 @@ pub async fn start_with_clock(
         .clone()
         .unwrap_or_else(|| format!("http://{addr}"));
     let state = AppState::new(config, issuer.clone(), clock)?;
+    let keys = state.keys.clone();
     let purger = Purger(tokio::spawn(purge_periodically(state.clone())));
     let server = gatecheck_serve::Server::spawn(listener, router(state), "OP")?;
     tracing::info!("OP listening on {addr}, issuer {issuer}");
     Ok(Handle {
         server,
         issuer: issuer.trim_end_matches('/').to_owned(),
+        keys,
         _purger: purger,
     })
 }

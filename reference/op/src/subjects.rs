@@ -5,8 +5,12 @@
 //!
 //! Pairwise identifiers follow Gluu's two kinds (`pairwise.id_type`): `algorithmic`,
 //! `base64url(HMAC-SHA256(key, sector + user sub + salt))`, or `persistent`, a random identifier
-//! stored per sector and user. The sector is the host of the client's redirect URIs (which must
-//! share one host), so clients of one sector see one `sub` and other sectors another.
+//! stored per sector and user. The sector (OIDC Core §8.1) is the host of the client's
+//! `sector_identifier_uri` when it registered one, else the one host its redirect URIs share, so
+//! clients of one sector see one `sub` and other sectors another. A `sector_identifier_uri` is
+//! fetched and checked at registration ([`check_sector_identifier_uri`]): it must list every
+//! redirect URI of the client, so that a client cannot join a sector whose owner did not list it
+//! (OpenID Connect Dynamic Client Registration 1.0 §5).
 
 use jsonwebtoken::{Algorithm, EncodingKey};
 
@@ -50,13 +54,68 @@ pub fn sector_of(redirect_uris: &[String]) -> Result<String, String> {
     for host in hosts {
         if host? != first {
             return Err(
-                "a pairwise client's redirect URIs must share one host (its sector); \
-                 sector_identifier_uri is not supported"
+                "a pairwise client's redirect URIs must share one host (its sector), \
+                 or it registers a sector_identifier_uri"
                     .into(),
             );
         }
     }
     Ok(first)
+}
+
+/// The sector of a client: the host of its `sector_identifier_uri`, else [`sector_of`] its
+/// redirect URIs (OIDC Core §8.1).
+pub fn sector_for(client: &Client) -> Result<String, String> {
+    match &client.sector_identifier_uri {
+        Some(uri) => url::Url::parse(uri)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .ok_or_else(|| format!("sector_identifier_uri `{uri}` has no host")),
+        None => sector_of(&client.redirect_uris),
+    }
+}
+
+/// Checks a `sector_identifier_uri` before registration stores it: an https URL (or, with
+/// `registration.sector_identifier_http_loopback`, http to a loopback host) that the OP fetches
+/// once (the bounds of [`crate::fetch`]) and whose body is a JSON array of URIs listing every one
+/// of `redirect_uris` (OpenID Connect Dynamic Client Registration 1.0 §5). The error names the
+/// problem, for `invalid_client_metadata`.
+pub async fn check_sector_identifier_uri(
+    state: &AppState,
+    uri: &str,
+    redirect_uris: &[String],
+) -> Result<(), String> {
+    let loopback_http = state.config.registration.sector_identifier_http_loopback;
+    let body = crate::fetch::get_https(
+        &state.http,
+        uri,
+        crate::fetch::MAX_DOCUMENT_BYTES,
+        loopback_http,
+    )
+    .await
+    .map_err(|e| format!("sector_identifier_uri: {e}"))?;
+    let listed: Vec<String> = match serde_json::from_slice::<serde_json::Value>(&body) {
+        Ok(serde_json::Value::Array(items)) => items
+            .into_iter()
+            .map(|item| match item {
+                serde_json::Value::String(s) if url::Url::parse(&s).is_ok() => Ok(s),
+                other => Err(format!(
+                    "sector_identifier_uri: the document lists {other}, which is not a URI"
+                )),
+            })
+            .collect::<Result<_, _>>()?,
+        _ => {
+            return Err(format!(
+                "sector_identifier_uri: {uri} is not a JSON array of redirect URIs"
+            ))
+        }
+    };
+    match redirect_uris.iter().find(|r| !listed.contains(r)) {
+        Some(missing) => Err(format!(
+            "sector_identifier_uri: {uri} does not list the redirect URI {missing}"
+        )),
+        None => Ok(()),
+    }
 }
 
 /// The `sub` `client` sees for the user whose own `sub` is `user_sub`.
@@ -66,7 +125,7 @@ pub fn subject_for(state: &AppState, client: &Client, user_sub: &str) -> String 
     }
     // A pairwise client always has a sector (checked at configuration and registration); fall
     // back to the client id rather than leak the public sub.
-    let sector = sector_of(&client.redirect_uris).unwrap_or_else(|_| client.client_id.clone());
+    let sector = sector_for(client).unwrap_or_else(|_| client.client_id.clone());
     match state.config.pairwise.id_type {
         PairwiseIdType::Algorithmic => {
             let secrets = &state.pairwise;
@@ -118,5 +177,39 @@ mod tests {
         assert!(sector_of(&uris(&["https://a.example/cb", "https://b.example/cb"])).is_err());
         assert!(sector_of(&[]).is_err());
         assert!(sector_of(&uris(&["com.example.app:/cb"])).is_err());
+    }
+
+    fn pairwise(id: &str, redirect: &str, sector_uri: Option<&str>) -> Client {
+        let config = crate::config::ClientConfig {
+            client_id: id.into(),
+            redirect_uris: vec![redirect.into()],
+            subject_type: SubjectType::Pairwise,
+            ..Default::default()
+        };
+        let mut client = Client::from_config(&config).unwrap();
+        client.sector_identifier_uri = sector_uri.map(str::to_owned);
+        client
+    }
+
+    #[test]
+    fn a_sector_identifier_uri_names_the_sector_of_clients_on_other_hosts() {
+        let state = crate::server::test_state();
+        let doc = Some("https://sector.example/redirects.json");
+        let a = pairwise("a", "https://a.example/cb", doc);
+        let b = pairwise("b", "https://b.example/cb", doc);
+        let on_sector_host = pairwise("s", "https://sector.example/cb", None);
+        let alone = pairwise("c", "https://a.example/cb", None);
+        assert_eq!(sector_for(&a), Ok("sector.example".into()));
+        let sub = subject_for(&state, &a, "admin");
+        assert_eq!(sub, subject_for(&state, &b, "admin"), "one sector, one sub");
+        assert_eq!(sub, subject_for(&state, &on_sector_host, "admin"));
+        assert_eq!(sub, subject_for(&state, &a, "admin"), "stable");
+        assert_ne!(
+            sub,
+            subject_for(&state, &alone, "admin"),
+            "its own host's sector"
+        );
+        assert_ne!(sub, subject_for(&state, &a, "jdoe"));
+        assert_ne!(sub, "admin");
     }
 }

@@ -162,3 +162,99 @@ async fn pairwise_registration_and_discovery() {
         .unwrap()
         .contains("one host"));
 }
+
+/// Serves `documents` (path, body) on a loopback port; the base URL.
+async fn sector_server(documents: Vec<(&'static str, String)>) -> String {
+    let mut app = axum::Router::new();
+    for (path, body) in documents {
+        app = app.route(path, axum::routing::get(move || async move { body }));
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.ok() });
+    base
+}
+
+async fn sector_op(loopback_http: bool) -> TestOp {
+    let mut config = fixture_config();
+    config.registration.sector_identifier_http_loopback = loopback_http;
+    TestOp::with_config(config).await
+}
+
+fn sector_registration(sector_uri: &str) -> Value {
+    json!({"redirect_uris": ["https://a.example/cb", "https://b.example/cb"],
+           "subject_type": "pairwise", "sector_identifier_uri": sector_uri})
+}
+
+#[tokio::test]
+async fn a_sector_identifier_uri_listing_every_redirect_uri_is_accepted() {
+    let base = sector_server(vec![(
+        "/sector.json",
+        json!([
+            "https://a.example/cb",
+            "https://b.example/cb",
+            "https://c.example/cb"
+        ])
+        .to_string(),
+    )])
+    .await;
+    let op = sector_op(true).await;
+    let uri = format!("{base}/sector.json");
+    // Redirect URIs on two hosts: the document vouches for both.
+    let (status, body) = register(&op, sector_registration(&uri)).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["sector_identifier_uri"], uri);
+    assert_eq!(body["subject_type"], "pairwise");
+}
+
+#[tokio::test]
+async fn a_bad_sector_identifier_uri_is_invalid_client_metadata_naming_the_problem() {
+    let base = sector_server(vec![
+        ("/missing.json", json!(["https://a.example/cb"]).to_string()),
+        ("/object.json", json!({"redirect_uris": []}).to_string()),
+        (
+            "/not-uris.json",
+            json!(["https://a.example/cb", 7]).to_string(),
+        ),
+        ("/huge.json", format!("[\"{}\"]", "x".repeat(70 * 1024))),
+    ])
+    .await;
+    let op = sector_op(true).await;
+    for (uri, says) in [
+        (
+            format!("{base}/missing.json"),
+            "does not list the redirect URI https://b.example/cb".to_owned(),
+        ),
+        (format!("{base}/object.json"), "not a JSON array".to_owned()),
+        (format!("{base}/not-uris.json"), "not a URI".to_owned()),
+        (format!("{base}/huge.json"), "larger than".to_owned()),
+        (format!("{base}/absent.json"), "answered 404".to_owned()),
+        (
+            "ftp://sector.example/list".to_owned(),
+            "is not an https URL".to_owned(),
+        ),
+        // http off loopback, even with the loopback switch on.
+        (
+            "http://sector.example/list".to_owned(),
+            "is not an https URL".to_owned(),
+        ),
+    ] {
+        let (status, body) = register(&op, sector_registration(&uri)).await;
+        assert_eq!(status, 400, "{uri}: {body}");
+        assert_eq!(body["error"], "invalid_client_metadata", "{uri}");
+        let description = body["error_description"].as_str().unwrap();
+        assert!(description.contains(&says), "{uri}: {description}");
+    }
+    // Without the switch, a loopback http document is refused before it is fetched.
+    let strict = sector_op(false).await;
+    let (status, body) = register(
+        &strict,
+        sector_registration(&format!("{base}/missing.json")),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(body["error_description"]
+        .as_str()
+        .unwrap()
+        .contains("is not an https URL"));
+}
