@@ -107,6 +107,8 @@ pub struct GateWorld {
     pub kong: crate::steps::kong::KongState,
     /// The certification plans' relying party (`features/oidcc`).
     pub oidcc: crate::steps::oidcc::RpState,
+    /// The OP's keys around a rotation (`oidcc-server-rotate-keys`).
+    pub op_keys: crate::steps::op_oidcc::KeysState,
 }
 
 impl GateWorld {
@@ -139,6 +141,7 @@ impl GateWorld {
             copied_clients: Vec::new(),
             kong: Default::default(),
             oidcc: Default::default(),
+            op_keys: Default::default(),
         })
     }
 

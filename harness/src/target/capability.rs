@@ -37,11 +37,14 @@ pub enum Capability {
     Gui,
     /// A gateway's TLS proxy listener (`gateway.proxy_ssl`; Kong's oauth2 endpoints need it).
     GatewayTls,
+    /// The harness can make the OP rotate its signing keys (the reference OP's administrator
+    /// operation; the suite asks a person to do it).
+    KeyRotation,
 }
 
 impl Capability {
     /// Every capability.
-    pub const ALL: [Capability; 12] = [
+    pub const ALL: [Capability; 13] = [
         Capability::ReferenceOnly,
         Capability::OtpEnrollment,
         Capability::Otp,
@@ -54,6 +57,7 @@ impl Capability {
         Capability::GatewayAdmin,
         Capability::Gui,
         Capability::GatewayTls,
+        Capability::KeyRotation,
     ];
 
     /// The scenario tag (without `@`).
@@ -71,6 +75,7 @@ impl Capability {
             Capability::GatewayAdmin => "needs-gateway-admin",
             Capability::Gui => "needs-gui",
             Capability::GatewayTls => "needs-gateway-tls",
+            Capability::KeyRotation => "needs-key-rotation",
         }
     }
 
@@ -99,6 +104,7 @@ impl Capability {
             Capability::GatewayAdmin => "a gateway the harness configures through its Admin API",
             Capability::Gui => "the Gluu Gateway Admin GUI",
             Capability::GatewayTls => "a gateway's TLS proxy listener (gateway.proxy_ssl)",
+            Capability::KeyRotation => "an OP whose signing keys the harness can rotate",
         }
     }
 

@@ -82,6 +82,10 @@ pub fn capabilities(
         ),
     );
     caps.lack(Capability::Gui, "target files name no Admin GUI");
+    caps.lack(
+        Capability::KeyRotation,
+        "the harness rotates only the in-process reference OP's keys",
+    );
     if file.gateway.as_ref().is_none_or(|g| g.proxy_ssl.is_none()) {
         caps.lack(
             Capability::GatewayTls,
