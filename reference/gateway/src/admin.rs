@@ -126,7 +126,7 @@ async fn status(AxumState(gw): Shared) -> Json<Value> {
     Json(json!({
         "database": {"reachable": true},
         "server": {"connections_active": 0},
-        "configuration": {"routes": rt.routes.len(), "services": rt.services.len()},
+        "configuration": {"routes": rt.routes.len(), "services": rt.service_count},
     }))
 }
 

@@ -24,7 +24,7 @@ pub struct Gateway {
     runtime: RwLock<Arc<Runtime>>,
     /// Settings plugins are built with.
     pub env: PluginEnv,
-    clients: Mutex<HashMap<u64, HttpClient>>,
+    clients: ClientPool,
     tables: Arc<Tables>,
     trusted_ips: Vec<ipnet::IpNet>,
 }
@@ -38,12 +38,13 @@ impl std::fmt::Debug for Gateway {
 impl Gateway {
     /// A gateway running `state` over `tables` (the runtime tables `env`'s plugins were given).
     pub fn new(state: State, env: PluginEnv, tables: Arc<Tables>) -> Self {
-        let runtime = Arc::new(Runtime::build(&state, tables.clone()));
+        let clients = ClientPool::default();
+        let runtime = Arc::new(Runtime::build(&state, tables.clone(), &clients));
         Self {
             writer: tokio::sync::Mutex::new(state),
             runtime: RwLock::new(runtime),
             env,
-            clients: Mutex::new(HashMap::new()),
+            clients,
             tables,
             trusted_ips: Vec::new(),
         }
@@ -71,7 +72,7 @@ impl Gateway {
 
     fn install(&self, state: &State) {
         self.tables.retain_referenced(state);
-        self.swap(Runtime::build(state, self.tables.clone()));
+        self.swap(Runtime::build(state, self.tables.clone(), &self.clients));
     }
 
     /// The current snapshot.
@@ -116,8 +117,18 @@ impl Gateway {
         self.install(&state);
         *guard = state;
     }
+}
 
-    /// The pooled upstream client for a connect timeout (one keep-alive pool per timeout).
+/// The upstream keep-alive pools, one per connect timeout, kept across configuration changes
+/// so a new snapshot reuses the open connections. Only snapshot builds take its lock; requests
+/// use the client their snapshot resolved.
+#[derive(Default)]
+pub struct ClientPool {
+    clients: Mutex<HashMap<u64, HttpClient>>,
+}
+
+impl ClientPool {
+    /// The pooled client for `connect_timeout`.
     pub fn client(&self, connect_timeout: Duration) -> HttpClient {
         let key = connect_timeout.as_millis() as u64;
         let mut clients = match self.clients.lock() {

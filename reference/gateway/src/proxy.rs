@@ -152,9 +152,10 @@ async fn handle(
         return kong_error(StatusCode::NOT_FOUND, "no Route matched with those values");
     };
     let route = &runtime.routes[found.route];
-    let Some(service) = route.service.and_then(|f| runtime.services.get(&f.id)) else {
+    let Some(upstream) = runtime.upstreams[found.route].as_deref() else {
         return kong_error(StatusCode::NOT_FOUND, "no Route matched with those values");
     };
+    let service = &upstream.service;
     if !route.protocols.iter().any(|p| p == scheme) {
         return if secure {
             // An http-only route does not match on the TLS listener, as in Kong's router.
@@ -214,9 +215,8 @@ async fn handle(
         }
     };
     let mut target = format!(
-        "http://{}:{}{}",
-        service.host,
-        service.port,
+        "http://{}{}",
+        upstream.authority,
         crate::path::encode(&upstream_path)
     );
     if let Some(q) = &up.query {
@@ -242,13 +242,13 @@ async fn handle(
         }
     }
     let host_value = if route.preserve_host {
-        client_host.clone()
-    } else if service.port == 80 {
-        Some(service.host.clone())
+        client_host
+            .as_deref()
+            .and_then(|h| HeaderValue::from_str(h).ok())
     } else {
-        Some(format!("{}:{}", service.host, service.port))
+        upstream.host.clone()
     };
-    if let Some(h) = host_value.and_then(|h| HeaderValue::from_str(&h).ok()) {
+    if let Some(h) = host_value {
         headers.insert(HOST, h);
     }
     if service.protocol != "http" {
@@ -269,11 +269,10 @@ async fn handle(
             "An invalid response was received from the upstream server",
         );
     };
-    let client_pool = gw.client(Duration::from_millis(service.connect_timeout));
     let proxy_latency = started.elapsed();
     let sent = Instant::now();
     let wait = Duration::from_millis(service.read_timeout.saturating_add(service.write_timeout));
-    let result = tokio::time::timeout(wait, client_pool.request(upstream_req)).await;
+    let result = tokio::time::timeout(wait, upstream.client.request(upstream_req)).await;
     let upstream_latency = sent.elapsed();
     let mut response = match result {
         Err(_) => {

@@ -4,9 +4,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use http::HeaderValue;
 use uuid::Uuid;
 
 use crate::entities::{Consumers, Entities, Route, Service, Tables};
+use crate::gateway::{ClientPool, HttpClient};
 use crate::plugins::Plugin;
 use crate::router::Router;
 use crate::store::State;
@@ -16,8 +18,10 @@ use crate::store::State;
 pub struct Runtime {
     /// Routes, indexed by [`crate::router::RouteMatch::route`].
     pub routes: Vec<Route>,
-    /// Services by id.
-    pub services: HashMap<Uuid, Service>,
+    /// Each route's service, resolved (same index as `routes`; `None`: a route without one).
+    pub upstreams: Vec<Option<Arc<Upstream>>>,
+    /// How many services the configuration has (disabled ones included).
+    pub service_count: usize,
     /// Compiled routes.
     pub router: Router,
     /// Plugin chain of each route (same index as `routes`).
@@ -29,20 +33,27 @@ pub struct Runtime {
 }
 
 impl Runtime {
-    /// Compiles `state` over the gateway's runtime `tables`. Routes of disabled services are
-    /// left out (Kong does not load them).
-    pub fn build(state: &State, tables: Arc<Tables>) -> Runtime {
-        let services: HashMap<Uuid, Service> =
-            state.services.iter().map(|s| (s.id, s.clone())).collect();
+    /// Compiles `state` over the gateway's runtime `tables`, taking each service's keep-alive
+    /// client from `pool`. Routes of disabled services are left out (Kong does not load them).
+    pub fn build(state: &State, tables: Arc<Tables>, pool: &ClientPool) -> Runtime {
+        let services: HashMap<Uuid, Arc<Upstream>> = state
+            .services
+            .iter()
+            .map(|s| (s.id, Arc::new(Upstream::new(s.clone(), pool))))
+            .collect();
         let routes: Vec<Route> = state
             .routes
             .iter()
             .filter(|r| {
                 r.service
                     .and_then(|f| services.get(&f.id))
-                    .is_some_and(|s| s.enabled)
+                    .is_some_and(|u| u.service.enabled)
             })
             .cloned()
+            .collect();
+        let upstreams = routes
+            .iter()
+            .map(|r| r.service.and_then(|f| services.get(&f.id).cloned()))
             .collect();
         let chains = routes
             .iter()
@@ -52,10 +63,45 @@ impl Runtime {
         Runtime {
             router: Router::new(&routes),
             routes,
-            services,
+            upstreams,
+            service_count: services.len(),
             chains,
             consumers: entities.consumers().clone(),
             entities,
+        }
+    }
+}
+
+/// A service as the proxy sends to it. Everything a request would otherwise look up, lock or
+/// format per request (the service by id, its pooled client, its authority and `Host`) is
+/// worked out once per configuration snapshot.
+#[derive(Debug)]
+pub struct Upstream {
+    /// The service entity.
+    pub service: Service,
+    /// `host:port`, the authority of the upstream request's URI.
+    pub authority: String,
+    /// The `Host` sent when the route does not preserve the client's: the port is left out
+    /// when it is http's default (RFC 9110 §7.2). `None` when the host is not a valid value.
+    pub host: Option<HeaderValue>,
+    /// The keep-alive pool for the service's connect timeout.
+    pub client: HttpClient,
+}
+
+impl Upstream {
+    fn new(service: Service, pool: &ClientPool) -> Upstream {
+        let authority = format!("{}:{}", service.host, service.port);
+        let host = if service.port == 80 {
+            HeaderValue::from_str(&service.host).ok()
+        } else {
+            HeaderValue::from_str(&authority).ok()
+        };
+        let client = pool.client(std::time::Duration::from_millis(service.connect_timeout));
+        Upstream {
+            service,
+            authority,
+            host,
+            client,
         }
     }
 }
