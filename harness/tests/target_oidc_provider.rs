@@ -6,87 +6,24 @@
 //! with what it lacks. Skipped with a message naming what is missing when node or the pinned
 //! package is not installed.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use gatecheck_browser::{generic, Browser};
 
+#[allow(dead_code)] // each test binary uses its own part of the shared helpers
 mod common;
-use common::{gatecheck, terminate, wait};
+use common::gatecheck;
 
-/// The version `benches/load/oidc-provider.sh` installs.
-const VERSION: &str = "9.13.3";
+// The one launcher of oidc-provider, shared with the gateway's tests.
+#[path = "../../reference/gateway/tests/common/oidc_provider.rs"]
+#[allow(dead_code)]
+mod oidc_provider;
 
-struct Node(Child);
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        terminate(&self.0);
-        let _ = wait(&mut self.0, Duration::from_secs(10));
-    }
-}
-
-fn npm_cache() -> PathBuf {
-    std::env::var_os("GATECHECK_NPM_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/gatecheck/npm")
-        })
-}
-
-/// Starts oidc-provider in the certification profile (with the static client `rp` redirecting
-/// to `redirect_uri`), or says why it cannot.
-fn start(redirect_uri: &str) -> Result<(Node, String), String> {
-    let modules = npm_cache().join("node_modules");
-    let package = modules.join("oidc-provider/package.json");
-    let installed = std::fs::read_to_string(&package).unwrap_or_default();
-    if !installed.contains(&format!("\"version\": \"{VERSION}\"")) {
-        return Err(format!(
-            "oidc-provider@{VERSION} is not in {} (run benches/load/oidc-provider.sh, or .ci/run)",
-            modules.display()
-        ));
-    }
-    if Command::new("node").arg("--version").output().is_err() {
-        return Err("node is not installed (apt-get install nodejs)".into());
-    }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map_err(|e| e.to_string())?
-        .port();
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../benches/load/oidc-provider.mjs"
-    );
-    let mut child = Command::new("node")
-        .arg(script)
-        .env("NODE_PATH", &modules)
-        .env("OIDC_PROVIDER_PROFILE", "certification")
-        .env("PORT", port.to_string())
-        .env("REDIRECT_URI", redirect_uri)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .map_err(|e| format!("node: {e}"))?;
-    let mut out = BufReader::new(child.stdout.take().expect("piped"));
-    let node = Node(child);
-    let mut line = String::new();
-    out.read_line(&mut line).map_err(|e| e.to_string())?;
-    let issuer = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .ok_or_else(|| format!("oidc-provider did not start: {line:?}"))?
-        .to_owned();
-    // Keep reading what node prints: oidc-provider logs its development warnings to stdout
-    // on the first login, and a closed pipe (EPIPE) kills node mid-flow, which the browser
-    // sees as a connection reset.
-    std::thread::spawn(move || {
-        for line in out.lines().map_while(Result::ok) {
-            eprintln!("oidc-provider: {line}");
-        }
-    });
-    Ok((node, issuer))
+/// Starts oidc-provider in the certification profile with the static client `rp` redirecting
+/// to `redirect_uri`, or says why it cannot.
+fn start(redirect_uri: &str) -> Result<(oidc_provider::Node, String), String> {
+    oidc_provider::start(&[("REDIRECT_URI", redirect_uri.to_owned())])
 }
 
 const REDIRECT: &str = "http://127.0.0.1:9/callback";

@@ -1,7 +1,7 @@
 //! node `oidc-provider` (npm, pinned; `benches/load/oidc-provider.sh` installs it, `.ci/run`
 //! runs that) in the `certification` profile of `benches/load/oidc-provider.mjs`: the
 //! independent OP the gateway's relying party is proven against. (The harness's
-//! `harness/tests/target_oidc_provider.rs` starts it the same way, from another crate.)
+//! `harness/tests/target_oidc_provider.rs` includes this same file: one launcher.)
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -50,10 +50,13 @@ pub fn start(env: &[(&str, String)]) -> Result<(Node, String), String> {
         .and_then(|l| l.local_addr())
         .map_err(|e| e.to_string())?
         .port();
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../benches/load/oidc-provider.mjs"
-    );
+    // This file is compiled into the gateway's tests and the harness's: the script is found
+    // from whichever crate's directory, up to the workspace root.
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .map(|dir| dir.join("benches/load/oidc-provider.mjs"))
+        .find(|p| p.is_file())
+        .ok_or("benches/load/oidc-provider.mjs is not in the workspace")?;
     let mut child = Command::new("node")
         .arg(script)
         .env("NODE_PATH", &modules)
