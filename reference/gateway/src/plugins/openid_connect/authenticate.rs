@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 use sha2::Digest;
 
 use super::claims;
+use super::cluster_cache::Item;
 use super::code_flow::CodeFlow;
 use super::credentials::{self, Args, Location};
 use super::reply::{self, Failure};
@@ -317,6 +318,12 @@ impl OpenIdConnect {
             if let Some(hit) = self.introspections.get(&key).await {
                 return Ok(hit);
             }
+            // The shared level answers for the rest of the entry's life on this instance too.
+            if let Some((hit, until)) = self.cluster.get::<Value>(Item::Introspection, &key).await {
+                let hit = Arc::new(hit);
+                self.introspections.insert(key, hit.clone(), until).await;
+                return Ok(hit);
+            }
         }
         let endpoint = endpoint.clone();
         let client = self.client(
@@ -354,12 +361,18 @@ impl OpenIdConnect {
         let active = answer.get("active").and_then(Value::as_bool) == Some(true);
         let now = self.now();
         if self.config.cache_introspection {
-            if active {
-                let until = self.config.cache_until(now, number(&answer, "exp"));
+            let until = if active {
+                Some(self.config.cache_until(now, number(&answer, "exp")))
+            } else {
+                self.config
+                    .cache_ttl_neg
+                    .filter(|n| *n > 0)
+                    .map(|neg| now.saturating_add(neg))
+            };
+            if let Some(until) = until {
                 self.introspections.insert(key, answer.clone(), until).await;
-            } else if let Some(neg) = self.config.cache_ttl_neg.filter(|n| *n > 0) {
-                self.introspections
-                    .insert(key, answer.clone(), now.saturating_add(neg))
+                self.cluster
+                    .set(Item::Introspection, &key, &*answer, until)
                     .await;
             }
         }
@@ -467,7 +480,7 @@ impl OpenIdConnect {
             key_parts.push(scope.as_bytes());
         }
         let key = hash(&key_parts);
-        let fetch = async {
+        let fetch = || async {
             let mut form: Vec<(&str, &str)> = vec![("grant_type", grant_type)];
             for (k, v) in &params {
                 form.push((k, v.as_str()));
@@ -486,9 +499,19 @@ impl OpenIdConnect {
             Ok::<_, RpError>((Arc::new(tokens), until))
         };
         let result = if self.config.cache_tokens {
-            self.tokens.get_or_try_insert(key, fetch).await
+            // On a local miss (one caller per key), the shared level before the IdP.
+            let shared = async {
+                if let Some((tokens, until)) = self.cluster.get::<Tokens>(Item::Tokens, &key).await
+                {
+                    return Ok((Arc::new(tokens), until));
+                }
+                let (tokens, until) = fetch().await?;
+                self.cluster.set(Item::Tokens, &key, &*tokens, until).await;
+                Ok((tokens, until))
+            };
+            self.tokens.get_or_try_insert(key, shared).await
         } else {
-            fetch.await.map(|(t, _)| t).map_err(Arc::new)
+            fetch().await.map(|(t, _)| t).map_err(Arc::new)
         };
         result.map_err(|e| {
             if e.is_rejection() {

@@ -216,6 +216,9 @@ pub struct Config {
     pub browser: super::browser_config::BrowserConfig,
     /// `client_jwk` and `client_alg` (`client_keys`).
     pub client_keys: super::client_keys::ClientKeys,
+    /// `cluster_cache_strategy`, `cluster_cache_items`, `cluster_cache_redis`
+    /// (`cluster_cache_config`).
+    pub cluster_cache: super::cluster_cache_config::ClusterCacheOptions,
 }
 
 impl Config {
@@ -437,6 +440,7 @@ impl Config {
         let browser = super::browser_config::BrowserConfig::take(&mut fields)?;
         let session_options = super::session_config::SessionOptions::take(&mut fields)?;
         let client_keys = super::client_keys::ClientKeys::take(&mut fields)?;
+        let cluster_cache = super::cluster_cache_config::ClusterCacheOptions::take(&mut fields)?;
         let raw: Raw = serde_json::from_value(Value::Object(fields)).map_err(|e| {
             ConfigError::field("@entity", format!("configuration not understood: {e}"))
         })?;
@@ -540,6 +544,7 @@ impl Config {
             refresh_tokens: raw.refresh_tokens,
             browser,
             client_keys,
+            cluster_cache,
         };
         Ok((config, effective))
     }

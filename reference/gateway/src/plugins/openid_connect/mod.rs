@@ -12,7 +12,8 @@
 //! [`callback`] for the ID-token checks), [`logout`], [`claims`] (claim paths and `*_required`
 //! rules), [`session`] (sealed sessions; [`session_config`] its options, [`session_store`]
 //! its Redis storage), [`reply`] (failure responses and headers),
-//! [`kong_oauth2`] (the lookup the `oauth2` plugin's token store implements), [`issuers`]
+//! [`cluster_cache`] (the introspection and token caches shared through Redis;
+//! [`cluster_cache_config`] its fields), [`kong_oauth2`] (the lookup the `oauth2` plugin's token store implements), [`issuers`]
 //! (the providers the Admin API's `/openid-connect/issuers` lists), [`step_up`] (the acr
 //! step-up, a gatecheck extension).
 
@@ -34,6 +35,8 @@ pub mod browser_config;
 pub mod callback;
 pub mod claims;
 pub mod client_keys;
+pub mod cluster_cache;
+pub mod cluster_cache_config;
 pub mod code_flow;
 pub mod config;
 pub mod credentials;
@@ -57,8 +60,8 @@ pub const PRIORITY: i32 = 1050;
 /// Entries per cache (tokens, introspection, userinfo) of one instance.
 const CACHE_SIZE: u64 = 10_000;
 
-/// Tokens a grant (or the caller) produced.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Tokens a grant (or the caller) produced (serialized for the cluster cache).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Tokens {
     /// The access token.
     pub access_token: String,
@@ -95,6 +98,8 @@ pub struct OpenIdConnect {
     tokens: ExpiringCache<[u8; 32], Arc<Tokens>>,
     introspections: ExpiringCache<[u8; 32], Arc<Value>>,
     userinfos: ExpiringCache<[u8; 32], Arc<Value>>,
+    /// The shared level under `tokens` and `introspections` (`cluster_cache_strategy`).
+    cluster: cluster_cache::ClusterCache,
     oauth2: Arc<dyn kong_oauth2::KongOAuth2Tokens>,
 }
 
@@ -175,6 +180,8 @@ pub fn configure(config: &Value, env: &PluginEnv) -> Result<Configured, ConfigEr
         .as_str()
         .unwrap_or(config.issuer.as_str());
     env.issuers.register(issuer, &provider);
+    let cluster = cluster_cache::ClusterCache::new(&config.cluster_cache, &key, clock.clone())
+        .map_err(|e| ConfigError::field("cluster_cache_redis", e.0))?;
     let sessions = session::Sessions::new(key.clone(), config.session.clone());
     sessions
         .check()
@@ -191,6 +198,7 @@ pub fn configure(config: &Value, env: &PluginEnv) -> Result<Configured, ConfigEr
         tokens: ExpiringCache::new(CACHE_SIZE, clock.clone()),
         introspections: ExpiringCache::new(CACHE_SIZE, clock.clone()),
         userinfos: ExpiringCache::new(CACHE_SIZE, clock.clone()),
+        cluster,
         oauth2: env.oauth2_tokens.clone(),
         clock,
         config,

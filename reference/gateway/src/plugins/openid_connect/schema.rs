@@ -420,6 +420,8 @@ fn build() -> PluginSchema {
     // The code flow, login, logout and the error redirects.
     let config = super::session_config::declare(config);
     let config = super::browser_config::declare(config);
+    // `cluster_cache_*`: the token and introspection caches shared through Redis.
+    let config = super::cluster_cache_config::declare(config);
     // `client_jwk` / `client_alg` (private_key_jwt, client_secret_jwt).
     let config = super::client_keys::declare(config)
         .check(Check::custom_on(
