@@ -80,6 +80,12 @@ pub struct Client {
     pub access_token_signing_alg: SigningAlg,
     /// ID token algorithm.
     pub id_token_signed_response_alg: SigningAlg,
+    /// When set, userinfo answers a JWT signed with it (`application/jwt`, OIDC Core §5.3.2)
+    /// instead of JSON.
+    pub userinfo_signed_response_alg: Option<SigningAlg>,
+    /// When set, the only algorithm its client assertions may use (OpenID Connect Dynamic
+    /// Client Registration 1.0 §2, `token_endpoint_auth_signing_alg`).
+    pub token_endpoint_auth_signing_alg: Option<ClientAlg>,
     /// Its public keys, registered by value ([`crate::client_jwt::key_set`]).
     pub jwks: Option<jsonwebtoken::jwk::JwkSet>,
     /// Where its public keys are fetched.
@@ -163,6 +169,8 @@ impl Client {
             access_token_as_jwt: c.access_token_as_jwt,
             access_token_signing_alg: c.access_token_signing_alg.unwrap_or_default(),
             id_token_signed_response_alg: c.id_token_signed_response_alg.unwrap_or_default(),
+            userinfo_signed_response_alg: c.userinfo_signed_response_alg,
+            token_endpoint_auth_signing_alg: c.token_endpoint_auth_signing_alg,
             jwks: c.jwks.clone(),
             jwks_uri: c.jwks_uri.clone(),
             request_object_signing_alg: c.request_object_signing_alg,
@@ -451,7 +459,11 @@ async fn verify_assertion(
     assertion: &str,
 ) -> Result<(), OAuthError> {
     let bad = |why: String| OAuthError::InvalidClient(format!("client_assertion: {why}"));
-    let algs = client.token_endpoint_auth_method.assertion_algs();
+    let registered = client.token_endpoint_auth_signing_alg.map(|a| [a]);
+    let algs = match &registered {
+        Some(one) => one.as_slice(),
+        None => client.token_endpoint_auth_method.assertion_algs(),
+    };
     let verified = crate::client_jwt::verify(state, client, assertion, algs)
         .await
         .map_err(bad)?;

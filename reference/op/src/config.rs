@@ -504,6 +504,12 @@ pub struct ClientConfig {
     /// Algorithm for ID tokens; default RS256.
     #[serde(default)]
     pub id_token_signed_response_alg: Option<SigningAlg>,
+    /// Userinfo answers as a JWT signed with this algorithm; default JSON.
+    #[serde(default)]
+    pub userinfo_signed_response_alg: Option<SigningAlg>,
+    /// The one algorithm the client's assertions may use; default any of its method's.
+    #[serde(default)]
+    pub token_endpoint_auth_signing_alg: Option<ClientAlg>,
     /// The client's public keys (a JWK set), for its signed request objects and
     /// `private_key_jwt` assertions. At most one of `jwks` and `jwks_uri`.
     #[serde(default)]
@@ -594,6 +600,8 @@ impl Default for ClientConfig {
             access_token_as_jwt: false,
             access_token_signing_alg: None,
             id_token_signed_response_alg: None,
+            userinfo_signed_response_alg: None,
+            token_endpoint_auth_signing_alg: None,
             jwks: None,
             jwks_uri: None,
             request_object_signing_alg: None,

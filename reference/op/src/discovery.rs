@@ -55,6 +55,8 @@ pub fn document(state: &AppState) -> Value {
         "subject_types_supported": SubjectType::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
         "id_token_signing_alg_values_supported": algs,
         "access_token_signing_alg_values_supported": algs,
+        // The list registration checks userinfo_signed_response_alg against.
+        "userinfo_signing_alg_values_supported": algs,
         "token_endpoint_auth_methods_supported":
             TokenEndpointAuthMethod::ALL.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
         "introspection_endpoint_auth_methods_supported": introspection_methods,

@@ -79,6 +79,8 @@ struct Metadata {
     default_max_age: Option<i64>,
     subject_type: Option<String>,
     id_token_signed_response_alg: Option<String>,
+    userinfo_signed_response_alg: Option<String>,
+    token_endpoint_auth_signing_alg: Option<String>,
     #[serde(default)]
     allow_spontaneous_scopes: bool,
     spontaneous_scopes: Option<StringOrList>,
@@ -121,6 +123,28 @@ fn parse_alg(field: &str, value: Option<&str>, state: &AppState) -> Result<Signi
             .filter(|a| state.keys.algs().contains(a))
             .ok_or_else(|| metadata_error(format!("{field} `{v}` is not supported"))),
     }
+}
+
+/// `token_endpoint_auth_signing_alg`: one of discovery's
+/// `token_endpoint_auth_signing_alg_values_supported` ([`ClientAlg::ASSERTION`]), and one the
+/// registered method's assertions can use (HS256 for `client_secret_jwt`, RS256/ES256 for
+/// `private_key_jwt`). With a method that sends no assertion it has nothing to restrict and is
+/// refused rather than silently ignored.
+fn assertion_alg(value: &str, method: TokenEndpointAuthMethod) -> Result<ClientAlg, OAuthError> {
+    let alg = ClientAlg::parse(value)
+        .filter(|a| ClientAlg::ASSERTION.contains(a))
+        .ok_or_else(|| {
+            metadata_error(format!(
+                "token_endpoint_auth_signing_alg `{value}` is not supported"
+            ))
+        })?;
+    if !method.assertion_algs().contains(&alg) {
+        return Err(metadata_error(format!(
+            "token_endpoint_auth_signing_alg `{value}` cannot sign {} client authentication",
+            method.as_str()
+        )));
+    }
+    Ok(alg)
 }
 
 /// Validates registration metadata into a client (without id/secret/registration), within what
@@ -284,6 +308,18 @@ fn build_client(
         meta.access_token_signing_alg.as_deref(),
         state,
     )?;
+    // Discovery's userinfo_signing_alg_values_supported is this same list (the OP's keys);
+    // `none` is not a JWS a userinfo answer can be (OIDC Core §5.3.2 wants it signed or JSON).
+    let userinfo_alg = meta
+        .userinfo_signed_response_alg
+        .as_deref()
+        .map(|v| parse_alg("userinfo_signed_response_alg", Some(v), state))
+        .transpose()?;
+    let assertion_alg = meta
+        .token_endpoint_auth_signing_alg
+        .as_deref()
+        .map(|a| assertion_alg(a, method))
+        .transpose()?;
     let jwks: Option<jsonwebtoken::jwk::JwkSet> = meta
         .jwks
         .map(|v| {
@@ -308,7 +344,7 @@ fn build_client(
             ("request_object_signing_alg", request_object_signing_alg),
             (
                 "token_endpoint_auth_method",
-                method.assertion_algs().first().copied(),
+                assertion_alg.or(method.assertion_algs().first().copied()),
             ),
         ],
     )
@@ -376,6 +412,8 @@ fn build_client(
         access_token_as_jwt: meta.access_token_as_jwt,
         access_token_signing_alg: at_alg,
         id_token_signed_response_alg: id_alg,
+        userinfo_signed_response_alg: userinfo_alg,
+        token_endpoint_auth_signing_alg: assertion_alg,
         jwks,
         jwks_uri: meta.jwks_uri,
         request_object_signing_alg,
@@ -450,6 +488,12 @@ fn describe(state: &AppState, client: &Client) -> Value {
     }
     if let Some(uri) = &client.sector_identifier_uri {
         body["sector_identifier_uri"] = json!(uri);
+    }
+    if let Some(alg) = client.userinfo_signed_response_alg {
+        body["userinfo_signed_response_alg"] = json!(alg.as_str());
+    }
+    if let Some(alg) = client.token_endpoint_auth_signing_alg {
+        body["token_endpoint_auth_signing_alg"] = json!(alg.as_str());
     }
     if let Some(secret) = &client.client_secret {
         body["client_secret"] = json!(secret);

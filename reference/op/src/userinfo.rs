@@ -1,5 +1,7 @@
 //! The UserInfo endpoint (OIDC Core §5.3): GET or POST, bearer token in the header or (POST) the
-//! form body; claims released by scope.
+//! form body; claims released by scope. A client that registered `userinfo_signed_response_alg`
+//! gets them as a JWT signed with the OP's key, with `iss` and `aud` (OIDC Core §5.3.2), served
+//! as `application/jwt`; every other client gets JSON.
 
 use std::collections::HashMap;
 
@@ -66,9 +68,26 @@ pub async fn post_handler(
 }
 
 fn respond(state: &AppState, token: Result<Option<String>, OAuthError>) -> Response {
-    match userinfo(state, token) {
-        Ok(claims) => {
-            let mut response = axum::Json(claims).into_response();
+    let answer = userinfo(state, token).and_then(|(claims, client_id)| {
+        let alg = crate::clients::find_enabled(state, &client_id)
+            .ok()
+            .and_then(|c| c.userinfo_signed_response_alg);
+        match alg {
+            None => Ok(axum::Json(claims).into_response()),
+            Some(alg) => signed(state, alg, claims, &client_id).map(|jwt| {
+                (
+                    [(
+                        header::CONTENT_TYPE,
+                        HeaderValue::from_static("application/jwt"),
+                    )],
+                    jwt,
+                )
+                    .into_response()
+            }),
+        }
+    });
+    match answer {
+        Ok(mut response) => {
             response
                 .headers_mut()
                 .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -78,10 +97,31 @@ fn respond(state: &AppState, token: Result<Option<String>, OAuthError>) -> Respo
     }
 }
 
+/// The claims as a JWT signed with `alg`, issued by the OP to `client_id` (OIDC Core §5.3.2:
+/// "SHOULD contain the Claims iss and aud").
+fn signed(
+    state: &AppState,
+    alg: crate::protocol::SigningAlg,
+    claims: Value,
+    client_id: &str,
+) -> Result<String, OAuthError> {
+    let mut claims = match claims {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    };
+    claims.insert("iss".into(), json!(&*state.issuer));
+    claims.insert("aud".into(), json!(client_id));
+    state
+        .keys
+        .sign(alg, "JWT", &claims)
+        .map_err(|e| OAuthError::ServerError(format!("signing the userinfo response: {e}")))
+}
+
+/// The released claims and the client the token was issued to.
 fn userinfo(
     state: &AppState,
     token: Result<Option<String>, OAuthError>,
-) -> Result<Value, OAuthError> {
+) -> Result<(Value, String), OAuthError> {
     let token =
         token?.ok_or_else(|| OAuthError::InvalidToken("no access token was presented".into()))?;
     let record = tokens::lookup_access_token(state, &token).ok_or_else(|| {
@@ -105,7 +145,7 @@ fn userinfo(
     if let Value::Object(map) = &mut claims {
         map.extend(crate::claims::released(state, &auth, &requested.userinfo));
     }
-    Ok(claims)
+    Ok((claims, record.client_id))
 }
 
 /// The claims `scopes` release about the user of `auth`, without `sub` (for an ID token that

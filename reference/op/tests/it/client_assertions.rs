@@ -262,3 +262,72 @@ async fn registration_of_private_key_jwt_needs_keys_and_gets_no_secret() {
     assert_eq!(status, 201, "{body}");
     assert!(body["client_secret"].is_string());
 }
+
+#[tokio::test]
+async fn a_registered_token_endpoint_auth_signing_alg_is_the_only_one_accepted() {
+    let key = rsa_key();
+    let mut config = fixture_config();
+    let mut pk = config
+        .clients
+        .iter()
+        .find(|c| c.client_id == "api-consumer")
+        .unwrap()
+        .clone();
+    pk.client_id = "es-only".into();
+    pk.client_secret = None;
+    pk.token_endpoint_auth_method = TokenEndpointAuthMethod::PrivateKeyJwt;
+    pk.token_endpoint_auth_signing_alg = Some(gatecheck_op::protocol::ClientAlg::ES256);
+    pk.jwks = Some(serde_json::from_value(json!({"keys": [key.jwk]})).unwrap());
+    config.clients.push(pk);
+    let op = TestOp::with_config(config).await;
+    // A valid RS256 assertion by the client's own key, but the client registered ES256.
+    let (status, body) = client_credentials(&op, &rs(&key, &claims(&op, "es-only", "j1"))).await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(body["error"], "invalid_client");
+    assert!(
+        body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("RS256"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn registration_checks_token_endpoint_auth_signing_alg_against_the_method() {
+    let key = rsa_key();
+    let op = TestOp::start().await;
+    let discovery: Value = get_json(&op, "/.well-known/openid-configuration").await;
+    let listed = discovery["token_endpoint_auth_signing_alg_values_supported"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(listed.contains(&json!("RS256")), "{discovery}");
+    for (method, alg, ok) in [
+        ("private_key_jwt", "RS256", true),
+        ("private_key_jwt", "HS256", false),
+        ("private_key_jwt", "none", false),
+        ("private_key_jwt", "PS512", false),
+        ("client_secret_jwt", "HS256", true),
+        ("client_secret_jwt", "RS256", false),
+        ("client_secret_basic", "RS256", false),
+    ] {
+        let (status, body) = register(
+            &op,
+            json!({"redirect_uris": [RP_CALLBACK], "token_endpoint_auth_method": method,
+                   "token_endpoint_auth_signing_alg": alg, "jwks": {"keys": [key.jwk]}}),
+        )
+        .await;
+        if ok {
+            assert_eq!(status, 201, "{method} {alg}: {body}");
+            assert_eq!(body["token_endpoint_auth_signing_alg"], alg);
+            assert!(
+                listed.contains(&json!(alg)),
+                "{alg} is registrable but not listed"
+            );
+        } else {
+            assert_eq!(status, 400, "{method} {alg}: {body}");
+            assert_eq!(body["error"], "invalid_client_metadata", "{body}");
+        }
+    }
+}

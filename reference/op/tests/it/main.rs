@@ -23,3 +23,4 @@ mod registration_policy;
 mod request_objects;
 mod response_types;
 mod tokens;
+mod userinfo_signed;
