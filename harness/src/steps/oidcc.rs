@@ -42,6 +42,9 @@ pub struct RpState {
     pub(crate) flows: Vec<Flow>,
     jwks: Option<JwkSet>,
     registration: Option<Response>,
+    /// The metadata the variant registered its first client with ("a second client the same
+    /// way" gets it too).
+    metadata: Map<String, Value>,
     userinfo: Option<Response>,
     refresh: Option<Response>,
     /// RP-initiated logout, front- and back-channel logout, session management.
@@ -53,6 +56,22 @@ pub(crate) struct RpClient {
     pub(crate) client_id: String,
     client_secret: Option<String>,
     pub(crate) redirect_uris: Vec<String>,
+    /// Its registered `token_endpoint_auth_method`.
+    auth_method: String,
+    /// The kid of the RP key its `private_key_jwt` assertions are signed with.
+    pub(crate) kid: &'static str,
+}
+
+/// How the RP authenticates at the token endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Auth {
+    /// As the client registered: `client_secret_basic` or `private_key_jwt` with `aud` = the
+    /// token endpoint.
+    Registered,
+    /// `client_secret_post`.
+    SecretPost,
+    /// `private_key_jwt` with `aud` = the issuer (OIDC Core §9 allows either).
+    AssertionForIssuer,
 }
 
 /// One authorization request and what came of it.
@@ -237,10 +256,15 @@ fn registered(w: &mut GateWorld) -> anyhow::Result<RpClient> {
         client_id,
         client_secret: doc["client_secret"].as_str().map(str::to_owned),
         redirect_uris,
+        auth_method: doc["token_endpoint_auth_method"]
+            .as_str()
+            .unwrap_or("client_secret_basic")
+            .to_owned(),
+        kid: crate::rp::signing::KID,
     })
 }
 
-fn metadata_of(step: &Step, callback: &str) -> anyhow::Result<Map<String, Value>> {
+pub(crate) fn metadata_of(step: &Step, callback: &str) -> anyhow::Result<Map<String, Value>> {
     let doc = step.docstring.as_deref().unwrap_or("{}");
     let v: Value = serde_json::from_str(&fill_callback(doc, callback))
         .with_context(|| format!("the step's registration document is not JSON: {doc}"))?;
@@ -257,6 +281,7 @@ pub(crate) async fn use_variant(
 ) -> anyhow::Result<()> {
     w.oidcc.response_type = response_type.to_owned();
     w.oidcc.response_mode = (response_mode != "default").then(|| response_mode.to_owned());
+    w.oidcc.metadata = metadata.clone();
     register(w, metadata).await?;
     let c = registered(w)?;
     w.oidcc.clients.push(c);
@@ -284,7 +309,8 @@ async fn variant_with(
 
 #[given("the certification RP has registered a second client the same way")]
 async fn second_client(w: &mut GateWorld) -> anyhow::Result<()> {
-    register(w, Map::new()).await?;
+    let metadata = w.oidcc.metadata.clone();
+    register(w, metadata).await?;
     let c = registered(w)?;
     w.oidcc.clients.push(c);
     Ok(())
@@ -884,6 +910,22 @@ async fn successful_response(w: &mut GateWorld) -> anyhow::Result<()> {
     Ok(())
 }
 
+#[then(expr = "the redirect to the RP keeps its query {string}")]
+async fn keeps_query(w: &mut GateWorld, query: String) -> anyhow::Result<()> {
+    let r = response(w)?;
+    let got = match r.delivery {
+        Delivery::Fragment => r.query_beside_fragment.clone(),
+        _ => r.params.clone(),
+    };
+    for (k, v) in parse_params(&query) {
+        check!(
+            got.iter().any(|(gk, gv)| *gk == k && *gv == v),
+            "the redirect URI's query {k}={v} was lost: {got:?}"
+        );
+    }
+    Ok(())
+}
+
 #[then(expr = "the RP receives the error {string}")]
 async fn error_response(w: &mut GateWorld, errors: String) -> anyhow::Result<()> {
     let r = response(w)?;
@@ -1030,17 +1072,32 @@ async fn answers_silently(w: &mut GateWorld) -> anyhow::Result<()> {
 // ---------------------------------------------------------------------------------------------
 // The token endpoint
 
-async fn token_request(
+pub(crate) async fn token_request(
     w: &mut GateWorld,
     client_index: usize,
     form: Vec<(String, String)>,
-    post_auth: bool,
+    auth: Auth,
 ) -> anyhow::Result<Response> {
     let url = w.target()?.op.discovery.token_endpoint()?.to_owned();
     let c = client(w, client_index)?.clone();
     let secret = c.client_secret.clone().unwrap_or_default();
     let mut form = form;
-    let req = if post_auth {
+    let assertion_aud = match auth {
+        Auth::AssertionForIssuer => Some(w.target()?.op.issuer.clone()),
+        Auth::Registered if c.auth_method == "private_key_jwt" => Some(url.clone()),
+        _ => None,
+    };
+    let req = if let Some(aud) = assertion_aud {
+        // The reference OP's clock may have been moved forward (`N seconds pass`).
+        let now = now() + w.stack().map(|s| s.op_clock.offset()).unwrap_or(0);
+        let assertion = crate::rp::signing::client_assertion(c.kid, &c.client_id, &aud, now)?;
+        form.push((
+            "client_assertion_type".into(),
+            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".into(),
+        ));
+        form.push(("client_assertion".into(), assertion));
+        w.http.post(&url)
+    } else if auth == Auth::SecretPost {
         form.push(("client_id".into(), c.client_id.clone()));
         form.push(("client_secret".into(), secret));
         w.http.post(&url)
@@ -1055,7 +1112,7 @@ async fn token_request(
     Response::read(format!("POST {url}"), resp).await
 }
 
-async fn exchange(w: &mut GateWorld, post_auth: bool) -> anyhow::Result<()> {
+async fn exchange(w: &mut GateWorld, auth: Auth) -> anyhow::Result<()> {
     let r = response(w)?;
     let code = r
         .get("code")
@@ -1074,26 +1131,31 @@ async fn exchange(w: &mut GateWorld, post_auth: bool) -> anyhow::Result<()> {
         form.push(("code_verifier".to_owned(), v.clone()));
     }
     let index = f.client;
-    let resp = token_request(w, index, form, post_auth).await?;
+    let resp = token_request(w, index, form, auth).await?;
     flow_mut(w)?.token = Some(resp);
     Ok(())
 }
 
 #[when("the RP exchanges the code at the token endpoint")]
 async fn exchanges(w: &mut GateWorld) -> anyhow::Result<()> {
-    exchange(w, false).await
+    exchange(w, Auth::Registered).await
 }
 
 #[when("the RP exchanges the code at the token endpoint with client_secret_post")]
 async fn exchanges_post(w: &mut GateWorld) -> anyhow::Result<()> {
-    exchange(w, true).await
+    exchange(w, Auth::SecretPost).await
+}
+
+#[when("the RP exchanges the code at the token endpoint with a client assertion whose aud is the issuer")]
+async fn exchanges_issuer_aud(w: &mut GateWorld) -> anyhow::Result<()> {
+    exchange(w, Auth::AssertionForIssuer).await
 }
 
 #[when("the RP exchanges the same code again")]
 async fn exchanges_again(w: &mut GateWorld) -> anyhow::Result<()> {
     let first = flow_mut(w)?.token.take();
     let first_id = flow_mut(w)?.token_id_token.take();
-    exchange(w, false).await?;
+    exchange(w, Auth::Registered).await?;
     let f = flow_mut(w)?;
     let second = f.token.take();
     f.token = first;
@@ -1338,6 +1400,80 @@ async fn userinfo_answers(w: &mut GateWorld) -> anyhow::Result<()> {
     Ok(())
 }
 
+#[then(
+    expr = "the userinfo endpoint answers a JWT signed with {string} for the ID token's subject"
+)]
+async fn userinfo_signed(w: &mut GateWorld, alg: String) -> anyhow::Result<()> {
+    if w.oidcc.userinfo.is_none() {
+        calls_userinfo(w, "GET with a bearer header".into()).await?;
+    }
+    let resp = w.oidcc.userinfo.clone().context("no userinfo call")?;
+    check!(
+        resp.status == 200,
+        "{} answered {}: {}",
+        resp.request,
+        resp.status,
+        resp.body
+    );
+    let ct = resp
+        .headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    check!(
+        ct.starts_with("application/jwt"),
+        "userinfo answered {ct:?}, not application/jwt (OIDC Core §5.3.2)"
+    );
+    let jwks = jwks(w).await?;
+    let jwt = resp.body.trim();
+    let header = jsonwebtoken::decode_header(jwt).context("userinfo's answer is not a JWS")?;
+    check!(
+        format!("{:?}", header.alg) == alg,
+        "the userinfo JWT is signed with {:?}, not {alg}",
+        header.alg
+    );
+    let key = header
+        .kid
+        .as_deref()
+        .and_then(|kid| jwks.find(kid))
+        .context("the userinfo JWT's kid names no key of the OP's JWKS")?;
+    let mut validation = jsonwebtoken::Validation::new(header.alg);
+    validation.required_spec_claims.clear();
+    validation.validate_exp = false;
+    validation.validate_aud = false;
+    let claims = jsonwebtoken::decode::<Map<String, Value>>(
+        jwt,
+        &jsonwebtoken::DecodingKey::from_jwk(key)?,
+        &validation,
+    )
+    .context("the userinfo JWT's signature does not verify with the OP's key")?
+    .claims;
+    let issuer = w.target()?.op.issuer.clone();
+    let client_id = client(w, flow(w, 0)?.client)?.client_id.clone();
+    // OIDC Core §5.3.2: iss and aud SHOULD be there; the suite checks them when present.
+    if let Some(iss) = claims.get("iss") {
+        check!(iss == issuer.as_str(), "the userinfo JWT's iss is {iss}");
+    }
+    if let Some(aud) = claims.get("aud") {
+        let ok = aud == client_id.as_str()
+            || aud
+                .as_array()
+                .is_some_and(|a| a.iter().any(|x| x == client_id.as_str()));
+        check!(ok, "the userinfo JWT's aud {aud} does not name {client_id}");
+    }
+    check!(
+        claims.get("nonce").is_none(),
+        "the userinfo JWT carries a nonce"
+    );
+    let sub = last_id_token(w, 0)?.str("sub").unwrap_or_default();
+    check!(
+        claims.get("sub").and_then(Value::as_str) == Some(sub),
+        "the userinfo JWT's sub is {:?}, the ID token's {sub:?}",
+        claims.get("sub")
+    );
+    Ok(())
+}
+
 #[then(expr = "the OP releases the claims {string}")]
 async fn releases_claims(w: &mut GateWorld, claims: String) -> anyhow::Result<()> {
     // Without an access token (response_type=id_token) the claims are in the ID token
@@ -1404,7 +1540,7 @@ async fn refreshes(w: &mut GateWorld) -> anyhow::Result<()> {
         ("grant_type".to_owned(), "refresh_token".to_owned()),
         ("refresh_token".to_owned(), rt),
     ];
-    w.oidcc.refresh = Some(token_request(w, index, form, false).await?);
+    w.oidcc.refresh = Some(token_request(w, index, form, Auth::Registered).await?);
     Ok(())
 }
 
@@ -1447,7 +1583,7 @@ async fn other_client_refused(w: &mut GateWorld, error: String) -> anyhow::Resul
         ("grant_type".to_owned(), "refresh_token".to_owned()),
         ("refresh_token".to_owned(), rt),
     ];
-    let resp = token_request(w, 1, form, false).await?;
+    let resp = token_request(w, 1, form, Auth::Registered).await?;
     refused(&resp, &error)
 }
 
