@@ -155,6 +155,10 @@ async fn the_openid_connect_form_creates_the_plugin_with_the_values_given() {
         ]
     );
     assert_eq!(values("config.timeout"), ["10000"]);
+    // A required record without a default of its own shows its fields' defaults, so the form
+    // can be saved as it comes.
+    let redis: Value = serde_json::from_str(&values("config.cluster_cache_redis")[0]).unwrap();
+    assert_eq!(redis["connect_timeout"], json!(2000), "{redis}");
     assert_eq!(values("config.session_cookie_same_site"), ["Lax"]);
     assert_eq!(values("config.hide_credentials"), ["on"]);
     // A boolean without a default offers "unset" (Secure on https only) besides true/false.
