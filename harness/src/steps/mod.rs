@@ -7,6 +7,7 @@ pub mod api;
 pub mod browser;
 pub mod gui;
 pub mod kong;
+pub mod kong_session;
 pub mod oauth2;
 pub mod oidcc;
 pub mod oidcc_logout;
