@@ -156,6 +156,13 @@ pub(crate) async fn jwks(w: &mut GateWorld) -> anyhow::Result<JwkSet> {
     if let Some(k) = &w.oidcc.jwks {
         return Ok(k.clone());
     }
+    let set = fetch_jwks(w).await?;
+    w.oidcc.jwks = Some(set.clone());
+    Ok(set)
+}
+
+/// The OP's JWK set as its `jwks_uri` serves it now (uncached: a rotation must be seen).
+pub(crate) async fn fetch_jwks(w: &mut GateWorld) -> anyhow::Result<JwkSet> {
     let url = w.target()?.op.discovery.field("jwks_uri")?.to_owned();
     let resp = w.http.get(&url).send().await?;
     check!(
@@ -168,7 +175,6 @@ pub(crate) async fn jwks(w: &mut GateWorld) -> anyhow::Result<JwkSet> {
         .await
         .with_context(|| format!("GET {url}: not a JWK set"))?;
     id_token::check_jwks(&set)?;
-    w.oidcc.jwks = Some(set.clone());
     Ok(set)
 }
 

@@ -77,22 +77,6 @@ async fn serves_sector(w: &mut GateWorld, how: String) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn fetch_jwks(w: &mut GateWorld) -> anyhow::Result<JwkSet> {
-    let url = w.target()?.op.discovery.field("jwks_uri")?.to_owned();
-    let resp = w.http.get(&url).send().await?;
-    check!(
-        resp.status().is_success(),
-        "GET {url} answered {}",
-        resp.status()
-    );
-    let set: JwkSet = resp
-        .json()
-        .await
-        .with_context(|| format!("GET {url}: not a JWK set"))?;
-    id_token::check_jwks(&set)?;
-    Ok(set)
-}
-
 fn kids(set: &JwkSet) -> Vec<String> {
     set.keys
         .iter()
@@ -102,14 +86,14 @@ fn kids(set: &JwkSet) -> Vec<String> {
 
 #[when("the OP rotates its signing keys")]
 async fn rotates(w: &mut GateWorld) -> anyhow::Result<()> {
-    let before = fetch_jwks(w).await?;
+    let before = oidcc::fetch_jwks(w).await?;
     w.op_keys.before = kids(&before);
     // The reference OP's administrator starts the rotation; the new keys sign once their
     // publication period (key_rotation.publish_ahead) has passed on the OP's clock.
     let stack = w.stack()?;
     let rotation = stack.op.rotate_keys()?;
     let now = gatecheck_op::Clock::now(&stack.op_clock);
-    let after = fetch_jwks(w).await?;
+    let after = oidcc::fetch_jwks(w).await?;
     let published = kids(&after);
     for kid in &rotation.kids {
         check!(
@@ -126,7 +110,7 @@ async fn rotates(w: &mut GateWorld) -> anyhow::Result<()> {
 
 #[then("the OP's JWKS has a new signing key and still has the old ones")]
 async fn jwks_rotated(w: &mut GateWorld) -> anyhow::Result<()> {
-    let after = fetch_jwks(w).await?;
+    let after = oidcc::fetch_jwks(w).await?;
     let now = kids(&after);
     let before = &w.op_keys.before;
     check!(
@@ -153,7 +137,7 @@ async fn signed_by_new_key(w: &mut GateWorld) -> anyhow::Result<()> {
         .get("id_token")
         .context("the response has no id_token")?
         .to_owned();
-    let jwks = fetch_jwks(w).await?;
+    let jwks = oidcc::fetch_jwks(w).await?;
     let issuer = w.target()?.op.issuer.clone();
     let f = oidcc::flow(w, 0)?;
     let client_id = oidcc::client(w, f.client)?.client_id.clone();
@@ -184,7 +168,7 @@ async fn old_token_verifies(w: &mut GateWorld) -> anyhow::Result<()> {
         .context("the flow before the rotation has no checked ID token")?
         .raw
         .clone();
-    let jwks = fetch_jwks(w).await?;
+    let jwks = oidcc::fetch_jwks(w).await?;
     let header = jsonwebtoken::decode_header(&old)?;
     let kid = header.kid.clone().context("the old ID token has no kid")?;
     let jwk = jwks
