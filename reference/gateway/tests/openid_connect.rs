@@ -3,9 +3,8 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use common::jwt::*;
+use common::openid_connect::*;
 use common::*;
 use gatecheck_gateway::clock::{Clock, ManualClock};
 use serde_json::{json, Value};
@@ -32,37 +31,14 @@ impl Idp {
     }
 
     async fn calls(&self, p: &str) -> usize {
-        self.server
-            .received_requests()
-            .await
-            .unwrap_or_default()
-            .iter()
-            .filter(|r| r.url.path() == p)
-            .count()
+        calls(&self.server, p).await
     }
 }
 
 async fn idp() -> Idp {
-    let server = MockServer::start().await;
-    let base = server.uri();
-    Mock::given(method("GET"))
-        .and(path("/.well-known/openid-configuration"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "issuer": base, "jwks_uri": format!("{base}/jwks"),
-            "token_endpoint": format!("{base}/token"),
-            "introspection_endpoint": format!("{base}/introspect"),
-            "userinfo_endpoint": format!("{base}/userinfo"),
-        })))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/jwks"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!({"keys": [jwk(&keys().good, "k1")]})),
-        )
-        .mount(&server)
-        .await;
-    Idp { server }
+    Idp {
+        server: mock_idp(&["token", "introspection", "userinfo"]).await,
+    }
 }
 
 struct Setup {
@@ -73,11 +49,7 @@ struct Setup {
 
 impl Setup {
     async fn get(&self, path: &str, headers: &[(&str, &str)]) -> reqwest::Response {
-        let mut req = client().get(format!("{}{path}", self.gw.proxy_url()));
-        for (k, v) in headers {
-            req = req.header(*k, *v);
-        }
-        req.send().await.unwrap()
+        get(&self.gw, path, headers).await
     }
 }
 
@@ -89,37 +61,10 @@ async fn setup(idp: &Idp, config: Value, consumers: Value) -> Setup {
 /// declarative entities (consumers, consumer groups, ...).
 async fn setup_doc(idp: &Idp, config: Value, extra: Value) -> Setup {
     let up = echo().await;
-    let mut cfg = json!({"issuer": idp.issuer(), "client_id": ["kong"], "client_secret": ["secret"],
-                         "client_auth": ["client_secret_post"], "timeout": 500});
-    cfg.as_object_mut()
-        .unwrap()
-        .extend(config.as_object().unwrap().clone());
-    let mut doc = json!({
-        "_format_version": "3.0",
-        "services": [{"name": "api", "url": up.url(), "routes": [{"paths": ["/"]}],
-                      "plugins": [{"name": "openid-connect", "config": cfg}]}],
-    });
-    doc.as_object_mut()
-        .unwrap()
-        .extend(extra.as_object().unwrap().clone());
+    let cfg = kong_client(&idp.issuer(), 500, &config);
     let clock = ManualClock::default();
-    let gw = gatecheck_gateway::start_with_clock(
-        gatecheck_gateway::Config {
-            declarative_config_string: Some(doc),
-            ..Default::default()
-        },
-        listener().await,
-        listener().await,
-        Arc::new(clock.clone()),
-    )
-    .await
-    .unwrap();
+    let gw = gateway_on_clock(plugin_doc(&up.url(), cfg, &extra), &clock).await;
     Setup { gw, _up: up, clock }
-}
-
-async fn echoed(resp: reqwest::Response) -> Value {
-    assert_eq!(resp.status(), 200);
-    resp.json::<Value>().await.unwrap()["headers"].clone()
 }
 
 #[tokio::test]
@@ -128,7 +73,7 @@ async fn bearer_jwt_is_verified_locally_and_expires_on_the_clock() {
     let s = setup(&idp, json!({"auth_methods": ["bearer"]}), json!([])).await;
     let token = idp.token(s.clock.now() + 60);
     let auth = format!("Bearer {token}");
-    let h = echoed(s.get("/x", &[("authorization", &auth)]).await).await;
+    let h = upstream_headers(s.get("/x", &[("authorization", &auth)]).await).await;
     assert_eq!(h["authorization"], auth);
     assert_eq!(h["x-credential-identifier"], "alex-sub");
     assert_eq!(idp.calls("/jwks").await, 1);
@@ -258,7 +203,6 @@ async fn password_idp() -> Idp {
     idp
 }
 
-const ALEX: &str = "Basic YWxleDpkb2U="; // alex:doe
 const WRONG: &str = "Basic YWxleDp3cm9uZw=="; // alex:wrong
 
 #[tokio::test]
@@ -270,13 +214,13 @@ async fn the_password_grant_is_cached_per_credentials_and_a_wrong_password_is_40
         json!([]),
     )
     .await;
-    let h = echoed(s.get("/", &[("authorization", ALEX)]).await).await;
+    let h = upstream_headers(s.get("/", &[("authorization", ALEX)]).await).await;
     assert!(h["authorization"]
         .as_str()
         .unwrap()
         .starts_with("Bearer ey"));
     assert_eq!(h["refresh-token"], "rt-1");
-    echoed(s.get("/", &[("authorization", ALEX)]).await).await;
+    upstream_headers(s.get("/", &[("authorization", ALEX)]).await).await;
     assert_eq!(idp.calls("/token").await, 1);
     assert_eq!(s.get("/", &[("authorization", WRONG)]).await.status(), 401);
     assert_eq!(s.get("/", &[("authorization", WRONG)]).await.status(), 401);
@@ -296,7 +240,7 @@ async fn claims_consumers_and_identity_headers() {
         consumers,
     )
     .await;
-    let h = echoed(
+    let h = upstream_headers(
         s.get(
             "/",
             &[
@@ -340,7 +284,7 @@ async fn anonymous_when_authentication_fails() {
         json!([{"username": "guest"}]),
     )
     .await;
-    let h = echoed(s.get("/", &[("authorization", WRONG)]).await).await;
+    let h = upstream_headers(s.get("/", &[("authorization", WRONG)]).await).await;
     assert_eq!(h["x-anonymous-consumer"], "true");
     assert_eq!(h["x-consumer-username"], "guest");
 }
@@ -361,7 +305,7 @@ async fn a_session_cookie_replaces_the_credentials_until_it_idles_out() {
         "{cookie}"
     );
     let pair = cookie.split(';').next().unwrap().to_owned();
-    let h = echoed(s.get("/", &[("cookie", &pair)]).await).await;
+    let h = upstream_headers(s.get("/", &[("cookie", &pair)]).await).await;
     assert!(h["authorization"]
         .as_str()
         .unwrap()
@@ -676,7 +620,7 @@ async fn the_issuers_endpoint_shows_and_forgets_the_discovery_cache() {
 
     let token = idp.token(s.clock.now() + 60);
     let bearer = format!("Bearer {token}");
-    echoed(s.get("/", &[("authorization", &bearer)]).await).await;
+    upstream_headers(s.get("/", &[("authorization", &bearer)]).await).await;
     let (status, row) = admin_get(&s, &format!("/openid-connect/issuers/{id}")).await;
     assert_eq!(status, 200);
     assert_eq!(row["id"], id.as_str());
@@ -708,7 +652,7 @@ async fn the_issuers_endpoint_shows_and_forgets_the_discovery_cache() {
     let (_, row) = admin_get(&s, &format!("/openid-connect/issuers/{id}")).await;
     assert_eq!(row["configuration"], json!({}));
     assert_eq!(row["keys"], json!([]));
-    echoed(s.get("/", &[("authorization", &bearer)]).await).await;
+    upstream_headers(s.get("/", &[("authorization", &bearer)]).await).await;
     assert_eq!(idp.calls("/.well-known/openid-configuration").await, 2);
     assert_eq!(admin_delete(&s, "/openid-connect/issuers").await, 204);
     let (_, list) = admin_get(&s, "/openid-connect/issuers").await;
@@ -755,7 +699,7 @@ async fn consumer_groups_claim_maps_the_token_to_kong_consumer_groups() {
     let mut optional = config.clone();
     optional["consumer_groups_optional"] = json!(true);
     let s = setup_doc(&idp, optional, json!({})).await;
-    let h = echoed(
+    let h = upstream_headers(
         s.get(
             "/",
             &[("authorization", ALEX), ("x-consumer-groups", "forged")],
@@ -771,7 +715,7 @@ async fn consumer_groups_claim_maps_the_token_to_kong_consumer_groups() {
         json!({"consumer_groups": [{"name": "gold"}, {"name": "silver"}]}),
     )
     .await;
-    let h = echoed(
+    let h = upstream_headers(
         s.get(
             "/",
             &[("authorization", ALEX), ("x-consumer-groups", "silver")],
@@ -814,7 +758,7 @@ async fn acl_judges_the_mapped_consumer_groups() {
     };
     // alex is no member of gold himself: the token's tier put the request in it.
     let resp = run(json!({"allow": ["gold"], "include_consumer_groups": true})).await;
-    let h = echoed(resp).await;
+    let h = upstream_headers(resp).await;
     assert_eq!(h["x-consumer-groups"], "gold");
     let resp = run(json!({"deny": ["gold"], "include_consumer_groups": true})).await;
     expect_message(resp, 403, "You cannot consume this service").await;

@@ -7,9 +7,8 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use common::jwt::*;
+use common::openid_connect::*;
 use common::redis_server::RedisServer;
 use common::*;
 use gatecheck_gateway::clock::{Clock, ManualClock};
@@ -18,30 +17,12 @@ use serde_json::{json, Value};
 use wiremock::matchers::{body_string_contains, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const ALEX: &str = "Basic YWxleDpkb2U="; // alex:doe
-
 /// A wiremock IdP: discovery, keys, an introspection endpoint answering `opaque-1` as active
 /// until `exp` (once, when `once`; inactive afterwards and for anything else), and a password
 /// grant (alex / doe) answering a JWT access token valid for an hour (returned too).
 async fn idp(exp: i64, once: bool) -> (MockServer, String) {
-    let server = MockServer::start().await;
+    let server = mock_idp(&["token", "introspection"]).await;
     let base = server.uri();
-    Mock::given(method("GET"))
-        .and(path("/.well-known/openid-configuration"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "issuer": base, "jwks_uri": format!("{base}/jwks"),
-            "token_endpoint": format!("{base}/token"),
-            "introspection_endpoint": format!("{base}/introspect"),
-        })))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/jwks"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!({"keys": [jwk(&keys().good, "k1")]})),
-        )
-        .mount(&server)
-        .await;
     let active = Mock::given(method("POST"))
         .and(path("/introspect"))
         .and(body_string_contains("token=opaque-1"))
@@ -76,15 +57,6 @@ async fn idp(exp: i64, once: bool) -> (MockServer, String) {
     (server, access)
 }
 
-async fn calls(idp: &MockServer, p: &str) -> usize {
-    idp.received_requests()
-        .await
-        .unwrap_or_default()
-        .iter()
-        .filter(|r| r.url.path() == p)
-        .count()
-}
-
 /// A gateway running openid-connect with `config` on `clock`.
 async fn gateway_on(
     idp: &MockServer,
@@ -92,38 +64,14 @@ async fn gateway_on(
     clock: &ManualClock,
     up: &gatecheck_upstream::Handle,
 ) -> gatecheck_gateway::Handle {
-    let mut cfg = json!({"issuer": idp.uri(), "client_id": ["kong"], "client_secret": ["secret"],
-        "client_auth": ["client_secret_post"], "timeout": 2000,
-        "auth_methods": ["introspection", "password"],
+    let defaults = json!({"auth_methods": ["introspection", "password"],
         "session_secret": "shared by every instance"});
-    cfg.as_object_mut()
-        .unwrap()
-        .extend(config.as_object().unwrap().clone());
-    let doc = json!({
-        "_format_version": "3.0",
-        "services": [{"name": "api", "url": up.url(), "routes": [{"paths": ["/"]}],
-                      "plugins": [{"name": "openid-connect", "config": cfg}]}],
-    });
-    gatecheck_gateway::start_with_clock(
-        gatecheck_gateway::Config {
-            declarative_config_string: Some(doc),
-            ..Default::default()
-        },
-        listener().await,
-        listener().await,
-        Arc::new(clock.clone()),
-    )
-    .await
-    .unwrap()
+    let cfg = merged(kong_client(&idp.uri(), 2000, &defaults), &config);
+    gateway_on_clock(plugin_doc(&up.url(), cfg, &json!({})), clock).await
 }
 
-async fn get(gw: &gatecheck_gateway::Handle, authorization: &str) -> reqwest::Response {
-    client()
-        .get(format!("{}/anything", gw.proxy_url()))
-        .header("authorization", authorization)
-        .send()
-        .await
-        .unwrap()
+async fn get_as(gw: &gatecheck_gateway::Handle, authorization: &str) -> reqwest::Response {
+    get(gw, "/anything", &[("authorization", authorization)]).await
 }
 
 fn shared(port: u16, items: Value) -> Value {
@@ -149,9 +97,9 @@ async fn a_second_instance_serves_the_first_ones_introspection_without_the_idp()
     let items = json!(["introspection"]);
     let a = gateway_on(&idp, shared(server.port, items.clone()), &clock, &up).await;
     let b = gateway_on(&idp, shared(server.port, items), &clock, &up).await;
-    assert_eq!(get(&a, "Bearer opaque-1").await.status(), 200);
+    assert_eq!(get_as(&a, "Bearer opaque-1").await.status(), 200);
     assert_eq!(calls(&idp, "/introspect").await, 1);
-    assert_eq!(get(&b, "Bearer opaque-1").await.status(), 200);
+    assert_eq!(get_as(&b, "Bearer opaque-1").await.status(), 200);
     assert_eq!(
         calls(&idp, "/introspect").await,
         1,
@@ -172,7 +120,7 @@ async fn a_second_instance_serves_the_first_ones_introspection_without_the_idp()
 
     // Without the shared level a third instance asks the IdP itself.
     let alone = gateway_on(&idp, json!({}), &clock, &up).await;
-    assert_eq!(get(&alone, "Bearer opaque-1").await.status(), 200);
+    assert_eq!(get_as(&alone, "Bearer opaque-1").await.status(), 200);
     assert_eq!(calls(&idp, "/introspect").await, 2);
 }
 
@@ -187,17 +135,17 @@ async fn a_shared_entry_is_not_served_past_its_lifetime() {
     let up = echo().await;
     let items = json!(["introspection"]);
     let a = gateway_on(&idp, shared(server.port, items.clone()), &clock, &up).await;
-    assert_eq!(get(&a, "Bearer opaque-1").await.status(), 200);
+    assert_eq!(get_as(&a, "Bearer opaque-1").await.status(), 200);
     clock.advance(59);
     let b = gateway_on(&idp, shared(server.port, items.clone()), &clock, &up).await;
-    assert_eq!(get(&b, "Bearer opaque-1").await.status(), 200);
+    assert_eq!(get_as(&b, "Bearer opaque-1").await.status(), 200);
     assert_eq!(calls(&idp, "/introspect").await, 1);
     // Redis (on real time) still holds the entry; on the gateway's clock it has expired.
     clock.advance(1);
     let c = gateway_on(&idp, shared(server.port, items), &clock, &up).await;
-    assert_eq!(get(&c, "Bearer opaque-1").await.status(), 401);
+    assert_eq!(get_as(&c, "Bearer opaque-1").await.status(), 401);
     assert_eq!(calls(&idp, "/introspect").await, 2);
-    assert_eq!(get(&b, "Bearer opaque-1").await.status(), 401);
+    assert_eq!(get_as(&b, "Bearer opaque-1").await.status(), 401);
 }
 
 #[tokio::test]
@@ -224,17 +172,17 @@ async fn grant_tokens_are_shared_only_as_the_tokens_item_and_stored_encrypted() 
         &up,
     )
     .await;
-    assert_eq!(get(&a, ALEX).await.status(), 200);
-    assert_eq!(get(&b, ALEX).await.status(), 200);
+    assert_eq!(get_as(&a, ALEX).await.status(), 200);
+    assert_eq!(get_as(&b, ALEX).await.status(), 200);
     assert_eq!(calls(&idp, "/token").await, 2);
     assert!(keys_of(&server, "openid-connect:tokens:*").await.is_empty());
 
     let items = json!(["introspection", "tokens"]);
     let a = gateway_on(&idp, shared(server.port, items.clone()), &clock, &up).await;
     let b = gateway_on(&idp, shared(server.port, items.clone()), &clock, &up).await;
-    assert_eq!(get(&a, ALEX).await.status(), 200);
+    assert_eq!(get_as(&a, ALEX).await.status(), 200);
     assert_eq!(calls(&idp, "/token").await, 3);
-    let r = get(&b, ALEX).await;
+    let r = get_as(&b, ALEX).await;
     assert_eq!(r.status(), 200);
     let upstream: Value = r.json().await.unwrap();
     assert_eq!(
@@ -263,7 +211,7 @@ async fn grant_tokens_are_shared_only_as_the_tokens_item_and_stored_encrypted() 
         .await
         .unwrap();
     let c = gateway_on(&idp, shared(server.port, items), &clock, &up).await;
-    assert_eq!(get(&c, ALEX).await.status(), 200);
+    assert_eq!(get_as(&c, ALEX).await.status(), 200);
     assert_eq!(calls(&idp, "/token").await, 4);
 }
 
@@ -277,13 +225,13 @@ async fn a_redis_that_goes_down_or_is_never_there_costs_a_call_to_the_idp_not_th
     let up = echo().await;
     let items = json!(["introspection", "tokens"]);
     let a = gateway_on(&idp, shared(server.port, items.clone()), &clock, &up).await;
-    assert_eq!(get(&a, "Bearer opaque-1").await.status(), 200);
+    assert_eq!(get_as(&a, "Bearer opaque-1").await.status(), 200);
     server.stop().await;
     let started = std::time::Instant::now();
     // A's own cache still answers; B, whose Redis is gone, asks the IdP.
-    assert_eq!(get(&a, "Bearer opaque-1").await.status(), 200);
+    assert_eq!(get_as(&a, "Bearer opaque-1").await.status(), 200);
     let b = gateway_on(&idp, shared(server.port, items.clone()), &clock, &up).await;
-    assert_eq!(get(&b, "Bearer opaque-1").await.status(), 200);
+    assert_eq!(get_as(&b, "Bearer opaque-1").await.status(), 200);
     assert_eq!(calls(&idp, "/introspect").await, 2);
     assert!(
         started.elapsed() < std::time::Duration::from_secs(5),
@@ -298,8 +246,8 @@ async fn a_redis_that_goes_down_or_is_never_there_costs_a_call_to_the_idp_not_th
         .unwrap()
         .port();
     let c = gateway_on(&idp, shared(port, items), &clock, &up).await;
-    assert_eq!(get(&c, "Bearer opaque-1").await.status(), 200);
-    assert_eq!(get(&c, "Bearer opaque-1").await.status(), 200);
+    assert_eq!(get_as(&c, "Bearer opaque-1").await.status(), 200);
+    assert_eq!(get_as(&c, "Bearer opaque-1").await.status(), 200);
     assert_eq!(calls(&idp, "/introspect").await, 3, "cached locally");
 }
 

@@ -7,10 +7,11 @@ mod common;
 
 use std::sync::Arc;
 
+use common::openid_connect::{param, set_cookie, set_cookie_header};
 use common::{client, echo, listener};
 use gatecheck_browser::{driver, Browser, Page};
 use gatecheck_gateway::clock::ManualClock;
-use reqwest::header::{LOCATION, SET_COOKIE};
+use reqwest::header::LOCATION;
 use serde_json::{json, Value};
 use url::Url;
 
@@ -172,32 +173,6 @@ impl Stack {
 
 fn browser() -> Browser {
     Browser::new(std::time::Duration::from_secs(10)).unwrap()
-}
-
-fn param(url: &Url, name: &str) -> Option<String> {
-    url.query_pairs()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
-}
-
-/// The `name=value` of the `Set-Cookie` for `name`, if any (an empty value is a deletion).
-fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
-    r.headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with(&format!("{name}=")))
-        .map(|v| v.split(';').next().unwrap().to_owned())
-}
-
-fn set_cookie_attrs(r: &reqwest::Response, name: &str) -> String {
-    r.headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with(&format!("{name}=")))
-        .unwrap_or_default()
-        .to_owned()
 }
 
 fn echoed(page: &Page) -> Value {
@@ -366,7 +341,7 @@ async fn the_authorization_cookie_and_the_request_shape_the_redirect() {
         .await
         .unwrap();
     assert_eq!(r.status(), 302);
-    let attrs = set_cookie_attrs(&r, "authorization");
+    let attrs = set_cookie_header(&r, "authorization").unwrap_or_default();
     for a in ["HttpOnly", "SameSite=Lax", "Max-Age=600", "Path=/"] {
         assert!(attrs.contains(a), "{a} in {attrs}");
     }

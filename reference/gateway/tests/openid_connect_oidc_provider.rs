@@ -13,6 +13,7 @@ mod common;
 use std::time::Duration;
 
 use common::oidc_provider::{self, Node, API};
+use common::openid_connect::param;
 use common::{client, echo, listener};
 use gatecheck_browser::{generic, Browser};
 use reqwest::header::{LOCATION, SET_COOKIE};
@@ -113,12 +114,6 @@ async fn stack_with(browser: Value) -> Option<Stack> {
 
 fn browser() -> Browser {
     Browser::new(Duration::from_secs(15)).unwrap()
-}
-
-fn param(url: &Url, name: &str) -> Option<String> {
-    url.query_pairs()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
 }
 
 /// Logs alex in at oidc-provider's pages from `path` (consenting when asked); the page the

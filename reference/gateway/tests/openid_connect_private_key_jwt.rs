@@ -6,6 +6,7 @@
 
 mod common;
 
+use common::openid_connect::ALEX;
 use common::{client, echo, listener};
 use gatecheck_gateway::rp::keys::PrivateKey;
 use serde_json::{json, Value};
@@ -131,8 +132,6 @@ impl Stack {
             .to_owned()
     }
 }
-
-const ALEX: &str = "Basic YWxleDpkb2U="; // alex:doe
 
 /// Every way through the gateway that calls the OP with the client's assertion works.
 async fn assert_grants_and_introspection_work(s: &Stack) {

@@ -5,9 +5,8 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use common::jwt::*;
+use common::openid_connect::*;
 use common::redis_server::RedisServer;
 use common::*;
 use gatecheck_gateway::clock::{Clock, ManualClock};
@@ -15,8 +14,6 @@ use redis::AsyncCommands;
 use serde_json::{json, Value};
 use wiremock::matchers::{body_string_contains, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
-const ALEX: &str = "Basic YWxleDpkb2U="; // alex:doe
 
 /// A wiremock IdP whose password grant (alex / doe) answers a JWT access token expiring at
 /// `jwt_exp` that the token endpoint says lives `expires_in` seconds.
@@ -26,23 +23,8 @@ async fn idp(jwt_exp: i64, expires_in: i64) -> MockServer {
 
 /// [`idp`] with `extra` claims in the access token.
 async fn idp_with(jwt_exp: i64, expires_in: i64, extra: Value) -> MockServer {
-    let server = MockServer::start().await;
+    let server = mock_idp(&["token"]).await;
     let base = server.uri();
-    Mock::given(method("GET"))
-        .and(path("/.well-known/openid-configuration"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "issuer": base, "jwks_uri": format!("{base}/jwks"),
-            "token_endpoint": format!("{base}/token"),
-        })))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/jwks"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!({"keys": [jwk(&keys().good, "k1")]})),
-        )
-        .mount(&server)
-        .await;
     let mut claims = json!({"iss": base, "sub": "alex-sub", "aud": "kong", "exp": jwt_exp,
                         "iat": now(), "client_id": "kong"});
     claims
@@ -62,12 +44,7 @@ async fn idp_with(jwt_exp: i64, expires_in: i64, extra: Value) -> MockServer {
 }
 
 async fn token_calls(idp: &MockServer) -> usize {
-    idp.received_requests()
-        .await
-        .unwrap_or_default()
-        .iter()
-        .filter(|r| r.url.path() == "/token")
-        .count()
+    calls(idp, "/token").await
 }
 
 /// A gateway running openid-connect (password + session, logout on `/logout`) with `config`,
@@ -78,53 +55,16 @@ async fn gateway_on(
     clock: &ManualClock,
     up: &gatecheck_upstream::Handle,
 ) -> gatecheck_gateway::Handle {
-    let mut cfg = json!({"issuer": idp.uri(), "client_id": ["kong"], "client_secret": ["secret"],
-        "client_auth": ["client_secret_post"], "timeout": 2000,
-        "auth_methods": ["password", "session"], "session_secret": "shared by every instance",
+    let defaults = json!({"auth_methods": ["password", "session"],
+        "session_secret": "shared by every instance",
         "logout_uri_suffix": "/logout", "logout_methods": ["POST"]});
-    cfg.as_object_mut()
-        .unwrap()
-        .extend(config.as_object().unwrap().clone());
-    let doc = json!({
-        "_format_version": "3.0",
-        "services": [{"name": "api", "url": up.url(), "routes": [{"paths": ["/"]}],
-                      "plugins": [{"name": "openid-connect", "config": cfg}]}],
-    });
-    gatecheck_gateway::start_with_clock(
-        gatecheck_gateway::Config {
-            declarative_config_string: Some(doc),
-            ..Default::default()
-        },
-        listener().await,
-        listener().await,
-        Arc::new(clock.clone()),
-    )
-    .await
-    .unwrap()
+    let cfg = merged(kong_client(&idp.uri(), 2000, &defaults), &config);
+    gateway_on_clock(plugin_doc(&up.url(), cfg, &json!({})), clock).await
 }
 
-async fn get(gw: &gatecheck_gateway::Handle, headers: &[(&str, &str)]) -> reqwest::Response {
-    let mut req = client().get(format!("{}/anything", gw.proxy_url()));
-    for (k, v) in headers {
-        req = req.header(*k, *v);
-    }
-    req.send().await.unwrap()
-}
-
-/// The `name=value` pairs of the response's non-empty `Set-Cookie`s, as a `Cookie` header.
-fn cookies(r: &reqwest::Response) -> String {
-    r.headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
-        .filter(|p| p.split_once('=').is_some_and(|(_, v)| !v.is_empty()))
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
-async fn upstream_headers(r: reqwest::Response) -> Value {
-    assert_eq!(r.status(), 200);
-    r.json::<Value>().await.unwrap()["headers"].clone()
+/// GET `/anything` through `gw` with `headers`.
+async fn get_with(gw: &gatecheck_gateway::Handle, headers: &[(&str, &str)]) -> reqwest::Response {
+    get(gw, "/anything", headers).await
 }
 
 fn redis_config(server: &RedisServer) -> Value {
@@ -147,7 +87,7 @@ async fn two_instances_share_redis_sessions_and_logout_on_one_revokes_on_both() 
 
     // Login on A: the cookie carries only the sealed id; the record is in Redis under the
     // prefix, living as long as the session may (the idling timeout, 900 s).
-    let r = get(&a, &[("authorization", ALEX)]).await;
+    let r = get_with(&a, &[("authorization", ALEX)]).await;
     assert_eq!(r.status(), 200);
     let cookie = cookies(&r);
     assert!(
@@ -166,7 +106,7 @@ async fn two_instances_share_redis_sessions_and_logout_on_one_revokes_on_both() 
     );
 
     // B serves the session without asking the IdP.
-    let h = upstream_headers(get(&b, &[("cookie", &cookie)]).await).await;
+    let h = upstream_headers(get_with(&b, &[("cookie", &cookie)]).await).await;
     assert!(h["authorization"]
         .as_str()
         .unwrap()
@@ -188,7 +128,7 @@ async fn two_instances_share_redis_sessions_and_logout_on_one_revokes_on_both() 
     let keys: Vec<String> = redis.keys("gw:*").await.unwrap();
     assert!(keys.is_empty(), "{keys:?}");
     for gw in [&b, &a] {
-        let r = get(gw, &[("cookie", &cookie)]).await;
+        let r = get_with(gw, &[("cookie", &cookie)]).await;
         assert_eq!(r.status(), 401, "a logged-out session was accepted");
     }
 }
@@ -202,21 +142,21 @@ async fn a_redis_session_still_ends_on_the_gateway_clock_and_when_redis_goes_awa
     let idp = idp(clock.now() + 7200, 7200).await;
     let up = echo().await;
     let gw = gateway_on(&idp, redis_config(&server), &clock, &up).await;
-    let cookie = cookies(&get(&gw, &[("authorization", ALEX)]).await);
-    upstream_headers(get(&gw, &[("cookie", &cookie)]).await).await;
+    let cookie = cookies(&get_with(&gw, &[("authorization", ALEX)]).await);
+    upstream_headers(get_with(&gw, &[("cookie", &cookie)]).await).await;
     // Past the idling timeout the record may still be in Redis, the session is over anyway.
     clock.advance(901);
-    assert_eq!(get(&gw, &[("cookie", &cookie)]).await.status(), 401);
+    assert_eq!(get_with(&gw, &[("cookie", &cookie)]).await.status(), 401);
 
-    let cookie = cookies(&get(&gw, &[("authorization", ALEX)]).await);
-    upstream_headers(get(&gw, &[("cookie", &cookie)]).await).await;
+    let cookie = cookies(&get_with(&gw, &[("authorization", ALEX)]).await);
+    upstream_headers(get_with(&gw, &[("cookie", &cookie)]).await).await;
     server.stop().await;
     // Redis down: the cookie is no session (Kong: the session cannot be opened), and a login
     // whose session cannot be stored is Kong's 500, each within the Redis timeouts.
     let started = std::time::Instant::now();
-    let r = get(&gw, &[("cookie", &cookie)]).await;
+    let r = get_with(&gw, &[("cookie", &cookie)]).await;
     assert_eq!(r.status(), 401);
-    let r = get(&gw, &[("authorization", ALEX)]).await;
+    let r = get_with(&gw, &[("authorization", ALEX)]).await;
     assert_eq!(r.status(), 500);
     assert_eq!(
         r.json::<Value>().await.unwrap(),
@@ -248,9 +188,12 @@ async fn a_redis_that_is_not_there_is_refused_nowhere_and_never_a_panic() {
         &up,
     )
     .await;
-    assert_eq!(get(&gw, &[("authorization", ALEX)]).await.status(), 500);
     assert_eq!(
-        get(&gw, &[("cookie", "session=not-a-sealed-id")])
+        get_with(&gw, &[("authorization", ALEX)]).await.status(),
+        500
+    );
+    assert_eq!(
+        get_with(&gw, &[("cookie", "session=not-a-sealed-id")])
             .await
             .status(),
         401
@@ -265,13 +208,16 @@ async fn reverify_checks_the_session_token_again_on_every_request() {
     let up = echo().await;
     let lax = gateway_on(&idp, json!({}), &clock, &up).await;
     let strict = gateway_on(&idp, json!({"reverify": true}), &clock, &up).await;
-    let cookie = cookies(&get(&lax, &[("authorization", ALEX)]).await);
-    upstream_headers(get(&strict, &[("cookie", &cookie)]).await).await;
+    let cookie = cookies(&get_with(&lax, &[("authorization", ALEX)]).await);
+    upstream_headers(get_with(&strict, &[("cookie", &cookie)]).await).await;
     clock.advance(120);
     // Without reverify the session's token is trusted as it was verified at login.
-    upstream_headers(get(&lax, &[("cookie", &cookie)]).await).await;
+    upstream_headers(get_with(&lax, &[("cookie", &cookie)]).await).await;
     // With it, the expired JWT ends the session.
-    assert_eq!(get(&strict, &[("cookie", &cookie)]).await.status(), 401);
+    assert_eq!(
+        get_with(&strict, &[("cookie", &cookie)]).await.status(),
+        401
+    );
 }
 
 #[tokio::test]
@@ -288,9 +234,9 @@ async fn session_headers_go_upstream_and_downstream_and_client_copies_are_droppe
         &up,
     )
     .await;
-    let cookie = cookies(&get(&gw, &[("authorization", ALEX)]).await);
+    let cookie = cookies(&get_with(&gw, &[("authorization", ALEX)]).await);
     clock.advance(100);
-    let r = get(
+    let r = get_with(
         &gw,
         &[("cookie", &cookie), ("session-subject", "someone-else")],
     )
@@ -305,7 +251,7 @@ async fn session_headers_go_upstream_and_downstream_and_client_copies_are_droppe
     assert_eq!(h["session-id"].as_str().unwrap().len(), 32);
     // Without a session a client's copy does not reach the upstream either.
     let h = upstream_headers(
-        get(
+        get_with(
             &gw,
             &[("authorization", ALEX), ("session-subject", "someone-else")],
         )
@@ -370,7 +316,7 @@ async fn a_session_too_big_for_one_cookie_travels_in_chunks() {
     let idp = idp_with(clock.now() + 3600, 3600, json!({"groups": groups})).await;
     let up = echo().await;
     let gw = gateway_on(&idp, json!({}), &clock, &up).await;
-    let r = get(&gw, &[("authorization", ALEX)]).await;
+    let r = get_with(&gw, &[("authorization", ALEX)]).await;
     let names: Vec<String> = r
         .headers()
         .get_all("set-cookie")
@@ -379,12 +325,12 @@ async fn a_session_too_big_for_one_cookie_travels_in_chunks() {
         .collect();
     assert_eq!(names, ["session", "session_2", "session_3"]);
     let cookie = cookies(&r);
-    let h = upstream_headers(get(&gw, &[("cookie", &cookie)]).await).await;
+    let h = upstream_headers(get_with(&gw, &[("cookie", &cookie)]).await).await;
     assert!(h["authorization"].as_str().unwrap().len() > 5000);
     assert!(h.get("cookie").is_none(), "no chunk reaches the upstream");
     // Without its last chunk it is no session.
     let partial: Vec<&str> = cookie.split("; ").take(2).collect();
-    let r = get(&gw, &[("cookie", &partial.join("; "))]).await;
+    let r = get_with(&gw, &[("cookie", &partial.join("; "))]).await;
     assert_eq!(r.status(), 401);
 }
 
@@ -400,7 +346,7 @@ async fn remember_outlives_the_session_and_bind_refuses_another_browser() {
         &up,
     )
     .await;
-    let r = get(&gw, &[("authorization", ALEX), ("user-agent", "browser/1")]).await;
+    let r = get_with(&gw, &[("authorization", ALEX), ("user-agent", "browser/1")]).await;
     let cookie = cookies(&r);
     let remember = cookie
         .split("; ")
@@ -408,11 +354,11 @@ async fn remember_outlives_the_session_and_bind_refuses_another_browser() {
         .expect("a remember cookie")
         .to_owned();
     // Another browser presenting the cookies has no session.
-    let r = get(&gw, &[("cookie", &cookie), ("user-agent", "curl/8")]).await;
+    let r = get_with(&gw, &[("cookie", &cookie), ("user-agent", "curl/8")]).await;
     assert_eq!(r.status(), 401);
     // A day later the session idled out and the browser kept only `remember`: a new session.
     clock.advance(86_400);
-    let r = get(&gw, &[("cookie", &remember), ("user-agent", "browser/1")]).await;
+    let r = get_with(&gw, &[("cookie", &remember), ("user-agent", "browser/1")]).await;
     assert_eq!(r.status(), 200);
     let renewed = cookies(&r);
     assert!(

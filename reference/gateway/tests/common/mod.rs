@@ -8,6 +8,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 pub mod jwt;
 pub mod oidc_provider;
+pub mod openid_connect;
 pub mod redis_server;
 
 pub async fn listener() -> TcpListener {
