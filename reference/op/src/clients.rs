@@ -4,6 +4,7 @@
 //! that the two secret methods stand in for each other).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use axum::http::{header, HeaderMap};
 use base64::engine::general_purpose::STANDARD;
@@ -396,7 +397,7 @@ fn decode_basic(encoded: &str) -> Result<(String, String), OAuthError> {
 }
 
 /// Looks up an enabled client.
-pub fn find_enabled(state: &AppState, client_id: &str) -> Result<Client, OAuthError> {
+pub fn find_enabled(state: &AppState, client_id: &str) -> Result<Arc<Client>, OAuthError> {
     let client = state
         .storage
         .clients
@@ -416,7 +417,7 @@ pub fn find_enabled(state: &AppState, client_id: &str) -> Result<Client, OAuthEr
 pub async fn authenticate(
     state: &AppState,
     presented: Option<PresentedCredentials>,
-) -> Result<Client, OAuthError> {
+) -> Result<Arc<Client>, OAuthError> {
     let presented = presented
         .ok_or_else(|| OAuthError::InvalidClient("client authentication is required".into()))?;
     let client = find_enabled(state, &presented.client_id)?;

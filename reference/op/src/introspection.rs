@@ -20,6 +20,7 @@
 //! acr_values`, then the client's extra access-token claims (`token_claims`).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
@@ -87,7 +88,7 @@ async fn respond(
 
 /// Who is asking, and whether Gluu's bearer rule lets it see every token.
 struct Caller {
-    client: Client,
+    client: Arc<Client>,
     sees_every_token: bool,
 }
 

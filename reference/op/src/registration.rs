@@ -12,6 +12,8 @@
 //! by [`crate::registration_policy`]; without `scope` the client gets the published scopes
 //! allowed for dynamic registration.
 
+use std::sync::Arc;
+
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -571,7 +573,7 @@ pub async fn create(State(state): State<AppState>, headers: HeaderMap, body: Byt
     state
         .storage
         .clients
-        .insert(&client.client_id, client.clone(), expiry);
+        .insert(&client.client_id, Arc::new(client.clone()), expiry);
     json_status(StatusCode::CREATED, describe(&state, &client))
 }
 
@@ -581,7 +583,7 @@ fn managed(
     state: &AppState,
     headers: &HeaderMap,
     query: &Option<String>,
-) -> Result<Client, OAuthError> {
+) -> Result<Arc<Client>, OAuthError> {
     let query = crate::server::parse_form(query.as_deref().unwrap_or_default().as_bytes())?;
     let token = bearer::from_header(headers)?.ok_or_else(|| {
         OAuthError::InvalidToken("the registration access token is missing".into())
@@ -658,7 +660,10 @@ pub async fn update(
             .clone()
             .or_else(|| Some(random_token(32)))
     };
-    client.registration = existing.registration.map(|r| Registration { extra, ..r });
+    client.registration = existing
+        .registration
+        .clone()
+        .map(|r| Registration { extra, ..r });
     // An update keeps the registration's expiry: it does not extend the client's life.
     let expiry = client
         .registration
@@ -667,7 +672,7 @@ pub async fn update(
     state
         .storage
         .clients
-        .insert(&client.client_id, client.clone(), expiry);
+        .insert(&client.client_id, Arc::new(client.clone()), expiry);
     json_status(StatusCode::OK, describe(&state, &client))
 }
 

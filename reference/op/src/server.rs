@@ -84,7 +84,7 @@ impl AppState {
             let client = Client::from_config(c).with_context(|| format!("clients[{i}]"))?;
             storage
                 .clients
-                .insert(&client.client_id.clone(), client, NEVER);
+                .insert(&client.client_id.clone(), Arc::new(client), NEVER);
         }
         for user in &config.users {
             if let Some(secret) = &user.otp_secret {

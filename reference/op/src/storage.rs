@@ -199,14 +199,15 @@ impl<V: Clone + Send + Sync> Table<V> for MemoryTable<V> {
 /// Every table the OP uses.
 #[derive(Clone)]
 pub struct Storage {
-    /// Static and dynamically registered clients, by client_id.
-    pub clients: Arc<dyn Table<Client>>,
+    /// Static and dynamically registered clients, by client_id. Shared, not cloned: every
+    /// token and introspection request looks its client up.
+    pub clients: Arc<dyn Table<Arc<Client>>>,
     /// Unused authorization codes.
     pub codes: Arc<dyn Table<AuthCode>>,
     /// Codes already exchanged (for replay detection), by code.
     pub used_codes: Arc<dyn Table<UsedCode>>,
     /// Access tokens (opaque and JWT), by token string.
-    pub access_tokens: Arc<dyn Table<AccessTokenRecord>>,
+    pub access_tokens: Arc<dyn Table<Arc<AccessTokenRecord>>>,
     /// Refresh tokens, by token string.
     pub refresh_tokens: Arc<dyn Table<RefreshTokenRecord>>,
     /// ID tokens issued, by a digest of the token (recognising `id_token_hint`s).

@@ -7,6 +7,8 @@
 //! `access_token_signing_alg`. Both kinds are stored server-side, so introspection and revocation
 //! work for either.
 
+use std::sync::Arc;
+
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -88,7 +90,7 @@ pub fn issue_access_token(
     };
     state.storage.access_tokens.insert(
         &token,
-        AccessTokenRecord {
+        Arc::new(AccessTokenRecord {
             grant_id: grant_id.to_owned(),
             client_id: client.client_id.clone(),
             scopes: scopes.clone(),
@@ -97,7 +99,7 @@ pub fn issue_access_token(
             iat: now,
             exp,
             jti,
-        },
+        }),
         exp,
     );
     Ok((token, lifetime))
@@ -132,7 +134,7 @@ pub fn issue_refresh_token(
 }
 
 /// A live access token.
-pub fn lookup_access_token(state: &AppState, token: &str) -> Option<AccessTokenRecord> {
+pub fn lookup_access_token(state: &AppState, token: &str) -> Option<Arc<AccessTokenRecord>> {
     state.storage.access_tokens.get(token, state.now())
 }
 

@@ -132,7 +132,7 @@ fn userinfo(
             "the access token lacks the openid scope".into(),
         ));
     }
-    let auth = record.auth.ok_or_else(|| {
+    let auth = record.auth.as_ref().ok_or_else(|| {
         OAuthError::InsufficientScope("the access token was not issued for a user".into())
     })?;
     let user = state
@@ -143,9 +143,9 @@ fn userinfo(
     let mut claims = release(&record.scopes, &sub, &user.username, &user.claims);
     let requested = crate::claims::of_grant(state, &record.grant_id);
     if let Value::Object(map) = &mut claims {
-        map.extend(crate::claims::released(state, &auth, &requested.userinfo));
+        map.extend(crate::claims::released(state, auth, &requested.userinfo));
     }
-    Ok((claims, record.client_id))
+    Ok((claims, record.client_id.clone()))
 }
 
 /// The claims `scopes` release about the user of `auth`, without `sub` (for an ID token that

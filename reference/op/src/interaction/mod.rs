@@ -255,7 +255,7 @@ pub(crate) fn render_step(
         .storage
         .clients
         .get(&interaction.request.client_id, state.now())
-        .map(|c| c.client_name)
+        .map(|c| c.client_name.clone())
         .unwrap_or_else(|| interaction.request.client_id.clone());
     let action = |suffix: &str| format!("{}/{suffix}", page_url(&interaction.id));
     let username = interaction

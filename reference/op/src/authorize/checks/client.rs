@@ -2,13 +2,15 @@
 //! authorization code or the implicit grant (which response types it may ask for is
 //! `response_type`'s check).
 
+use std::sync::Arc;
+
 use super::{param, Params};
 use crate::clients::Client;
 use crate::protocol::GrantType;
 use crate::server::AppState;
 
 /// The client, or a message for the error page (never redirected: the client is not trusted).
-pub fn check(state: &AppState, params: &Params) -> Result<Client, String> {
+pub fn check(state: &AppState, params: &Params) -> Result<Arc<Client>, String> {
     let client_id = param(params, "client_id").ok_or("the request has no client_id")?;
     let client = state
         .storage
