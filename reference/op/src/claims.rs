@@ -131,10 +131,10 @@ pub fn released(
     let Some(user) = state.users.get(&auth.username) else {
         return Map::new();
     };
-    let supported = crate::userinfo::claims_supported();
+    let supported = crate::userinfo::claims_supported(&state.config.scopes);
     let mut out = Map::new();
     for name in requested.keys() {
-        if name == "sub" || !supported.contains(&name.as_str()) {
+        if name == "sub" || !supported.contains(name) {
             continue;
         }
         let value = match name.as_str() {

@@ -265,22 +265,59 @@ impl Default for PasswordLockout {
 /// A published scope. In the file either its name (`openid`: allowed for dynamic registration)
 /// or `{name: admin, dynamic_registration: false}` (Gluu's "Allow for dynamic registration"
 /// unticked: only clients configured here, or registered with an initial access token that
-/// names it, may hold it).
+/// names it, may hold it), with Gluu's scope type and claims:
+/// `{name: employee, scope_type: openid, claims: [department]}` releases the user's
+/// `department` claim (a custom scope "mapped to registered user attributes"); an `oauth` scope
+/// releases no claims, whatever its name.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ScopeConfig {
     /// The scope token.
     pub name: String,
     /// Whether a dynamically registered client may ask for it. Default true.
     pub dynamic_registration: bool,
+    /// Gluu's scope type (`oxScopeType`). Default `openid` for the standard OpenID Connect
+    /// scopes (OIDC Core §5.4) and for a scope that lists claims, else `oauth`.
+    pub scope_type: ScopeType,
+    /// User claims the scope releases besides a standard scope's own (Gluu's `oxAuthClaim`);
+    /// only for `openid` scopes.
+    pub claims: Vec<String>,
 }
 
+/// Gluu's scope types ("Scope Type" on oxTrust's scope form).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScopeType {
+    /// Maps user claims.
+    #[serde(rename = "openid")]
+    OpenId,
+    /// No claims: meaningful to a resource server.
+    #[serde(rename = "oauth")]
+    OAuth,
+    /// Claims computed by Gluu's Dynamic Scopes interception script; gatecheck's OP runs no
+    /// scripts, so a configured one is refused at start.
+    Dynamic,
+}
+
+/// The standard OpenID Connect scopes (OIDC Core §5.4, and `openid` itself).
+const STANDARD_SCOPES: [&str; 5] = ["openid", "profile", "email", "address", "phone"];
+
 impl ScopeConfig {
-    /// A scope allowed for dynamic registration.
+    /// A scope allowed for dynamic registration, of its default type, without extra claims.
     pub fn new(name: &str) -> Self {
         Self {
             name: name.to_owned(),
             dynamic_registration: true,
+            scope_type: default_scope_type(name, &[]),
+            claims: Vec::new(),
         }
+    }
+}
+
+fn default_scope_type(name: &str, claims: &[String]) -> ScopeType {
+    if STANDARD_SCOPES.contains(&name) || !claims.is_empty() {
+        ScopeType::OpenId
+    } else {
+        ScopeType::OAuth
     }
 }
 
@@ -290,6 +327,10 @@ struct ScopeFields {
     name: String,
     #[serde(default = "yes")]
     dynamic_registration: bool,
+    #[serde(default)]
+    scope_type: Option<ScopeType>,
+    #[serde(default)]
+    claims: Vec<String>,
 }
 
 impl<'de> Deserialize<'de> for ScopeConfig {
@@ -298,7 +339,7 @@ impl<'de> Deserialize<'de> for ScopeConfig {
         impl<'de> serde::de::Visitor<'de> for Visitor {
             type Value = ScopeConfig;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a scope name or {name, dynamic_registration}")
+                f.write_str("a scope name or {name, dynamic_registration, scope_type, claims}")
             }
             fn visit_str<E: serde::de::Error>(self, name: &str) -> Result<ScopeConfig, E> {
                 Ok(ScopeConfig::new(name))
@@ -309,9 +350,14 @@ impl<'de> Deserialize<'de> for ScopeConfig {
             ) -> Result<ScopeConfig, A::Error> {
                 let fields =
                     ScopeFields::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                let scope_type = fields
+                    .scope_type
+                    .unwrap_or_else(|| default_scope_type(&fields.name, &fields.claims));
                 Ok(ScopeConfig {
                     name: fields.name,
                     dynamic_registration: fields.dynamic_registration,
+                    scope_type,
+                    claims: fields.claims,
                 })
             }
         }
@@ -829,6 +875,21 @@ impl Config {
             if !names.insert(&scope.name) {
                 bail!("scopes[{i}].name: duplicate `{}`", scope.name);
             }
+            match scope.scope_type {
+                ScopeType::Dynamic => bail!(
+                    "scopes[{i}].scope_type: dynamic scopes get their claims from Gluu's Dynamic \
+                     Scopes interception script, which this OP does not run (use openid with claims)"
+                ),
+                ScopeType::OAuth if !scope.claims.is_empty() => {
+                    bail!("scopes[{i}].claims: an oauth scope releases no claims (make it openid)")
+                }
+                _ => {}
+            }
+            for (j, claim) in scope.claims.iter().enumerate() {
+                if claim.is_empty() || claim.contains(' ') || claim == "sub" {
+                    bail!("scopes[{i}].claims[{j}]: must be a claim name other than sub");
+                }
+            }
         }
         let registration = &self.registration;
         if registration.client_lifetime < 0 {
@@ -1173,8 +1234,8 @@ clients:
             vec![
                 ScopeConfig::new("openid"),
                 ScopeConfig {
-                    name: "admin".into(),
-                    dynamic_registration: false
+                    dynamic_registration: false,
+                    ..ScopeConfig::new("admin")
                 },
                 ScopeConfig::new("oxd"),
             ]

@@ -65,7 +65,7 @@ pub fn document(state: &AppState) -> Value {
         "revocation_endpoint_auth_methods_supported":
             TokenEndpointAuthMethod::ALL.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
         "code_challenge_methods_supported": ["S256", "plain"],
-        "claims_supported": claims_supported(),
+        "claims_supported": claims_supported(&state.config.scopes),
         "claims_parameter_supported": true,
         "request_parameter_supported": state.config.request_objects.request,
         "request_uri_parameter_supported": state.config.request_objects.request_uri,

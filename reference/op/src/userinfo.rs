@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
 
 use crate::bearer;
+use crate::config::{ScopeConfig, ScopeType};
 use crate::error::OAuthError;
 use crate::scopes::ScopeSet;
 use crate::server::{parse_form, AppState};
@@ -43,13 +44,40 @@ pub const SCOPE_CLAIMS: &[(&str, &[&str])] = &[
     ("phone", &["phone_number", "phone_number_verified"]),
 ];
 
-/// Every claim name the OP can release.
-pub fn claims_supported() -> Vec<&'static str> {
-    let mut claims = vec!["sub"];
+/// Every claim name the OP can release: the standard scopes' and those the configured
+/// `openid` scopes list.
+pub fn claims_supported(scopes: &[ScopeConfig]) -> Vec<String> {
+    let mut claims = vec!["sub".to_owned()];
     for (_, names) in SCOPE_CLAIMS {
-        claims.extend_from_slice(names);
+        claims.extend(names.iter().map(|n| (*n).to_owned()));
+    }
+    for scope in scopes {
+        for claim in &scope.claims {
+            if !claims.contains(claim) {
+                claims.push(claim.clone());
+            }
+        }
     }
     claims
+}
+
+/// The claims a granted scope releases: Gluu's scope types — an `oauth` scope none, an `openid`
+/// one the standard scope's (OIDC Core §5.4) and the claims it is configured with. A scope the
+/// config does not publish keeps its standard claims, if it is a standard scope.
+fn claims_of_scope<'a>(scope: &str, configured: &'a [ScopeConfig]) -> Vec<&'a str> {
+    let def = configured.iter().find(|s| s.name == scope);
+    if def.is_some_and(|d| d.scope_type != ScopeType::OpenId) {
+        return Vec::new();
+    }
+    let mut names: Vec<&str> = SCOPE_CLAIMS
+        .iter()
+        .find(|(name, _)| *name == scope)
+        .map(|(_, names)| names.to_vec())
+        .unwrap_or_default();
+    if let Some(d) = def {
+        names.extend(d.claims.iter().map(String::as_str));
+    }
+    names
 }
 
 /// `GET /userinfo`.
@@ -140,7 +168,13 @@ fn userinfo(
         .get(&auth.username)
         .ok_or_else(|| OAuthError::InvalidToken("the token's user no longer exists".into()))?;
     let sub = crate::subjects::subject_for_client_id(state, &record.client_id, &user.sub);
-    let mut claims = release(&record.scopes, &sub, &user.username, &user.claims);
+    let mut claims = release(
+        &state.config.scopes,
+        &record.scopes,
+        &sub,
+        &user.username,
+        &user.claims,
+    );
     let requested = crate::claims::of_grant(state, &record.grant_id);
     if let Value::Object(map) = &mut claims {
         map.extend(crate::claims::released(state, auth, &requested.userinfo));
@@ -156,7 +190,13 @@ pub fn claims_for(
     auth: &crate::model::AuthContext,
 ) -> Option<Map<String, Value>> {
     let user = state.users.get(&auth.username)?;
-    match release(scopes, &user.sub, &user.username, &user.claims) {
+    match release(
+        &state.config.scopes,
+        scopes,
+        &user.sub,
+        &user.username,
+        &user.claims,
+    ) {
         Value::Object(mut claims) => {
             claims.remove("sub");
             Some(claims)
@@ -165,8 +205,9 @@ pub fn claims_for(
     }
 }
 
-/// The claims `scopes` release for a user.
+/// The claims `scopes` release for a user (`configured`: the OP's published scopes).
 pub fn release(
+    configured: &[ScopeConfig],
     scopes: &ScopeSet,
     sub: &str,
     username: &str,
@@ -181,13 +222,10 @@ pub fn release(
     available
         .entry("preferred_username")
         .or_insert_with(|| json!(username));
-    for (scope, names) in SCOPE_CLAIMS {
-        if !scopes.contains(scope) {
-            continue;
-        }
-        for name in *names {
+    for scope in scopes.iter() {
+        for name in claims_of_scope(scope, configured) {
             if let Some(value) = available.get(name) {
-                out.insert((*name).into(), value.clone());
+                out.insert(name.into(), value.clone());
             }
         }
     }
@@ -207,12 +245,52 @@ mod tests {
         ]
         .into_iter()
         .collect();
-        let out = release(&ScopeSet::parse("openid email"), "s", "admin", &claims);
+        let out = release(&[], &ScopeSet::parse("openid email"), "s", "admin", &claims);
         assert_eq!(out, json!({"sub": "s", "email": "a@x"}));
-        let out = release(&ScopeSet::parse("openid profile"), "s", "admin", &claims);
+        let out = release(
+            &[],
+            &ScopeSet::parse("openid profile"),
+            "s",
+            "admin",
+            &claims,
+        );
         assert_eq!(
             out,
             json!({"sub": "s", "name": "Admin", "preferred_username": "admin"})
         );
+    }
+
+    #[test]
+    fn scope_types_decide_the_claims() {
+        let config = crate::config::Config::from_yaml_str(
+            "scopes: [openid, profile, {name: employee, claims: [department]}, \
+             {name: email, scope_type: oauth}, reports]\n",
+        )
+        .unwrap();
+        let claims = [
+            ("name".to_string(), json!("Admin")),
+            ("email".to_string(), json!("a@x")),
+            ("department".to_string(), json!("Finance")),
+        ]
+        .into_iter()
+        .collect();
+        // A custom openid scope maps its claims; oauth scopes (email made one, and reports,
+        // which lists none) release nothing.
+        let out = release(
+            &config.scopes,
+            &ScopeSet::parse("openid employee email reports"),
+            "s",
+            "admin",
+            &claims,
+        );
+        assert_eq!(out, json!({"sub": "s", "department": "Finance"}));
+        assert!(claims_supported(&config.scopes).contains(&"department".to_owned()));
+        for bad in [
+            "scopes: [{name: org, scope_type: dynamic}]\n",
+            "scopes: [{name: api, scope_type: oauth, claims: [department]}]\n",
+            "scopes: [{name: x, claims: [sub]}]\n",
+        ] {
+            assert!(crate::config::Config::from_yaml_str(bad).is_err(), "{bad}");
+        }
     }
 }

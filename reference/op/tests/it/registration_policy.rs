@@ -78,8 +78,8 @@ async fn scopes_follow_their_dynamic_registration_flag() {
     config.scopes = vec![
         ScopeConfig::new("openid"),
         ScopeConfig {
-            name: "payments".into(),
             dynamic_registration: false,
+            ..ScopeConfig::new("payments")
         },
     ];
     let op = TestOp::with_config(config).await;
