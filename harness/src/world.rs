@@ -109,6 +109,8 @@ pub struct GateWorld {
     pub oidcc: crate::steps::oidcc::RpState,
     /// The OP's keys around a rotation (`oidcc-server-rotate-keys`).
     pub op_keys: crate::steps::op_oidcc::KeysState,
+    /// The relying party of Gluu's OP page (`features/op`).
+    pub op_doc: crate::steps::op_doc::DocState,
 }
 
 impl GateWorld {
@@ -142,6 +144,7 @@ impl GateWorld {
             kong: Default::default(),
             oidcc: Default::default(),
             op_keys: Default::default(),
+            op_doc: Default::default(),
         })
     }
 

@@ -12,6 +12,7 @@ pub mod oauth2;
 pub mod oidcc;
 pub mod oidcc_logout;
 pub mod oidcc_request;
+pub mod op_doc;
 pub mod op_oidcc;
 pub mod rqp;
 pub mod stack;
