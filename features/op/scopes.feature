@@ -91,4 +91,4 @@ Feature: Scopes: OpenID scopes release claims, OAuth scopes do not, and "Allow f
       """
       {"redirect_uris": ["https://self-service.example.org/callback"], "scope": "openid profile reports"}
       """
-    Then the registration is refused with 400 and "invalid_client_metadata"
+    Then the registration is refused with 400 and "invalid_client_metadata" naming "reports"

@@ -1311,6 +1311,23 @@ async fn registration_refused(w: &mut GateWorld, status: u16, error: String) -> 
     Ok(())
 }
 
+#[then(expr = "the registration is refused with {int} and {string} naming {string}")]
+async fn registration_refused_naming(
+    w: &mut GateWorld,
+    status: u16,
+    error: String,
+    named: String,
+) -> anyhow::Result<()> {
+    registration_refused(w, status, error).await?;
+    let doc = registration(w)?.json()?;
+    let description = doc["error_description"].as_str().unwrap_or_default();
+    check!(
+        description.contains(&named),
+        "the refusal does not name {named:?}: {description:?}"
+    );
+    Ok(())
+}
+
 #[then(
     expr = "the registration's client_secret_expires_at is {int} seconds after its client_id_issued_at"
 )]
