@@ -11,7 +11,8 @@ Feature: Subject identifier types: public and pairwise (algorithmic or persisten
   web-app and hybrid-app are public; portal-news and portal-mail (redirect URIs on
   portal.example.org) and shop (shop.example.com) are pairwise; pairwise.id_type is algorithmic
   with the key "op-doc-pairwise-calculation-key" and the salt "op-doc-pairwise-salt". The user
-  admin's own identifier is "admin". A client's sector is its redirect URIs' host (or the host of
+  admin's own identifier is "admin"; jdoe's is "8f7d2c1e-5a4b-4c3d-9e8f-0a1b2c3d4e5f" (the users[].sub
+  attribute, as Gluu puts the configured LDAP attribute, the inum by default, in sub). A client's sector is its redirect URIs' host (or the host of
   its sector_identifier_uri: see redirect_uris.feature).
 
   Scenario: Public: every client sees the same sub
@@ -21,6 +22,11 @@ Feature: Subject identifier types: public and pairwise (algorithmic or persisten
     Then the "web-app" and "hybrid-app" clients see the same sub
     And the "web-app" client sees the sub "admin"
     And the userinfo endpoint answers the claims "sub"
+
+  Scenario: The public sub is the user's configured identifier, not the login name
+    Given the "op" stack is running
+    When the user signs in to the "web-app" client as "jdoe" with password "jdoe-secret"
+    Then the "web-app" client sees the sub "8f7d2c1e-5a4b-4c3d-9e8f-0a1b2c3d4e5f"
 
   Scenario: Pairwise: one sub per sector, another for another sector, none the public one
     Given the "op" stack is running
@@ -46,6 +52,11 @@ Feature: Subject identifier types: public and pairwise (algorithmic or persisten
     And the user signs in to the "shop" client as "admin" with password "secret"
     Then the sub the "portal-news" client sees is base64url(HMAC-SHA256("op-doc-pairwise-calculation-key", "portal.example.org" + "admin" + "op-doc-pairwise-salt"))
     And the sub the "shop" client sees is base64url(HMAC-SHA256("op-doc-pairwise-calculation-key", "shop.example.com" + "admin" + "op-doc-pairwise-salt"))
+
+  Scenario: The algorithmic formula takes the user's identifier (Gluu's inum), not the login name
+    Given the "op" stack is running
+    When the user signs in to the "shop" client as "jdoe" with password "jdoe-secret"
+    Then the sub the "shop" client sees is base64url(HMAC-SHA256("op-doc-pairwise-calculation-key", "shop.example.com" + "8f7d2c1e-5a4b-4c3d-9e8f-0a1b2c3d4e5f" + "op-doc-pairwise-salt"))
 
   Scenario: The persistent kind: a stored random identifier per sector, stable across logins
     Given the "op" stack is running with the OP's "pairwise.id_type" set to "persistent"
