@@ -4,6 +4,7 @@
 use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 use serde_json::{json, Value};
 
 use crate::protocol::{
@@ -83,21 +84,32 @@ pub fn document(state: &AppState) -> Value {
     document
 }
 
-fn json_response(body: Value) -> Response {
-    let mut response = axum::Json(body).into_response();
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=60"),
-    );
-    response
+fn json_response(body: Bytes) -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=60"),
+            ),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 /// `GET /.well-known/openid-configuration`.
 pub async fn handler(State(state): State<AppState>) -> Response {
-    json_response(document(&state))
+    let body = state
+        .discovery
+        .get_or_init(|| Bytes::from(document(&state).to_string()));
+    json_response(body.clone())
 }
 
 /// `GET /oxauth/restv1/jwks`.
 pub async fn jwks(State(state): State<AppState>) -> Response {
-    json_response(state.keys.jwks())
+    json_response(state.keys.jwks_body())
 }

@@ -4,9 +4,10 @@
 //! defaults to its RFC 7638 thumbprint, so kids are distinct by construction; configured kids are
 //! checked for duplicates.
 
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use anyhow::{bail, Context};
+use bytes::Bytes;
 use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
 use p256::elliptic_curve::sec1::ToEncodedPoint;
 use p256::pkcs8::{DecodePrivateKey as _, EncodePrivateKey as _, LineEnding};
@@ -150,6 +151,10 @@ pub struct KeySet {
     clock: Arc<dyn Clock>,
     /// When the keys loaded at start began signing, for the automatic interval.
     started: i64,
+    /// The JWK set last served and the keys it lists. The published keys change only at a
+    /// rotation and when a grace period ends, so the document is serialized once per change,
+    /// not per request.
+    jwks_body: Mutex<Option<(Vec<Arc<SigningKey>>, Bytes)>>,
 }
 
 impl KeySet {
@@ -198,6 +203,7 @@ impl KeySet {
             rotation: KeyRotationConfig::default(),
             started: clock.now(),
             clock,
+            jwks_body: Mutex::new(None),
         })
     }
 
@@ -260,6 +266,28 @@ impl KeySet {
     pub fn jwks(&self) -> Value {
         let now = self.now();
         json!({"keys": self.published(now).iter().map(|e| e.key.jwk.clone()).collect::<Vec<_>>()})
+    }
+
+    /// [`KeySet::jwks`] serialized, as the JWKS endpoint sends it; serialized again only when
+    /// the published keys changed since the last call.
+    pub fn jwks_body(&self) -> Bytes {
+        let published: Vec<Arc<SigningKey>> = self
+            .published(self.now())
+            .into_iter()
+            .map(|e| e.key)
+            .collect();
+        let mut cache = self.jwks_body.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((keys, body)) = &*cache {
+            if keys.len() == published.len()
+                && keys.iter().zip(&published).all(|(a, b)| Arc::ptr_eq(a, b))
+            {
+                return body.clone();
+            }
+        }
+        let document = json!({"keys": published.iter().map(|k| &k.jwk).collect::<Vec<_>>()});
+        let body = Bytes::from(document.to_string());
+        *cache = Some((published, body.clone()));
+        body
     }
 
     /// Now on the OP's clock, after starting the automatic rotation when it is due.
@@ -467,8 +495,12 @@ mod tests {
         jsonwebtoken::decode_header(token).unwrap().kid.unwrap()
     }
 
+    /// The kids the JWKS endpoint serves; its cached body must agree with the key set at every
+    /// step of a rotation.
     fn published_kids(keys: &KeySet) -> Vec<String> {
-        keys.jwks()["keys"]
+        let served: Value = serde_json::from_slice(&keys.jwks_body()).unwrap();
+        assert_eq!(served, keys.jwks(), "the cached JWKS body is stale");
+        served["keys"]
             .as_array()
             .unwrap()
             .iter()

@@ -71,6 +71,9 @@ pub struct AppState {
     /// The one client for the OP's outgoing fetches (`request_uri`, `jwks_uri`):
     /// [`crate::fetch::client`].
     pub http: reqwest::Client,
+    /// The discovery document serialized: it follows from the configuration alone, so it is
+    /// built at the first request, not at every one ([`crate::discovery::handler`]).
+    pub discovery: Arc<std::sync::OnceLock<bytes::Bytes>>,
 }
 
 impl AppState {
@@ -109,6 +112,7 @@ impl AppState {
             clock,
             pages: Arc::new(Pages::new()?),
             http: crate::fetch::client()?,
+            discovery: Arc::default(),
         })
     }
 
