@@ -50,6 +50,23 @@ pub struct Authenticated {
     pub credential: Option<String>,
 }
 
+/// What the session cookie of a request gave.
+#[derive(Debug)]
+enum SessionLookup {
+    /// A usable session (its access token refreshed if it had expired).
+    Found(Box<Authenticated>),
+    /// No session: none sent, unsealable, timed out, logged out, another audience or binding.
+    Absent,
+    /// A valid session that can no longer serve: its access token expired and could not be
+    /// refreshed, or no longer verifies.
+    Ended,
+}
+
+/// Marks a request whose session ended ([`SessionLookup::Ended`]): whatever it is answered
+/// deletes the session cookies.
+#[derive(Debug, Clone, Copy)]
+struct SessionEnded;
+
 impl Authenticated {
     pub(super) fn new(method: &'static str, tokens: Tokens, claims: impl Into<Claims>) -> Self {
         Self {
@@ -629,25 +646,28 @@ impl OpenIdConnect {
 
     /// A session cookie: opened (from Redis with `session_storage: redis`), timeouts, audience
     /// and binding checked, the access token refreshed when it expired and a refresh token is at
-    /// hand. `Ok(None)`: no usable session (the search goes on). A Redis that fails is no
-    /// session either, as lua-resty-session's `open` failing is for Kong: the browser logs in
-    /// again rather than seeing a 500.
+    /// hand. [`SessionLookup::Absent`]: no usable session (the search goes on). A Redis that
+    /// fails is no session either, as lua-resty-session's `open` failing is for Kong: the
+    /// browser logs in again rather than seeing a 500. [`SessionLookup::Ended`]: a session
+    /// whose access token expired and cannot be refreshed (no refresh token, `refresh_tokens`
+    /// off, the IdP refused the refresh) or no longer verifies: it is over for good, and its
+    /// cookies are deleted with whatever the request gets (`unauthorized_destroy_session`).
     async fn session(
         &self,
         presented: &Presented,
         client_index: usize,
-    ) -> Result<Option<Authenticated>, Failure> {
+    ) -> Result<SessionLookup, Failure> {
         let now = self.now();
         let mut session = match self.sessions.load(presented, now).await {
             Ok(s) => s,
             Err(Invalid::Storage(e)) => {
                 tracing::warn!(%e, "openid-connect: session storage failed; no session");
-                return Ok(None);
+                return Ok(SessionLookup::Absent);
             }
-            Err(_) => return Ok(None),
+            Err(_) => return Ok(SessionLookup::Absent),
         };
         if self.is_revoked(&session.id).await {
-            return Ok(None);
+            return Ok(SessionLookup::Absent);
         }
         let expired = session.expires_at.is_some_and(|exp| exp <= now);
         if expired {
@@ -656,7 +676,7 @@ impl OpenIdConnect {
                 .clone()
                 .filter(|_| self.config.refresh_tokens)
             else {
-                return Ok(None);
+                return Ok(SessionLookup::Ended);
             };
             let client = self.client(
                 client_index,
@@ -667,7 +687,10 @@ impl OpenIdConnect {
                 .await
             {
                 Ok(t) => t,
-                Err(Failure::Unauthorized { .. }) => return Ok(None),
+                Err(Failure::Unauthorized { reason, .. }) => {
+                    tracing::info!(%reason, "openid-connect: the session's refresh was refused; the session ends");
+                    return Ok(SessionLookup::Ended);
+                }
                 Err(e) => return Err(e),
             };
             session.access_token = tokens.access_token.clone();
@@ -695,13 +718,13 @@ impl OpenIdConnect {
         } else {
             match self.claims_of(&tokens, "session", client_index).await {
                 Ok(c) => c,
-                Err(Failure::Unauthorized { .. }) => return Ok(None),
+                Err(Failure::Unauthorized { .. }) => return Ok(SessionLookup::Ended),
                 Err(e) => return Err(e),
             }
         };
         let mut a = Authenticated::new("session", tokens, claims);
         a.session = Some(session);
-        Ok(Some(a))
+        Ok(SessionLookup::Found(Box::new(a)))
     }
 
     /// Kong's search: the first credential found decides.
@@ -723,8 +746,12 @@ impl OpenIdConnect {
         let client_index = self.client_index(req, &args);
         if c.allows("session") {
             let presented = Presented::of(req);
-            if let Some(a) = self.session(&presented, client_index).await? {
-                return Ok(a);
+            match self.session(&presented, client_index).await? {
+                SessionLookup::Found(a) => return Ok(*a),
+                SessionLookup::Ended => {
+                    req.extensions_mut().insert(SessionEnded);
+                }
+                SessionLookup::Absent => {}
             }
         }
         if ["bearer", "kong_oauth2", "introspection", "userinfo"]
@@ -879,7 +906,18 @@ impl OpenIdConnect {
                         pending = Some(*p);
                         Ok(*a)
                     }
-                    CodeFlow::Respond(r) => return Flow::Respond(r),
+                    CodeFlow::Respond(mut r) => {
+                        // A session that ended (its refresh refused) is deleted with the
+                        // redirect to the login, as with the 401 an API client gets below.
+                        if req.extensions().get::<SessionEnded>().is_some()
+                            && self.config.unauthorized_destroy_session
+                        {
+                            for v in self.sessions.destroy_cookies(&Presented::of(req)) {
+                                r.headers.append(http::header::SET_COOKIE, v);
+                            }
+                        }
+                        return Flow::Respond(r);
+                    }
                     CodeFlow::Failed(f) => Err(f),
                 }
             }
@@ -1096,5 +1134,169 @@ pub fn tokens_from(answer: &Value, now: i64) -> Tokens {
         refresh_token: s("refresh_token"),
         id_token: s("id_token"),
         scope: s("scope"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use axum::body::Body;
+    use http::header::{ACCEPT, COOKIE, LOCATION, SET_COOKIE};
+    use http::{HeaderMap, HeaderValue, StatusCode};
+    use serde_json::json;
+    use wiremock::matchers::{body_string_contains, method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    use super::*;
+    use crate::entities::Entities;
+    use crate::plugins::openid_connect::session::Sessions;
+    use crate::plugins::PluginEnv;
+
+    /// An IdP whose token endpoint refuses every refresh token (RFC 6749 §5.2 `invalid_grant`:
+    /// revoked, expired, or its OP session ended).
+    async fn refusing_idp() -> MockServer {
+        let idp = MockServer::start().await;
+        let base = idp.uri();
+        Mock::given(method("GET"))
+            .and(path("/.well-known/openid-configuration"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "issuer": base,
+                "authorization_endpoint": format!("{base}/authorize"),
+                "token_endpoint": format!("{base}/token"),
+                "jwks_uri": format!("{base}/jwks"),
+            })))
+            .mount(&idp)
+            .await;
+        Mock::given(method("POST"))
+            .and(path("/token"))
+            .and(body_string_contains("grant_type=refresh_token"))
+            .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+                "error": "invalid_grant", "error_description": "the refresh token is revoked"
+            })))
+            .mount(&idp)
+            .await;
+        idp
+    }
+
+    /// The instance, and sessions sealed as it seals them.
+    fn plugin(idp: &MockServer, extra: Value) -> (Arc<dyn crate::plugins::Plugin>, Sessions) {
+        let mut config = json!({
+            "issuer": idp.uri(), "client_id": ["kong"], "client_secret": ["secret"],
+            "client_auth": ["client_secret_post"],
+            "auth_methods": ["authorization_code", "session"],
+        });
+        for (k, v) in extra.as_object().cloned().unwrap_or_default() {
+            config[k] = v;
+        }
+        let env = PluginEnv::new(Duration::from_secs(5), cookie::Key::generate());
+        let (typed, _) = super::super::Config::from_value(&config).expect("a valid config");
+        let sessions = Sessions::new(env.session_key.clone(), typed.session);
+        let plugin = super::super::configure(&config, &env)
+            .expect("a valid config")
+            .plugin;
+        (plugin, sessions)
+    }
+
+    /// A request carrying a session whose access token expired 10 s ago, with a refresh token.
+    fn with_expired_session(sessions: &Sessions, accept: &'static str) -> AccessRequest {
+        let now = crate::clock::system().now();
+        let tokens = Tokens {
+            access_token: "expired-at".into(),
+            expires_at: Some(now - 10),
+            refresh_token: Some("revoked-rt".into()),
+            id_token: None,
+            scope: None,
+        };
+        let session = sessions.create("authorization_code", &tokens, now - 70);
+        let set = sessions.seal(&session, now, false).expect("sealed");
+        let pair = set.to_str().unwrap().split(';').next().unwrap().to_owned();
+        let mut headers = HeaderMap::new();
+        headers.insert(COOKIE, HeaderValue::from_str(&pair).unwrap());
+        headers.insert(ACCEPT, HeaderValue::from_static(accept));
+        AccessRequest::new(
+            Method::GET,
+            "/anything".into(),
+            "/anything?hello=world".into(),
+            headers,
+            Body::empty(),
+            "127.0.0.1:1".parse().unwrap(),
+            false,
+            Arc::new(Entities::default()),
+        )
+    }
+
+    fn deletes_session(r: &crate::plugins::PluginResponse) -> bool {
+        r.headers
+            .get_all(SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|c| c.starts_with("session=;") && c.contains("Max-Age=0"))
+    }
+
+    async fn respond(
+        p: &Arc<dyn crate::plugins::Plugin>,
+        mut req: AccessRequest,
+    ) -> crate::plugins::PluginResponse {
+        match p.access(&mut req).await {
+            Flow::Respond(r) => r,
+            other => panic!("the request was let through: {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_refused_refresh_ends_the_session_and_deletes_its_cookie() {
+        let idp = refusing_idp().await;
+        let (p, sessions) = plugin(&idp, json!({}));
+        // A browser is sent to log in again, and its dead session cookie goes with the redirect.
+        let r = respond(&p, with_expired_session(&sessions, "text/html")).await;
+        assert_eq!(r.status, StatusCode::FOUND);
+        let location = r.headers[LOCATION].to_str().unwrap();
+        assert!(
+            location.starts_with(&format!("{}/authorize?", idp.uri())),
+            "{location}"
+        );
+        assert!(deletes_session(&r), "{:?}", r.headers);
+        // An API client gets the 401, the cookie deleted too.
+        let r = respond(&p, with_expired_session(&sessions, "application/json")).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        assert!(deletes_session(&r), "{:?}", r.headers);
+        // The IdP was asked each time with the session's refresh token.
+        let asked = idp
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .iter()
+            .filter(|r| r.url.path() == "/token")
+            .filter(|r| String::from_utf8_lossy(&r.body).contains("refresh_token=revoked-rt"))
+            .count();
+        assert_eq!(asked, 2);
+    }
+
+    #[tokio::test]
+    async fn unauthorized_destroy_session_false_keeps_the_cookie() {
+        let idp = refusing_idp().await;
+        let (p, sessions) = plugin(&idp, json!({"unauthorized_destroy_session": false}));
+        let r = respond(&p, with_expired_session(&sessions, "text/html")).await;
+        assert_eq!(r.status, StatusCode::FOUND);
+        assert!(!deletes_session(&r), "{:?}", r.headers);
+    }
+
+    #[tokio::test]
+    async fn an_expired_session_without_a_refresh_token_ends_too() {
+        let idp = refusing_idp().await;
+        let (p, sessions) = plugin(&idp, json!({"refresh_tokens": false}));
+        let r = respond(&p, with_expired_session(&sessions, "text/html")).await;
+        assert_eq!(r.status, StatusCode::FOUND);
+        assert!(deletes_session(&r), "{:?}", r.headers);
+        // refresh_tokens off: the IdP is never asked.
+        let asked = idp
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .iter()
+            .filter(|r| r.url.path() == "/token")
+            .count();
+        assert_eq!(asked, 0);
     }
 }

@@ -10,7 +10,8 @@
 //! ([`super::session_store`]) and the cookie carries only the sealed session id.
 //!
 //! Timeouts, in seconds on the gateway's clock (0 disables one): `idling` since the last use,
-//! `rolling` since the last renewal (a session used after half its rolling period is renewed),
+//! `rolling` since the last renewal (a session used after three quarters of its rolling period
+//! is renewed),
 //! `absolute` since creation, never renewed. With `session_remember` a second, persistent cookie
 //! (`remember`) carries the same session under its own rolling and absolute timeouts and starts
 //! a new session from it when the session cookie is gone or expired. `session_bind` ties a
@@ -396,15 +397,15 @@ impl Sessions {
         }
     }
 
-    /// Marks `session` used at `now` (renewing it past half its rolling period); returns
-    /// whether it changed and needs a new cookie.
+    /// Marks `session` used at `now` (renewing it once more than three quarters of its rolling
+    /// period have passed since the last renewal, as lua-resty-session 4's `session:refresh()`
+    /// does for Kong: `refresh` in
+    /// <https://github.com/bungle/lua-resty-session/blob/v4.0.0/lib/resty/session.lua>);
+    /// returns whether it changed and needs a new cookie.
     pub fn touch(&self, session: &mut Session, now: i64) -> bool {
         let mut changed = session.restored;
         if self.config.rolling_timeout > 0
-            && now
-                >= session
-                    .renewed_at
-                    .saturating_add(self.config.rolling_timeout / 2)
+            && now.saturating_sub(session.renewed_at) > self.config.rolling_timeout * 3 / 4
         {
             session.renewed_at = now;
             changed = true;
@@ -789,6 +790,30 @@ mod tests {
             no_renewal.open(&sealed, now + 3600),
             Err(Invalid::Expired("rolling"))
         );
+    }
+
+    #[test]
+    fn a_session_is_renewed_past_three_quarters_of_its_rolling_timeout() {
+        let now = 1_000_000;
+        let s = Sessions::new(
+            key_from_secret("k"),
+            SessionConfig {
+                rolling_timeout: 100,
+                ..config()
+            },
+        );
+        let mut session = s.create("password", &tokens(), now);
+        // Used at 75 s: not renewed (only its last use moves), so it still ends at 100 s.
+        assert!(s.touch(&mut session, now + 75));
+        assert_eq!(session.renewed_at, now);
+        let sealed = value_of(&s.seal(&session, now + 75, false).unwrap());
+        assert_eq!(s.open(&sealed, now + 100), Err(Invalid::Expired("rolling")));
+        // Used at 76 s: renewed, it lives until 176 s.
+        assert!(s.touch(&mut session, now + 76));
+        assert_eq!(session.renewed_at, now + 76);
+        let sealed = value_of(&s.seal(&session, now + 76, false).unwrap());
+        assert!(s.open(&sealed, now + 175).is_ok());
+        assert_eq!(s.open(&sealed, now + 176), Err(Invalid::Expired("rolling")));
     }
 
     const IP: &str = "192.0.2.7";
