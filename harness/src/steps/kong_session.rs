@@ -85,8 +85,7 @@ fn last_set_cookie(w: &GateWorld, name: &str) -> anyhow::Result<Option<String>> 
                 .map(str::to_owned)
                 .collect::<Vec<_>>()
         })
-        .filter(|c| c.starts_with(&prefix))
-        .last())
+        .rfind(|c| c.starts_with(&prefix)))
 }
 
 /// Whether `token` is a JWS in compact serialization (RFC 7515 §7.1): three base64url parts,
@@ -479,8 +478,7 @@ async fn replay_callback(w: &mut GateWorld, name: String) -> anyhow::Result<()> 
                 .map(str::to_owned)
                 .collect::<Vec<_>>()
         })
-        .filter(|c| c.starts_with(&prefix) && !deletes(c))
-        .last()
+        .rfind(|c| c.starts_with(&prefix) && !deletes(c))
         .and_then(|c| c.split(';').next().map(str::to_owned))
         .ok_or_else(|| anyhow::anyhow!("the gateway never gave the browser a {name} cookie"))?;
     let r = w
