@@ -6,7 +6,9 @@ Feature: Kong OIDC auth-code flow: where a login sends the browser, and how long
   `login_redirect_uri`, `login_tokens` and `login_redirect_mode`; `session_rolling_timeout` and
   `session_absolute_timeout`; `refresh_tokens`; and a callback replayed after it succeeded.
   Session timeouts run on the gateway's clock and token lifetimes on the OP's (the kong-oidc
-  realm's access tokens live 60 s): only an in-process stack's clocks can be moved, so those
+  realm's access tokens live 60 s). Time passes on both together, as it would for real: a
+  session outliving its access token has it refreshed on the way (the refreshed token must be
+  valid on the gateway's clock too). Only an in-process stack's clocks can be moved, so those
   scenarios are @reference-only.
 
   Background:
