@@ -48,27 +48,29 @@ Feature: Kong OIDC auth-code flow: where a login sends the browser, and how long
 
   @reference-only
   Scenario: session_rolling_timeout: each request renews the session; one unused for longer expires
+    # The idling timeout is off, so only the rolling one counts; steps of hundreds of seconds
+    # leave room for the real time a loaded machine takes between them.
     When the administrator applies the plugin "openid-connect" to the service "example-service" with:
       """
-      {"issuer": "${op.issuer}", "client_id": ["kong"], "client_secret": ["${sites.kong.client_secret}"], "client_auth": ["client_secret_post"], "auth_methods": ["authorization_code", "session"], "session_rolling_timeout": 100}
+      {"issuer": "${op.issuer}", "client_id": ["kong"], "client_secret": ["${sites.kong.client_secret}"], "client_auth": ["client_secret_post"], "auth_methods": ["authorization_code", "session"], "session_rolling_timeout": 2000, "session_idling_timeout": 0}
       """
     And the browser opens "/anything" through the gateway
     And the user logs in as "alex" with password "doe"
     Then the browser's page echoes the header "Authorization" starting with "Bearer ey"
     # Past three quarters of the rolling timeout: this request renews the session.
-    When 80 seconds pass
-    And 80 seconds pass on the gateway's clock
+    When 1600 seconds pass
+    And 1600 seconds pass on the gateway's clock
     And the browser opens "/anything" through the gateway
     Then the browser was not sent to the OP
-    # 170 s after the login, 90 s after the renewal: still a session, renewed again.
-    When 90 seconds pass
-    And 90 seconds pass on the gateway's clock
+    # 3400 s after the login, 1800 s after the renewal: still a session, renewed again.
+    When 1800 seconds pass
+    And 1800 seconds pass on the gateway's clock
     And the browser opens "/anything" through the gateway
     Then the browser was not sent to the OP
     And the browser's page echoes the header "Authorization" starting with "Bearer ey"
     # Unused for longer than the rolling timeout since that renewal: over.
-    When 101 seconds pass
-    And 101 seconds pass on the gateway's clock
+    When 2001 seconds pass
+    And 2001 seconds pass on the gateway's clock
     And the browser opens "/anything" through the gateway
     Then the gateway redirects the browser to the OP with "response_type=code"
 
@@ -76,20 +78,23 @@ Feature: Kong OIDC auth-code flow: where a login sends the browser, and how long
   Scenario: session_absolute_timeout ends a session however busy it is
     When the administrator applies the plugin "openid-connect" to the service "example-service" with:
       """
-      {"issuer": "${op.issuer}", "client_id": ["kong"], "client_secret": ["${sites.kong.client_secret}"], "client_auth": ["client_secret_post"], "auth_methods": ["authorization_code", "session"], "session_absolute_timeout": 120}
+      {"issuer": "${op.issuer}", "client_id": ["kong"], "client_secret": ["${sites.kong.client_secret}"], "client_auth": ["client_secret_post"], "auth_methods": ["authorization_code", "session"], "session_absolute_timeout": 3000, "session_rolling_timeout": 1800, "session_idling_timeout": 0}
       """
     And the browser opens "/anything" through the gateway
     And the user logs in as "alex" with password "doe"
-    When 70 seconds pass
-    And 70 seconds pass on the gateway's clock
+    # Used past three quarters of the rolling timeout: renewed.
+    When 1500 seconds pass
+    And 1500 seconds pass on the gateway's clock
     And the browser opens "/anything" through the gateway
     Then the browser was not sent to the OP
-    When 40 seconds pass
-    And 40 seconds pass on the gateway's clock
+    # 2500 s after the login: alive only through that renewal.
+    When 1000 seconds pass
+    And 1000 seconds pass on the gateway's clock
     And the browser opens "/anything" through the gateway
     Then the browser was not sent to the OP
-    When 11 seconds pass
-    And 11 seconds pass on the gateway's clock
+    # Renewed 1501 s ago, well within the rolling timeout, but 3001 s after the login: over.
+    When 501 seconds pass
+    And 501 seconds pass on the gateway's clock
     And the browser opens "/anything" through the gateway
     Then the gateway redirects the browser to the OP with "response_type=code"
 

@@ -257,8 +257,20 @@ async fn sent_with_tokens(
     part: String,
 ) -> anyhow::Result<()> {
     let target = fill(w, &target)?;
-    let (exchange, location) = login_redirect(w, &target)?
-        .ok_or_else(|| anyhow::anyhow!("the gateway never redirected the browser to {target}"))?;
+    let Some((exchange, location)) = login_redirect(w, &target)? else {
+        let seen: Vec<String> = browser_with_gateway(w)?
+            .iter()
+            .map(|e| {
+                let location = response_header(e, "location").next().unwrap_or("-");
+                format!("{} {} -> {:?} {location}", e.method, e.url, e.status)
+            })
+            .collect();
+        anyhow::bail!(
+            "the gateway never redirected the browser to {target}; the browser's requests to \
+             the gateway: {}",
+            seen.join("; ")
+        );
+    };
     check!(
         exchange.status == Some(302),
         "{} {} answered {:?} with Location {location}",
