@@ -116,13 +116,13 @@ where
         if let Some(v) = self.get(&key).await {
             return Ok(v);
         }
-        let entry = self
-            .inner
-            .try_get_with(key, async {
-                let (value, expires_at) = init.await?;
-                Ok(self.entry(value, expires_at))
-            })
-            .await?;
+        // Boxed: moka's coalescing future is about ten kilobytes. Inline, it would be part of
+        // every caller's future, which the proxy moves (copies) on every request, hits included.
+        let entry = Box::pin(self.inner.try_get_with(key, async {
+            let (value, expires_at) = init.await?;
+            Ok(self.entry(value, expires_at))
+        }))
+        .await?;
         Ok(entry.value)
     }
 
