@@ -39,6 +39,18 @@ pub struct Response {
 }
 
 impl Response {
+    /// An error naming the request, its status and body unless the status is `status`.
+    pub fn expect_status(&self, status: u16) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            self.status == status,
+            "{} answered {} (expected {status}): {}",
+            self.request,
+            self.status,
+            self.body
+        );
+        Ok(())
+    }
+
     /// The body as JSON.
     pub fn json(&self) -> anyhow::Result<Value> {
         serde_json::from_str(&self.body)

@@ -48,13 +48,7 @@ fn last(w: &GateWorld) -> anyhow::Result<&Response> {
 
 fn created(w: &GateWorld) -> anyhow::Result<()> {
     let r = last(w)?;
-    check!(
-        r.status == 201,
-        "{} answered {}: {}",
-        r.request,
-        r.status,
-        r.body
-    );
+    r.expect_status(201)?;
     Ok(())
 }
 
@@ -152,13 +146,7 @@ async fn add_consumer(w: &mut GateWorld, username: String, site: String) -> anyh
 #[then(expr = "the Admin API answers {int} naming the field {string}")]
 async fn answers_naming(w: &mut GateWorld, status: u16, field: String) -> anyhow::Result<()> {
     let r = last(w)?;
-    check!(
-        r.status == status,
-        "{} answered {}: {}",
-        r.request,
-        r.status,
-        r.body
-    );
+    r.expect_status(status)?;
     let body = r.json()?;
     let mut at = &body["fields"];
     for part in field.split('.') {
@@ -173,13 +161,7 @@ async fn lists(w: &mut GateWorld, collection: String, name: String) -> anyhow::R
     let path = format!("/{collection}");
     admin(w, reqwest::Method::GET, &path, None).await?;
     let r = last(w)?;
-    check!(
-        r.status == 200,
-        "{} answered {}: {}",
-        r.request,
-        r.status,
-        r.body
-    );
+    r.expect_status(200)?;
     let body = r.json()?;
     let found = body["data"].as_array().is_some_and(|d| {
         d.iter().any(|e| {

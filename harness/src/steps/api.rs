@@ -84,13 +84,7 @@ fn token_response(w: &GateWorld) -> anyhow::Result<&Response> {
 
 fn access_token(w: &GateWorld) -> anyhow::Result<String> {
     let t = token_response(w)?;
-    check!(
-        t.status == 200,
-        "{} answered {}: {}",
-        t.request,
-        t.status,
-        t.body
-    );
+    t.expect_status(200)?;
     t.json()?
         .get("access_token")
         .and_then(Value::as_str)
@@ -100,13 +94,7 @@ fn access_token(w: &GateWorld) -> anyhow::Result<String> {
 
 fn granted(w: &GateWorld) -> anyhow::Result<Vec<String>> {
     let t = token_response(w)?;
-    check!(
-        t.status == 200,
-        "{} answered {}: {}",
-        t.request,
-        t.status,
-        t.body
-    );
+    t.expect_status(200)?;
     Ok(match t.json()?.get("scope") {
         Some(Value::String(s)) => scopes(s),
         Some(Value::Array(a)) => a
@@ -270,13 +258,7 @@ async fn answers_message(w: &mut GateWorld, status: u16, message: String) -> any
 
 fn upstream_headers(w: &GateWorld) -> anyhow::Result<serde_json::Map<String, Value>> {
     let r = response(w)?;
-    check!(
-        r.status == 200,
-        "{} answered {}: {}",
-        r.request,
-        r.status,
-        r.body
-    );
+    r.expect_status(200)?;
     r.json()?
         .get("headers")
         .and_then(Value::as_object)
@@ -376,13 +358,7 @@ async fn introspection_active(
         .oxd
         .as_ref()
         .ok_or_else(|| anyhow::anyhow!("nothing was asked of oxd"))?;
-    check!(
-        r.status == 200,
-        "{} answered {}: {}",
-        r.request,
-        r.status,
-        r.body
-    );
+    r.expect_status(200)?;
     let v = r.json()?;
     check!(v["active"] == json!(true), "not active: {v}");
     check!(

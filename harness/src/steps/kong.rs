@@ -198,13 +198,7 @@ fn echoed(w: &GateWorld) -> anyhow::Result<serde_json::Map<String, Value>> {
         .response
         .as_ref()
         .ok_or_else(|| anyhow::anyhow!("nothing was sent through the gateway yet"))?;
-    check!(
-        r.status == 200,
-        "{} answered {}: {}",
-        r.request,
-        r.status,
-        r.body
-    );
+    r.expect_status(200)?;
     r.json()?
         .get("headers")
         .and_then(Value::as_object)
@@ -358,13 +352,7 @@ async fn add_consumer(w: &mut GateWorld, username: String) -> anyhow::Result<()>
         .send()
         .await?;
     let r = Response::read(format!("POST {url}"), resp).await?;
-    check!(
-        r.status == 201,
-        "{} answered {}: {}",
-        r.request,
-        r.status,
-        r.body
-    );
+    r.expect_status(201)?;
     // Against a target gateway, what the scenario added is removed afterwards.
     w.admin_created(&url, &r.json()?);
     w.admin = Some(r);

@@ -403,13 +403,7 @@ async fn active_at_op(w: &GateWorld, token: &str) -> anyhow::Result<bool> {
         .send()
         .await?;
     let r = Response::read(format!("POST {endpoint}"), r).await?;
-    check!(
-        r.status == 200,
-        "{} answered {}: {}",
-        r.request,
-        r.status,
-        r.body
-    );
+    r.expect_status(200)?;
     Ok(r.json()?.get("active").and_then(Value::as_bool) == Some(true))
 }
 
@@ -447,13 +441,7 @@ async fn revoke_refresh_token(w: &mut GateWorld, header: String) -> anyhow::Resu
         .send()
         .await?;
     let r = Response::read(format!("POST {endpoint}"), r).await?;
-    check!(
-        r.status == 200,
-        "{} answered {}: {}",
-        r.request,
-        r.status,
-        r.body
-    );
+    r.expect_status(200)?;
     check!(
         !active_at_op(w, &token).await?,
         "the OP still says the revoked refresh token is active"

@@ -29,13 +29,7 @@ async fn admin_post(
     let body: Value = serde_json::from_str(&fill(w, body)?)?;
     let resp = w.http.post(&url).json(&body).send().await?;
     let r = Response::read(format!("POST {url}"), resp).await?;
-    check!(
-        r.status == 201,
-        "{} answered {}: {}",
-        r.request,
-        r.status,
-        r.body
-    );
+    r.expect_status(201)?;
     w.admin_created(&format!("{admin}{collection}"), &r.json()?);
     Ok(r)
 }

@@ -381,13 +381,7 @@ async fn registration_echoes(w: &mut GateWorld, field: String) -> anyhow::Result
         .context("the registration answered no registration_access_token")?;
     let read = w.http.get(uri).bearer_auth(token).send().await?;
     let read = Response::read(format!("GET {uri}"), read).await?;
-    check!(
-        read.status == 200,
-        "{} answered {}: {}",
-        read.request,
-        read.status,
-        read.body
-    );
+    read.expect_status(200)?;
     let read_doc = read.json()?;
     check!(
         read_doc.get(&field) == Some(&sent),
@@ -1171,13 +1165,7 @@ async fn exchanges_again(w: &mut GateWorld) -> anyhow::Result<()> {
 }
 
 fn token_json(resp: &Response) -> anyhow::Result<Map<String, Value>> {
-    check!(
-        resp.status == 200,
-        "{} answered {}: {}",
-        resp.request,
-        resp.status,
-        resp.body
-    );
+    resp.expect_status(200)?;
     let cache = resp
         .headers
         .get("cache-control")
@@ -1389,13 +1377,7 @@ async fn userinfo_answers(w: &mut GateWorld) -> anyhow::Result<()> {
         calls_userinfo(w, "GET with a bearer header".into()).await?;
     }
     let resp = w.oidcc.userinfo.as_ref().context("no userinfo call")?;
-    check!(
-        resp.status == 200,
-        "{} answered {}: {}",
-        resp.request,
-        resp.status,
-        resp.body
-    );
+    resp.expect_status(200)?;
     let doc = resp.json()?;
     let sub = last_id_token(w, 0)?.str("sub").unwrap_or_default();
     check!(
@@ -1414,13 +1396,7 @@ async fn userinfo_signed(w: &mut GateWorld, alg: String) -> anyhow::Result<()> {
         calls_userinfo(w, "GET with a bearer header".into()).await?;
     }
     let resp = w.oidcc.userinfo.clone().context("no userinfo call")?;
-    check!(
-        resp.status == 200,
-        "{} answered {}: {}",
-        resp.request,
-        resp.status,
-        resp.body
-    );
+    resp.expect_status(200)?;
     let ct = resp
         .headers
         .get("content-type")
@@ -1491,13 +1467,7 @@ async fn releases_claims(w: &mut GateWorld, claims: String) -> anyhow::Result<()
             calls_userinfo(w, "GET with a bearer header".into()).await?;
         }
         let resp = w.oidcc.userinfo.as_ref().context("no userinfo call")?;
-        check!(
-            resp.status == 200,
-            "{} answered {}: {}",
-            resp.request,
-            resp.status,
-            resp.body
-        );
+        resp.expect_status(200)?;
         resp.json()?.as_object().cloned().unwrap_or_default()
     };
     for claim in claims.split(',').map(str::trim) {

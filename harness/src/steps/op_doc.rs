@@ -520,13 +520,7 @@ fn token_doc(w: &GateWorld) -> anyhow::Result<Map<String, Value>> {
         .token
         .as_ref()
         .context("the client has not exchanged the code")?;
-    check!(
-        resp.status == 200,
-        "{} answered {}: {}",
-        resp.request,
-        resp.status,
-        resp.body
-    );
+    resp.expect_status(200)?;
     resp.json()?
         .as_object()
         .cloned()
@@ -643,13 +637,7 @@ async fn client_credentials(w: &mut GateWorld, name: String) -> anyhow::Result<(
 #[then("the token endpoint answers an access token")]
 async fn answers_access_token(w: &mut GateWorld) -> anyhow::Result<()> {
     let resp = w.op_doc.answer.as_ref().context("nothing was asked")?;
-    check!(
-        resp.status == 200,
-        "{} answered {}: {}",
-        resp.request,
-        resp.status,
-        resp.body
-    );
+    resp.expect_status(200)?;
     check!(
         resp.json()?.get("access_token").is_some(),
         "no access_token: {}",
@@ -661,13 +649,7 @@ async fn answers_access_token(w: &mut GateWorld) -> anyhow::Result<()> {
 #[then(expr = "the OP answers {int} with the error {string}")]
 async fn answers_error(w: &mut GateWorld, status: u16, error: String) -> anyhow::Result<()> {
     let resp = w.op_doc.answer.as_ref().context("nothing was asked")?;
-    check!(
-        resp.status == status,
-        "{} answered {} (expected {status}): {}",
-        resp.request,
-        resp.status,
-        resp.body
-    );
+    resp.expect_status(status)?;
     let doc = resp.json()?;
     check!(
         doc["error"] == error.as_str(),
@@ -738,13 +720,7 @@ async fn revokes(w: &mut GateWorld, name: String) -> anyhow::Result<()> {
 #[then(expr = "the introspection answers the token active with the scopes {string}")]
 async fn introspection_active(w: &mut GateWorld, scopes: String) -> anyhow::Result<()> {
     let resp = w.op_doc.answer.as_ref().context("nothing was asked")?;
-    check!(
-        resp.status == 200,
-        "{} answered {}: {}",
-        resp.request,
-        resp.status,
-        resp.body
-    );
+    resp.expect_status(200)?;
     let doc = resp.json()?;
     check!(doc["active"] == true, "the token is not active: {doc}");
     let got = scopes_of(doc["scope"].as_str().unwrap_or_default());
@@ -873,13 +849,7 @@ async fn userinfo_call(w: &mut GateWorld, token: &str) -> anyhow::Result<Respons
 async fn userinfo_doc(w: &mut GateWorld) -> anyhow::Result<Map<String, Value>> {
     let token = last_access_token(w)?;
     let resp = userinfo_call(w, &token).await?;
-    check!(
-        resp.status == 200,
-        "{} answered {}: {}",
-        resp.request,
-        resp.status,
-        resp.body
-    );
+    resp.expect_status(200)?;
     let doc = resp
         .json()?
         .as_object()
@@ -1295,13 +1265,7 @@ async fn registration_ok(w: &mut GateWorld) -> anyhow::Result<()> {
 #[then(expr = "the registration is refused with {int} and {string}")]
 async fn registration_refused(w: &mut GateWorld, status: u16, error: String) -> anyhow::Result<()> {
     let resp = registration(w)?;
-    check!(
-        resp.status == status,
-        "{} answered {} (expected {status}): {}",
-        resp.request,
-        resp.status,
-        resp.body
-    );
+    resp.expect_status(status)?;
     let doc = resp.json()?;
     check!(
         doc["error"] == error.as_str(),
@@ -1386,13 +1350,7 @@ async fn reads_registration(w: &mut GateWorld, name: String) -> anyhow::Result<(
 #[then(expr = "the OP answers {int} with the client's {string}")]
 async fn answers_client_field(w: &mut GateWorld, status: u16, field: String) -> anyhow::Result<()> {
     let resp = w.op_doc.answer.as_ref().context("nothing was asked")?;
-    check!(
-        resp.status == status,
-        "{} answered {} (expected {status}): {}",
-        resp.request,
-        resp.status,
-        resp.body
-    );
+    resp.expect_status(status)?;
     check!(
         resp.json()?.get(&field).is_some(),
         "the answer has no {field}: {}",
@@ -1412,13 +1370,7 @@ async fn discovery_at_issuer(w: &mut GateWorld, path: String) -> anyhow::Result<
     let url = format!("{}{path}", issuer.trim_end_matches('/'));
     let resp = w.http.get(&url).send().await?;
     let resp = Response::read(format!("GET {url}"), resp).await?;
-    check!(
-        resp.status == 200,
-        "{} answered {}: {}",
-        resp.request,
-        resp.status,
-        resp.body
-    );
+    resp.expect_status(200)?;
     let ct = resp
         .headers
         .get("content-type")
@@ -1477,13 +1429,7 @@ fn webfinger_links(w: &GateWorld) -> anyhow::Result<(Value, Vec<Value>)> {
         .answer
         .as_ref()
         .context("WebFinger was not asked")?;
-    check!(
-        resp.status == 200,
-        "{} answered {}: {}",
-        resp.request,
-        resp.status,
-        resp.body
-    );
+    resp.expect_status(200)?;
     let doc = resp.json()?;
     let links = doc["links"].as_array().cloned().unwrap_or_default();
     Ok((doc, links))
