@@ -268,22 +268,20 @@ pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-be
 /// The presented form of an assertion: who it claims to be (`iss`, RFC 7523 §3) and which
 /// method its algorithm means; unverified.
 fn assertion_claims(assertion: &str) -> Result<(String, TokenEndpointAuthMethod), OAuthError> {
-    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let bad = |why: &str| OAuthError::InvalidClient(format!("client_assertion: {why}"));
-    let part = |i: usize| -> Result<serde_json::Value, OAuthError> {
-        let text = assertion
-            .split('.')
-            .nth(i)
-            .ok_or_else(|| bad("not a JWT"))?;
-        let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| bad("not a JWT"))?;
-        serde_json::from_slice(&bytes).map_err(|_| bad("not a JWT"))
-    };
-    let alg = part(0)?["alg"].as_str().unwrap_or_default().to_owned();
-    let iss = part(1)?["iss"]
+    use jsonwebtoken::Algorithm::{HS256, HS384, HS512};
+    let bad = |why: String| OAuthError::InvalidClient(format!("client_assertion: {why}"));
+    // Read only to find the client and its method; the signature is verified afterwards
+    // with that client's secret or keys (`client_jwt::verify`).
+    let header =
+        jsonwebtoken::decode_header(assertion).map_err(|e| bad(format!("not a JWT ({e})")))?;
+    let claims = jsonwebtoken::dangerous::insecure_decode::<serde_json::Value>(assertion)
+        .map_err(|e| bad(format!("not a JWT ({e})")))?
+        .claims;
+    let iss = claims["iss"]
         .as_str()
-        .ok_or_else(|| bad("no iss"))?
+        .ok_or_else(|| bad("no iss".into()))?
         .to_owned();
-    let method = if alg.starts_with("HS") {
+    let method = if matches!(header.alg, HS256 | HS384 | HS512) {
         TokenEndpointAuthMethod::ClientSecretJwt
     } else {
         TokenEndpointAuthMethod::PrivateKeyJwt
@@ -509,6 +507,43 @@ async fn verify_assertion(
 mod tests {
     use super::*;
     use axum::http::HeaderValue;
+
+    #[test]
+    fn an_assertion_names_its_client_and_method_and_anything_else_is_invalid_client() {
+        let b64 = |v: serde_json::Value| {
+            use base64::Engine;
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+        };
+        let jwt = |alg: &str, claims: serde_json::Value| {
+            format!(
+                "{}.{}.c2ln",
+                b64(serde_json::json!({"alg": alg})),
+                b64(claims)
+            )
+        };
+        let iss = serde_json::json!({"iss": "rp-1", "aud": "https://op"});
+        assert_eq!(
+            assertion_claims(&jwt("HS256", iss.clone())).unwrap(),
+            ("rp-1".to_owned(), TokenEndpointAuthMethod::ClientSecretJwt)
+        );
+        assert_eq!(
+            assertion_claims(&jwt("RS256", iss.clone())).unwrap(),
+            ("rp-1".to_owned(), TokenEndpointAuthMethod::PrivateKeyJwt)
+        );
+        for bad in [
+            "garbage".to_owned(),
+            "a.b.c".to_owned(),
+            jwt("RS256", serde_json::json!({"aud": "https://op"})),
+            jwt("none", iss),
+        ] {
+            match assertion_claims(&bad) {
+                Err(OAuthError::InvalidClient(m)) => {
+                    assert!(m.starts_with("client_assertion: "), "{m}")
+                }
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+    }
 
     fn form(pairs: &[(&str, &str)]) -> HashMap<String, String> {
         pairs
