@@ -3,11 +3,21 @@
 //!
 //! `GATECHECK_TAGS` overrides the tag expression (e.g. `GATECHECK_TAGS=@wip`);
 //! `GATECHECK_TARGET=FILE` runs them against a target file's systems.
+//! The components' logs go to stderr filtered by `GATECHECK_TEST_LOG` (default: why
+//! openid-connect refused a request, so that a scenario failing in CI says why the gateway
+//! answered as it did; `off` silences it).
 
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     gatecheck_harness::world::set_gatecheck_exe(env!("CARGO_BIN_EXE_gatecheck").into());
+    let filter = std::env::var("GATECHECK_TEST_LOG")
+        .unwrap_or_else(|_| "gatecheck_gateway::plugins::openid_connect=info".into());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .try_init();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {

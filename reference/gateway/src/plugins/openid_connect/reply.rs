@@ -118,6 +118,9 @@ pub fn failure(config: &Config, failure: &Failure) -> PluginResponse {
             return PluginResponse::message(StatusCode::INTERNAL_SERVER_ERROR, &message);
         }
     };
+    // The client sees only the message (unless display_errors); the operator's log says why,
+    // as Kong's error.log does.
+    tracing::info!(%status, reason, "openid-connect: request refused");
     let body = if config.display_errors {
         format!("{message} ({reason})")
     } else {
