@@ -546,6 +546,11 @@ mod idp_faults {
     }
 
     async fn idp() -> Idp {
+        idp_timing_out_after(500).await
+    }
+
+    /// [`idp`] with the plugin's `timeout` (ms) for calls to it.
+    async fn idp_timing_out_after(timeout_ms: u64) -> Idp {
         let server = MockServer::start().await;
         let base = server.uri();
         Mock::given(method("GET"))
@@ -571,7 +576,7 @@ mod idp_faults {
             "services": [{"name": "api", "url": up.url(), "routes": [{"paths": ["/"]}],
                 "plugins": [{"name": "openid-connect", "config": {
                     "issuer": base, "client_id": ["kong"], "client_secret": ["s"],
-                    "auth_methods": ["authorization_code", "session"], "timeout": 500}}]}],
+                    "auth_methods": ["authorization_code", "session"], "timeout": timeout_ms}}]}],
         }))
         .await;
         Idp {
@@ -684,6 +689,21 @@ mod idp_faults {
         .await;
         assert_eq!(r.status(), 401, "a code the IdP refuses");
         assert!(set_cookie(&r, "session").is_none());
+    }
+
+    /// A slow token endpoint stamps `iat` a second after the gateway sent the code: the ID
+    /// token is judged when it arrives, so it is not "issued in the future" (leeway 0). The
+    /// delay stands for the IdP's slowness; it synchronises nothing.
+    #[tokio::test]
+    async fn an_id_token_stamped_while_the_token_call_was_under_way_is_accepted() {
+        let idp = idp_timing_out_after(5000).await;
+        let r = callback_with(&idp, |n| {
+            tokens(&idp, json!({"nonce": n, "iat": now() + 1}), &keys().good)
+                .set_delay(std::time::Duration::from_millis(1100))
+        })
+        .await;
+        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+        assert!(set_cookie(&r, "session").is_some());
     }
 }
 

@@ -249,6 +249,10 @@ impl OpenIdConnect {
                     Failure::unexpected(format!("authorization_code grant failed: {e}"))
                 }
             })?;
+        // Judged at the answer's arrival, not when the request left: an OP that stamps `iat`
+        // a second later than the request's `now` is not issuing tokens from the future
+        // (with leeway 0 that refused logins whose token call crossed a second).
+        let now = self.now();
         let tokens = tokens_from(&answer, now);
         let Some(id_token) = tokens.id_token.clone() else {
             return Err(Failure::unexpected("the token response has no id_token"));
