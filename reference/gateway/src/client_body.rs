@@ -46,14 +46,29 @@ impl HttpBody for Watched {
     }
 }
 
-/// The body to forward and the flag its failure raises.
-pub fn watch(body: Body) -> (Body, Arc<AtomicBool>) {
+/// Whether forwarding the client's body failed in the client's stream (not upstream).
+#[derive(Debug, Clone, Default)]
+pub struct Broken(Option<Arc<AtomicBool>>);
+
+impl Broken {
+    /// Whether a read of the client's body failed.
+    pub fn is_raised(&self) -> bool {
+        self.0.as_ref().is_some_and(|b| b.load(Ordering::Relaxed))
+    }
+}
+
+/// The body to forward and the flag its failure raises. A body already known to be empty (a
+/// GET, most requests) cannot fail and is forwarded as it is, without the wrapper and its flag.
+pub fn watch(body: Body) -> (Body, Broken) {
+    if body.is_end_stream() {
+        return (body, Broken(None));
+    }
     let broken = Arc::new(AtomicBool::new(false));
     let watched = Watched {
         inner: body,
         broken: broken.clone(),
     };
-    (Body::new(watched), broken)
+    (Body::new(watched), Broken(Some(broken)))
 }
 
 #[cfg(test)]
@@ -65,13 +80,21 @@ mod tests {
     async fn a_failed_read_raises_the_flag() {
         let (body, broken) = watch(Body::from("fine"));
         assert_eq!(body.collect().await.unwrap().to_bytes(), "fine");
-        assert!(!broken.load(Ordering::Relaxed));
+        assert!(!broken.is_raised());
         let failing = futures::stream::iter([
             Ok::<_, std::io::Error>(Bytes::from_static(b"a")),
             Err(std::io::Error::other("bad chunk size")),
         ]);
         let (body, broken) = watch(Body::from_stream(failing));
         assert!(body.collect().await.is_err());
-        assert!(broken.load(Ordering::Relaxed));
+        assert!(broken.is_raised());
+    }
+
+    #[tokio::test]
+    async fn an_empty_body_is_forwarded_unwrapped() {
+        let (body, broken) = watch(Body::empty());
+        assert!(body.is_end_stream());
+        assert!(broken.0.is_none(), "nothing to watch");
+        assert!(!broken.is_raised());
     }
 }

@@ -278,11 +278,9 @@ pub async fn start_with_clock(
                 .await
                 .with_context(|| format!("cannot listen on {addr}"))?;
             let port = listener.local_addr()?.port();
-            let app =
-                proxy::router(gateway.clone()).layer(axum::Extension(proxy::ListenPort(port)));
-            let server = gatecheck_serve::Server::spawn_tls(
+            let server = gatecheck_serve::Server::spawn_handler_tls(
                 listener,
-                app,
+                proxy::handler(gateway.clone(), port),
                 identity.server_config()?,
                 "TLS proxy",
             )?;
@@ -291,10 +289,12 @@ pub async fn start_with_clock(
         }
         _ => None,
     };
-    let proxy_app =
-        proxy::router(gateway.clone()).layer(axum::Extension(proxy::ListenPort(proxy_addr.port())));
     let admin_app = admin::router(gateway.clone());
-    let proxy = gatecheck_serve::Server::spawn(proxy_listener, proxy_app, "proxy")?;
+    let proxy = gatecheck_serve::Server::spawn_handler(
+        proxy_listener,
+        proxy::handler(gateway.clone(), proxy_addr.port()),
+        "proxy",
+    )?;
     let admin = gatecheck_serve::Server::spawn(admin_listener, admin_app, "admin API")?;
     tracing::info!(%proxy_addr, %admin_addr, "gateway listening");
     Ok(Handle {

@@ -2,6 +2,8 @@
 //! `docs/gluu-gateway.md#request-path-used-for-matching`): what routes and plugins match on, and
 //! the re-encoded form forwarded upstream so the upstream serves exactly what was judged.
 
+use std::borrow::Cow;
+
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, CONTROLS};
 
 /// Why a request path cannot be normalised (the client gets 400).
@@ -24,6 +26,14 @@ pub fn normalize(raw: &str) -> Result<String, PathError> {
     if !raw.starts_with('/') {
         return Err(PathError::NotAbsolute);
     }
+    if is_normal(raw) {
+        return Ok(raw.to_owned());
+    }
+    decode_and_resolve(raw)
+}
+
+/// The whole of [`normalize`] for an absolute path.
+fn decode_and_resolve(raw: &str) -> Result<String, PathError> {
     let decoded = percent_decode_str(raw)
         .decode_utf8()
         .map_err(|_| PathError::BadEncoding)?;
@@ -57,6 +67,24 @@ pub fn normalize(raw: &str) -> Result<String, PathError> {
     Ok(out)
 }
 
+/// Whether `raw` (absolute) is already what [`normalize`] makes of it: nothing percent-encoded,
+/// no `.` or `..` segment, no empty segment but a trailing one. Most requests are; they skip
+/// the decoding and the segment list.
+fn is_normal(raw: &str) -> bool {
+    if raw.bytes().any(|b| b == b'%' || b == 0) {
+        return false;
+    }
+    let mut segments = raw[1..].split('/').peekable();
+    while let Some(segment) = segments.next() {
+        match segment {
+            "." | ".." => return false,
+            "" if segments.peek().is_some() => return false,
+            _ => {}
+        }
+    }
+    true
+}
+
 /// Characters that cannot appear literally in a path sent upstream.
 const PATH_ENCODE: &AsciiSet = &CONTROLS
     .add(b' ')
@@ -73,9 +101,19 @@ const PATH_ENCODE: &AsciiSet = &CONTROLS
     .add(b'^')
     .add(b'|');
 
-/// Re-encodes a normalised path for the upstream request line.
-pub fn encode(path: &str) -> String {
-    utf8_percent_encode(path, PATH_ENCODE).to_string()
+/// Re-encodes a normalised path for the upstream request line (borrowed when nothing needs
+/// encoding, the common case).
+pub fn encode(path: &str) -> Cow<'_, str> {
+    utf8_percent_encode(path, PATH_ENCODE).into()
+}
+
+/// [`encode`] for a path the caller owns: returned as it is when nothing needs encoding.
+pub fn encode_owned(path: String) -> String {
+    match encode(&path) {
+        Cow::Borrowed(_) => None,
+        Cow::Owned(encoded) => Some(encoded),
+    }
+    .unwrap_or(path)
 }
 
 #[cfg(test)]
@@ -120,5 +158,26 @@ mod tests {
             assert_eq!(normalize(&encode(&n)).unwrap(), n, "{raw}");
         }
         assert_eq!(encode("/a b?c"), "/a%20b%3Fc");
+    }
+
+    #[test]
+    fn encoding_borrows_what_needs_none() {
+        assert!(matches!(encode("/items/42"), Cow::Borrowed(_)));
+        assert_eq!(encode_owned("/items/42".into()), "/items/42");
+        assert_eq!(encode_owned("/a b".into()), "/a%20b");
+    }
+
+    proptest::proptest! {
+        /// The shortcut for already-normal paths gives exactly what the full decoding and
+        /// segment resolution would.
+        #[test]
+        fn the_normal_path_shortcut_agrees_with_the_full_algorithm(
+            raw in "/[a./%0-9\\x00]{0,12}"
+        ) {
+            if is_normal(&raw) {
+                proptest::prop_assert_eq!(decode_and_resolve(&raw), Ok(raw.clone()));
+            }
+            proptest::prop_assert_eq!(normalize(&raw), decode_and_resolve(&raw));
+        }
     }
 }

@@ -1,19 +1,21 @@
 //! The proxy: route, run the route's plugin chain, forward to the service with a pooled
 //! keep-alive client, stream the answer back (`reference/gateway/README.md#proxy`).
 
-use std::net::SocketAddr;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
-use axum::extract::{ConnectInfo, State};
 use axum::response::{IntoResponse, Response};
+use gatecheck_serve::Peer;
 use http::header::{HeaderMap, HeaderName, HeaderValue, HOST};
 use http::{Request, StatusCode};
+use hyper::body::Incoming;
 
 use crate::gateway::Gateway;
 use crate::plugins::{self, AccessRequest, Flow, PluginResponse};
 use crate::router;
+use crate::runtime::Upstream;
 
 /// `Via` added to requests and responses.
 pub const VIA: &str = "1.1 gatecheck-gateway";
@@ -54,9 +56,56 @@ fn is_hop_by_hop(name: &HeaderName) -> bool {
     )
 }
 
-/// The proxy router.
-pub fn router(gateway: Arc<Gateway>) -> axum::Router {
-    axum::Router::new().fallback(handle).with_state(gateway)
+/// The proxy's handler for a listener on `port`, served as a plain hyper service
+/// (`gatecheck_serve::Server::spawn_handler`): every request takes the same path, so there is
+/// no router in front of it. Called once per client connection, it works out what depends on
+/// the connection alone ([`Connection`]) and returns the handler of that connection's requests.
+pub fn handler(
+    gateway: Arc<Gateway>,
+    port: u16,
+) -> impl Fn(Peer) -> ConnectionHandler + Send + Sync + 'static {
+    let port = HeaderValue::from(port);
+    move |peer: Peer| {
+        let connection = Arc::new(Connection::new(gateway.clone(), peer, port.clone()));
+        Box::new(move |req: Request<Incoming>| {
+            let connection = connection.clone();
+            Box::pin(async move { handle(&connection, req.map(Body::new)).await }) as ProxyFuture
+        })
+    }
+}
+
+/// One proxied request's future (boxed: the plugin chain's futures make it large, and hyper's
+/// dispatcher would otherwise carry it inline in every connection).
+pub type ProxyFuture = std::pin::Pin<Box<dyn Future<Output = Response> + Send>>;
+
+/// The handler of one connection's requests.
+pub type ConnectionHandler = Box<dyn Fn(Request<Incoming>) -> ProxyFuture + Send + Sync>;
+
+/// What the proxy works out once per client connection rather than per request.
+struct Connection {
+    gateway: Arc<Gateway>,
+    peer: Peer,
+    /// The client's IP address as text, for `X-Real-IP` and `X-Forwarded-For`.
+    ip: HeaderValue,
+    /// The listener's port, for `X-Forwarded-Port`.
+    port: HeaderValue,
+    /// Whether the client is a trusted proxy (`trusted_ips`).
+    trusted: bool,
+}
+
+impl Connection {
+    fn new(gateway: Arc<Gateway>, peer: Peer, port: HeaderValue) -> Self {
+        let ip = HeaderValue::from_str(&peer.addr.ip().to_string())
+            .unwrap_or_else(|_| HeaderValue::from_static("unknown"));
+        let trusted = gateway.is_trusted(peer.addr.ip());
+        Connection {
+            gateway,
+            peer,
+            ip,
+            port,
+            trusted,
+        }
+    }
 }
 
 fn kong_error(status: StatusCode, message: &str) -> Response {
@@ -119,21 +168,44 @@ fn request_host(parts: &mut http::request::Parts) -> Option<Option<String>> {
     valid.then_some(Some(host))
 }
 
+/// A latency header's value. Under a millisecond is the common case: it is a static value, not
+/// a formatted and allocated one.
 fn ms(d: Duration) -> HeaderValue {
-    HeaderValue::from(d.as_millis() as u64)
+    match d.as_millis() {
+        0 => HeaderValue::from_static("0"),
+        1 => HeaderValue::from_static("1"),
+        2 => HeaderValue::from_static("2"),
+        n => HeaderValue::from(u64::try_from(n).unwrap_or(u64::MAX)),
+    }
 }
 
-async fn handle(
-    State(gw): State<Arc<Gateway>>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
-    req: Request<Body>,
-) -> Response {
+/// The absolute URI of the upstream request (hyper's pooled client keys connections on its
+/// scheme and authority): the service's authority, parsed once per configuration, and the
+/// judged path, encoded, with the query the plugins left. `None` when they make no valid URI.
+fn upstream_uri(upstream: &Upstream, path: String, query: Option<&str>) -> Option<http::Uri> {
+    let mut path_and_query = crate::path::encode_owned(path);
+    if let Some(q) = query {
+        path_and_query.push('?');
+        path_and_query.push_str(q);
+    }
+    let mut parts = http::uri::Parts::default();
+    parts.scheme = Some(http::uri::Scheme::HTTP);
+    parts.authority = Some(upstream.authority.clone()?);
+    parts.path_and_query =
+        Some(http::uri::PathAndQuery::from_maybe_shared(bytes::Bytes::from(path_and_query)).ok()?);
+    http::Uri::from_parts(parts).ok()
+}
+
+/// One request's journey: the checks on what the client sent, the route, the access phase
+/// (the plugin chain), then the upstream call and the answer's header phase.
+async fn handle(conn: &Connection, req: Request<Body>) -> Response {
     let started = Instant::now();
-    let runtime = gw.runtime();
+    let runtime = conn.gateway.runtime();
     let (mut parts, body) = req.into_parts();
-    let secure = parts.extensions.get::<gatecheck_serve::Tls>().is_some();
+    let client = conn.peer.addr;
+    let secure = conn.peer.tls;
     let scheme = if secure { "https" } else { "http" };
-    let trusted = gw.is_trusted(client.ip());
+    let trusted = conn.trusted;
     drop_underscored_headers(&mut parts.headers);
     let client_version = parts.version;
     let Some(client_host) = request_host(&mut parts) else {
@@ -179,9 +251,19 @@ async fn handle(
         .uri
         .path_and_query()
         .map_or_else(|| "/".to_owned(), |pq| pq.as_str().to_owned());
+    // What `X-Forwarded-Prefix` will say, worked out while the judged path is still here: the
+    // path itself moves into the request the plugins see.
+    let stripped_prefix = (route.strip_path && found.remaining.len() < path.len())
+        .then(|| {
+            HeaderValue::from_str(&crate::path::encode(
+                &path[..path.len() - found.remaining.len()],
+            ))
+            .ok()
+        })
+        .flatten();
     let mut access = AccessRequest::new(
         parts.method.clone(),
-        path.clone(),
+        path,
         path_and_query,
         parts.headers,
         body,
@@ -214,32 +296,31 @@ async fn handle(
             return kong_error(StatusCode::BAD_REQUEST, "Bad request")
         }
     };
-    let mut target = format!(
-        "http://{}{}",
-        upstream.authority,
-        crate::path::encode(&upstream_path)
-    );
-    if let Some(q) = &up.query {
-        target.push('?');
-        target.push_str(q);
+    if service.protocol != "http" {
+        tracing::warn!(service = %service.host, "https upstreams are not supported by this gateway");
+        return kong_error(
+            StatusCode::BAD_GATEWAY,
+            "An invalid response was received from the upstream server",
+        );
     }
+    let Some(target) = upstream_uri(upstream, upstream_path, up.query.as_deref()) else {
+        return kong_error(
+            StatusCode::BAD_GATEWAY,
+            "An invalid response was received from the upstream server",
+        );
+    };
     let mut headers = up.headers;
     forwarded_headers(
         &mut headers,
-        client,
+        conn,
         client_host.as_deref(),
         parts.uri.path(),
-        gw_port(&parts.extensions),
         scheme,
-        trusted,
     );
     // Only the gateway says what it stripped; a client's value would steer the upstream's links.
     headers.remove(names::X_FORWARDED_PREFIX);
-    if route.strip_path && found.remaining.len() < path.len() {
-        let stripped = &path[..path.len() - found.remaining.len()];
-        if let Ok(v) = HeaderValue::from_str(&crate::path::encode(stripped)) {
-            headers.insert(names::X_FORWARDED_PREFIX, v);
-        }
+    if let Some(prefix) = stripped_prefix {
+        headers.insert(names::X_FORWARDED_PREFIX, prefix);
     }
     let host_value = if route.preserve_host {
         client_host
@@ -251,24 +332,11 @@ async fn handle(
     if let Some(h) = host_value {
         headers.insert(HOST, h);
     }
-    if service.protocol != "http" {
-        tracing::warn!(service = %service.host, "https upstreams are not supported by this gateway");
-        return kong_error(
-            StatusCode::BAD_GATEWAY,
-            "An invalid response was received from the upstream server",
-        );
-    }
-    let mut builder = Request::builder().method(up.method).uri(&target);
-    if let Some(h) = builder.headers_mut() {
-        *h = headers;
-    }
     let (body, client_body_broken) = crate::client_body::watch(up.body);
-    let Ok(upstream_req) = builder.body(body) else {
-        return kong_error(
-            StatusCode::BAD_GATEWAY,
-            "An invalid response was received from the upstream server",
-        );
-    };
+    let mut upstream_req = Request::new(body);
+    *upstream_req.method_mut() = up.method;
+    *upstream_req.uri_mut() = target;
+    *upstream_req.headers_mut() = headers;
     let proxy_latency = started.elapsed();
     let sent = Instant::now();
     let wait = Duration::from_millis(service.read_timeout.saturating_add(service.write_timeout));
@@ -283,11 +351,11 @@ async fn handle(
         }
         // The client's body broke while it was forwarded (a chunk size that overflows, a bad
         // chunk line): the client's framing error, not the upstream's.
-        Ok(Err(_)) if client_body_broken.load(std::sync::atomic::Ordering::Relaxed) => {
+        Ok(Err(_)) if client_body_broken.is_raised() => {
             return kong_error(StatusCode::BAD_REQUEST, "Bad request")
         }
         Ok(Err(e)) => {
-            tracing::info!(error = %e, target = %target, "upstream request failed");
+            tracing::info!(error = %e, service = %service.host, "upstream request failed");
             if is_timeout(&e) {
                 return kong_error(
                     StatusCode::GATEWAY_TIMEOUT,
@@ -316,15 +384,6 @@ async fn handle(
     }
     response
 }
-
-/// The port the client connected to (set by the server as an extension).
-fn gw_port(ext: &http::Extensions) -> u16 {
-    ext.get::<ListenPort>().map_or(80, |p| p.0)
-}
-
-/// The proxy listener's port, put in every request's extensions.
-#[derive(Debug, Clone, Copy)]
-pub struct ListenPort(pub u16);
 
 fn is_timeout(e: &hyper_util::client::legacy::Error) -> bool {
     let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
@@ -388,38 +447,38 @@ fn https_required(code: u16, host: Option<&str>, uri: &http::Uri) -> Response {
 /// The `X-Forwarded-*` headers upstream. A trusted proxy's `X-Forwarded-Proto` passes on (it
 /// terminated TLS in front of the gateway); anyone else's is replaced by the scheme the
 /// gateway received.
-#[allow(clippy::too_many_arguments)]
 fn forwarded_headers(
     headers: &mut HeaderMap,
-    client: SocketAddr,
+    conn: &Connection,
     host: Option<&str>,
     raw_path: &str,
-    port: u16,
     scheme: &'static str,
-    trusted: bool,
 ) {
-    let ip = client.ip().to_string();
-    let xff = match headers
-        .get(&names::X_FORWARDED_FOR)
-        .and_then(|v| v.to_str().ok())
-    {
-        Some(existing) => format!("{existing}, {ip}"),
-        None => ip.clone(),
-    };
     let set = |headers: &mut HeaderMap, name: HeaderName, value: &str| {
         if let Ok(v) = HeaderValue::from_str(value) {
             headers.insert(name, v);
         }
     };
-    set(headers, names::X_FORWARDED_FOR, &xff);
-    set(headers, names::X_REAL_IP, &ip);
+    // A client's own list is extended, as nginx's `$proxy_add_x_forwarded_for` does.
+    let extended = headers
+        .get(&names::X_FORWARDED_FOR)
+        .and_then(|v| v.to_str().ok())
+        .zip(conn.ip.to_str().ok())
+        .map(|(existing, ip)| format!("{existing}, {ip}"));
+    match extended {
+        Some(list) => set(headers, names::X_FORWARDED_FOR, &list),
+        None => {
+            headers.insert(names::X_FORWARDED_FOR, conn.ip.clone());
+        }
+    }
+    headers.insert(names::X_REAL_IP, conn.ip.clone());
     let forwarded = headers
         .get(&names::X_FORWARDED_PROTO)
         .and_then(|v| v.to_str().ok())
         .map(str::trim);
     let proto = match forwarded {
-        Some(p) if trusted && p.eq_ignore_ascii_case("https") => "https",
-        Some(p) if trusted && p.eq_ignore_ascii_case("http") => "http",
+        Some(p) if conn.trusted && p.eq_ignore_ascii_case("https") => "https",
+        Some(p) if conn.trusted && p.eq_ignore_ascii_case("http") => "http",
         _ => scheme,
     };
     headers.insert(names::X_FORWARDED_PROTO, HeaderValue::from_static(proto));
@@ -433,7 +492,7 @@ fn forwarded_headers(
         });
         set(headers, names::X_FORWARDED_HOST, name);
     }
-    headers.insert(names::X_FORWARDED_PORT, HeaderValue::from(port));
+    headers.insert(names::X_FORWARDED_PORT, conn.port.clone());
     set(headers, names::X_FORWARDED_PATH, raw_path);
     headers.append(http::header::VIA, HeaderValue::from_static(VIA));
 }

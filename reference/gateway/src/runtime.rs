@@ -79,8 +79,9 @@ impl Runtime {
 pub struct Upstream {
     /// The service entity.
     pub service: Service,
-    /// `host:port`, the authority of the upstream request's URI.
-    pub authority: String,
+    /// `host:port`, the authority of the upstream request's URI, parsed once (`None`: the
+    /// service's host does not make a valid authority; requests to it fail with 502).
+    pub authority: Option<http::uri::Authority>,
     /// The `Host` sent when the route does not preserve the client's: the port is left out
     /// when it is http's default (RFC 9110 §7.2). `None` when the host is not a valid value.
     pub host: Option<HeaderValue>,
@@ -99,7 +100,7 @@ impl Upstream {
         let client = pool.client(std::time::Duration::from_millis(service.connect_timeout));
         Upstream {
             service,
-            authority,
+            authority: authority.parse().ok(),
             host,
             client,
         }

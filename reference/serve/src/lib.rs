@@ -1,12 +1,17 @@
-//! Serving an axum router on an already-bound [`TcpListener`] until told to stop: the one piece
-//! of plumbing every gatecheck server (OP, oxd, gateway, upstreams) shares.
+//! Serving an axum router, or a single request handler, on an already-bound [`TcpListener`]
+//! until told to stop: the one piece of plumbing every gatecheck server (OP, oxd, gateway,
+//! upstreams) shares.
 //!
 //! Servers take a listener rather than an address so that tests and the harness bind port 0 and
-//! learn the port before anything is served. Requests carry [`axum::extract::ConnectInfo`] with
-//! the client's socket address. [`Server::spawn_tls`] serves the same way over TLS (rustls);
-//! its requests also carry [`Tls`].
+//! learn the port before anything is served. Router requests carry
+//! [`axum::extract::ConnectInfo`] with the client's socket address. [`Server::spawn_tls`] serves
+//! the same way over TLS (rustls); its requests also carry [`Tls`]. [`Server::spawn_handler`]
+//! hands each request to one function with its [`Peer`], for the gateway's proxy path, where
+//! routing and middleware would be per-request work for nothing.
 #![warn(missing_docs)]
 
+use std::convert::Infallible;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,7 +19,10 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::Router;
+use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 use tokio::task::{JoinHandle, JoinSet};
@@ -26,6 +34,18 @@ pub struct Tls;
 
 /// How long a client may take to finish the TLS handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long the accept loop waits after a failed accept (out of descriptors, say).
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// Where a request came from, as a [`Server::spawn_handler`] handler receives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Peer {
+    /// The client's socket address.
+    pub addr: SocketAddr,
+    /// Whether the connection is TLS.
+    pub tls: bool,
+}
 
 /// A router being served. [`Server::shutdown`] stops it gracefully; dropping it aborts it.
 #[derive(Debug)]
@@ -75,26 +95,109 @@ impl Server {
         config: Arc<tokio_rustls::rustls::ServerConfig>,
         name: &'static str,
     ) -> std::io::Result<Self> {
-        let addr = listener.local_addr()?;
+        let connect = move |peer: Peer| {
+            let router = router.clone();
+            move |mut req: http::Request<Incoming>| {
+                req.extensions_mut().insert(ConnectInfo(peer.addr));
+                req.extensions_mut().insert(Tls);
+                let router = router.clone();
+                async move {
+                    match router.oneshot(req.map(Body::new)).await {
+                        Ok(response) => response,
+                        Err(never) => match never {},
+                    }
+                }
+            }
+        };
+        Self::spawn_handler_tls(listener, connect, config, name)
+    }
+
+    /// Serves a plain hyper service on `listener`: `connect` is called once per connection with
+    /// its [`Peer`] and returns that connection's request handler, and each request goes
+    /// straight to it, without a router, middleware stack or extensions in between. For a
+    /// server whose every request takes the same path (the gateway's proxy), that is the
+    /// per-request work axum's routing and `ConnectInfo` would add, and what depends only on
+    /// the connection is worked out once for all its requests. HTTP/1.1 and HTTP/2 (prior
+    /// knowledge) are both served.
+    pub fn spawn_handler<C, H, F>(
+        listener: TcpListener,
+        connect: C,
+        name: &'static str,
+    ) -> std::io::Result<Self>
+    where
+        C: Fn(Peer) -> H + Send + Sync + 'static,
+        H: Fn(http::Request<Incoming>) -> F + Send + 'static,
+        F: Future<Output = http::Response<Body>> + Send + 'static,
+    {
+        Self::accepting(listener, connect, None, name)
+    }
+
+    /// [`Server::spawn_handler`] over TLS with `config`; the [`Peer`] has `tls` set. A
+    /// handshake must finish within 10 s.
+    pub fn spawn_handler_tls<C, H, F>(
+        listener: TcpListener,
+        connect: C,
+        config: Arc<tokio_rustls::rustls::ServerConfig>,
+        name: &'static str,
+    ) -> std::io::Result<Self>
+    where
+        C: Fn(Peer) -> H + Send + Sync + 'static,
+        H: Fn(http::Request<Incoming>) -> F + Send + 'static,
+        F: Future<Output = http::Response<Body>> + Send + 'static,
+    {
         let acceptor = tokio_rustls::TlsAcceptor::from(config);
+        Self::accepting(listener, connect, Some(acceptor), name)
+    }
+
+    /// The accept loop behind the handler servers. On shutdown it stops accepting, lets each
+    /// connection finish the request it is serving and closes idle keep-alive connections
+    /// (hyper's graceful shutdown), giving them 5 s; dropping the server aborts them all.
+    fn accepting<C, H, F>(
+        listener: TcpListener,
+        connect: C,
+        tls: Option<tokio_rustls::TlsAcceptor>,
+        name: &'static str,
+    ) -> std::io::Result<Self>
+    where
+        C: Fn(Peer) -> H + Send + Sync + 'static,
+        H: Fn(http::Request<Incoming>) -> F + Send + 'static,
+        F: Future<Output = http::Response<Body>> + Send + 'static,
+    {
+        let addr = listener.local_addr()?;
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let (tx, mut rx) = oneshot::channel::<()>();
+        let connect = Arc::new(connect);
         let task = tokio::spawn(async move {
+            let graceful = GracefulShutdown::new();
             let mut connections = JoinSet::new();
             loop {
                 tokio::select! {
                     _ = &mut rx => break,
                     accepted = listener.accept() => match accepted {
-                        Ok((tcp, peer)) => {
-                            connections.spawn(serve_tls(acceptor.clone(), tcp, peer, router.clone()));
+                        Ok((tcp, addr)) => {
+                            let watcher = graceful.watcher();
+                            let connect = connect.clone();
+                            let tls = tls.clone();
+                            connections.spawn(async move {
+                                match tls {
+                                    None => serve_plain(tcp, addr, &*connect, watcher).await,
+                                    Some(acceptor) => {
+                                        serve_tls_handler(acceptor, tcp, addr, &*connect, watcher).await
+                                    }
+                                }
+                            });
                         }
-                        Err(err) => tracing::warn!(server = name, %err, "accept failed"),
+                        Err(err) => {
+                            // Out of descriptors and the like: back off instead of spinning.
+                            tracing::warn!(server = name, %err, "accept failed");
+                            tokio::time::sleep(ACCEPT_BACKOFF).await;
+                        }
                     },
                     Some(_) = connections.join_next(), if !connections.is_empty() => {}
                 }
             }
             drop(listener);
-            let drain = async { while connections.join_next().await.is_some() {} };
-            if tokio::time::timeout(Duration::from_secs(5), drain)
+            if tokio::time::timeout(Duration::from_secs(5), graceful.shutdown())
                 .await
                 .is_err()
             {
@@ -103,7 +206,7 @@ impl Server {
         });
         Ok(Server {
             addr,
-            scheme: "https",
+            scheme,
             shutdown: Some(tx),
             task: Some(task),
         })
@@ -130,34 +233,58 @@ impl Server {
     }
 }
 
-async fn serve_tls(
+async fn serve_plain<C, H, F>(tcp: TcpStream, addr: SocketAddr, connect: &C, watcher: Watcher)
+where
+    C: Fn(Peer) -> H,
+    H: Fn(http::Request<Incoming>) -> F + Send + 'static,
+    F: Future<Output = http::Response<Body>> + Send + 'static,
+{
+    // Answers go out as soon as they are written, not after Nagle's delay.
+    let _ = tcp.set_nodelay(true);
+    let peer = Peer { addr, tls: false };
+    serve_connection(TokioIo::new(tcp), peer, connect(peer), watcher).await;
+}
+
+async fn serve_tls_handler<C, H, F>(
     acceptor: tokio_rustls::TlsAcceptor,
     tcp: TcpStream,
-    peer: SocketAddr,
-    router: Router,
-) {
+    addr: SocketAddr,
+    connect: &C,
+    watcher: Watcher,
+) where
+    C: Fn(Peer) -> H,
+    H: Fn(http::Request<Incoming>) -> F + Send + 'static,
+    F: Future<Output = http::Response<Body>> + Send + 'static,
+{
     let tls = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
         Ok(Ok(tls)) => tls,
         Ok(Err(err)) => {
-            tracing::debug!(%peer, %err, "TLS handshake failed");
+            tracing::debug!(peer = %addr, %err, "TLS handshake failed");
             return;
         }
         Err(_) => {
-            tracing::debug!(%peer, "TLS handshake timed out");
+            tracing::debug!(peer = %addr, "TLS handshake timed out");
             return;
         }
     };
-    let service =
-        hyper::service::service_fn(move |mut req: http::Request<hyper::body::Incoming>| {
-            req.extensions_mut().insert(ConnectInfo(peer));
-            req.extensions_mut().insert(Tls);
-            router.clone().oneshot(req.map(Body::new))
-        });
-    let served = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-        .serve_connection_with_upgrades(TokioIo::new(tls), service)
-        .await;
-    if let Err(err) = served {
-        tracing::debug!(%peer, %err, "TLS connection ended with an error");
+    let peer = Peer { addr, tls: true };
+    serve_connection(TokioIo::new(tls), peer, connect(peer), watcher).await;
+}
+
+async fn serve_connection<I, H, F>(io: I, peer: Peer, handler: H, watcher: Watcher)
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+    H: Fn(http::Request<Incoming>) -> F + Send + 'static,
+    F: Future<Output = http::Response<Body>> + Send + 'static,
+{
+    let service = hyper::service::service_fn(move |req| {
+        let answer = handler(req);
+        async move { Ok::<_, Infallible>(answer.await) }
+    });
+    let builder = auto::Builder::new(TokioExecutor::new());
+    let connection = builder.serve_connection_with_upgrades(io, service);
+    if let Err(err) = watcher.watch(connection).await {
+        tracing::debug!(peer = %peer.addr, %err, "connection ended with an error");
     }
 }
 

@@ -46,7 +46,11 @@ pub struct AccessRequest {
     client_addr: SocketAddr,
     secure: bool,
     trusted_peer: bool,
-    origin: String,
+    /// The `Host` the client sent, kept for [`AccessRequest::origin`] (plugins may rewrite
+    /// the header; the origin is what the client addressed).
+    client_host: Option<HeaderValue>,
+    /// Formatted on first use: most requests never ask.
+    origin: std::sync::OnceLock<String>,
     extensions: Extensions,
     response_headers: HeaderMap,
     entities: Arc<Entities>,
@@ -79,12 +83,7 @@ impl AccessRequest {
         entities: Arc<Entities>,
     ) -> Self {
         let query = path_and_query.split_once('?').map(|(_, q)| q.to_owned());
-        let scheme = if secure { "https" } else { "http" };
-        let host = headers
-            .get(HOST)
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("localhost");
-        let origin = format!("{scheme}://{host}");
+        let client_host = headers.get(HOST).cloned();
         Self {
             method,
             path,
@@ -95,7 +94,8 @@ impl AccessRequest {
             client_addr,
             secure,
             trusted_peer: false,
-            origin,
+            client_host,
+            origin: std::sync::OnceLock::new(),
             extensions: Extensions::new(),
             response_headers: HeaderMap::new(),
             entities,
@@ -184,7 +184,15 @@ impl AccessRequest {
 
     /// `scheme://host[:port]` as the client addressed the gateway (from `Host`).
     pub fn origin(&self) -> &str {
-        &self.origin
+        self.origin.get_or_init(|| {
+            let scheme = if self.secure { "https" } else { "http" };
+            let host = self
+                .client_host
+                .as_ref()
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("localhost");
+            format!("{scheme}://{host}")
+        })
     }
 
     /// Typed data shared between plugins of this request (see [`super::context`]).
@@ -363,6 +371,16 @@ mod tests {
         assert!(r.headers().get(COOKIE).is_none());
         assert_eq!(r.query(), Some("x=1"));
         assert_eq!(r.origin(), "http://localhost");
+    }
+
+    #[test]
+    fn the_origin_is_the_host_the_client_addressed_even_after_a_rewrite() {
+        let mut h = HeaderMap::new();
+        h.insert(HOST, HeaderValue::from_static("gw.example:8000"));
+        let mut r = request(h, "");
+        r.headers_mut()
+            .insert(HOST, HeaderValue::from_static("upstream.internal"));
+        assert_eq!(r.origin(), "http://gw.example:8000");
     }
 
     #[tokio::test]
