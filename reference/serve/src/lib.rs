@@ -344,4 +344,84 @@ mod tests {
         }
         assert!(refused, "the listener is closed after drop");
     }
+
+    /// A handler server whose connections count how often `connect` ran and answer with the
+    /// peer and the connection's request number.
+    async fn handler_server() -> (Server, Arc<std::sync::atomic::AtomicUsize>) {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let connections = Arc::new(AtomicUsize::new(0));
+        let counted = connections.clone();
+        let connect = move |peer: Peer| {
+            counted.fetch_add(1, Ordering::SeqCst);
+            let requests = Arc::new(AtomicUsize::new(0));
+            move |_req: http::Request<Incoming>| {
+                let n = requests.fetch_add(1, Ordering::SeqCst) + 1;
+                async move {
+                    http::Response::new(Body::from(format!("{} {} {n}", peer.addr.ip(), peer.tls)))
+                }
+            }
+        };
+        (
+            Server::spawn_handler(listener, connect, "test").unwrap(),
+            connections,
+        )
+    }
+
+    #[tokio::test]
+    async fn a_handler_is_made_once_per_connection_and_serves_its_requests() {
+        let (server, connections) = handler_server().await;
+        let client = reqwest::Client::new();
+        for n in 1..=3 {
+            let body = client
+                .get(server.url())
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            assert_eq!(
+                body,
+                format!("127.0.0.1 false {n}"),
+                "one keep-alive connection"
+            );
+        }
+        assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 1);
+        let other = reqwest::Client::new();
+        let body = other
+            .get(server.url())
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(body, "127.0.0.1 false 1", "a new connection, a new handler");
+        assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn shutting_down_a_handler_server_closes_idle_keep_alive_connections() {
+        let (server, _) = handler_server().await;
+        let client = reqwest::Client::new();
+        client
+            .get(server.url())
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let addr = server.addr();
+        // The idle keep-alive connection must not hold the shutdown for its 5 s allowance.
+        tokio::time::timeout(Duration::from_secs(4), server.shutdown())
+            .await
+            .expect("graceful shutdown closes idle connections at once");
+        assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+        assert!(
+            client.get(format!("http://{addr}")).send().await.is_err(),
+            "the kept-alive connection is closed too"
+        );
+    }
 }
