@@ -5,18 +5,12 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
-
 use crate::entities::Tables;
 use crate::error::AdminError;
 use crate::plugins::PluginEnv;
 use crate::runtime::Runtime;
 use crate::store::State;
-
-/// The upstream HTTP client type.
-pub type HttpClient = Client<HttpConnector, axum::body::Body>;
+use crate::upstream_pool::HostPool;
 
 /// Everything the Admin API and the proxy share.
 pub struct Gateway {
@@ -119,32 +113,28 @@ impl Gateway {
     }
 }
 
-/// The upstream keep-alive pools, one per connect timeout, kept across configuration changes
-/// so a new snapshot reuses the open connections. Only snapshot builds take its lock; requests
-/// use the client their snapshot resolved.
+/// The upstream keep-alive pools, one per service authority and connect timeout, kept across
+/// configuration changes so a new snapshot reuses the open connections. Only snapshot builds
+/// take its lock; requests use the pool their snapshot resolved.
 #[derive(Default)]
 pub struct ClientPool {
-    clients: Mutex<HashMap<u64, HttpClient>>,
+    pools: Mutex<HashMap<(String, u64), Arc<HostPool>>>,
 }
 
 impl ClientPool {
-    /// The pooled client for `connect_timeout`.
-    pub fn client(&self, connect_timeout: Duration) -> HttpClient {
-        let key = connect_timeout.as_millis() as u64;
-        let mut clients = match self.clients.lock() {
+    /// The pool for `authority` (`host:port`) and `connect_timeout`; `None` when `authority`
+    /// is not a valid URI authority.
+    pub fn pool(&self, authority: &str, connect_timeout: Duration) -> Option<Arc<HostPool>> {
+        let key = (authority.to_owned(), connect_timeout.as_millis() as u64);
+        let mut pools = match self.pools.lock() {
             Ok(g) => g,
             Err(p) => p.into_inner(),
         };
-        clients
-            .entry(key)
-            .or_insert_with(|| {
-                let mut connector = HttpConnector::new();
-                connector.set_connect_timeout(Some(connect_timeout));
-                connector.set_nodelay(true);
-                Client::builder(TokioExecutor::new())
-                    .pool_idle_timeout(Duration::from_secs(60))
-                    .build(connector)
-            })
-            .clone()
+        if let Some(pool) = pools.get(&key) {
+            return Some(pool.clone());
+        }
+        let pool = Arc::new(HostPool::new(authority, connect_timeout)?);
+        pools.insert(key, pool.clone());
+        Some(pool)
     }
 }

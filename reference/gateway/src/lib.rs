@@ -5,7 +5,7 @@
 //! ```text
 //! client ─▶ proxy listener ─▶ path::normalize ─▶ router (Kong precedence) ─▶ plugin chain
 //!          (per route, by priority: oauth-auth 999 ▸ openid-connect 997 ▸ oauth-pep 996)
-//!          ─▶ hyper-util pooled client ─▶ service
+//!          ─▶ upstream_pool (keep-alive per service authority) ─▶ service
 //! admin ─▶ Admin API (axum) ─▶ store::State (copy, validate, build plugins) ─▶ runtime swap
 //! ```
 //!
@@ -39,6 +39,7 @@ pub mod runtime;
 pub mod schema;
 pub mod store;
 pub mod tls;
+pub mod upstream_pool;
 mod yaml_depth;
 
 /// Gateway configuration (what `gatecheck gateway` and scenario files give).

@@ -15,7 +15,6 @@ use hyper::body::Incoming;
 use crate::gateway::Gateway;
 use crate::plugins::{self, AccessRequest, Flow, PluginResponse};
 use crate::router;
-use crate::runtime::Upstream;
 
 /// `Via` added to requests and responses.
 pub const VIA: &str = "1.1 gatecheck-gateway";
@@ -179,21 +178,15 @@ fn ms(d: Duration) -> HeaderValue {
     }
 }
 
-/// The absolute URI of the upstream request (hyper's pooled client keys connections on its
-/// scheme and authority): the service's authority, parsed once per configuration, and the
-/// judged path, encoded, with the query the plugins left. `None` when they make no valid URI.
-fn upstream_uri(upstream: &Upstream, path: String, query: Option<&str>) -> Option<http::Uri> {
-    let mut path_and_query = crate::path::encode_owned(path);
+/// The upstream request's target in origin form (RFC 9112 §3.2.1): the judged path, encoded,
+/// with the query the plugins left. `None` when they make no valid request target.
+fn origin_form(path: String, query: Option<&str>) -> Option<http::Uri> {
+    let mut target = crate::path::encode_owned(path);
     if let Some(q) = query {
-        path_and_query.push('?');
-        path_and_query.push_str(q);
+        target.push('?');
+        target.push_str(q);
     }
-    let mut parts = http::uri::Parts::default();
-    parts.scheme = Some(http::uri::Scheme::HTTP);
-    parts.authority = Some(upstream.authority.clone()?);
-    parts.path_and_query =
-        Some(http::uri::PathAndQuery::from_maybe_shared(bytes::Bytes::from(path_and_query)).ok()?);
-    http::Uri::from_parts(parts).ok()
+    http::Uri::from_maybe_shared(bytes::Bytes::from(target)).ok()
 }
 
 /// One request's journey: the checks on what the client sent, the route, the access phase
@@ -303,7 +296,10 @@ async fn handle(conn: &Connection, req: Request<Body>) -> Response {
             "An invalid response was received from the upstream server",
         );
     }
-    let Some(target) = upstream_uri(upstream, upstream_path, up.query.as_deref()) else {
+    let (Some(target), Some(pool)) = (
+        origin_form(upstream_path, up.query.as_deref()),
+        upstream.pool.as_ref(),
+    ) else {
         return kong_error(
             StatusCode::BAD_GATEWAY,
             "An invalid response was received from the upstream server",
@@ -340,7 +336,7 @@ async fn handle(conn: &Connection, req: Request<Body>) -> Response {
     let proxy_latency = started.elapsed();
     let sent = Instant::now();
     let wait = Duration::from_millis(service.read_timeout.saturating_add(service.write_timeout));
-    let result = tokio::time::timeout(wait, upstream.client.request(upstream_req)).await;
+    let result = tokio::time::timeout(wait, pool.send(upstream_req)).await;
     let upstream_latency = sent.elapsed();
     let mut response = match result {
         Err(_) => {
@@ -385,7 +381,7 @@ async fn handle(conn: &Connection, req: Request<Body>) -> Response {
     response
 }
 
-fn is_timeout(e: &hyper_util::client::legacy::Error) -> bool {
+fn is_timeout(e: &crate::upstream_pool::UpstreamError) -> bool {
     let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
     while let Some(s) = source {
         if let Some(io) = s.downcast_ref::<std::io::Error>() {

@@ -8,10 +8,11 @@ use http::HeaderValue;
 use uuid::Uuid;
 
 use crate::entities::{Consumers, Entities, Route, Service, Tables};
-use crate::gateway::{ClientPool, HttpClient};
+use crate::gateway::ClientPool;
 use crate::plugins::Plugin;
 use crate::router::Router;
 use crate::store::State;
+use crate::upstream_pool::HostPool;
 
 /// One configuration snapshot.
 #[derive(Debug, Default)]
@@ -79,14 +80,14 @@ impl Runtime {
 pub struct Upstream {
     /// The service entity.
     pub service: Service,
-    /// `host:port`, the authority of the upstream request's URI, parsed once (`None`: the
-    /// service's host does not make a valid authority; requests to it fail with 502).
-    pub authority: Option<http::uri::Authority>,
+    /// `host:port`.
+    pub authority: String,
     /// The `Host` sent when the route does not preserve the client's: the port is left out
     /// when it is http's default (RFC 9110 §7.2). `None` when the host is not a valid value.
     pub host: Option<HeaderValue>,
-    /// The keep-alive pool for the service's connect timeout.
-    pub client: HttpClient,
+    /// The keep-alive pool of the service's authority and connect timeout (`None`: the host
+    /// and port make no valid authority; requests to it fail with 502).
+    pub pool: Option<Arc<HostPool>>,
 }
 
 impl Upstream {
@@ -97,12 +98,15 @@ impl Upstream {
         } else {
             HeaderValue::from_str(&authority).ok()
         };
-        let client = pool.client(std::time::Duration::from_millis(service.connect_timeout));
+        let pool = pool.pool(
+            &authority,
+            std::time::Duration::from_millis(service.connect_timeout),
+        );
         Upstream {
             service,
-            authority: authority.parse().ok(),
+            authority,
             host,
-            client,
+            pool,
         }
     }
 }
