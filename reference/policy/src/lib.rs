@@ -86,10 +86,12 @@ impl fmt::Display for ValidationError {
 impl std::error::Error for ValidationError {}
 
 /// One condition of a path rule (the part of a `conditions[]` entry besides `httpMethods`).
+// `repr(C)` with the scope expression first: what a decision reads starts the struct.
 #[derive(Debug, Clone)]
+#[repr(C)]
 pub struct Condition {
-    http_methods: Vec<String>,
     scope_expression: Option<ScopeExpression>,
+    http_methods: Vec<String>,
     required_acrs: Option<Vec<String>>,
     no_auth: bool,
     fields: serde_json::Map<String, serde_json::Value>,

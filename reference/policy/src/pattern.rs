@@ -112,6 +112,11 @@ impl Compiled {
             .is_none_or(|prefix| haystack.starts_with(prefix))
     }
 
+    /// The one-pass form the regex is decided with, when it has one.
+    pub(crate) fn simple(&self) -> Option<&Simple> {
+        self.simple.as_ref()
+    }
+
     /// Index of the group named `name`, if the regex has one.
     pub(crate) fn group_index(&self, name: &str) -> Option<usize> {
         self.regex

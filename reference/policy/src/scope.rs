@@ -10,14 +10,20 @@ use serde_json::Value;
 use crate::jsonlogic::{Data, Logic};
 use crate::pattern::{Pattern, Patterns};
 use crate::pointer::child;
+use crate::simple::ClassRun;
 use crate::{Captures, ValidationError};
 
 /// Named groups checked against path captures: `PC1` ↔ PC1 ... `PC9` ↔ PC9.
 const PC_GROUPS: usize = 9;
 
 /// A compiled `{"rule": <JSON-logic>, "data": [...]}` scope expression.
+// `repr(C)` with `fast` first: a decision reads only `fast` (and, through it, its terms), so
+// that part starts the struct and shares the cache line the condition itself starts on.
 #[derive(Debug, Clone)]
+#[repr(C)]
 pub struct ScopeExpression {
+    /// The decision of the common shapes (see [`Fast`]); `None` for any other rule.
+    fast: Option<Fast>,
     rule: Logic,
     data: Vec<DataEntry>,
     source: Value,
@@ -37,6 +43,174 @@ enum DataEntry {
         /// it matches decides without extracting groups.
         tail_group: Option<(Box<str>, usize)>,
     },
+}
+
+/// Longest scope, or regex prefix, a [`Term`] keeps inline.
+const INLINE_KEY: usize = 22;
+
+/// The rules Gluu Gateway documents write, `{"and"|"or": [t, ...]}` or a single `t`, where each
+/// `t` is `{"var": i}`, `{"!": {"var": i}}` or `{"!!": {"var": i}}` with `i` a data entry,
+/// decided term by term with each entry's data inline. With hundreds of rules a decision meets
+/// a rule the CPU has not seen lately: the general form (a `Logic` tree, the data vector, each
+/// entry's heap string or shared regex) is a pointer chase over a dozen cache lines; this is
+/// one allocation of a few lines. Its truth value is the general evaluation's: `and`/`or` of
+/// booleans is truthy iff all/any of them is true (the arguments are never empty here), and a
+/// `var` in range is its entry's boolean. `is_allowed` against `explain` (the general path)
+/// is checked by a property test.
+#[derive(Debug, Clone)]
+struct Fast {
+    /// `or` (else `and`, or a single term).
+    any: bool,
+    terms: Box<[Term]>,
+}
+
+#[derive(Debug, Clone)]
+struct Term {
+    /// `{"!": {"var": i}}`.
+    negate: bool,
+    kind: TermKind,
+}
+
+#[derive(Debug, Clone)]
+enum TermKind {
+    /// A plain scope entry: granted iff a token scope is exactly `key[..len]`.
+    Scope { key: [u8; INLINE_KEY], len: u8 },
+    /// A `^prefix(?<PCk>class-repetition)$` entry (`prefix` = `prefix[..len]`, `capture` =
+    /// k - 1): a token scope grants iff it is the prefix followed by the path capture (any
+    /// text when there are no path captures) and that text is one match of `run`, which is
+    /// what the regex decides.
+    Tail {
+        prefix: [u8; INLINE_KEY],
+        len: u8,
+        capture: u8,
+        run: ClassRun,
+    },
+    /// Any other entry: the general evaluation of data entry `i`.
+    Entry(u32),
+}
+
+impl Fast {
+    fn compile(rule: &Logic, data: &[DataEntry]) -> Option<Fast> {
+        let (any, args) = match rule {
+            Logic::And(args) => (false, args.as_slice()),
+            Logic::Or(args) => (true, args.as_slice()),
+            single => (false, std::slice::from_ref(single)),
+        };
+        if args.is_empty() {
+            return None;
+        }
+        let terms = args
+            .iter()
+            .map(|arg| Term::compile(arg, data))
+            .collect::<Option<Box<[Term]>>>()?;
+        Some(Fast { any, terms })
+    }
+
+    #[inline]
+    fn is_allowed<S: AsRef<str>>(
+        &self,
+        data: &[DataEntry],
+        scopes: &[S],
+        captures: &Captures<'_>,
+    ) -> bool {
+        for term in self.terms.iter() {
+            if term.value(data, scopes, captures) == self.any {
+                return self.any;
+            }
+        }
+        !self.any
+    }
+}
+
+impl Term {
+    fn compile(arg: &Logic, data: &[DataEntry]) -> Option<Term> {
+        let var = |logic: &Logic| match logic {
+            Logic::Var { index, .. } => usize::try_from(*index).ok(),
+            _ => None,
+        };
+        let (negate, index) = match arg {
+            Logic::Not(args) | Logic::NotNot(args) => match args.as_slice() {
+                [inner] => (matches!(arg, Logic::Not(_)), var(inner)?),
+                _ => return None,
+            },
+            other => (false, var(other)?),
+        };
+        // Out of range, a `var` is its default or null: left to the general form.
+        let entry = data.get(index)?;
+        let general = TermKind::Entry(u32::try_from(index).ok()?);
+        let kind = match entry {
+            DataEntry::Scope(scope) => {
+                inline(scope.as_bytes()).map_or(general, |(key, len)| TermKind::Scope { key, len })
+            }
+            DataEntry::Regex {
+                pattern,
+                tail_group: Some((prefix, k)),
+                ..
+            } => match (
+                pattern.simple().and_then(|s| s.literal_then_class()),
+                inline(prefix.as_bytes()),
+                u8::try_from(k - 1),
+            ) {
+                (Some((literal, run)), Some((key, len)), Ok(capture))
+                    if literal == prefix.as_bytes() =>
+                {
+                    TermKind::Tail {
+                        prefix: key,
+                        len,
+                        capture,
+                        run,
+                    }
+                }
+                _ => general,
+            },
+            DataEntry::Regex { .. } => general,
+        };
+        Some(Term { negate, kind })
+    }
+
+    #[inline]
+    fn value<S: AsRef<str>>(
+        &self,
+        data: &[DataEntry],
+        scopes: &[S],
+        captures: &Captures<'_>,
+    ) -> bool {
+        let value = match &self.kind {
+            TermKind::Scope { key, len } => {
+                let key = &key[..usize::from(*len)];
+                scopes.iter().any(|s| s.as_ref().as_bytes() == key)
+            }
+            TermKind::Tail {
+                prefix,
+                len,
+                capture,
+                run,
+            } => {
+                let prefix = &prefix[..usize::from(*len)];
+                let wanted = captures.get(usize::from(*capture)).map(str::as_bytes);
+                let any_text = captures.is_empty();
+                scopes.iter().any(|s| {
+                    s.as_ref()
+                        .as_bytes()
+                        .strip_prefix(prefix)
+                        .is_some_and(|rest| {
+                            (any_text || wanted == Some(rest)) && run.matches_all(rest)
+                        })
+                })
+            }
+            TermKind::Entry(i) => data
+                .get(*i as usize)
+                .is_some_and(|e| e.evaluate(scopes, captures, false, &mut |_, _| {})),
+        };
+        value != self.negate
+    }
+}
+
+/// `bytes` as an inline key, when short enough.
+fn inline(bytes: &[u8]) -> Option<([u8; INLINE_KEY], u8)> {
+    let mut key = [0u8; INLINE_KEY];
+    key.get_mut(..bytes.len())?.copy_from_slice(bytes);
+    Some((key, u8::try_from(bytes.len()).ok()?))
 }
 
 /// Why a scope expression granted or denied access.
@@ -119,6 +293,7 @@ impl ScopeExpression {
         }
         let rule = Logic::compile(rule, &child(pointer, "rule"))?;
         Ok(ScopeExpression {
+            fast: Fast::compile(&rule, &data),
             rule,
             data,
             source: value.clone(),
@@ -127,6 +302,9 @@ impl ScopeExpression {
 
     /// Whether a token with `scopes` may access a path that produced `captures`.
     pub fn is_allowed<S: AsRef<str>>(&self, scopes: &[S], captures: &Captures<'_>) -> bool {
+        if let Some(fast) = &self.fast {
+            return fast.is_allowed(&self.data, scopes, captures);
+        }
         let data = LazyData::new(self.data.len(), |i| {
             self.data[i].evaluate(scopes, captures, false, &mut |_, _| {})
         });
@@ -452,6 +630,113 @@ mod tests {
         }
         assert!(fast.is_allowed(&["res:12"], &caps(&["12"])));
         assert!(!fast.is_allowed(&["res:abc"], &caps(&["abc"])));
+    }
+
+    fn term_kinds(s: &ScopeExpression) -> Option<(bool, Vec<(bool, &'static str)>)> {
+        s.fast.as_ref().map(|f| {
+            let kinds = f
+                .terms
+                .iter()
+                .map(|t| {
+                    let kind = match t.kind {
+                        TermKind::Scope { .. } => "scope",
+                        TermKind::Tail { .. } => "tail",
+                        TermKind::Entry(_) => "entry",
+                    };
+                    (t.negate, kind)
+                })
+                .collect();
+            (f.any, kinds)
+        })
+    }
+
+    #[test]
+    fn fast_form_takes_and_or_of_vars_and_leaves_the_rest() {
+        let data = json!([
+            "read",
+            "^orders:(?<PC1>[^:]+)$",
+            "^r:(?<PC1>ab|c)$",
+            "a-scope-longer-than-the-inline-key"
+        ]);
+        let kinds = |rule: Value| term_kinds(&scope(json!({"rule": rule, "data": data})));
+        assert_eq!(
+            kinds(json!({"or": [{"var": 0}, {"!": {"var": 1}}, {"!!": [{"var": 2}]}, {"var": 3}]})),
+            Some((
+                true,
+                vec![
+                    (false, "scope"),
+                    (true, "tail"),
+                    (false, "entry"),
+                    (false, "entry")
+                ]
+            ))
+        );
+        assert_eq!(
+            kinds(json!({"var": 1})),
+            Some((false, vec![(false, "tail")]))
+        );
+        assert_eq!(
+            kinds(json!({"!": [{"var": 0}]})),
+            Some((false, vec![(true, "scope")]))
+        );
+        for general in [
+            json!({"and": []}),
+            json!({"var": 4}),
+            json!({"var": [9, true]}),
+            json!({"and": [{"var": 0}, true]}),
+            json!({"!": [{"var": 0}, {"var": 1}]}),
+            json!({"and": [{"or": [{"var": 0}]}]}),
+            json!({"if": [{"var": 0}, true, false]}),
+            json!(true),
+        ] {
+            assert_eq!(kinds(general.clone()), None, "{general}");
+        }
+    }
+
+    proptest::proptest! {
+        /// The fast form decides as the general evaluation (`explain`, which never takes it)
+        /// on rules of its shapes over plain, tail-shaped and other regex entries.
+        #[test]
+        fn fast_form_agrees_with_the_general_evaluation(
+            any in proptest::bool::ANY,
+            terms in proptest::collection::vec((0..7u64, 0..3usize), 1..4),
+            scopes in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "read", "o:1", "o:12", "o:", "o:1:2", "o:é", "xo:1", "r:a", "r:ab", "r:c", "p:ab",
+                    "p:abc", "p:a", "openid",
+                ]),
+                0..4,
+            ),
+            captures in proptest::collection::vec(
+                proptest::sample::select(vec!["1", "12", "1:2", "é", "a", "ab", ""]), 0..3),
+        ) {
+            const DATA: [&str; 7] = [
+                "read",
+                "^o:(?<PC1>[^:]+)$",
+                "^o:(?<PC1>[0-9]{1,1})$",
+                "^p:(?<PC2>.{2,2})$",
+                "^r:(?<PC1>ab|c)$",
+                "^o:(?<PC1>[0-9]+):(?<PC2>[0-9]+)$",
+                "^o:.+$",
+            ];
+            let args: Vec<Value> = terms
+                .iter()
+                .map(|&(i, wrap)| match wrap {
+                    0 => json!({"var": i}),
+                    1 => json!({"!": {"var": i}}),
+                    _ => json!({"!!": [{"var": i}]}),
+                })
+                .collect();
+            let rule = json!({if any { "or" } else { "and" }: args});
+            let s = scope(json!({"rule": rule, "data": DATA}));
+            proptest::prop_assert!(s.fast.is_some());
+            let captures = caps(&captures);
+            proptest::prop_assert_eq!(
+                s.is_allowed(&scopes, &captures),
+                s.explain(&scopes, &captures).allowed,
+                "{} {:?} {:?}", rule, scopes, captures
+            );
+        }
     }
 
     #[test]

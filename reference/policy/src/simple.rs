@@ -237,17 +237,9 @@ impl Simple {
                     }
                 }
                 Piece::Class { set, min, max } => {
-                    let mut n = 0;
-                    while n < *max {
-                        let Some(&b) = bytes.get(at) else { break };
-                        if !set.contains_lead(b) {
-                            break;
-                        }
-                        at += utf8_len(b);
-                        n += 1;
-                    }
-                    if n < *min {
-                        return false;
+                    match class_span(|b| set.contains_lead(b), *min, *max, bytes, at) {
+                        Some(end) => at = end,
+                        None => return false,
                     }
                 }
             }
@@ -281,6 +273,74 @@ impl Simple {
         };
         use_match(&haystack[..end], &group);
         true
+    }
+}
+
+/// Greedy repetition of a class from `at`: between `min` and `max` characters whose lead byte
+/// `contains` accepts. Where it ends, or `None` when fewer than `min` are there. Shared by
+/// [`Simple::run`] and [`ClassRun`], so the two cannot disagree.
+#[inline]
+fn class_span(
+    contains: impl Fn(u8) -> bool,
+    min: u32,
+    max: u32,
+    bytes: &[u8],
+    mut at: usize,
+) -> Option<usize> {
+    let mut n = 0;
+    while n < max {
+        let Some(&b) = bytes.get(at) else { break };
+        if !contains(b) {
+            break;
+        }
+        at += utf8_len(b);
+        n += 1;
+    }
+    (n >= min).then_some(at)
+}
+
+/// A class repetition (`[^:]+`, `[0-9]{1,9}`) as plain words, small enough to sit next to the
+/// data that uses it: the tail of a `^prefix(?<PCk>class)$` scope regex, checked without the
+/// pattern's own allocations.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct ClassRun {
+    ascii: [u64; 2],
+    non_ascii: bool,
+    min: u32,
+    max: u32,
+}
+
+impl ClassRun {
+    /// Whether all of `bytes` (a whole `str`'s, or its tail after a complete UTF-8 prefix) is
+    /// one match of the repetition.
+    #[inline]
+    pub(crate) fn matches_all(&self, bytes: &[u8]) -> bool {
+        let contains = |b: u8| match b {
+            0..=63 => self.ascii[0] & (1u64 << b) != 0,
+            64..=127 => self.ascii[1] & (1u64 << (b - 64)) != 0,
+            _ => self.non_ascii,
+        };
+        class_span(contains, self.min, self.max, bytes, 0) == Some(bytes.len())
+    }
+}
+
+impl Simple {
+    /// For `^literal(class-repetition)$` with that group as the only one (the spontaneous-scope
+    /// shape `^orders:(?<PC1>[^:]+)$`): the literal and the repetition. A haystack matches iff
+    /// it starts with the literal and the rest is one [`ClassRun`] match.
+    pub(crate) fn literal_then_class(&self) -> Option<(&[u8], ClassRun)> {
+        match (&*self.pieces, &*self.groups, self.anchored_end) {
+            ([Piece::Literal(literal), Piece::Class { set, min, max }], [(1, 2)], true) => Some((
+                literal,
+                ClassRun {
+                    ascii: [set.ascii as u64, (set.ascii >> 64) as u64],
+                    non_ascii: set.non_ascii,
+                    min: *min,
+                    max: *max,
+                },
+            )),
+            _ => None,
+        }
     }
 }
 
@@ -414,6 +474,38 @@ mod tests {
                 "{source} on {haystack:?}"
             );
             assert_eq!(simple.is_match(haystack), regex.is_match(haystack));
+        }
+    }
+
+    #[test]
+    fn literal_then_class_is_the_regex_on_the_rest() {
+        for (source, literal) in [
+            ("^orders:(?<PC1>[^:]+)$", "orders:"),
+            ("^o:(?<PC1>[0-9]{2,3})$", "o:"),
+            ("^o:(?<PC1>.+)$", "o:"),
+        ] {
+            let simple = Simple::compile(source).unwrap();
+            let regex = regex::Regex::new(source).unwrap();
+            let (lit, run) = simple.literal_then_class().unwrap();
+            assert_eq!(lit, literal.as_bytes());
+            for rest in ["", "1", "12", "123", "1234", "a:b", "é€", "1\n", ":"] {
+                let haystack = format!("{literal}{rest}");
+                assert_eq!(
+                    run.matches_all(rest.as_bytes()),
+                    regex.is_match(&haystack),
+                    "{source} {rest:?}"
+                );
+            }
+        }
+        for source in [
+            "^o:(?<PC1>[^:]+):$",
+            "^o:(?<PC1>ab|cd)$",
+            "^o:[0-9]+$",
+            "^o:(?<PC1>[0-9]+)",
+            "^(?<PC1>[0-9]+)$",
+        ] {
+            let simple = Simple::compile(source).unwrap();
+            assert!(simple.literal_then_class().is_none(), "{source}");
         }
     }
 
