@@ -139,6 +139,7 @@ impl Expression {
                 }
             }
         }
+        tree.finish();
         Ok(Expression {
             tree,
             rules,

@@ -18,6 +18,9 @@ struct Slot {
     len: u32,
     parent: NodeId,
     child: NodeId,
+    /// The child has no literal children of its own (set by [`Edges::mark_literal_free`]): the
+    /// next segment's lookup can skip this table, and the cache miss a probe costs.
+    child_literal_free: bool,
 }
 
 const EMPTY_SLOT: Slot = Slot {
@@ -25,12 +28,24 @@ const EMPTY_SLOT: Slot = Slot {
     len: EMPTY,
     parent: 0,
     child: 0,
+    child_literal_free: false,
 };
 
 #[inline]
 fn fx(hash: u64, word: u64) -> u64 {
     (hash.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95)
 }
+
+/// The folded 64×64→128-bit multiply (as foldhash and wyhash mix): one multiplication mixes
+/// both words into every bit of the result, low bits included.
+#[inline]
+fn fold_mul(a: u64, b: u64) -> u64 {
+    let product = u128::from(a) * u128::from(b);
+    (product as u64) ^ ((product >> 64) as u64)
+}
+
+/// Arbitrary odd constants (the fractional digits of pi), so that zero words still mix.
+const SEED: [u64; 2] = [0x243f_6a88_85a3_08d3, 0x1319_8a2e_0370_7344];
 
 #[inline]
 fn word8(bytes: &[u8], at: usize) -> u64 {
@@ -67,12 +82,17 @@ fn key_words(bytes: &[u8]) -> [u64; 2] {
 #[inline]
 fn probe(parent: NodeId, segment: &str) -> ([u64; 2], u64) {
     let bytes = segment.as_bytes();
-    let hash = fx(u64::from(parent), bytes.len() as u64);
+    let meta = (u64::from(parent) << 32) | bytes.len() as u64;
     if bytes.len() <= INLINE {
         let words = key_words(bytes);
-        (words, fx(fx(hash, words[0]), words[1]))
+        // One multiplication instead of a chain of three: the probe is most of a decision's
+        // instructions on deep paths.
+        (
+            words,
+            fold_mul(words[0] ^ SEED[0], words[1] ^ meta ^ SEED[1]),
+        )
     } else {
-        ([0, 0], long_key_hash(hash, bytes))
+        ([0, 0], long_key_hash(fx(0, meta), bytes))
     }
 }
 
@@ -91,12 +111,12 @@ fn long_key_hash(mut hash: u64, bytes: &[u8]) -> u64 {
     hash
 }
 
-/// The first slot to probe: the hash's high bits (a multiplicative hash mixes its input into
-/// the high bits; its low bits depend only on the input's low bits, and keys that differ late,
-/// like `orders1`/`orders2`, would cluster).
+/// The first slot to probe: the hash's high and low bits folded (a plain multiplicative hash
+/// mixes its input into the high bits only, and keys that differ late, like
+/// `orders1`/`orders2`, would cluster).
 #[inline]
 fn home(hash: u64, mask: usize) -> usize {
-    ((hash >> 32) ^ hash.rotate_left(17)) as usize & mask
+    ((hash >> 32) ^ hash) as usize & mask
 }
 
 /// Every literal edge of a tree.
@@ -112,6 +132,12 @@ impl Edges {
     /// The child of `parent` reached by the literal `segment`.
     #[inline]
     pub(crate) fn get(&self, parent: NodeId, segment: &str) -> Option<NodeId> {
+        self.get_marked(parent, segment).map(|(child, _)| child)
+    }
+
+    /// [`get`](Self::get), and whether the child is marked as having no literal children.
+    #[inline(always)]
+    pub(crate) fn get_marked(&self, parent: NodeId, segment: &str) -> Option<(NodeId, bool)> {
         if self.slots.is_empty() {
             return None;
         }
@@ -127,7 +153,7 @@ impl Edges {
                 && slot.len as usize == segment.len()
                 && self.same_key(slot, &words, segment)
             {
-                return Some(slot.child);
+                return Some((slot.child, slot.child_literal_free));
             }
             i = (i + 1) & mask;
         }
@@ -177,6 +203,7 @@ impl Edges {
             len: u32::try_from(key.len()).unwrap_or(EMPTY - 1),
             parent: *parent,
             child: *child,
+            child_literal_free: false,
         };
         let mask = self.slots.len() - 1;
         let mut i = home(hash, mask);
@@ -184,6 +211,16 @@ impl Edges {
             i = (i + 1) & mask;
         }
         self.slots[i] = slot;
+    }
+
+    /// Marks every edge whose child `literal_free` says has no literal children, and unmarks
+    /// the others. An unmarked edge only costs a probe; the tree calls this once it is built.
+    pub(crate) fn mark_literal_free(&mut self, literal_free: impl Fn(NodeId) -> bool) {
+        for slot in &mut self.slots {
+            if slot.len != EMPTY {
+                slot.child_literal_free = literal_free(slot.child);
+            }
+        }
     }
 
     /// The literal children of `parent`, in insertion order (not on the request path).
@@ -230,5 +267,55 @@ mod tests {
         assert_eq!(e.get(0, "a\0"), None);
         assert_eq!(e.children(3).count(), keys.len());
         assert_eq!(Edges::default().get(0, ""), None);
+    }
+
+    #[test]
+    fn marks_say_which_children_are_literal_free() {
+        let mut e = Edges::default();
+        for (i, key) in ["a", "b", "a-rather-long-segment-name"].iter().enumerate() {
+            e.insert(0, key, 10 + i as NodeId);
+        }
+        assert_eq!(
+            e.get_marked(0, "a"),
+            Some((10, false)),
+            "unmarked by default"
+        );
+        e.mark_literal_free(|child| child != 11);
+        assert_eq!(e.get_marked(0, "a"), Some((10, true)));
+        assert_eq!(e.get_marked(0, "b"), Some((11, false)));
+        assert_eq!(
+            e.get_marked(0, "a-rather-long-segment-name"),
+            Some((12, true))
+        );
+        // Growing the table drops the marks (never leaves a wrong one).
+        for i in 0..20 {
+            e.insert(1, &format!("k{i}"), 100 + i);
+        }
+        assert_eq!(e.get_marked(0, "a"), Some((10, false)));
+    }
+
+    #[test]
+    fn keys_differing_late_spread_over_the_table() {
+        // `orders1`..`orders999` under one parent: no probe sequence longer than a few slots.
+        let mut e = Edges::default();
+        for i in 0..1000 {
+            e.insert(7, &format!("orders{i}"), i);
+        }
+        let mask = e.slots.len() - 1;
+        let longest = (0..1000)
+            .map(|i| {
+                let key = format!("orders{i}");
+                let (_, hash) = probe(7, &key);
+                let mut at = home(hash, mask);
+                let mut n = 1;
+                while e.slots[at].child != i {
+                    at = (at + 1) & mask;
+                    n += 1;
+                }
+                n
+            })
+            .max()
+            .unwrap();
+        assert!(longest <= 16, "longest probe {longest}");
     }
 }

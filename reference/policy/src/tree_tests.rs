@@ -463,3 +463,83 @@ fn each_path_and_condition_pair_has_its_own_rule_index() {
     assert_eq!(rule("GET", "/a/2"), Some(a_get));
     assert_eq!(rule("PUT", "/a/1"), Some(a_post));
 }
+
+#[test]
+fn literal_free_marks_follow_the_built_tree() {
+    // `/a/?` and `/a/?/b/{^x$}`: `a` has only a `?` child, which has the literal child `b`,
+    // which has only a regex child.
+    let e = expression(&["/a/?", "/a/?/b/{^x$}", "/c/?"]);
+    let tree = &e.tree;
+    assert!(tree.marked);
+    let a = tree.literal(tree.node(0).one.unwrap(), "a").unwrap();
+    let (_, a_free) = tree
+        .edges
+        .get_marked(tree.node(0).one.unwrap(), "a")
+        .unwrap();
+    assert!(a_free, "a has only a ? child");
+    let one = tree.node(a).one.unwrap();
+    assert!(
+        !tree.node(a).one_literal_free,
+        "a's ? child has the literal b"
+    );
+    let (b, b_free) = tree.edges.get_marked(one, "b").unwrap();
+    assert!(b_free, "b has only a regex child");
+    assert!(tree.node(b).literal_children == 0);
+    // Skipping the lookup under marked nodes changes no decision, `?` spellings included.
+    assert_match(&e, "/a/1/b/x", "/a/?/b/{^x$}", &["1", "x"]);
+    assert_eq!(matched(&e, "/a/1/b/y"), None);
+    assert_match(&e, "/a/?/b/x", "/a/?/b/{^x$}", &["x"]);
+    assert_match(&e, "/c/?", "/c/?", &[]);
+    assert_match(&e, "/c/d", "/c/?", &["d"]);
+}
+
+#[test]
+fn stale_literal_free_marks_are_not_used() {
+    use crate::tree::{Segment, Tree};
+    let mut tree = Tree::default();
+    tree.insert("GET", &[Segment::Literal("a".into()), Segment::One], 0);
+    tree.finish();
+    // `a` is now marked literal-free; a later literal under it must still be found.
+    tree.insert(
+        "GET",
+        &[Segment::Literal("a".into()), Segment::Literal("b".into())],
+        1,
+    );
+    assert!(!tree.marked);
+    let mut captures = crate::Captures::new();
+    let rule = tree.find("GET", "/a/b", &mut captures, &mut crate::explain::NoTrace);
+    assert_eq!(rule, Some(1));
+    tree.finish();
+    let mut captures = crate::Captures::new();
+    let rule = tree.find("GET", "/a/b", &mut captures, &mut crate::explain::NoTrace);
+    assert_eq!(rule, Some(1));
+    let rule = tree.find("GET", "/a/c", &mut captures, &mut crate::explain::NoTrace);
+    assert_eq!((rule, captures.to_vec()), (Some(0), vec!["c".to_owned()]));
+}
+
+#[test]
+fn split_first_finds_the_first_slash_at_every_offset() {
+    use crate::tree::split_first;
+    for len in 0..40 {
+        for slash_at in (0..len).map(Some).chain([None]) {
+            let mut path: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+            if let Some(at) = slash_at {
+                path[at] = b'/';
+                // A later slash and a byte one below `/` (`.`) must not confuse the word trick.
+                if at + 3 < len {
+                    path[at + 3] = b'/';
+                }
+                if at > 0 {
+                    path[at - 1] = b'.';
+                }
+            }
+            let path = String::from_utf8(path).unwrap();
+            let want = match path.find('/') {
+                Some(i) => (&path[..i], Some(&path[i + 1..])),
+                None => (path.as_str(), None),
+            };
+            assert_eq!(split_first(&path), want, "{path:?}");
+        }
+    }
+    assert_eq!(split_first("é/€"), ("é", Some("€")));
+}
