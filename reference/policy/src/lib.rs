@@ -55,16 +55,24 @@ pub use validate::messages;
 
 use explain::{NoTrace, Recorder};
 use tree::{RuleId, Tree};
-use validate::PathItem;
 
 /// A validated, compiled expression document.
 #[derive(Debug, Clone)]
 pub struct Expression {
     tree: Tree,
-    /// `RuleId` → (item index, condition index).
-    rules: Vec<(usize, usize)>,
-    items: Vec<PathItem>,
+    /// Every condition, indexed by `RuleId` (document order): a match reaches its condition,
+    /// path included, in one indexed load rather than through the item's own vector.
+    conditions: Vec<Condition>,
+    items: Vec<Item>,
     document: serde_json::Value,
+}
+
+/// A path item; its conditions are a range of [`Expression::conditions`].
+#[derive(Debug, Clone)]
+pub(crate) struct Item {
+    pub(crate) path: String,
+    pub(crate) segments: Vec<tree::Segment>,
+    pub(crate) conditions: std::ops::Range<usize>,
 }
 
 /// Why an expression document was rejected.
@@ -90,6 +98,8 @@ impl std::error::Error for ValidationError {}
 #[derive(Debug, Clone)]
 #[repr(C)]
 pub struct Condition {
+    /// The registered path of the condition's item (what [`Match::path`] gives).
+    path: Box<str>,
     scope_expression: Option<ScopeExpression>,
     http_methods: Vec<String>,
     required_acrs: Option<Vec<String>>,
@@ -124,25 +134,33 @@ impl Expression {
     /// Validates and compiles an already-decoded JSON document. `null` means "no expression":
     /// nothing is protected.
     pub fn from_value(value: &serde_json::Value) -> Result<Expression, ValidationError> {
-        let items = validate::validate(value)?;
+        let validated = validate::validate(value)?;
         let mut tree = Tree::default();
-        let mut rules = Vec::new();
-        for (i, item) in items.iter().enumerate() {
-            for (c, condition) in item.conditions.iter().enumerate() {
-                let rule = RuleId::try_from(rules.len()).map_err(|_| ValidationError {
+        let mut conditions = Vec::new();
+        let mut items = Vec::with_capacity(validated.len());
+        for item in validated {
+            let start = conditions.len();
+            for mut condition in item.conditions {
+                let rule = RuleId::try_from(conditions.len()).map_err(|_| ValidationError {
                     message: "Expression has too many rules".into(),
                     pointer: None,
                 })?;
-                rules.push((i, c));
                 for method in &condition.http_methods {
                     tree.insert(method, &item.segments, rule);
                 }
+                condition.path = item.path.as_str().into();
+                conditions.push(condition);
             }
+            items.push(Item {
+                path: item.path,
+                segments: item.segments,
+                conditions: start..conditions.len(),
+            });
         }
         tree.finish();
         Ok(Expression {
             tree,
-            rules,
+            conditions,
             items,
             document: value.clone(),
         })
@@ -198,7 +216,7 @@ impl Expression {
     pub fn rules(&self) -> impl Iterator<Item = (&str, &[Condition])> {
         self.items
             .iter()
-            .map(|i| (i.path.as_str(), i.conditions.as_slice()))
+            .map(|i| (i.path.as_str(), self.item_conditions(i)))
     }
 
     /// Whether the document has no rules (it was `null`).
@@ -211,12 +229,18 @@ impl Expression {
         &self.document
     }
 
+    /// The conditions of one item.
+    pub(crate) fn item_conditions(&self, item: &Item) -> &[Condition] {
+        self.conditions
+            .get(item.conditions.clone())
+            .unwrap_or_default()
+    }
+
     fn to_match<'p>(&self, rule: RuleId, captures: Captures<'p>) -> Match<'_, 'p> {
-        let (i, c) = self.rules[rule as usize];
-        let item = &self.items[i];
+        let condition = &self.conditions[rule as usize];
         Match {
-            path: &item.path,
-            condition: &item.conditions[c],
+            path: &condition.path,
+            condition,
             rule: rule as usize,
             captures,
         }

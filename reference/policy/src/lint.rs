@@ -60,7 +60,7 @@ pub(crate) fn lint(expression: &Expression) -> Vec<Lint> {
         let Some(samples) = sample_paths(&item.segments, &fresh) else {
             continue; // a regex we cannot produce examples for: no verdict
         };
-        for (c, condition) in item.conditions.iter().enumerate() {
+        for (c, condition) in expression.item_conditions(item).iter().enumerate() {
             let at = child(&child(&item_at, "conditions"), c);
             for method in condition.http_methods() {
                 let methods: Vec<&str> = if method == "?" {
@@ -111,10 +111,7 @@ fn lint_rule(
             let mut captures = Captures::new();
             let mut trace = Recorder::default();
             let found = expression.tree.find(m, sample, &mut captures, &mut trace);
-            let found_path = found.map(|rule| {
-                let (i, _) = expression.rules[rule as usize];
-                expression.items[i].path.as_str()
-            });
+            let found_path = found.map(|rule| &*expression.conditions[rule as usize].path);
             if found_path == Some(path) {
                 reached = true;
             } else {
@@ -219,7 +216,7 @@ fn divergence(rule_method: &str, segments: &[Segment], steps: &[TraceEvent]) -> 
     String::new()
 }
 
-fn lint_regexes(item: &crate::validate::PathItem, at: &str, lints: &mut Vec<Lint>) {
+fn lint_regexes(item: &crate::Item, at: &str, lints: &mut Vec<Lint>) {
     for segment in &item.segments {
         let Segment::Regex(pattern) = segment else {
             continue;
@@ -263,7 +260,7 @@ impl Fresh {
                     used.insert(s);
                 }
             }
-            for condition in &item.conditions {
+            for condition in expression.item_conditions(item) {
                 used.extend(condition.http_methods().iter().map(String::as_str));
             }
         }

@@ -543,3 +543,43 @@ fn split_first_finds_the_first_slash_at_every_offset() {
     }
     assert_eq!(split_first("é/€"), ("é", Some("€")));
 }
+
+#[test]
+fn conditions_are_one_vector_in_rule_order_and_items_see_their_own() {
+    let e = Expression::from_value(&json!([
+        {"path": "/a", "conditions": [{"httpMethods": ["GET"]}, {"httpMethods": ["POST", "PUT"]}]},
+        {"path": "/b/?", "conditions": [{"httpMethods": ["?"], "no_auth": true}]},
+        {"path": "/c", "conditions": [{"httpMethods": ["DELETE"]}]}
+    ]))
+    .unwrap();
+    let rules: Vec<(&str, Vec<Vec<String>>)> = e
+        .rules()
+        .map(|(p, cs)| (p, cs.iter().map(|c| c.http_methods().to_vec()).collect()))
+        .collect();
+    assert_eq!(
+        rules,
+        vec![
+            (
+                "/a",
+                vec![vec!["GET".to_owned()], vec!["POST".into(), "PUT".into()]]
+            ),
+            ("/b/?", vec![vec!["?".to_owned()]]),
+            ("/c", vec![vec!["DELETE".to_owned()]]),
+        ]
+    );
+    for (method, path, want_path, rule) in [
+        ("GET", "/a", "/a", 0),
+        ("PUT", "/a", "/a", 1),
+        ("PATCH", "/b/x", "/b/?", 2),
+        ("DELETE", "/c", "/c", 3),
+    ] {
+        let m = e.find(method, path).unwrap();
+        assert_eq!((m.path, m.rule), (want_path, rule), "{method} {path}");
+        // The match's condition is the one `rules()` lists for its item.
+        let (_, listed) = e.rules().find(|(p, _)| *p == want_path).unwrap();
+        assert!(listed.iter().any(|c| std::ptr::eq(c, m.condition)));
+    }
+    // (GET has rules of its own, which hide the any-method ones.)
+    assert!(e.find("GET", "/b/x").is_none());
+    assert!(e.find("PATCH", "/b/x").unwrap().condition.no_auth());
+}

@@ -258,6 +258,8 @@ fn compile_condition(
         }
     };
     Ok(Condition {
+        // Set when the expression is assembled (the item's path).
+        path: Box::default(),
         http_methods,
         scope_expression,
         required_acrs,
