@@ -64,7 +64,9 @@ struct Fast {
     terms: Box<[Term]>,
 }
 
+// One cache line each (64 bytes with its inline key), aligned so no term straddles two.
 #[derive(Debug, Clone)]
+#[repr(align(64))]
 struct Term {
     /// `{"!": {"var": i}}`.
     negate: bool,
@@ -648,6 +650,11 @@ mod tests {
                 .collect();
             (f.any, kinds)
         })
+    }
+
+    #[test]
+    fn a_term_is_one_cache_line() {
+        assert_eq!(std::mem::size_of::<Term>(), 64);
     }
 
     #[test]
