@@ -76,7 +76,25 @@ impl FromIterator<String> for ScopeSet {
 
 impl fmt::Display for ScopeSet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0.join(" "))
+        // Piece by piece: no joined string is built only to be copied out again.
+        for (i, scope) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" ")?;
+            }
+            f.write_str(scope)?;
+        }
+        Ok(())
+    }
+}
+
+/// A scope set as JSON writes it in `scope` (RFC 6749 §3.3, RFC 7662 §2.2): one space-separated
+/// string, written straight to the serializer without building it first.
+#[derive(Debug, Clone, Copy)]
+pub struct Spaced<'a>(pub &'a ScopeSet);
+
+impl Serialize for Spaced<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self.0)
     }
 }
 

@@ -12,22 +12,21 @@ use std::sync::Arc;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use serde_json::json;
 
 use crate::clients::Client;
 use crate::error::OAuthError;
 use crate::model::{AccessTokenRecord, AuthContext, RefreshTokenRecord};
-use crate::scopes::ScopeSet;
+use crate::scopes::{ScopeSet, Spaced};
 use crate::server::AppState;
 use crate::util::random_token;
 
 #[derive(Serialize)]
 struct JwtClaims<'a> {
     iss: &'a str,
-    aud: serde_json::Value,
+    aud: Audience<'a>,
     sub: &'a str,
     client_id: &'a str,
-    scope: String,
+    scope: Spaced<'a>,
     token_type: &'static str,
     exp: i64,
     iat: i64,
@@ -42,10 +41,16 @@ struct JwtClaims<'a> {
 }
 
 /// `aud` as Gluu writes it: the client id alone as a string, several audiences as an array.
-pub fn audience_value(audience: &[String]) -> serde_json::Value {
-    match audience {
-        [one] => json!(one),
-        many => json!(many),
+/// Serialized from the borrowed list, without building a JSON value.
+#[derive(Debug, Clone, Copy)]
+pub struct Audience<'a>(pub &'a [String]);
+
+impl Serialize for Audience<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            [one] => serializer.serialize_str(one),
+            many => serializer.collect_seq(many),
+        }
     }
 }
 
@@ -60,6 +65,7 @@ pub fn issue_access_token(
     let now = state.now();
     let lifetime = state.config.lifetimes.access_token;
     let exp = now.saturating_add(lifetime);
+    let audience = client.audience();
     let (token, jti) = if client.access_token_as_jwt {
         let jti = random_token(16);
         let sub = auth.map_or_else(
@@ -68,10 +74,10 @@ pub fn issue_access_token(
         );
         let claims = JwtClaims {
             iss: &state.issuer,
-            aud: audience_value(&client.audience()),
+            aud: Audience(&audience),
             sub: &sub,
             client_id: &client.client_id,
-            scope: scopes.to_string(),
+            scope: Spaced(scopes),
             token_type: "bearer",
             exp,
             iat: now,
@@ -94,7 +100,7 @@ pub fn issue_access_token(
             grant_id: grant_id.to_owned(),
             client_id: client.client_id.clone(),
             scopes: scopes.clone(),
-            audience: client.audience(),
+            audience,
             auth: auth.cloned(),
             iat: now,
             exp,
@@ -153,24 +159,96 @@ pub struct TokenResponse {
     pub id_token: Option<String>,
 }
 
+/// The JSON of a [`TokenResponse`] (RFC 6749 §5.1), borrowed from it and written straight to
+/// bytes.
+#[derive(Serialize)]
+struct TokenResponseBody<'a> {
+    access_token: &'a str,
+    token_type: &'static str,
+    expires_in: i64,
+    scope: Spaced<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id_token: Option<&'a str>,
+}
+
+impl TokenResponse {
+    /// The response body.
+    fn to_json(&self) -> serde_json::Result<Vec<u8>> {
+        let body = TokenResponseBody {
+            access_token: &self.access_token,
+            token_type: "Bearer",
+            expires_in: self.expires_in,
+            scope: Spaced(&self.scope),
+            refresh_token: self.refresh_token.as_deref(),
+            id_token: self.id_token.as_deref(),
+        };
+        // An opaque token's response is some 130 bytes; with an ID token it grows once.
+        let mut out = Vec::with_capacity(256);
+        serde_json::to_writer(&mut out, &body)?;
+        Ok(out)
+    }
+}
+
 impl IntoResponse for TokenResponse {
     fn into_response(self) -> Response {
-        let mut body = json!({
-            "access_token": self.access_token,
-            "token_type": "Bearer",
-            "expires_in": self.expires_in,
-            "scope": self.scope.to_string(),
-        });
-        if let Some(rt) = self.refresh_token {
-            body["refresh_token"] = json!(rt);
-        }
-        if let Some(id) = self.id_token {
-            body["id_token"] = json!(id);
-        }
-        let mut response = axum::Json(body).into_response();
-        let headers = response.headers_mut();
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
-        response
+        let body = match self.to_json() {
+            Ok(body) => body,
+            Err(e) => return OAuthError::server("token response", e).into_response(),
+        };
+        (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                ),
+                (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+                (header::PRAGMA, HeaderValue::from_static("no-cache")),
+            ],
+            body,
+        )
+            .into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{json, Value};
+
+    #[test]
+    fn the_token_response_is_rfc_6749_json_in_gluus_order() {
+        let mut response = TokenResponse {
+            access_token: "at".into(),
+            expires_in: 300,
+            scope: ScopeSet::parse("openid read"),
+            refresh_token: None,
+            id_token: None,
+        };
+        assert_eq!(
+            String::from_utf8(response.to_json().unwrap()).unwrap(),
+            r#"{"access_token":"at","token_type":"Bearer","expires_in":300,"scope":"openid read"}"#
+        );
+        response.refresh_token = Some("rt".into());
+        response.id_token = Some("a.b.c".into());
+        response.scope = ScopeSet::default();
+        let body: Value = serde_json::from_slice(&response.to_json().unwrap()).unwrap();
+        assert_eq!(
+            body,
+            json!({"access_token": "at", "token_type": "Bearer", "expires_in": 300,
+                   "scope": "", "refresh_token": "rt", "id_token": "a.b.c"})
+        );
+    }
+
+    #[test]
+    fn one_audience_is_a_string_several_an_array() {
+        let one = ["api".to_owned()];
+        let many = ["api".to_owned(), "rs".to_owned()];
+        assert_eq!(serde_json::to_value(Audience(&one)).unwrap(), json!("api"));
+        assert_eq!(
+            serde_json::to_value(Audience(&many)).unwrap(),
+            json!(["api", "rs"])
+        );
     }
 }
