@@ -4,8 +4,9 @@
 //! reads and removed by [`Storage::purge_expired`], which the server runs periodically; it locks
 //! one shard of one table at a time, so requests never wait for a whole pass.
 
-use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
+
+use hashbrown::hash_table::{self, HashTable};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::clients::Client;
@@ -54,41 +55,66 @@ const SHARDS: usize = 64;
 /// read-write lock, so no operation takes a lock over the whole table. Reads share their shard;
 /// purging expired entries and `remove_where` lock one shard at a time, so a purge never stops
 /// the world, and a purge shrinks shards that expiry emptied so memory follows the live entries.
+///
+/// A key is hashed once per operation (SipHash, keyed per table: keys such as usernames and
+/// assertion `jti`s come from requests): the hash picks the shard and the bucket, and is kept
+/// with the entry, so a shard that grows moves its entries without hashing their keys again.
+/// A table that only grows (access tokens under load) otherwise rehashed every key of a shard
+/// at each doubling, all shards near the same moment, while requests waited.
 #[derive(Debug)]
 pub struct MemoryTable<V> {
     shards: Box<[RwLock<Shard<V>>]>,
     hasher: RandomState,
 }
 
-type Shard<V> = HashMap<Box<str>, (V, i64), RandomState>;
+#[derive(Debug)]
+struct Entry<V> {
+    hash: u64,
+    key: Box<str>,
+    value: V,
+    expires_at: i64,
+}
+
+type Shard<V> = HashTable<Entry<V>>;
+
+/// The shard of a hash. Its bits are the middle ones: hashbrown takes the bucket from the low
+/// bits and the 7-bit tag it filters a probe with from the top ones, so shard bits taken from
+/// the top would leave every entry of a shard nearly the same tag, and lookups would compare
+/// many keys instead of one.
+fn shard_index(hash: u64) -> usize {
+    (hash >> 32) as usize % SHARDS
+}
+
+fn entry_hash<V>(entry: &Entry<V>) -> u64 {
+    entry.hash
+}
 
 impl<V> Default for MemoryTable<V> {
     fn default() -> Self {
-        let hasher = RandomState::new();
         Self {
-            shards: (0..SHARDS)
-                .map(|_| RwLock::new(HashMap::with_hasher(hasher.clone())))
-                .collect(),
-            hasher,
+            shards: (0..SHARDS).map(|_| RwLock::new(HashTable::new())).collect(),
+            hasher: RandomState::new(),
         }
     }
 }
 
 impl<V> MemoryTable<V> {
-    fn shard(&self, key: &str) -> &RwLock<Shard<V>> {
-        // The shard comes from the hash's high bits; the map inside uses all of it.
-        let hash = self.hasher.hash_one(key);
-        &self.shards[(hash >> 58) as usize % SHARDS]
+    fn hash(&self, key: &str) -> u64 {
+        self.hasher.hash_one(key)
     }
 
     // A panic while holding a lock cannot leave a map half-updated (every operation is a single
     // map call), so a poisoned lock is safe to keep using.
-    fn read(&self, key: &str) -> RwLockReadGuard<'_, Shard<V>> {
-        self.shard(key).read().unwrap_or_else(|p| p.into_inner())
+    fn read(&self, hash: u64) -> RwLockReadGuard<'_, Shard<V>> {
+        self.shards[shard_index(hash)]
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
     }
 
-    fn write(&self, key: &str) -> RwLockWriteGuard<'_, Shard<V>> {
-        self.shard(key).write().unwrap_or_else(|p| p.into_inner())
+    fn write(&self, hash: u64) -> RwLockWriteGuard<'_, Shard<V>> {
+        self.shards[shard_index(hash)]
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
     }
 
     fn write_each(&self) -> impl Iterator<Item = RwLockWriteGuard<'_, Shard<V>>> {
@@ -113,46 +139,88 @@ impl<V> MemoryTable<V> {
 
 impl<V: Clone + Send + Sync> Table<V> for MemoryTable<V> {
     fn insert(&self, key: &str, value: V, expires_at: i64) {
-        self.write(key).insert(key.into(), (value, expires_at));
+        let hash = self.hash(key);
+        match self.write(hash).entry(hash, |e| &*e.key == key, entry_hash) {
+            hash_table::Entry::Occupied(mut o) => {
+                let e = o.get_mut();
+                e.value = value;
+                e.expires_at = expires_at;
+            }
+            hash_table::Entry::Vacant(v) => {
+                v.insert(Entry {
+                    hash,
+                    key: key.into(),
+                    value,
+                    expires_at,
+                });
+            }
+        }
     }
 
     fn get(&self, key: &str, now: i64) -> Option<V> {
-        self.read(key)
-            .get(key)
-            .filter(|(_, exp)| *exp > now)
-            .map(|(v, _)| v.clone())
+        let hash = self.hash(key);
+        self.read(hash)
+            .find(hash, |e| &*e.key == key)
+            .filter(|e| e.expires_at > now)
+            .map(|e| e.value.clone())
     }
 
     fn take(&self, key: &str, now: i64) -> Option<V> {
-        match self.write(key).remove(key) {
-            Some((v, exp)) if exp > now => Some(v),
-            _ => None,
-        }
+        let hash = self.hash(key);
+        let mut shard = self.write(hash);
+        let (e, _) = shard.find_entry(hash, |e| &*e.key == key).ok()?.remove();
+        (e.expires_at > now).then_some(e.value)
     }
 
     fn remove(&self, key: &str) -> bool {
-        self.write(key).remove(key).is_some()
+        let hash = self.hash(key);
+        let mut shard = self.write(hash);
+        match shard.find_entry(hash, |e| &*e.key == key) {
+            Ok(o) => {
+                o.remove();
+                true
+            }
+            Err(_) => false,
+        }
     }
 
     fn update(&self, key: &str, now: i64, update: &mut dyn FnMut(&mut V)) -> Option<V> {
-        let mut shard = self.write(key);
-        let (value, exp) = shard.get_mut(key)?;
-        if *exp <= now {
+        let hash = self.hash(key);
+        let mut shard = self.write(hash);
+        let e = shard.find_mut(hash, |e| &*e.key == key)?;
+        if e.expires_at <= now {
             return None;
         }
-        update(value);
-        Some(value.clone())
+        update(&mut e.value);
+        Some(e.value.clone())
     }
 
     fn modify(&self, key: &str, now: i64, change: &mut Modify<'_, V>) -> Option<V> {
-        let mut shard = self.write(key);
-        let current = shard.get(key).filter(|(_, exp)| *exp > now).map(|(v, _)| v);
-        match change(current) {
-            Some((value, expires_at)) => {
-                shard.insert(key.into(), (value.clone(), expires_at));
+        let hash = self.hash(key);
+        let mut shard = self.write(hash);
+        match shard.entry(hash, |e| &*e.key == key, entry_hash) {
+            hash_table::Entry::Occupied(mut o) => {
+                let live = o.get().expires_at > now;
+                match change(live.then(|| &o.get().value)) {
+                    Some((value, expires_at)) => {
+                        let e = o.get_mut();
+                        e.value = value.clone();
+                        e.expires_at = expires_at;
+                        Some(value)
+                    }
+                    None => live.then(|| o.get().value.clone()),
+                }
+            }
+            hash_table::Entry::Vacant(v) => {
+                let (value, expires_at) = change(None)?;
+                v.insert(Entry {
+                    hash,
+                    key: key.into(),
+                    value: value.clone(),
+                    expires_at,
+                });
                 Some(value)
             }
-            None => current.cloned(),
         }
     }
 
@@ -160,7 +228,7 @@ impl<V: Clone + Send + Sync> Table<V> for MemoryTable<V> {
         self.write_each()
             .map(|mut shard| {
                 let before = shard.len();
-                shard.retain(|_, (v, _)| !matches(v));
+                shard.retain(|e| !matches(&e.value));
                 before - shard.len()
             })
             .sum()
@@ -172,9 +240,9 @@ impl<V: Clone + Send + Sync> Table<V> for MemoryTable<V> {
             let shard = shard.read().unwrap_or_else(|p| p.into_inner());
             out.extend(
                 shard
-                    .values()
-                    .filter(|(_, exp)| *exp > now)
-                    .map(|(v, _)| v.clone()),
+                    .iter()
+                    .filter(|e| e.expires_at > now)
+                    .map(|e| e.value.clone()),
             );
         }
         out
@@ -184,11 +252,11 @@ impl<V: Clone + Send + Sync> Table<V> for MemoryTable<V> {
         self.write_each()
             .map(|mut shard| {
                 let before = shard.len();
-                shard.retain(|_, (_, exp)| *exp > now);
+                shard.retain(|e| e.expires_at > now);
                 // A burst of short-lived entries leaves a large, mostly empty map behind.
                 let live = shard.len();
                 if shard.capacity() > 64 && shard.capacity() > 4 * live {
-                    shard.shrink_to(2 * live);
+                    shard.shrink_to(2 * live, entry_hash);
                 }
                 before - shard.len()
             })
@@ -389,6 +457,43 @@ mod tests {
         );
         assert_eq!(table.get("token-9500", 150), Some(9_500));
         assert_eq!(table.get("token-5", 99), None, "purged");
+    }
+
+    #[test]
+    fn the_entries_of_one_shard_keep_varied_bucket_tags() {
+        // hashbrown filters a probe by the hash's top 7 bits; the shard must not fix them.
+        let table: MemoryTable<u32> = MemoryTable::default();
+        for i in 0..20_000u32 {
+            table.insert(&format!("key-{i}"), i, NEVER);
+        }
+        for shard in table.shards.iter() {
+            let shard = shard.read().unwrap();
+            let mut tags: Vec<u64> = shard.iter().map(|e| e.hash >> 57).collect();
+            tags.sort_unstable();
+            tags.dedup();
+            assert!(tags.len() > 100, "{} of 128 tags in a shard", tags.len());
+            for e in shard.iter() {
+                assert_eq!(e.hash, table.hash(&e.key), "the stored hash is the key's");
+            }
+        }
+    }
+
+    #[test]
+    fn insert_replaces_and_modify_sees_replaced_values() {
+        let table: MemoryTable<u32> = MemoryTable::default();
+        table.insert("k", 1, 100);
+        table.insert("k", 2, 200);
+        assert_eq!(table.len(), 1, "one entry per key");
+        assert_eq!(table.get("k", 150), Some(2), "the new value and expiry");
+        assert_eq!(
+            table.modify("k", 300, &mut |seen| {
+                assert_eq!(seen, None, "expired");
+                Some((3, 400))
+            }),
+            Some(3)
+        );
+        assert_eq!(table.get("k", 350), Some(3));
+        assert_eq!(table.len(), 1);
     }
 
     #[test]
