@@ -386,6 +386,10 @@ fn decode_basic(encoded: &str) -> Result<(String, String), OAuthError> {
     let (id, secret) = text.split_once(':').ok_or_else(bad)?;
     // RFC 6749 §2.3.1: both parts are form-urlencoded before Basic encoding.
     let decode = |s: &str| {
+        // Most ids and secrets have nothing encoded: copied once, not rewritten and decoded.
+        if !s.contains(['+', '%']) {
+            return Ok(s.to_owned());
+        }
         percent_encoding::percent_decode_str(&s.replace('+', " "))
             .decode_utf8()
             .map(|c| c.into_owned())
@@ -570,6 +574,13 @@ mod tests {
         assert_eq!(creds.client_id, "my client");
         assert_eq!(creds.secret.as_deref(), Some("p:ss"));
         assert_eq!(creds.method, TokenEndpointAuthMethod::ClientSecretBasic);
+        let creds = presented_credentials(&basic("a+b", "plain-secret"), &form(&[]))
+            .unwrap()
+            .unwrap();
+        assert_eq!(creds.client_id, "a b", "+ is a space");
+        assert_eq!(creds.secret.as_deref(), Some("plain-secret"));
+        let err = presented_credentials(&basic("%FF", "s"), &form(&[])).unwrap_err();
+        assert_eq!(err.code(), "invalid_client", "not UTF-8 once decoded");
     }
 
     #[test]

@@ -11,9 +11,17 @@ pub fn b64(bytes: &[u8]) -> String {
 
 /// A random token with `bytes` bytes of entropy, base64url encoded.
 pub fn random_token(bytes: usize) -> String {
-    let mut buf = vec![0u8; bytes];
-    rand::rngs::OsRng.fill_bytes(&mut buf);
-    b64(&buf)
+    // Every token, code and id the OP issues is at most 32 bytes: drawn on the stack.
+    let mut small = [0u8; 32];
+    let mut large = Vec::new();
+    let buf = if bytes <= small.len() {
+        &mut small[..bytes]
+    } else {
+        large.resize(bytes, 0);
+        &mut large[..]
+    };
+    rand::rngs::OsRng.fill_bytes(buf);
+    b64(buf)
 }
 
 /// Constant-time string equality (secrets, CSRF tokens, registration tokens).
@@ -49,6 +57,8 @@ mod tests {
         let a = random_token(32);
         assert_eq!(a.len(), 43);
         assert_ne!(a, random_token(32));
+        assert_eq!(random_token(16).len(), 22);
+        assert_eq!(random_token(48).len(), 64, "larger than the stack buffer");
     }
 
     #[test]
