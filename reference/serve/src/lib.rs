@@ -368,19 +368,16 @@ mod tests {
         )
     }
 
+    async fn text(client: &reqwest::Client, url: &str) -> String {
+        client.get(url).send().await.unwrap().text().await.unwrap()
+    }
+
     #[tokio::test]
     async fn a_handler_is_made_once_per_connection_and_serves_its_requests() {
         let (server, connections) = handler_server().await;
         let client = reqwest::Client::new();
         for n in 1..=3 {
-            let body = client
-                .get(server.url())
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
+            let body = text(&client, &server.url()).await;
             assert_eq!(
                 body,
                 format!("127.0.0.1 false {n}"),
@@ -389,14 +386,7 @@ mod tests {
         }
         assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 1);
         let other = reqwest::Client::new();
-        let body = other
-            .get(server.url())
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let body = text(&other, &server.url()).await;
         assert_eq!(body, "127.0.0.1 false 1", "a new connection, a new handler");
         assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 2);
     }
