@@ -12,8 +12,10 @@
 //! its pool's stack and its response body pushes it back when it ends.
 //!
 //! A connection that the service closed while it sat idle is noticed when it is taken (it is
-//! closed, or not ready) and another is used; a request that could not be written on a reused
-//! connection is retried once on a fresh one, as it never reached the service.
+//! closed, or not ready) and the next one is used; a request that could not be written on a
+//! reused connection (hyper hands it back unsent) goes to the next idle connection or, when
+//! none is left, a new one: it never reached the service. Each retry discards a dead
+//! connection, so there are at most as many as the pool held idle (512).
 
 use std::collections::VecDeque;
 use std::pin::Pin;
