@@ -2,8 +2,8 @@
 //! with the certificate given (`ssl_cert` / `ssl_cert_key`, PEM) or, when none is, a
 //! self-signed one generated at start for `localhost`, `127.0.0.1` and `::1` (rcgen), as Kong
 //! generates its default certificate. The listener is served by
-//! `gatecheck_serve::Server::spawn_tls`; its requests carry `gatecheck_serve::Tls`, so the proxy
-//! knows their scheme is `https`.
+//! `gatecheck_serve::Server::spawn_handler_tls` with the same proxy handler as plain http; its
+//! connections' `Peer` has `tls` set, so the proxy knows their scheme is `https`.
 //!
 //! [`Client`] is a small HTTPS client for that listener (trusting its certificate, or any
 //! certificate like `curl -k`), for tests and the harness.
