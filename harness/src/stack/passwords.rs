@@ -4,6 +4,14 @@
 //! loopback with published passwords; `gatecheck op` still hashes clear-text passwords with the
 //! defaults. The OP takes `$argon2…` PHC strings as given and checks unknown usernames against
 //! a dummy of the same parameters, so both still cost the same.
+//!
+//! A process starts hundreds of stacks with the same published passwords, so each clear text is
+//! hashed once per process and its PHC string (salt included) reused by every later stack: the
+//! stacks are separate processes' worth of state in every other respect, but a fresh salt per
+//! stack would protect nothing here and cost a hash per user per scenario.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
 
 use argon2::password_hash::{PasswordHasher, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -19,18 +27,33 @@ fn light() -> anyhow::Result<Argon2<'static>> {
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
-/// The PHC string of one password with the light parameters (the Admin GUI's login).
+/// The PHC string of one password with the light parameters (the Admin GUI's login), made once
+/// per process for each clear text.
 pub(super) fn light_hash(clear: &str) -> anyhow::Result<String> {
+    static HASHES: OnceLock<Mutex<HashMap<String, String>>> = OnceLock::new();
+    let hashes = HASHES.get_or_init(Default::default);
+    if let Some(hash) = lock(hashes).get(clear) {
+        return Ok(hash.clone());
+    }
     let salt = SaltString::generate(&mut rand::rngs::OsRng);
-    light()?
+    let hash = light()?
         .hash_password(clear.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(|e| anyhow::anyhow!("password hashing failed: {e}"))
+        .map_err(|e| anyhow::anyhow!("password hashing failed: {e}"))?;
+    // Two stacks starting at once may both hash; the first stored wins, and both verify.
+    Ok(lock(hashes).entry(clear.to_owned()).or_insert(hash).clone())
+}
+
+/// The map even if a thread panicked while holding it: entries are only ever inserted whole.
+fn lock(
+    map: &Mutex<HashMap<String, String>>,
+) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
+    map.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Replaces each clear-text `users[].password` of an OP config with its PHC string.
 pub(super) fn prehash(op: &mut Value) -> anyhow::Result<()> {
-    let argon2 = light()?;
     let users = op.get_mut("users").and_then(Value::as_array_mut);
     for user in users.into_iter().flatten() {
         let Some(password) = user.get_mut("password") else {
@@ -39,11 +62,7 @@ pub(super) fn prehash(op: &mut Value) -> anyhow::Result<()> {
         let Some(clear) = password.as_str().filter(|p| !p.starts_with("$argon2")) else {
             continue;
         };
-        let salt = SaltString::generate(&mut rand::rngs::OsRng);
-        let hash = argon2
-            .hash_password(clear.as_bytes(), &salt)
-            .map_err(|e| anyhow::anyhow!("password hashing failed: {e}"))?;
-        *password = Value::String(hash.to_string());
+        *password = Value::String(light_hash(clear)?);
     }
     Ok(())
 }
@@ -78,5 +97,21 @@ mod tests {
             "hashes are kept"
         );
         assert!(op["users"][2].get("password").is_none());
+    }
+
+    #[test]
+    fn a_clear_text_is_hashed_once_per_process() {
+        let first = light_hash("once-per-process").unwrap();
+        assert_eq!(light_hash("once-per-process").unwrap(), first);
+        let mut op =
+            serde_json::json!({"users": [{"username": "u", "password": "once-per-process"}]});
+        prehash(&mut op).unwrap();
+        assert_eq!(op["users"][0]["password"], first.as_str());
+        let other = light_hash("another-password").unwrap();
+        assert_ne!(other, first);
+        let parsed = PasswordHash::new(&other).unwrap();
+        assert!(Argon2::default()
+            .verify_password(b"another-password", &parsed)
+            .is_ok());
     }
 }

@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -43,32 +44,50 @@ fn hash(password: &str) -> anyhow::Result<String> {
 /// The hash an unknown username is checked against, with the algorithm and parameters of the
 /// configured users' hashes, so a known and an unknown username cost the same even when the
 /// configuration gives hashes of its own (the harness's test stacks use light parameters).
-/// Without users nobody can log in; the default-cost dummy is then computed once per process.
+/// Without users nobody can log in, and the dummy has argon2's default parameters.
+///
+/// The dummy only has to cost what a real verification costs, so it is made once per process for
+/// each set of parameters: a process running many OPs (the harness starts one per scenario) would
+/// otherwise spend an argon2 hash on every start.
 fn dummy_hash(users: &HashMap<String, User>) -> anyhow::Result<String> {
     const DUMMY: &str = "dummy password for unknown users";
-    let Some(user) = users.values().next() else {
-        static DEFAULT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-        if let Some(h) = DEFAULT.get() {
-            return Ok(h.clone());
+    static DUMMIES: OnceLock<Mutex<HashMap<String, String>>> = OnceLock::new();
+    let (algorithm, version, params) = match users.values().next() {
+        Some(user) => {
+            let parsed = PasswordHash::new(&user.password_hash)
+                .map_err(|e| anyhow::anyhow!("bad argon2 hash: {e}"))?;
+            let algorithm = argon2::Algorithm::try_from(parsed.algorithm)
+                .map_err(|e| anyhow::anyhow!("bad argon2 hash: {e}"))?;
+            let version = match parsed.version {
+                Some(v) => argon2::Version::try_from(v).map_err(|e| anyhow::anyhow!("{e}"))?,
+                None => argon2::Version::default(),
+            };
+            let params = argon2::Params::try_from(&parsed)
+                .map_err(|e| anyhow::anyhow!("bad argon2 hash: {e}"))?;
+            (algorithm, version, params)
         }
-        let h = hash(DUMMY)?;
-        return Ok(DEFAULT.get_or_init(|| h).clone());
+        None => Default::default(),
     };
-    let parsed = PasswordHash::new(&user.password_hash)
-        .map_err(|e| anyhow::anyhow!("bad argon2 hash: {e}"))?;
-    let algorithm = argon2::Algorithm::try_from(parsed.algorithm)
-        .map_err(|e| anyhow::anyhow!("bad argon2 hash: {e}"))?;
-    let version = match parsed.version {
-        Some(v) => argon2::Version::try_from(v).map_err(|e| anyhow::anyhow!("{e}"))?,
-        None => argon2::Version::default(),
-    };
-    let params =
-        argon2::Params::try_from(&parsed).map_err(|e| anyhow::anyhow!("bad argon2 hash: {e}"))?;
+    let key = format!(
+        "{} v{} m={} t={} p={} len={:?}",
+        algorithm.as_str(),
+        version as u32,
+        params.m_cost(),
+        params.t_cost(),
+        params.p_cost(),
+        params.output_len()
+    );
+    let dummies = DUMMIES.get_or_init(Default::default);
+    let lock = || dummies.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(hash) = lock().get(&key) {
+        return Ok(hash.clone());
+    }
     let salt = SaltString::generate(&mut rand::rngs::OsRng);
-    Argon2::new(algorithm, version, params)
+    let hash = Argon2::new(algorithm, version, params)
         .hash_password(DUMMY.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(|e| anyhow::anyhow!("password hashing failed: {e}"))
+        .map_err(|e| anyhow::anyhow!("password hashing failed: {e}"))?;
+    Ok(lock().entry(key).or_insert(hash).clone())
 }
 
 impl UserStore {
@@ -177,6 +196,35 @@ mod tests {
             params(&store.get("admin").unwrap().password_hash),
             "the dummy hash costs what a user's does"
         );
+    }
+
+    #[test]
+    fn the_dummy_is_made_once_per_process_for_each_set_of_parameters() {
+        let user = |password: &str| UserConfig {
+            username: "u".into(),
+            password: password.into(),
+            sub: None,
+            claims: BTreeMap::new(),
+            otp_secret: None,
+        };
+        let phc = |m_cost: u32, salt: &str| {
+            let params = argon2::Params::new(m_cost, 1, 1, None).unwrap();
+            Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+                .hash_password(b"pw", &SaltString::from_b64(salt).unwrap())
+                .unwrap()
+                .to_string()
+        };
+        let a = UserStore::load(&[user(&phc(64, "c2FsdHNhbHRzYWx0"))]).unwrap();
+        let b = UserStore::load(&[user(&phc(64, "b3RoZXJzYWx0c2FsdA"))]).unwrap();
+        assert_eq!(a.dummy_hash, b.dummy_hash, "same parameters, one dummy");
+        assert!(a.dummy_hash.starts_with("$argon2id$v=19$m=64,t=1,p=1$"));
+        let c = UserStore::load(&[user(&phc(128, "c2FsdHNhbHRzYWx0"))]).unwrap();
+        assert!(
+            c.dummy_hash.starts_with("$argon2id$v=19$m=128,t=1,p=1$"),
+            "other parameters get their own dummy: {}",
+            c.dummy_hash
+        );
+        assert!(c.authenticate("nobody", "pw").is_none());
     }
 
     #[test]
