@@ -100,7 +100,7 @@ impl SigningKey {
     /// Generates a fresh key (RSA 2048 or P-256).
     pub fn generate(alg: SigningAlg, kid: Option<String>) -> anyhow::Result<Self> {
         let pem = match alg {
-            SigningAlg::RS256 => rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048)?
+            SigningAlg::RS256 => rsa::RsaPrivateKey::from_pkcs8_der(&generate_rsa_pkcs8()?)?
                 .to_pkcs8_pem(LineEnding::LF)?
                 .to_string(),
             SigningAlg::ES256 => p256::SecretKey::random(&mut rand::rngs::OsRng)
@@ -114,6 +114,43 @@ impl SigningKey {
     pub fn jwk(&self) -> &Value {
         &self.jwk
     }
+}
+
+/// A new RSA 2048 private key as PKCS#8 DER, from aws-lc-rs: the `rsa` crate's key generation
+/// took about as long as a whole stack start.
+pub fn generate_rsa_pkcs8() -> anyhow::Result<Vec<u8>> {
+    use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der};
+    let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
+        .map_err(|_| anyhow::anyhow!("RSA key generation failed"))?;
+    let der: Pkcs8V1Der<'static> = pair
+        .as_der()
+        .map_err(|_| anyhow::anyhow!("cannot encode the generated RSA key"))?;
+    Ok(der.as_ref().to_vec())
+}
+
+/// The key a PEM file holds, parsed once per process for each (algorithm, text, kid): parsing
+/// checks the RSA key's consistency, which costs as much as several signatures, and a process
+/// running many OPs from one configuration (the harness: one per scenario) would repeat it at
+/// every start. Keys are immutable, so the OPs share them.
+fn parsed_pem(
+    alg: SigningAlg,
+    pem: String,
+    kid: Option<String>,
+) -> anyhow::Result<Arc<SigningKey>> {
+    type Parsed = std::collections::HashMap<(SigningAlg, String, Option<String>), Arc<SigningKey>>;
+    static PARSED: std::sync::OnceLock<Mutex<Parsed>> = std::sync::OnceLock::new();
+    let parsed = PARSED.get_or_init(Default::default);
+    let lock = || {
+        parsed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    };
+    let id = (alg, pem, kid);
+    if let Some(key) = lock().get(&id) {
+        return Ok(key.clone());
+    }
+    let key = Arc::new(SigningKey::from_pem(alg, &id.1, id.2.clone())?);
+    Ok(lock().entry(id).or_insert(key).clone())
 }
 
 /// One key of the set and when it signs from (`i64::MIN` for the keys loaded at start).
@@ -161,7 +198,7 @@ impl KeySet {
     /// Loads (or generates) every configured key; rotation as configured, on the wall clock until
     /// [`KeySet::with_clock`].
     pub fn load(config: &Config) -> anyhow::Result<Self> {
-        let mut keys: Vec<SigningKey> = Vec::new();
+        let mut keys: Vec<Arc<SigningKey>> = Vec::new();
         for (i, k) in config.keys.iter().enumerate() {
             let key = match &k.pem {
                 Some(path) => {
@@ -169,24 +206,30 @@ impl KeySet {
                     let pem = std::fs::read_to_string(&path).with_context(|| {
                         format!("keys[{i}].pem: cannot read {}", path.display())
                     })?;
-                    SigningKey::from_pem(k.alg, &pem, k.kid.clone())
+                    parsed_pem(k.alg, pem, k.kid.clone())
                         .with_context(|| format!("keys[{i}].pem: {}", path.display()))?
                 }
-                None => SigningKey::generate(k.alg, k.kid.clone())
-                    .with_context(|| format!("keys[{i}]: key generation failed"))?,
+                None => Arc::new(
+                    SigningKey::generate(k.alg, k.kid.clone())
+                        .with_context(|| format!("keys[{i}]: key generation failed"))?,
+                ),
             };
             if keys.iter().any(|other| other.kid == key.kid) {
                 bail!("keys[{i}].kid: duplicate kid `{}`", key.kid);
             }
             keys.push(key);
         }
-        let mut set = Self::from_keys(keys)?;
+        let mut set = Self::from_shared(keys)?;
         set.rotation = config.key_rotation.clone();
         Ok(set)
     }
 
     /// A key set from ready keys (first key of each alg signs), never rotated automatically.
     pub fn from_keys(keys: Vec<SigningKey>) -> anyhow::Result<Self> {
+        Self::from_shared(keys.into_iter().map(Arc::new).collect())
+    }
+
+    fn from_shared(keys: Vec<Arc<SigningKey>>) -> anyhow::Result<Self> {
         if !keys.iter().any(|k| k.alg == SigningAlg::RS256) {
             bail!("keys: at least one RS256 key is required");
         }
@@ -195,7 +238,7 @@ impl KeySet {
             entries: RwLock::new(
                 keys.into_iter()
                     .map(|key| Entry {
-                        key: Arc::new(key),
+                        key,
                         signs_from: i64::MIN,
                     })
                     .collect(),
@@ -478,6 +521,26 @@ mod tests {
         }
         let err = KeySet::load(&config).unwrap_err().to_string();
         assert!(err.contains("keys[1].kid"), "{err}");
+    }
+
+    #[test]
+    fn a_key_file_is_parsed_once_and_shared_but_kids_and_texts_stay_apart() {
+        let config = crate::config::Config {
+            keys: crate::config::fixture_keys(),
+            ..Default::default()
+        };
+        let first = |set: &KeySet| set.entries.read().unwrap()[0].key.clone();
+        let (a, b) = (
+            KeySet::load(&config).unwrap(),
+            KeySet::load(&config).unwrap(),
+        );
+        assert!(Arc::ptr_eq(&first(&a), &first(&b)), "one parse per process");
+        let mut named = config.clone();
+        named.keys[0].kid = Some("named".into());
+        let c = KeySet::load(&named).unwrap();
+        assert_eq!(first(&c).kid, "named", "the kid is part of what is shared");
+        assert!(!Arc::ptr_eq(&first(&a), &first(&c)));
+        assert_ne!(first(&a).kid, "named");
     }
 
     fn rotating(interval: i64) -> (KeySet, crate::clock::ManualClock) {

@@ -185,8 +185,16 @@ impl PrivateKey {
     /// A new RSA 2048 key for RS256 (the algorithm every provider accepts for
     /// `private_key_jwt`, OpenID Connect Discovery §3).
     pub fn generate() -> Result<Self, String> {
-        let key = rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048)
-            .map_err(|e| format!("RSA key generation failed: {e}"))?;
+        use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der};
+        use rsa::pkcs8::DecodePrivateKey;
+        // aws-lc-rs finds the primes several times faster than the `rsa` crate.
+        let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
+            .map_err(|_| "RSA key generation failed".to_owned())?;
+        let der: Pkcs8V1Der<'static> = pair
+            .as_der()
+            .map_err(|_| "cannot encode the generated RSA key".to_owned())?;
+        let key = rsa::RsaPrivateKey::from_pkcs8_der(der.as_ref())
+            .map_err(|e| format!("cannot read the generated RSA key: {e}"))?;
         let [p, q] = match key.primes() {
             [p, q] => [p, q],
             _ => return Err("RSA key generation gave other than two primes".into()),
