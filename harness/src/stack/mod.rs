@@ -407,9 +407,15 @@ fn target_users(op: &Value) -> Vec<TargetUser> {
         .collect()
 }
 
+/// The Admin GUI password of stacks whose scenario names none: random, and one per process, so
+/// the stacks of a run share one light hash of it ([`passwords::light_hash`]) instead of hashing
+/// a new password at every start.
 fn random_password() -> String {
     use rand::distributions::{Alphanumeric, DistString};
-    Alphanumeric.sample_string(&mut rand::rngs::OsRng, 16)
+    static PASSWORD: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    PASSWORD
+        .get_or_init(|| Alphanumeric.sample_string(&mut rand::rngs::OsRng, 16))
+        .clone()
 }
 
 /// The Admin GUI configured for the stack: the gateway's Admin API, oxd, the OP, the proxy as
