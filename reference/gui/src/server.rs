@@ -62,7 +62,9 @@ fn dummy_hash(config: &Config) -> anyhow::Result<String> {
     use argon2::password_hash::{PasswordHash, PasswordHasher, SaltString};
     use std::collections::HashMap;
     use std::sync::{Mutex, OnceLock, PoisonError};
-    static DUMMIES: OnceLock<Mutex<HashMap<(u32, u32, u32), String>>> = OnceLock::new();
+    /// By (m_cost, t_cost, p_cost).
+    type Dummies = HashMap<(u32, u32, u32), String>;
+    static DUMMIES: OnceLock<Mutex<Dummies>> = OnceLock::new();
     let first = config
         .users
         .first()
