@@ -14,38 +14,53 @@ use serde::Serialize;
 /// The template environment.
 #[derive(Debug)]
 pub struct Pages {
-    env: Environment<'static>,
+    env: &'static Environment<'static>,
 }
 
 impl Pages {
-    /// Loads the embedded templates.
+    /// The embedded templates, compiled once per process: they are the binary's own, and a
+    /// process may run many OPs (the harness starts one per scenario).
     pub fn new() -> anyhow::Result<Self> {
-        let mut env = Environment::new();
-        for (name, source) in [
-            ("base.html", include_str!("../templates/base.html")),
-            ("login.html", include_str!("../templates/login.html")),
-            (
-                "otp_enroll.html",
-                include_str!("../templates/otp_enroll.html"),
-            ),
-            ("otp.html", include_str!("../templates/otp.html")),
-            ("consent.html", include_str!("../templates/consent.html")),
-            ("message.html", include_str!("../templates/message.html")),
-            ("logout.html", include_str!("../templates/logout.html")),
-            (
-                "logged_out.html",
-                include_str!("../templates/logged_out.html"),
-            ),
-            (
-                "form_post.html",
-                include_str!("../templates/form_post.html"),
-            ),
-        ] {
-            env.add_template(name, source)?;
-        }
+        static ENV: std::sync::OnceLock<Result<Environment<'static>, String>> =
+            std::sync::OnceLock::new();
+        let env = ENV
+            .get_or_init(compile)
+            .as_ref()
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok(Self { env })
     }
+}
 
+/// Every embedded template, compiled.
+fn compile() -> Result<Environment<'static>, String> {
+    let mut env = Environment::new();
+    for (name, source) in [
+        ("base.html", include_str!("../templates/base.html")),
+        ("login.html", include_str!("../templates/login.html")),
+        (
+            "otp_enroll.html",
+            include_str!("../templates/otp_enroll.html"),
+        ),
+        ("otp.html", include_str!("../templates/otp.html")),
+        ("consent.html", include_str!("../templates/consent.html")),
+        ("message.html", include_str!("../templates/message.html")),
+        ("logout.html", include_str!("../templates/logout.html")),
+        (
+            "logged_out.html",
+            include_str!("../templates/logged_out.html"),
+        ),
+        (
+            "form_post.html",
+            include_str!("../templates/form_post.html"),
+        ),
+    ] {
+        env.add_template(name, source)
+            .map_err(|e| format!("template {name}: {e}"))?;
+    }
+    Ok(env)
+}
+
+impl Pages {
     /// Renders `name` with `context` into a response with `status`.
     pub fn render<S: Serialize>(&self, status: StatusCode, name: &str, context: S) -> Response {
         let body = self.env.get_template(name).and_then(|t| t.render(context));
