@@ -88,6 +88,57 @@ async fn bearer_jwt_is_verified_locally_and_expires_on_the_clock() {
     assert_eq!(r.text().await.unwrap(), r#"{"message":"Unauthorized"}"#);
 }
 
+/// The verification cache remembers a token's signature and the claims it checks, never the
+/// verdict: each cache hit checks `exp` (with `leeway`), `nbf` and the route's
+/// `scopes_required` on the clock of that request.
+#[tokio::test]
+async fn a_cached_bearer_token_is_checked_again_on_every_hit() {
+    let idp = idp().await;
+    let s = setup(
+        &idp,
+        json!({"auth_methods": ["bearer"], "leeway": 5, "scopes_required": ["openid email"]}),
+        json!([]),
+    )
+    .await;
+    let now = s.clock.now();
+    let status = |token: String| {
+        let s = &s;
+        async move {
+            s.get("/x", &[("authorization", &format!("Bearer {token}"))])
+                .await
+                .status()
+        }
+    };
+    let token = idp.token(now + 60);
+    for _ in 0..2 {
+        assert_eq!(status(token.clone()).await, 200);
+    }
+    // Past exp but within the leeway: still accepted from the cache; past both: refused.
+    s.clock.advance(62);
+    assert_eq!(status(token.clone()).await, 200);
+    s.clock.advance(3);
+    for _ in 0..2 {
+        assert_eq!(status(token.clone()).await, 401);
+    }
+    // A token lacking a required scope is refused on its first use and on every cached one.
+    let mut narrow = idp.claims(s.clock.now() + 60);
+    narrow["scope"] = json!("openid profile");
+    let narrow = sign(&keys().good, Some("k1"), &narrow);
+    for _ in 0..2 {
+        assert_eq!(status(narrow.clone()).await, 403);
+    }
+    // Not valid yet beyond the leeway: refused (its signature remembered), then accepted from
+    // the cache once the clock reaches its nbf.
+    let mut early = idp.claims(s.clock.now() + 120);
+    early["nbf"] = json!(s.clock.now() + 30);
+    early["iat"] = json!(s.clock.now());
+    let early = sign(&keys().good, Some("k1"), &early);
+    assert_eq!(status(early.clone()).await, 401);
+    s.clock.advance(25);
+    assert_eq!(status(early.clone()).await, 200);
+    assert_eq!(idp.calls("/jwks").await, 1);
+}
+
 #[tokio::test]
 async fn tokens_of_another_issuer_or_key_are_refused_and_an_unknown_kid_rediscovers_once() {
     let idp = idp().await;

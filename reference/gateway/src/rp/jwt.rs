@@ -29,20 +29,81 @@ const HMAC: [Algorithm; 3] = [Algorithm::HS256, Algorithm::HS384, Algorithm::HS5
 /// A token's verified claims, shared rather than copied: the key set's verification cache,
 /// the plugin that authenticated the request and the request's context (`RequestToken.data`)
 /// hold the same JSON object. Always an object; reads go through `Deref` to its map.
+///
+/// The claims every use of a token checks (`exp`, `nbf`, `iat`, `iss`, `aud`, `token_type`)
+/// and its scopes are read out of the map once, when the claims are built (at verification,
+/// then kept in the verification cache), so a cached token's per-request checks are field
+/// reads rather than hashed map lookups. The map stays for what reads arbitrary claims
+/// (claim rules, consumer mapping, headers).
 #[derive(Debug, Clone)]
-pub struct Claims(Arc<Value>);
+pub struct Claims(Arc<Parsed>);
+
+#[derive(Debug)]
+struct Parsed {
+    value: Arc<Value>,
+    exp: Option<i64>,
+    /// `exp` only when an integer (what a bearer token's `expires_at` has always been).
+    exp_integer: Option<i64>,
+    nbf: Option<i64>,
+    iat: Option<i64>,
+    iss: Option<String>,
+    /// The string audiences: `aud` as a string, or an array's string elements.
+    aud: Vec<String>,
+    token_type: TokenType,
+    scopes: Arc<[String]>,
+}
+
+/// The `token_type` claim, as the access-token check reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TokenType {
+    Absent,
+    Bearer,
+    Other,
+}
+
+impl Parsed {
+    fn of(value: Arc<Value>) -> Self {
+        let map = value.as_object();
+        let get = |name: &str| map.and_then(|m| m.get(name));
+        let aud = match get("aud") {
+            Some(Value::String(a)) => vec![a.clone()],
+            Some(Value::Array(list)) => list
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect(),
+            _ => Vec::new(),
+        };
+        let token_type = match get("token_type") {
+            None => TokenType::Absent,
+            Some(Value::String(t)) if t.eq_ignore_ascii_case("bearer") => TokenType::Bearer,
+            Some(_) => TokenType::Other,
+        };
+        Parsed {
+            exp: get("exp").and_then(number_value),
+            exp_integer: get("exp").and_then(Value::as_i64),
+            nbf: get("nbf").and_then(number_value),
+            iat: get("iat").and_then(number_value),
+            iss: get("iss").and_then(Value::as_str).map(str::to_owned),
+            aud,
+            token_type,
+            scopes: crate::plugins::context::scopes_of(&value),
+            value,
+        }
+    }
+}
 
 impl Claims {
     /// The claims as the JSON object they are (what `RequestToken.data` carries).
     pub fn as_value(&self) -> &Arc<Value> {
-        &self.0
+        &self.0.value
     }
 
     /// Shares a JSON object (a cached introspection or userinfo answer) as claims; anything
     /// else is no claims.
     pub fn from_object(value: Arc<Value>) -> Self {
         if value.is_object() {
-            Claims(value)
+            Claims(Arc::new(Parsed::of(value)))
         } else {
             Self::default()
         }
@@ -51,6 +112,40 @@ impl Claims {
     /// An owned copy of the map, for a caller that adds claims of its own.
     pub fn to_map(&self) -> Map<String, Value> {
         Map::clone(self)
+    }
+
+    /// `exp` as a number of seconds (an integer, or a finite float truncated).
+    pub fn exp(&self) -> Option<i64> {
+        self.0.exp
+    }
+
+    /// `exp` when it is an integer.
+    pub fn exp_integer(&self) -> Option<i64> {
+        self.0.exp_integer
+    }
+
+    /// The `scope` claim's scopes, as [`crate::plugins::context::scopes_of`] reads them
+    /// (shared: no copy per request).
+    pub fn scopes(&self) -> &Arc<[String]> {
+        &self.0.scopes
+    }
+
+    /// [`check_claims`] from the fields read when the claims were built.
+    fn check(&self, rules: &Rules, now: i64) -> Result<(), JwtError> {
+        let p = &*self.0;
+        check_times(p.exp, p.nbf, p.iat, rules, now)?;
+        if !rules.issuers.is_empty()
+            && !p
+                .iss
+                .as_deref()
+                .is_some_and(|iss| rules.issuers.iter().any(|i| i == iss))
+        {
+            return Err(JwtError::Issuer);
+        }
+        if !rules.audiences.is_empty() && !p.aud.iter().any(|a| rules.audiences.contains(a)) {
+            return Err(JwtError::Audience);
+        }
+        Ok(())
     }
 }
 
@@ -62,7 +157,7 @@ impl Default for Claims {
 
 impl From<Map<String, Value>> for Claims {
     fn from(map: Map<String, Value>) -> Self {
-        Claims(Arc::new(Value::Object(map)))
+        Claims(Arc::new(Parsed::of(Arc::new(Value::Object(map)))))
     }
 }
 
@@ -71,8 +166,10 @@ impl std::ops::Deref for Claims {
 
     fn deref(&self) -> &Map<String, Value> {
         static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
-        // Only `From<Map>` builds a `Claims`, so the value is always an object.
+        // Only `From<Map>` and `from_object` (objects only) build a `Claims`, so the value is
+        // always an object.
         self.0
+            .value
             .as_object()
             .unwrap_or_else(|| EMPTY.get_or_init(Map::new))
     }
@@ -305,14 +402,10 @@ pub async fn verify_shared(
 /// token is one.
 fn checked(claims: Claims, rules: &Rules, now: i64) -> Result<Claims, JwtError> {
     if rules.verify_claims {
-        check_claims(&claims, rules, now)?;
+        claims.check(rules, now)?;
     }
-    if rules.access_token {
-        match claims.get("token_type") {
-            None => {}
-            Some(Value::String(t)) if t.eq_ignore_ascii_case("bearer") => {}
-            Some(_) => return Err(JwtError::NotAccessToken),
-        }
+    if rules.access_token && claims.0.token_type == TokenType::Other {
+        return Err(JwtError::NotAccessToken);
     }
     Ok(claims)
 }
@@ -328,25 +421,45 @@ fn raw_header(token: &str) -> Option<Value> {
 }
 
 fn number(claims: &Map<String, Value>, name: &str) -> Option<i64> {
-    claims.get(name).and_then(|v| {
-        v.as_i64()
-            .or_else(|| v.as_f64().filter(|f| f.is_finite()).map(|f| f as i64))
-    })
+    claims.get(name).and_then(number_value)
 }
 
-/// The time and identity claims of a token, checked on the gateway's clock.
-pub fn check_claims(claims: &Map<String, Value>, rules: &Rules, now: i64) -> Result<(), JwtError> {
-    match number(claims, "exp") {
+fn number_value(v: &Value) -> Option<i64> {
+    v.as_i64()
+        .or_else(|| v.as_f64().filter(|f| f.is_finite()).map(|f| f as i64))
+}
+
+/// The time claims against the clock, with `rules.leeway` of skew.
+fn check_times(
+    exp: Option<i64>,
+    nbf: Option<i64>,
+    iat: Option<i64>,
+    rules: &Rules,
+    now: i64,
+) -> Result<(), JwtError> {
+    match exp {
         Some(exp) if exp.saturating_add(rules.leeway) <= now => return Err(JwtError::Expired),
         None if rules.require_exp => return Err(JwtError::Expired),
         _ => {}
     }
-    if number(claims, "nbf").is_some_and(|nbf| nbf > now.saturating_add(rules.leeway)) {
+    if nbf.is_some_and(|nbf| nbf > now.saturating_add(rules.leeway)) {
         return Err(JwtError::NotYetValid);
     }
-    if number(claims, "iat").is_some_and(|iat| iat > now.saturating_add(rules.leeway)) {
+    if iat.is_some_and(|iat| iat > now.saturating_add(rules.leeway)) {
         return Err(JwtError::IssuedInFuture);
     }
+    Ok(())
+}
+
+/// The time and identity claims of a token, checked on the gateway's clock.
+pub fn check_claims(claims: &Map<String, Value>, rules: &Rules, now: i64) -> Result<(), JwtError> {
+    check_times(
+        number(claims, "exp"),
+        number(claims, "nbf"),
+        number(claims, "iat"),
+        rules,
+        now,
+    )?;
     if !rules.issuers.is_empty() {
         let iss = claims.get("iss").and_then(Value::as_str);
         if !iss.is_some_and(|iss| rules.issuers.iter().any(|i| i == iss)) {
@@ -633,6 +746,100 @@ mod tests {
         let forged = format!("{}{last}", &token[..token.len() - 1]);
         assert!(verify(&forged, &keys, &rules(), clock.now()).await.is_err());
         assert!(keys.verified_claims(&forged, &key().await).await.is_none());
+    }
+
+    /// The claims a cached token is checked against are read once, when verified: every hit
+    /// still applies the rules of that use (another issuer, audience or access-token rule, the
+    /// clock) exactly as the map did.
+    #[tokio::test]
+    async fn a_cache_hit_applies_each_rule_of_its_use() {
+        let clock = ManualClock::default();
+        let now = clock.now();
+        let keys = keys(&clock);
+        let token = sign(
+            json!({"iss": "http://op", "aud": ["x", "kong"], "exp": (now + 60) as f64 + 0.5,
+                   "nbf": now - 1, "iat": now, "token_type": "refresh_token",
+                   "scope": "openid  email"}),
+            "k1",
+        );
+        let first = verify_shared(&token, &keys, &rules(), now).await.unwrap();
+        assert!(keys.verified(&token).await.is_some());
+        let hit = verify_shared(&token, &keys, &rules(), now).await.unwrap();
+        assert!(Arc::ptr_eq(first.as_value(), hit.as_value()));
+        // A float exp counts truncated for expiry, and is no integer expires_at.
+        assert_eq!(hit.exp(), Some(now + 60));
+        assert_eq!(hit.exp_integer(), None);
+        assert_eq!(&**hit.scopes(), ["openid", "email"]);
+        let with = |f: fn(&mut Rules)| {
+            let mut r = rules();
+            f(&mut r);
+            r
+        };
+        for (r, err) in [
+            (
+                with(|r| r.issuers = vec!["http://other".into()]),
+                JwtError::Issuer,
+            ),
+            (with(|r| r.audiences = vec!["y".into()]), JwtError::Audience),
+            (with(|r| r.access_token = true), JwtError::NotAccessToken),
+        ] {
+            assert_eq!(
+                verify_shared(&token, &keys, &r, now).await.unwrap_err(),
+                err
+            );
+        }
+        assert!(verify_shared(
+            &token,
+            &keys,
+            &with(|r| r.audiences = vec!["x".into()]),
+            now
+        )
+        .await
+        .is_ok());
+        assert!(
+            verify_shared(&token, &keys, &with(|r| r.verify_claims = false), now + 100)
+                .await
+                .is_ok()
+        );
+        assert_eq!(
+            verify_shared(&token, &keys, &rules(), now + 60)
+                .await
+                .unwrap_err(),
+            JwtError::Expired
+        );
+        assert!(
+            verify_shared(&token, &keys, &with(|r| r.leeway = 1), now + 60)
+                .await
+                .is_ok()
+        );
+        // A remembered token from the future: nbf and iat checked on the clock of each use.
+        let early = sign(
+            json!({"iss": "http://op", "aud": "kong", "exp": now + 60, "nbf": now + 10}),
+            "k1",
+        );
+        assert_eq!(
+            verify_shared(&early, &keys, &rules(), now)
+                .await
+                .unwrap_err(),
+            JwtError::NotYetValid
+        );
+        assert!(keys.verified(&early).await.is_some());
+        assert!(verify_shared(&early, &keys, &rules(), now + 10)
+            .await
+            .is_ok());
+        let ahead = sign(
+            json!({"iss": "http://op", "aud": "kong", "exp": now + 60, "iat": now + 10}),
+            "k1",
+        );
+        assert!(verify_shared(&ahead, &keys, &rules(), now + 10)
+            .await
+            .is_ok());
+        assert_eq!(
+            verify_shared(&ahead, &keys, &rules(), now)
+                .await
+                .unwrap_err(),
+            JwtError::IssuedInFuture
+        );
     }
 
     /// A source whose keys are replaced by the test (rotation at the OP).

@@ -17,8 +17,8 @@ use super::{OpenIdConnect, Tokens};
 use crate::entities::consumer_groups::ConsumerGroup;
 use crate::entities::{Consumer, Consumers};
 use crate::plugins::context::{
-    scopes_of, Anonymous, AuthenticatedConsumer, AuthenticatedConsumerGroups,
-    AuthenticatedCredential, RequestToken, UserInfo,
+    Anonymous, AuthenticatedConsumer, AuthenticatedConsumerGroups, AuthenticatedCredential,
+    RequestToken, UserInfo,
 };
 use crate::plugins::{AccessRequest, Flow};
 use crate::rp::client::{Client, ClientAuth};
@@ -589,7 +589,8 @@ impl OpenIdConnect {
                     return Err(Failure::invalid_token("token is not active"));
                 }
             }
-            let exp = claims.get("exp").and_then(Value::as_i64);
+            // Read when the claims were verified (and cached), not looked up per request.
+            let exp = claims.exp_integer();
             return Ok(plain("bearer", claims, exp));
         }
         if c.allows("kong_oauth2") {
@@ -1011,7 +1012,8 @@ impl OpenIdConnect {
         }
         ext.insert(RequestToken {
             token,
-            scopes: scopes_of(&data),
+            // The scopes read once from these same claims (`data`) when they were built.
+            scopes: auth.claims.scopes().clone(),
             exp: auth.tokens.expires_at,
             data,
         });
