@@ -563,11 +563,13 @@ impl OpenIdConnect {
     ) -> Result<Authenticated, Failure> {
         let c = &self.config;
         let is_jwt = jwt::looks_like_jwt(&token);
-        let plain = |method, claims: Claims, exp: Option<i64>| {
+        // The token and where it was move into the one `Authenticated` a branch returns (no
+        // copy of a kilobyte token per request).
+        let plain = |method, token: String, claims: Claims, exp: Option<i64>| {
             let mut a = Authenticated::new(
                 method,
                 Tokens {
-                    access_token: token.clone(),
+                    access_token: token,
                     expires_at: exp,
                     refresh_token: None,
                     id_token: None,
@@ -578,7 +580,7 @@ impl OpenIdConnect {
                 },
                 claims,
             );
-            a.location = Some(location.clone());
+            a.location = Some(location);
             a
         };
         if c.allows("bearer") && is_jwt {
@@ -591,7 +593,7 @@ impl OpenIdConnect {
             }
             // Read when the claims were verified (and cached), not looked up per request.
             let exp = claims.exp_integer();
-            return Ok(plain("bearer", claims, exp));
+            return Ok(plain("bearer", token, claims, exp));
         }
         if c.allows("kong_oauth2") {
             let found = self
@@ -615,7 +617,7 @@ impl OpenIdConnect {
                 if let Some(exp) = found.expires_at {
                     claims.insert("exp".into(), Value::from(exp));
                 }
-                let mut a = plain("kong_oauth2", claims.into(), found.expires_at);
+                let mut a = plain("kong_oauth2", token, claims.into(), found.expires_at);
                 a.consumer = Some(consumer);
                 a.credential = Some(found.client_id);
                 return Ok(a);
@@ -628,13 +630,18 @@ impl OpenIdConnect {
                 return Err(Failure::invalid_token("token is not active"));
             }
             let exp = number(&answer, "exp");
-            let mut a = plain("introspection", Claims::from_object(answer.clone()), exp);
+            let mut a = plain(
+                "introspection",
+                token,
+                Claims::from_object(answer.clone()),
+                exp,
+            );
             a.introspection = Some(answer);
             return Ok(a);
         }
         if c.allows("userinfo") {
             let info = self.userinfo(&token).await?;
-            let mut a = plain("userinfo", Claims::from_object(info.clone()), None);
+            let mut a = plain("userinfo", token, Claims::from_object(info.clone()), None);
             a.userinfo = Some(info);
             return Ok(a);
         }
@@ -970,9 +977,10 @@ impl OpenIdConnect {
             },
         };
         let presented = Presented::of(req);
+        let mut hidden = None;
         if self.config.hide_credentials {
             if let Some(at) = &auth.location {
-                credentials::hide(req, at);
+                hidden = credentials::hide(req, at);
             }
             if auth.method == "session" {
                 self.sessions.remove_cookies(req);
@@ -984,7 +992,19 @@ impl OpenIdConnect {
             Err(failure) => return Flow::Respond(self.failure_response(&failure)),
         };
         self.session_headers(req, auth.session.as_ref(), now);
-        reply::upstream(req, &self.config, &auth, consumer.as_deref());
+        // The credential's identifier: the one the token names, else `credential_claim`'s
+        // value (the upstream header and the request's context carry the same string).
+        let credential = auth.credential.clone().or_else(|| {
+            claims::lookup(&auth.claims, &self.config.credential_claim).map(claims::header_value)
+        });
+        reply::upstream(
+            req,
+            &self.config,
+            &auth,
+            consumer.as_deref(),
+            hidden.as_ref(),
+            credential.as_deref(),
+        );
         if let Some(groups) = groups {
             reply::set_consumer_groups(req, &groups);
             req.extensions_mut()
@@ -997,9 +1017,6 @@ impl OpenIdConnect {
         }
         let token: Arc<str> = Arc::from(auth.tokens.access_token.as_str());
         let data = auth.claims.as_value().clone();
-        let credential = auth.credential.clone().or_else(|| {
-            claims::lookup(&auth.claims, &self.config.credential_claim).map(claims::header_value)
-        });
         let ext = req.extensions_mut();
         if let Some(c) = consumer {
             ext.insert(AuthenticatedConsumer(c));

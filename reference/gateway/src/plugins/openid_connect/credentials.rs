@@ -3,7 +3,7 @@
 //! (`hide_credentials`).
 
 use base64::Engine;
-use http::header::{HeaderMap, AUTHORIZATION, CONTENT_TYPE, COOKIE};
+use http::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE, COOKIE};
 use serde_json::Value;
 
 use super::config::ParamTypes;
@@ -236,8 +236,10 @@ pub fn refresh_token(
     Some((token, at))
 }
 
-/// Removes a used credential from what goes upstream.
-pub fn hide(req: &mut AccessRequest, at: &Location) {
+/// Removes a used credential from what goes upstream. A credential header that was a lone
+/// field comes back with its name, so the upstream token header can reuse that field rather
+/// than format and validate the same bytes again ([`super::reply::upstream`]).
+pub fn hide(req: &mut AccessRequest, at: &Location) -> Option<(HeaderName, HeaderValue)> {
     let drop_query = |req: &mut AccessRequest, names: &[&str]| {
         let Some(q) = req.query() else { return };
         let kept: Vec<(String, String)> = url::form_urlencoded::parse(q.as_bytes())
@@ -249,13 +251,17 @@ pub fn hide(req: &mut AccessRequest, at: &Location) {
             .finish();
         req.set_query(Some(query));
     };
+    let remove = |req: &mut AccessRequest, name: &HeaderName| {
+        let headers = req.headers_mut();
+        let lone = headers.get_all(name).iter().count() == 1;
+        headers
+            .remove(name)
+            .filter(|_| lone)
+            .map(|v| (name.clone(), v))
+    };
     match at {
-        Location::Authorization => {
-            req.headers_mut().remove(AUTHORIZATION);
-        }
-        Location::Header(h) => {
-            req.headers_mut().remove(h);
-        }
+        Location::Authorization => return remove(req, &AUTHORIZATION),
+        Location::Header(h) => return remove(req, h),
         Location::Query(names) => drop_query(req, names),
         Location::QueryArg(name) => drop_query(req, &[name.as_str()]),
         Location::Cookie(name) => req.remove_cookie(name),
@@ -263,4 +269,5 @@ pub fn hide(req: &mut AccessRequest, at: &Location) {
         // upstream's own signature or length checks see.
         Location::Body(_) => {}
     }
+    None
 }
