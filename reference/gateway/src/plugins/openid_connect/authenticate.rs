@@ -905,7 +905,10 @@ impl OpenIdConnect {
         if self.is_logout(req).await {
             return Flow::Respond(self.logout(req).await);
         }
-        let had_session = self.sessions.presented_in(&Presented::of(req));
+        // The request's cookies, address and User-Agent, read once: only a code-flow login
+        // changes them (it removes its authorization cookie), and is read again below.
+        let presented = Presented::of(req);
+        let had_session = self.sessions.presented_in(&presented);
         let mut pending = None;
         let result = match self.authenticate(req).await {
             Err(f) if f.is_no_credentials() && self.config.allows("authorization_code") => {
@@ -976,7 +979,11 @@ impl OpenIdConnect {
                 }
             },
         };
-        let presented = Presented::of(req);
+        let presented = if pending.is_some() {
+            Presented::of(req)
+        } else {
+            presented
+        };
         let mut hidden = None;
         if self.config.hide_credentials {
             if let Some(at) = &auth.location {
