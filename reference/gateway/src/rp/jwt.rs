@@ -31,9 +31,9 @@ const HMAC: [Algorithm; 3] = [Algorithm::HS256, Algorithm::HS384, Algorithm::HS5
 /// hold the same JSON object. Always an object; reads go through `Deref` to its map.
 ///
 /// The claims every use of a token checks (`exp`, `nbf`, `iat`, `iss`, `aud`, `token_type`)
-/// and its scopes are read out of the map once, when the claims are built (at verification,
-/// then kept in the verification cache), so a cached token's per-request checks are field
-/// reads rather than hashed map lookups. The map stays for what reads arbitrary claims
+/// and its scopes are read out of the map once, at the claims' first check (the verification
+/// that then keeps them in the verification cache), so a cached token's per-request checks
+/// are field reads rather than hashed map lookups. The map stays for what reads arbitrary claims
 /// (claim rules, consumer mapping, headers).
 #[derive(Debug, Clone)]
 pub struct Claims(Arc<Parsed>);
@@ -41,6 +41,13 @@ pub struct Claims(Arc<Parsed>);
 #[derive(Debug)]
 struct Parsed {
     value: Arc<Value>,
+    /// Read at the first use and kept with the claims (a cached introspection or userinfo
+    /// answer wrapped per request and never checked pays nothing for them).
+    fields: std::sync::OnceLock<Fields>,
+}
+
+#[derive(Debug)]
+struct Fields {
     exp: Option<i64>,
     /// `exp` only when an integer (what a bearer token's `expires_at` has always been).
     exp_integer: Option<i64>,
@@ -63,6 +70,15 @@ enum TokenType {
 
 impl Parsed {
     fn of(value: Arc<Value>) -> Self {
+        Parsed {
+            value,
+            fields: std::sync::OnceLock::new(),
+        }
+    }
+}
+
+impl Fields {
+    fn of(value: &Value) -> Self {
         let map = value.as_object();
         let get = |name: &str| map.and_then(|m| m.get(name));
         let aud = match get("aud") {
@@ -79,7 +95,7 @@ impl Parsed {
             Some(Value::String(t)) if t.eq_ignore_ascii_case("bearer") => TokenType::Bearer,
             Some(_) => TokenType::Other,
         };
-        Parsed {
+        Fields {
             exp: get("exp").and_then(number_value),
             exp_integer: get("exp").and_then(Value::as_i64),
             nbf: get("nbf").and_then(number_value),
@@ -87,8 +103,7 @@ impl Parsed {
             iss: get("iss").and_then(Value::as_str).map(str::to_owned),
             aud,
             token_type,
-            scopes: crate::plugins::context::scopes_of(&value),
-            value,
+            scopes: crate::plugins::context::scopes_of(value),
         }
     }
 }
@@ -116,23 +131,27 @@ impl Claims {
 
     /// `exp` as a number of seconds (an integer, or a finite float truncated).
     pub fn exp(&self) -> Option<i64> {
-        self.0.exp
+        self.fields().exp
+    }
+
+    fn fields(&self) -> &Fields {
+        self.0.fields.get_or_init(|| Fields::of(&self.0.value))
     }
 
     /// `exp` when it is an integer.
     pub fn exp_integer(&self) -> Option<i64> {
-        self.0.exp_integer
+        self.fields().exp_integer
     }
 
     /// The `scope` claim's scopes, as [`crate::plugins::context::scopes_of`] reads them
     /// (shared: no copy per request).
     pub fn scopes(&self) -> &Arc<[String]> {
-        &self.0.scopes
+        &self.fields().scopes
     }
 
     /// [`check_claims`] from the fields read when the claims were built.
     fn check(&self, rules: &Rules, now: i64) -> Result<(), JwtError> {
-        let p = &*self.0;
+        let p = self.fields();
         check_times(p.exp, p.nbf, p.iat, rules, now)?;
         if !rules.issuers.is_empty()
             && !p
@@ -404,7 +423,7 @@ fn checked(claims: Claims, rules: &Rules, now: i64) -> Result<Claims, JwtError> 
     if rules.verify_claims {
         claims.check(rules, now)?;
     }
-    if rules.access_token && claims.0.token_type == TokenType::Other {
+    if rules.access_token && claims.fields().token_type == TokenType::Other {
         return Err(JwtError::NotAccessToken);
     }
     Ok(claims)
