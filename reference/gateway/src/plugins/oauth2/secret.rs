@@ -1,7 +1,8 @@
 //! Client secrets: argon2 hashes for `hash_secret` credentials, constant-time comparison for
-//! plain ones. The argon2 parameters are the ones Kong's own `oauth2/secret.lua` hashes with
-//! (argon2id, 4 MiB, one pass, one lane, 32-byte hash:
-//! <https://github.com/Kong/kong/blob/master/kong/plugins/oauth2/secret.lua>), not argon2's
+//! plain ones. The argon2 parameters are the ones Kong's own `oauth2/secret.lua` sets for its
+//! argon2 hasher (argon2id, 4 MiB, one pass, one lane, 32-byte hash:
+//! <https://github.com/Kong/kong/blob/master/kong/plugins/oauth2/secret.lua>; Kong itself may
+//! be built with PBKDF2-SHA512 enabled instead, and gatecheck keeps argon2), not argon2's
 //! interactive-login defaults: a client secret is a long random string, not a password a person
 //! chose, and it is checked on every token request.
 
