@@ -202,24 +202,20 @@ impl Scenario {
     /// process is not parsed again: `gatecheck run` starts hundreds of stacks from a handful of
     /// files, and YAML parsing was 4% of its CPU.
     pub fn from_path(path: &Path) -> anyhow::Result<Self> {
-        type Parsed = std::collections::HashMap<(std::path::PathBuf, String), Scenario>;
-        static PARSED: std::sync::OnceLock<std::sync::Mutex<Parsed>> = std::sync::OnceLock::new();
+        type Parsed = moka::sync::Cache<(std::path::PathBuf, String), Scenario>;
+        static PARSED: std::sync::LazyLock<Parsed> =
+            std::sync::LazyLock::new(|| moka::sync::Cache::new(4096));
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read scenario {}", path.display()))?;
-        let parsed = PARSED.get_or_init(Default::default);
-        let lock = || {
-            parsed
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-        };
         let key = (path.to_path_buf(), text);
-        if let Some(scenario) = lock().get(&key) {
-            return Ok(scenario.clone());
+        if let Some(scenario) = PARSED.get(&key) {
+            return Ok(scenario);
         }
         let mut scenario =
             Self::from_yaml_str(&key.1).with_context(|| format!("in {}", path.display()))?;
         scenario.base_dir = path.parent().map(Path::to_path_buf);
-        Ok(lock().entry(key).or_insert(scenario).clone())
+        PARSED.insert(key, scenario.clone());
+        Ok(scenario)
     }
 
     /// A scenario by name (`scenarios/NAME.yml`) or by file path.

@@ -10,46 +10,17 @@
 //! stacks are separate processes' worth of state in every other respect, but a fresh salt per
 //! stack would protect nothing here and cost a hash per user per scenario.
 
-use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
-
-use argon2::password_hash::{PasswordHasher, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
 use serde_json::Value;
 
-/// 1 MiB, one pass: about a millisecond.
-const MEMORY_KIB: u32 = 1024;
-const PASSES: u32 = 1;
-
-fn light() -> anyhow::Result<Argon2<'static>> {
-    let params = Params::new(MEMORY_KIB, PASSES, 1, None)
-        .map_err(|e| anyhow::anyhow!("argon2 parameters: {e}"))?;
-    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+/// 1 MiB, one pass, one lane: about a millisecond.
+fn light() -> anyhow::Result<gatecheck_passwords::Cost> {
+    Ok(gatecheck_passwords::Cost::argon2id(1024, 1, 1)?)
 }
 
-/// The PHC string of one password with the light parameters (the Admin GUI's login), made once
-/// per process for each clear text.
+/// The PHC string of one published password with the light cost (the Admin GUI's login), made
+/// once per process for each clear text ([`gatecheck_passwords::hash_once`]).
 pub(super) fn light_hash(clear: &str) -> anyhow::Result<String> {
-    static HASHES: OnceLock<Mutex<HashMap<String, String>>> = OnceLock::new();
-    let hashes = HASHES.get_or_init(Default::default);
-    if let Some(hash) = lock(hashes).get(clear) {
-        return Ok(hash.clone());
-    }
-    let salt = SaltString::generate(&mut rand::rngs::OsRng);
-    let hash = light()?
-        .hash_password(clear.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| anyhow::anyhow!("password hashing failed: {e}"))?;
-    // Two stacks starting at once may both hash; the first stored wins, and both verify.
-    Ok(lock(hashes).entry(clear.to_owned()).or_insert(hash).clone())
-}
-
-/// The map even if a thread panicked while holding it: entries are only ever inserted whole.
-fn lock(
-    map: &Mutex<HashMap<String, String>>,
-) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
-    map.lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+    Ok(gatecheck_passwords::hash_once(clear, &light()?)?)
 }
 
 /// Replaces each clear-text `users[].password` of an OP config with its PHC string.
@@ -70,7 +41,7 @@ pub(super) fn prehash(op: &mut Value) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+    use gatecheck_passwords::verify;
 
     #[test]
     fn clear_passwords_become_light_hashes_that_still_verify() {
@@ -85,13 +56,8 @@ mod tests {
             hashed.starts_with("$argon2id$v=19$m=1024,t=1,p=1$"),
             "{hashed}"
         );
-        let parsed = PasswordHash::new(hashed).unwrap();
-        assert!(Argon2::default()
-            .verify_password(b"secret", &parsed)
-            .is_ok());
-        assert!(Argon2::default()
-            .verify_password(b"wrong", &parsed)
-            .is_err());
+        assert!(verify(hashed, "secret"));
+        assert!(!verify(hashed, "wrong"));
         assert_eq!(
             op["users"][1]["password"], "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$AAAA",
             "hashes are kept"
@@ -109,9 +75,6 @@ mod tests {
         assert_eq!(op["users"][0]["password"], first.as_str());
         let other = light_hash("another-password").unwrap();
         assert_ne!(other, first);
-        let parsed = PasswordHash::new(&other).unwrap();
-        assert!(Argon2::default()
-            .verify_password(b"another-password", &parsed)
-            .is_ok());
+        assert!(verify(&other, "another-password"));
     }
 }

@@ -82,9 +82,8 @@ impl Config {
         );
         for (i, u) in self.users.iter().enumerate() {
             anyhow::ensure!(!u.username.is_empty(), "users[{i}].username is empty");
-            argon2::password_hash::PasswordHash::new(&u.password_hash).map_err(|e| {
-                anyhow::anyhow!("users[{i}].password_hash: not an argon2 PHC string: {e}")
-            })?;
+            gatecheck_passwords::check(&u.password_hash)
+                .map_err(|e| anyhow::anyhow!("users[{i}].password_hash: {e}"))?;
         }
         for (name, url) in [
             ("admin_url", &self.admin_url),
@@ -108,12 +107,7 @@ impl Config {
 
 /// Hashes a password for [`AdminUser::password_hash`] (argon2id, random salt).
 pub fn hash_password(password: &str) -> anyhow::Result<String> {
-    use argon2::password_hash::{PasswordHasher, SaltString};
-    let salt = SaltString::generate(&mut rand::rngs::OsRng);
-    argon2::Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| anyhow::anyhow!("password hashing failed: {e}"))
+    Ok(gatecheck_passwords::hash(password)?)
 }
 
 /// Base URL joined with a path that starts with `/` (no double slash).

@@ -55,38 +55,12 @@ impl App {
     }
 }
 
-/// A hash for unknown usernames with the first user's argon2 parameters, so an unknown user
-/// costs what a known one does. It only has to cost that, so it is made once per process for each
-/// set of parameters (the harness starts a GUI per scenario).
+/// The hash an unknown username is checked against: the first administrator's cost, so an
+/// unknown username costs what a known one does ([`gatecheck_passwords::dummy_like`]: one per
+/// cost per process, as the harness starts a GUI per scenario).
 fn dummy_hash(config: &Config) -> anyhow::Result<String> {
-    use argon2::password_hash::{PasswordHash, PasswordHasher, SaltString};
-    use std::collections::HashMap;
-    use std::sync::{Mutex, OnceLock, PoisonError};
-    /// By (m_cost, t_cost, p_cost).
-    type Dummies = HashMap<(u32, u32, u32), String>;
-    static DUMMIES: OnceLock<Mutex<Dummies>> = OnceLock::new();
-    let first = config
-        .users
-        .first()
-        .map(|u| u.password_hash.as_str())
-        .unwrap_or_default();
-    let params = PasswordHash::new(first)
-        .ok()
-        .and_then(|h| argon2::Params::try_from(&h).ok())
-        .unwrap_or_default();
-    let key = (params.m_cost(), params.t_cost(), params.p_cost());
-    let dummies = DUMMIES.get_or_init(Default::default);
-    let lock = || dummies.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some(hash) = lock().get(&key) {
-        return Ok(hash.clone());
-    }
-    let argon2 = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
-    let salt = SaltString::generate(&mut rand::rngs::OsRng);
-    let hash = argon2
-        .hash_password(b"gatecheck-gui-dummy-password", &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| anyhow::anyhow!("password hashing failed: {e}"))?;
-    Ok(lock().entry(key).or_insert(hash).clone())
+    let like = config.users.first().map(|u| u.password_hash.as_str());
+    Ok(gatecheck_passwords::dummy_like(like)?)
 }
 
 /// The GUI's router (every page behind [`session::gate`]).
@@ -181,13 +155,9 @@ pub async fn start(config: Config, listener: TcpListener) -> anyhow::Result<Hand
 mod tests {
     use super::*;
 
-    fn config(m_cost: u32, salt: &str) -> Config {
-        use argon2::password_hash::{PasswordHasher, SaltString};
-        let params = argon2::Params::new(m_cost, 1, 1, None).unwrap();
-        let hash = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
-            .hash_password(b"pw", &SaltString::from_b64(salt).unwrap())
-            .unwrap()
-            .to_string();
+    fn config(m_cost: u32) -> Config {
+        let cost = gatecheck_passwords::Cost::argon2id(m_cost, 1, 1).unwrap();
+        let hash = gatecheck_passwords::hash_with("pw", &cost).unwrap();
         serde_json::from_value(serde_json::json!({
             "admin_url": "http://127.0.0.1:1", "oxd_url": "http://127.0.0.1:2",
             "op_url": "http://127.0.0.1:3",
@@ -198,11 +168,11 @@ mod tests {
 
     #[test]
     fn the_dummy_has_the_users_parameters_and_is_made_once_per_set() {
-        let a = dummy_hash(&config(72, "c2FsdHNhbHRzYWx0")).unwrap();
-        let b = dummy_hash(&config(72, "b3RoZXJzYWx0c2FsdA")).unwrap();
+        let a = dummy_hash(&config(72)).unwrap();
+        let b = dummy_hash(&config(72)).unwrap();
         assert_eq!(a, b, "same parameters, one dummy");
         assert!(a.starts_with("$argon2id$v=19$m=72,t=1,p=1$"), "{a}");
-        let c = dummy_hash(&config(136, "c2FsdHNhbHRzYWx0")).unwrap();
+        let c = dummy_hash(&config(136)).unwrap();
         assert!(c.starts_with("$argon2id$v=19$m=136,t=1,p=1$"), "{c}");
     }
 }

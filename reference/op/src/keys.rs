@@ -137,20 +137,16 @@ fn parsed_pem(
     pem: String,
     kid: Option<String>,
 ) -> anyhow::Result<Arc<SigningKey>> {
-    type Parsed = std::collections::HashMap<(SigningAlg, String, Option<String>), Arc<SigningKey>>;
-    static PARSED: std::sync::OnceLock<Mutex<Parsed>> = std::sync::OnceLock::new();
-    let parsed = PARSED.get_or_init(Default::default);
-    let lock = || {
-        parsed
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    };
+    type Id = (SigningAlg, String, Option<String>);
+    static PARSED: std::sync::LazyLock<moka::sync::Cache<Id, Arc<SigningKey>>> =
+        std::sync::LazyLock::new(|| moka::sync::Cache::new(256));
     let id = (alg, pem, kid);
-    if let Some(key) = lock().get(&id) {
-        return Ok(key.clone());
+    if let Some(key) = PARSED.get(&id) {
+        return Ok(key);
     }
     let key = Arc::new(SigningKey::from_pem(alg, &id.1, id.2.clone())?);
-    Ok(lock().entry(id).or_insert(key).clone())
+    PARSED.insert(id, key.clone());
+    Ok(key)
 }
 
 /// One key of the set and when it signs from (`i64::MIN` for the keys loaded at start).

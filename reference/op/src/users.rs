@@ -2,10 +2,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, OnceLock, PoisonError};
-
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 
 use crate::config::UserConfig;
 
@@ -26,68 +22,19 @@ pub struct User {
 #[derive(Debug)]
 pub struct UserStore {
     users: HashMap<String, User>,
-    /// Verified when the username is unknown, so both cases cost the same: argon2's default
-    /// parameters, the ones every clear-text password of the config is hashed with.
+    /// Verified when the username is unknown, so both cases cost the same: it has the cost of
+    /// the configured users' hashes ([`gatecheck_passwords::dummy_like`]).
     dummy_hash: String,
     /// argon2 verifications performed (one per [`UserStore::authenticate`], known user or not).
     verifications: AtomicU64,
 }
 
-fn hash(password: &str) -> anyhow::Result<String> {
-    let salt = SaltString::generate(&mut rand::rngs::OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| anyhow::anyhow!("password hashing failed: {e}"))
-}
-
-/// The hash an unknown username is checked against, with the algorithm and parameters of the
-/// configured users' hashes, so a known and an unknown username cost the same even when the
-/// configuration gives hashes of its own (the harness's test stacks use light parameters).
-/// Without users nobody can log in, and the dummy has argon2's default parameters.
-///
-/// The dummy only has to cost what a real verification costs, so it is made once per process for
-/// each set of parameters: a process running many OPs (the harness starts one per scenario) would
-/// otherwise spend an argon2 hash on every start.
+/// The hash an unknown username is checked against: the cost of the configured users' hashes
+/// (the harness's test stacks give light ones), argon2's default without users, so a known and
+/// an unknown username cost the same. One per cost per process.
 fn dummy_hash(users: &HashMap<String, User>) -> anyhow::Result<String> {
-    const DUMMY: &str = "dummy password for unknown users";
-    static DUMMIES: OnceLock<Mutex<HashMap<String, String>>> = OnceLock::new();
-    let (algorithm, version, params) = match users.values().next() {
-        Some(user) => {
-            let parsed = PasswordHash::new(&user.password_hash)
-                .map_err(|e| anyhow::anyhow!("bad argon2 hash: {e}"))?;
-            let algorithm = argon2::Algorithm::try_from(parsed.algorithm)
-                .map_err(|e| anyhow::anyhow!("bad argon2 hash: {e}"))?;
-            let version = match parsed.version {
-                Some(v) => argon2::Version::try_from(v).map_err(|e| anyhow::anyhow!("{e}"))?,
-                None => argon2::Version::default(),
-            };
-            let params = argon2::Params::try_from(&parsed)
-                .map_err(|e| anyhow::anyhow!("bad argon2 hash: {e}"))?;
-            (algorithm, version, params)
-        }
-        None => Default::default(),
-    };
-    let key = format!(
-        "{} v{} m={} t={} p={} len={:?}",
-        algorithm.as_str(),
-        version as u32,
-        params.m_cost(),
-        params.t_cost(),
-        params.p_cost(),
-        params.output_len()
-    );
-    let dummies = DUMMIES.get_or_init(Default::default);
-    let lock = || dummies.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some(hash) = lock().get(&key) {
-        return Ok(hash.clone());
-    }
-    let salt = SaltString::generate(&mut rand::rngs::OsRng);
-    let hash = Argon2::new(algorithm, version, params)
-        .hash_password(DUMMY.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| anyhow::anyhow!("password hashing failed: {e}"))?;
-    Ok(lock().entry(key).or_insert(hash).clone())
+    let like = users.values().next().map(|u| u.password_hash.as_str());
+    Ok(gatecheck_passwords::dummy_like(like)?)
 }
 
 impl UserStore {
@@ -96,11 +43,11 @@ impl UserStore {
         let mut map = HashMap::new();
         for (i, u) in users.iter().enumerate() {
             let password_hash = if u.password.starts_with("$argon2") {
-                PasswordHash::new(&u.password)
-                    .map_err(|e| anyhow::anyhow!("users[{i}].password: bad argon2 hash: {e}"))?;
+                gatecheck_passwords::check(&u.password)
+                    .map_err(|e| anyhow::anyhow!("users[{i}].password: {e}"))?;
                 u.password.clone()
             } else {
-                hash(&u.password)?
+                gatecheck_passwords::hash(&u.password)?
             };
             map.insert(
                 u.username.clone(),
@@ -135,14 +82,7 @@ impl UserStore {
         let user = self.users.get(username);
         let stored = user.map_or(self.dummy_hash.as_str(), |u| u.password_hash.as_str());
         self.verifications.fetch_add(1, Ordering::Relaxed);
-        let ok = PasswordHash::new(stored)
-            .map(|parsed| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &parsed)
-                    .is_ok()
-            })
-            .unwrap_or(false);
-        if ok {
+        if gatecheck_passwords::verify(stored, password) {
             user
         } else {
             None
@@ -187,13 +127,10 @@ mod tests {
         assert_eq!(store.verifications(), 1, "a dummy hash was verified");
         assert!(store.authenticate("admin", "wrong").is_none());
         assert_eq!(store.verifications(), 2);
-        let params = |phc: &str| {
-            let parsed = PasswordHash::new(phc).unwrap();
-            (parsed.algorithm.to_string(), parsed.params.to_string())
-        };
+        let cost = |phc: &str| gatecheck_passwords::Cost::of(phc).unwrap();
         assert_eq!(
-            params(&store.dummy_hash),
-            params(&store.get("admin").unwrap().password_hash),
+            cost(&store.dummy_hash),
+            cost(&store.get("admin").unwrap().password_hash),
             "the dummy hash costs what a user's does"
         );
     }
@@ -207,18 +144,15 @@ mod tests {
             claims: BTreeMap::new(),
             otp_secret: None,
         };
-        let phc = |m_cost: u32, salt: &str| {
-            let params = argon2::Params::new(m_cost, 1, 1, None).unwrap();
-            Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
-                .hash_password(b"pw", &SaltString::from_b64(salt).unwrap())
-                .unwrap()
-                .to_string()
+        let phc = |m_cost: u32| {
+            let cost = gatecheck_passwords::Cost::argon2id(m_cost, 1, 1).unwrap();
+            gatecheck_passwords::hash_with("pw", &cost).unwrap()
         };
-        let a = UserStore::load(&[user(&phc(64, "c2FsdHNhbHRzYWx0"))]).unwrap();
-        let b = UserStore::load(&[user(&phc(64, "b3RoZXJzYWx0c2FsdA"))]).unwrap();
+        let a = UserStore::load(&[user(&phc(64))]).unwrap();
+        let b = UserStore::load(&[user(&phc(64))]).unwrap();
         assert_eq!(a.dummy_hash, b.dummy_hash, "same parameters, one dummy");
         assert!(a.dummy_hash.starts_with("$argon2id$v=19$m=64,t=1,p=1$"));
-        let c = UserStore::load(&[user(&phc(128, "c2FsdHNhbHRzYWx0"))]).unwrap();
+        let c = UserStore::load(&[user(&phc(128))]).unwrap();
         assert!(
             c.dummy_hash.starts_with("$argon2id$v=19$m=128,t=1,p=1$"),
             "other parameters get their own dummy: {}",
@@ -229,7 +163,7 @@ mod tests {
 
     #[test]
     fn phc_hashes_are_accepted_as_is() {
-        let phc = hash("pre-hashed").unwrap();
+        let phc = gatecheck_passwords::hash("pre-hashed").unwrap();
         let users = vec![UserConfig {
             username: "h".into(),
             password: phc,

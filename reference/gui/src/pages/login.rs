@@ -1,6 +1,5 @@
 //! Login (a configured administrator with an argon2 password hash) and logout.
 
-use argon2::password_hash::{PasswordHash, PasswordVerifier};
 use axum::extract::Query;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -57,17 +56,10 @@ pub async fn submit(page: Page, Form(f): Form) -> Response {
     let known = hash.is_some();
     let hash = hash.unwrap_or_else(|| page.app.dummy_hash.clone());
     // argon2 takes tens of milliseconds of CPU: off the async workers.
-    let verified = tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash)
-            .map(|h| {
-                argon2::Argon2::default()
-                    .verify_password(password.as_bytes(), &h)
-                    .is_ok()
-            })
-            .unwrap_or(false)
-    })
-    .await
-    .unwrap_or(false);
+    let verified =
+        tokio::task::spawn_blocking(move || gatecheck_passwords::verify(&hash, &password))
+            .await
+            .unwrap_or(false);
     if !(known && verified) {
         tracing::warn!(%username, "GUI login refused");
         return page.invalid(
