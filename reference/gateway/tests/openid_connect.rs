@@ -381,12 +381,10 @@ async fn idp_faults_are_500_within_the_timeout() {
         .respond_with(ResponseTemplate::new(200).set_delay(std::time::Duration::from_secs(5)))
         .mount(&slow)
         .await;
-    let s = setup(
-        &Idp { server: slow },
-        json!({"auth_methods": ["bearer"]}),
-        json!([]),
-    )
-    .await;
+    // Bound for the whole test: a temporary would hand the server back to wiremock's pool at
+    // the end of this statement, and another test could mount a fast IdP on it.
+    let slow = Idp { server: slow };
+    let s = setup(&slow, json!({"auth_methods": ["bearer"]}), json!([])).await;
     let token = sign(
         &keys().good,
         Some("k1"),
