@@ -141,10 +141,14 @@ impl Expression {
         for item in validated {
             let start = conditions.len();
             for mut condition in item.conditions {
-                let rule = RuleId::try_from(conditions.len()).map_err(|_| ValidationError {
-                    message: "Expression has too many rules".into(),
-                    pointer: None,
-                })?;
+                // `RuleId::MAX` is the tree's "no rule".
+                let rule = RuleId::try_from(conditions.len())
+                    .ok()
+                    .filter(|&r| r < RuleId::MAX)
+                    .ok_or_else(|| ValidationError {
+                        message: "Expression has too many rules".into(),
+                        pointer: None,
+                    })?;
                 for method in &condition.http_methods {
                     tree.insert(method, &item.segments, rule);
                 }

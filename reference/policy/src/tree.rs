@@ -40,24 +40,70 @@ impl Segment {
     }
 }
 
-#[derive(Debug, Clone, Default)]
+/// `None` in a [`Node`]'s id fields.
+const NONE: u32 = u32::MAX;
+/// [`Node::meta`]'s flag: the `one` child has no literal children (set by [`Tree::finish`]).
+const ONE_LITERAL_FREE: u32 = 1 << 31;
+
+/// A node of the tree, 16 bytes: four to a cache line. At a thousand rules the nodes a decision
+/// visits are rarely in L1, and each line a node straddles is a miss; what only building or the
+/// rare paths need (the literal child count, the regex children) lives beside the nodes.
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Node {
-    /// Number of literal children (the edges themselves live in [`Tree::edges`]).
-    literal_children: u32,
-    pub(crate) regexes: Vec<(Pattern, NodeId)>,
-    pub(crate) one: Option<NodeId>,
-    pub(crate) multi: Option<NodeId>,
-    pub(crate) rule: Option<RuleId>,
-    /// The `one` child has no literal children (set by [`Tree::finish`]).
-    one_literal_free: bool,
+    one: NodeId,
+    multi: NodeId,
+    rule: RuleId,
+    /// The regex children's index in [`Tree::regexes`] (`!ONE_LITERAL_FREE` when none), and the
+    /// [`ONE_LITERAL_FREE`] flag.
+    meta: u32,
+}
+
+impl Default for Node {
+    fn default() -> Self {
+        Node {
+            one: NONE,
+            multi: NONE,
+            rule: NONE,
+            meta: !ONE_LITERAL_FREE,
+        }
+    }
+}
+
+#[inline]
+fn some(id: u32) -> Option<u32> {
+    (id != NONE).then_some(id)
 }
 
 impl Node {
-    fn has_children(&self) -> bool {
-        self.literal_children > 0
-            || !self.regexes.is_empty()
-            || self.one.is_some()
-            || self.multi.is_some()
+    /// The `?` child.
+    #[inline]
+    pub(crate) fn one(&self) -> Option<NodeId> {
+        some(self.one)
+    }
+
+    /// The `??` child.
+    #[inline]
+    pub(crate) fn multi(&self) -> Option<NodeId> {
+        some(self.multi)
+    }
+
+    /// The rule registered at this node.
+    #[inline]
+    pub(crate) fn rule(&self) -> Option<RuleId> {
+        some(self.rule)
+    }
+
+    /// Whether the `?` child has no literal children (meaningful once the tree is marked).
+    #[inline]
+    pub(crate) fn one_literal_free(&self) -> bool {
+        self.meta & ONE_LITERAL_FREE != 0
+    }
+
+    /// The index of the regex children in [`Tree::regexes`].
+    #[inline]
+    fn regex_list(&self) -> Option<usize> {
+        let index = self.meta & !ONE_LITERAL_FREE;
+        (index != !ONE_LITERAL_FREE).then_some(index as usize)
     }
 }
 
@@ -84,6 +130,10 @@ pub(crate) fn path_segments(path: &str) -> &str {
 pub(crate) struct Tree {
     pub(crate) nodes: Vec<Node>,
     pub(crate) edges: Edges,
+    /// Each node's number of literal children (the edges themselves live in [`Tree::edges`]).
+    pub(crate) literal_children: Vec<u32>,
+    /// The regex children of the nodes that have any, in registration order.
+    regexes: Vec<Vec<(Pattern, NodeId)>>,
     /// Whether the "no literal children" marks (edges' and `one_literal_free`) describe the
     /// tree as it is: [`Tree::finish`] sets them, any insertion makes them stale, and stale
     /// marks are not used.
@@ -95,6 +145,8 @@ impl Default for Tree {
         Tree {
             nodes: vec![Node::default()],
             edges: Edges::default(),
+            literal_children: vec![0],
+            regexes: Vec::new(),
             marked: false,
         }
     }
@@ -113,7 +165,7 @@ impl Tree {
         for segment in segments {
             node = self.child(node, segment);
         }
-        self.nodes[node as usize].rule = Some(rule);
+        self.nodes[node as usize].rule = rule;
     }
 
     /// Marks the children that have no literal children, once every rule is inserted: the
@@ -121,24 +173,28 @@ impl Tree {
     /// the edge table, usually a cache miss, for each `?` or `{regex}` segment after a literal
     /// or a `?`). A request segment spelled `?` or `??` still reaches the wildcard child.
     pub(crate) fn finish(&mut self) {
-        let free: Vec<bool> = self.nodes.iter().map(|n| n.literal_children == 0).collect();
-        let is_free = |id: NodeId| free.get(id as usize).copied().unwrap_or(false);
+        let free = &self.literal_children;
+        let is_free = |id: NodeId| free.get(id as usize).is_some_and(|&n| n == 0);
         self.edges.mark_literal_free(is_free);
         for node in &mut self.nodes {
-            node.one_literal_free = node.one.is_some_and(is_free);
+            if node.one().is_some_and(is_free) {
+                node.meta |= ONE_LITERAL_FREE;
+            } else {
+                node.meta &= !ONE_LITERAL_FREE;
+            }
         }
         self.marked = true;
     }
 
     fn child(&mut self, parent: NodeId, segment: &Segment) -> NodeId {
         let existing = {
-            let node = &self.nodes[parent as usize];
+            let node = self.node(parent);
             match segment {
                 Segment::Literal(s) => self.edges.get(parent, s),
-                Segment::One => node.one,
-                Segment::Multi => node.multi,
-                Segment::Regex(p) => node
-                    .regexes
+                Segment::One => node.one(),
+                Segment::Multi => node.multi(),
+                Segment::Regex(p) => self
+                    .regex_children(node)
                     .iter()
                     .find(|(q, _)| q.source() == p.source())
                     .map(|&(_, id)| id),
@@ -147,19 +203,45 @@ impl Tree {
         if let Some(id) = existing {
             return id;
         }
-        let id = NodeId::try_from(self.nodes.len()).unwrap_or(NodeId::MAX);
+        // Ids stop below `NONE`; a tree that large (four billion nodes) is not built in memory.
+        let id = NodeId::try_from(self.nodes.len()).unwrap_or(NONE - 1);
         self.nodes.push(Node::default());
-        let node = &mut self.nodes[parent as usize];
+        self.literal_children.push(0);
         match segment {
             Segment::Literal(s) => {
-                node.literal_children += 1;
+                self.literal_children[parent as usize] += 1;
                 self.edges.insert(parent, s, id);
             }
-            Segment::One => node.one = Some(id),
-            Segment::Multi => node.multi = Some(id),
-            Segment::Regex(p) => node.regexes.push((p.clone(), id)),
+            Segment::One => self.nodes[parent as usize].one = id,
+            Segment::Multi => self.nodes[parent as usize].multi = id,
+            Segment::Regex(p) => match self.nodes[parent as usize].regex_list() {
+                Some(list) => self.regexes[list].push((p.clone(), id)),
+                None => {
+                    let list = u32::try_from(self.regexes.len()).unwrap_or(!ONE_LITERAL_FREE);
+                    let node = &mut self.nodes[parent as usize];
+                    node.meta = (node.meta & ONE_LITERAL_FREE) | (list & !ONE_LITERAL_FREE);
+                    self.regexes.push(vec![(p.clone(), id)]);
+                }
+            },
         }
         id
+    }
+
+    /// The regex children of `node`, in registration order.
+    #[inline]
+    pub(crate) fn regex_children(&self, node: &Node) -> &[(Pattern, NodeId)] {
+        node.regex_list()
+            .and_then(|list| self.regexes.get(list))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether the node has any child.
+    fn has_children(&self, id: NodeId) -> bool {
+        let node = self.node(id);
+        self.literal_children[id as usize] > 0
+            || node.regex_list().is_some()
+            || node.one().is_some()
+            || node.multi().is_some()
     }
 
     pub(crate) fn node(&self, id: NodeId) -> &Node {
@@ -186,10 +268,10 @@ impl Tree {
         // One test of the first byte keeps the `?`/`??` spellings off the common path.
         if bytes.first() == Some(&b'?') && bytes.len() <= 2 {
             if bytes == b"?" {
-                return self.node(node).one.map(|id| (id, false));
+                return self.node(node).one().map(|id| (id, false));
             }
             if bytes == b"??" {
-                return self.node(node).multi.map(|id| (id, false));
+                return self.node(node).multi().map(|id| (id, false));
             }
         }
         if literal_free {
@@ -221,10 +303,10 @@ impl Tree {
                 if T::ON {
                     trace.event(TraceEvent::Method {
                         method: method.to_owned(),
-                        node: self.node(0).one.map(|_| "?"),
+                        node: self.node(0).one().map(|_| "?"),
                     });
                 }
-                self.node(0).one?
+                self.node(0).one()?
             }
         };
         let mut rest = Some(path_segments(path));
@@ -254,7 +336,7 @@ impl Tree {
             index += 1;
         }
         let node = self.node(node_id);
-        if let Some(rule) = node.multi.and_then(|m| self.node(m).rule) {
+        if let Some(rule) = node.multi().and_then(|m| self.node(m).rule()) {
             if T::ON {
                 trace.event(TraceEvent::End {
                     rule: "the ?? child's rule (it also matches the end of the path)",
@@ -264,14 +346,14 @@ impl Tree {
         }
         if T::ON {
             trace.event(TraceEvent::End {
-                rule: if node.rule.is_some() {
+                rule: if node.rule().is_some() {
                     "the node's own rule"
                 } else {
                     "none: no rule ends here"
                 },
             });
         }
-        node.rule
+        node.rule()
     }
 
     /// Picks the child for one segment by priority. `captures` is `None` inside a `??` subtree
@@ -302,7 +384,7 @@ impl Tree {
             return Step::Child(id, free);
         }
         let node = self.node(node_id);
-        for (pattern, id) in &node.regexes {
+        for (pattern, id) in self.regex_children(node) {
             let matched = match captures {
                 Some(ref mut caps) => pattern.captures(segment, |c| caps.push(c.unwrap_or(""))),
                 None => pattern.is_match(segment),
@@ -320,7 +402,7 @@ impl Tree {
                 return Step::Child(*id, false);
             }
         }
-        if let Some(id) = node.one {
+        if let Some(id) = node.one() {
             if T::ON {
                 trace.event(TraceEvent::Candidate {
                     index,
@@ -333,9 +415,9 @@ impl Tree {
             if let Some(caps) = captures {
                 caps.push(segment);
             }
-            return Step::Child(id, node.one_literal_free);
+            return Step::Child(id, node.one_literal_free());
         }
-        match node.multi {
+        match node.multi() {
             Some(id) if !inside_multi => Step::Multi(id),
             _ => Step::None,
         }
@@ -350,7 +432,7 @@ impl Tree {
         trace: &mut T,
     ) -> Option<RuleId> {
         let node = self.node(multi);
-        if node.has_children() {
+        if self.has_children(multi) {
             // Shortest first: skip 0, 1, 2, ... segments, then the subtree must match to the end.
             let mut start = Some(current);
             let mut skip = 0;
@@ -371,10 +453,10 @@ impl Tree {
         }
         if T::ON {
             trace.event(TraceEvent::MultiRule {
-                matched: node.rule.is_some(),
+                matched: node.rule().is_some(),
             });
         }
-        node.rule
+        node.rule()
     }
 
     fn match_to_end<T: Tracer>(
@@ -395,7 +477,7 @@ impl Tree {
             rest = next;
             index += 1;
         }
-        self.node(node_id).rule
+        self.node(node_id).rule()
     }
 }
 

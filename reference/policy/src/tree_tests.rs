@@ -471,20 +471,20 @@ fn literal_free_marks_follow_the_built_tree() {
     let e = expression(&["/a/?", "/a/?/b/{^x$}", "/c/?"]);
     let tree = &e.tree;
     assert!(tree.marked);
-    let a = tree.literal(tree.node(0).one.unwrap(), "a").unwrap();
+    let a = tree.literal(tree.node(0).one().unwrap(), "a").unwrap();
     let (_, a_free) = tree
         .edges
-        .get_marked(tree.node(0).one.unwrap(), "a")
+        .get_marked(tree.node(0).one().unwrap(), "a")
         .unwrap();
     assert!(a_free, "a has only a ? child");
-    let one = tree.node(a).one.unwrap();
+    let one = tree.node(a).one().unwrap();
     assert!(
-        !tree.node(a).one_literal_free,
+        !tree.node(a).one_literal_free(),
         "a's ? child has the literal b"
     );
     let (b, b_free) = tree.edges.get_marked(one, "b").unwrap();
     assert!(b_free, "b has only a regex child");
-    assert!(tree.node(b).literal_children == 0);
+    assert!(tree.literal_children[b as usize] == 0);
     // Skipping the lookup under marked nodes changes no decision, `?` spellings included.
     assert_match(&e, "/a/1/b/x", "/a/?/b/{^x$}", &["1", "x"]);
     assert_eq!(matched(&e, "/a/1/b/y"), None);
@@ -582,4 +582,21 @@ fn conditions_are_one_vector_in_rule_order_and_items_see_their_own() {
     // (GET has rules of its own, which hide the any-method ones.)
     assert!(e.find("GET", "/b/x").is_none());
     assert!(e.find("PATCH", "/b/x").unwrap().condition.no_auth());
+}
+
+#[test]
+fn nodes_stay_four_to_a_cache_line() {
+    // At a thousand rules the nodes a decision visits are L1 misses; a larger node is more of
+    // them (measured: 56-byte nodes cost 6 % more per decision than these).
+    assert_eq!(std::mem::size_of::<crate::tree::Node>(), 16);
+}
+
+#[test]
+fn regex_children_keep_registration_order_beside_other_children() {
+    let e = expression(&["/a/{^x}", "/a/{^xy}", "/a/lit", "/a/?", "/b/{^y}"]);
+    assert_match(&e, "/a/xy", "/a/{^x}", &["x"]);
+    assert_match(&e, "/a/lit", "/a/lit", &[]);
+    assert_match(&e, "/a/z", "/a/?", &["z"]);
+    assert_match(&e, "/b/y", "/b/{^y}", &["y"]);
+    assert_eq!(matched(&e, "/b/z"), None);
 }
