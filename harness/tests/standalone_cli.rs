@@ -151,3 +151,47 @@ async fn oxd_and_gateway_serve_and_stop_on_sigterm() {
     terminate_cleanly(oxd);
     terminate_cleanly(gateway);
 }
+
+/// `THP_enabled:` of a process in /proc (Linux 5.0+), if the kernel reports it.
+#[cfg(target_os = "linux")]
+fn thp_enabled(pid: u32) -> Option<String> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("THP_enabled:"))
+        .map(|v| v.trim().to_owned())
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn servers_run_without_transparent_huge_pages_unless_allowed() {
+    // The stalls this avoids: harness/src/cmd/huge_pages.rs.
+    let upstream = |allow: Option<&str>| {
+        let mut command = gatecheck();
+        command.args(["upstream", "echo", "--listen", "127.0.0.1:0"]);
+        match allow {
+            Some(v) => command.env("GATECHECK_ALLOW_THP", v),
+            None => command.env_remove("GATECHECK_ALLOW_THP"),
+        };
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn gatecheck");
+        let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+        announced_url(&mut stdout);
+        let thp = thp_enabled(child.id());
+        terminate_cleanly(child);
+        thp
+    };
+    let Some(default) = upstream(None) else {
+        eprintln!("SKIPPED: this kernel's /proc/PID/status has no THP_enabled line");
+        return;
+    };
+    assert_eq!(default, "0", "a server turns transparent huge pages off");
+    assert_eq!(
+        upstream(Some("1")).as_deref(),
+        Some("1"),
+        "GATECHECK_ALLOW_THP=1 keeps them"
+    );
+}

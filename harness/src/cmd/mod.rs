@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 pub mod gateway;
 pub mod gui;
+pub mod huge_pages;
 pub mod op;
 pub mod oxd;
 pub mod policy;
@@ -14,9 +15,11 @@ pub mod target;
 pub mod up;
 pub mod upstream;
 
-/// Runs a long-lived server subcommand on a multi-threaded runtime, with logging to stderr.
+/// Runs a long-lived server subcommand on a multi-threaded runtime, with logging to stderr
+/// and without transparent huge pages ([`huge_pages`]).
 pub fn serve(fut: impl Future<Output = anyhow::Result<()>>) -> ExitCode {
     init_tracing();
+    huge_pages::disable_unless_allowed();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(err) => {
