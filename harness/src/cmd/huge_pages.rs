@@ -8,7 +8,7 @@
 //! machine the host may first have to back it. Measured here (a 2-core KVM guest, THP in
 //! `madvise` mode, `benches/load/run.sh --only op`): every such fault stalled the OP for
 //! 5–6 ms, about 25 times a second at 78k tokens/s, and the token endpoint's p99 was 5.5 ms;
-//! with huge pages off it is 1.1–1.4 ms, at 5 % more tokens/s. Requests are latency-bound and
+//! with huge pages off it is 0.7–1.4 ms, at 5–8 % more tokens/s. Requests are latency-bound and
 //! the heaps small, so the TLB reach huge pages buy is not worth those stalls.
 //!
 //! `GATECHECK_ALLOW_THP=1` keeps the system's policy (for measuring the difference).
